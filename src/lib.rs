@@ -1,0 +1,22 @@
+//! bumpguard: guards dependency upgrades.
+//!
+//! The pipeline, one module per stage (data flows one way):
+//!
+//! ```text
+//! revision ─> lockdiff ─> [Bump] ─> source ─> old/new trees ─> api ─> ApiSurface x2 ─> semver_check ─> [ApiChange]
+//!                                                                                                   └─> report
+//! ```
+//!
+//! [`check::run_check`] and [`check::run_diff`] are the two entry points that
+//! wire the stages together; `main.rs` only parses arguments and maps the
+//! outcome to an exit code.
+
+pub mod api;
+pub mod check;
+pub mod lockdiff;
+pub mod report;
+pub mod revision;
+pub mod semver_check;
+pub mod source;
+pub mod versions;
+pub mod workspace;

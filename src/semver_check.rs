@@ -1,0 +1,1 @@
+//! semver_check (being written)
