@@ -1,0 +1,156 @@
+//! Public API model: every public item of a crate, by every path it can be
+//! named by, with a normalized signature.
+//!
+//! The model is flat on purpose. A struct's public fields, an enum's variants,
+//! a trait's items, inherent methods and trait impls are items of their own,
+//! keyed by a string that says where they live. Diffing two surfaces is then a
+//! merge of two sorted maps, and every semver rule looks at one item (and, for
+//! members, its parent) at a time. Engines fill this model; `semver_check`
+//! reads it and never looks at syntax.
+
+pub mod render;
+pub mod syn_engine;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// What kind of thing an API item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemKind {
+    Module,
+    Function,
+    Struct,
+    Field,
+    Enum,
+    Variant,
+    Union,
+    Trait,
+    TraitMethod,
+    TraitType,
+    TraitConst,
+    Method,
+    AssocConst,
+    Impl,
+    Const,
+    Static,
+    TypeAlias,
+    Macro,
+    /// A `pub use` of another crate's item: its content is that crate's.
+    ExternalReexport,
+}
+
+impl ItemKind {
+    /// Short word used in reports and in `bumpguard api` output.
+    pub fn word(self) -> &'static str {
+        match self {
+            ItemKind::Module => "mod",
+            ItemKind::Function => "fn",
+            ItemKind::Struct => "struct",
+            ItemKind::Field => "field",
+            ItemKind::Enum => "enum",
+            ItemKind::Variant => "variant",
+            ItemKind::Union => "union",
+            ItemKind::Trait => "trait",
+            ItemKind::TraitMethod => "trait-fn",
+            ItemKind::TraitType => "trait-type",
+            ItemKind::TraitConst => "trait-const",
+            ItemKind::Method => "method",
+            ItemKind::AssocConst => "assoc-const",
+            ItemKind::Impl => "impl",
+            ItemKind::Const => "const",
+            ItemKind::Static => "static",
+            ItemKind::TypeAlias => "type",
+            ItemKind::Macro => "macro",
+            ItemKind::ExternalReexport => "re-export",
+        }
+    }
+}
+
+impl fmt::Display for ItemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.word())
+    }
+}
+
+/// One public item under one path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiItem {
+    /// Unique key inside a surface, e.g. `tls::acme::alpn::Opts`,
+    /// `tls::acme::alpn::Opts.tls_config`, `Opts::new`, `Opts impl Debug`.
+    pub key: String,
+    /// How a user names it, starting with the crate name
+    /// (`ic_bn_lib::tls::acme::alpn::Opts`).
+    pub path: String,
+    pub kind: ItemKind,
+    /// Normalized signature for display (`pub fn new(opts: Opts) -> Self`).
+    pub signature: String,
+    /// Normalized form used for comparison: like `signature` but without the
+    /// names of function parameters, which callers cannot observe.
+    #[serde(skip)]
+    pub shape: String,
+    /// The `#[cfg(...)]` conditions on the item and the modules above it,
+    /// combined (`feature = "acme-alpn"`), if any.
+    pub cfg: Option<String>,
+    /// Key of the item this one belongs to (a field's struct, a method's type).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Facts the semver rules need.
+    #[serde(flatten)]
+    pub facts: Facts,
+}
+
+/// Facts about an item that decide how its changes are classified.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facts {
+    /// Structs: code outside the crate can build it with a struct literal
+    /// (every field public and no `#[non_exhaustive]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constructible: Option<bool>,
+    /// Structs, enums, variants: `#[non_exhaustive]`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub non_exhaustive: bool,
+    /// Trait items: has a default (a body for fns, a value or type otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub has_default: Option<bool>,
+}
+
+/// A problem met while reading a crate's sources that did not stop the analysis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceProblem {
+    /// Crate-relative file.
+    pub file: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for SourceProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.file, l, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// The public API of one crate version.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ApiSurface {
+    /// The name code uses (`ic_bn_lib`).
+    pub crate_name: String,
+    pub version: Option<String>,
+    /// Keyed by [`ApiItem::key`].
+    pub items: BTreeMap<String, ApiItem>,
+    /// Files that could not be read or parsed, modules whose file is missing.
+    /// The items in them are missing from `items`.
+    pub problems: Vec<SourceProblem>,
+    /// What this engine could not see in this crate (macro-generated items, ...).
+    pub notes: Vec<String>,
+}
+
+impl ApiSurface {
+    pub fn is_complete(&self) -> bool {
+        self.problems.is_empty()
+    }
+}

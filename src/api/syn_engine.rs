@@ -1,0 +1,1207 @@
+//! The syn engine: a crate's public API read from its source files.
+//!
+//! It never compiles or runs anything from the crate, so it is safe on any
+//! dependency and does not depend on the toolchain. The price: it sees what is
+//! written, not what macros expand to, and it resolves names the way the
+//! source spells them (good for paths inside the crate, approximate for types
+//! from other crates).
+//!
+//! The work happens in three passes:
+//! 1. **load**: follow `mod` declarations from the library root (`mod.rs`,
+//!    `name.rs`, `#[path]`, inline modules) and record every module's named
+//!    entries (items, child modules, `use` imports, globs) with visibility and
+//!    `#[cfg]` conditions;
+//! 2. **walk**: starting at the crate root, follow what each module exports
+//!    publicly (`pub` items, `pub mod`, `pub use` resolved through renames,
+//!    globs and chains) and record each item under every path it is reachable
+//!    by;
+//! 3. **attach**: inherent methods, trait impls and derives are attached to
+//!    every public path of the type they belong to.
+
+use super::{ApiItem, ApiSurface, Facts, ItemKind, SourceProblem, render};
+use anyhow::{Context, Result};
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use syn::{Attribute, Fields, ImplItem, Item, TraitItem, UseTree, Visibility};
+
+/// How deep re-export chains and module nesting may go before we give up
+/// (protects against cycles the bookkeeping below does not catch).
+const MAX_DEPTH: usize = 24;
+
+/// Reads the public API of the crate whose `Cargo.toml` is in `dir`.
+///
+/// Errors only when the crate cannot be read at all (no manifest). Files that
+/// do not parse or modules whose file is missing become
+/// [`ApiSurface::problems`] and the rest of the crate is still analysed.
+pub fn surface_from_dir(dir: &Path) -> Result<ApiSurface> {
+    let manifest_path = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+    let manifest: toml::Table = toml::from_str(&text)
+        .with_context(|| format!("{} is not valid TOML", manifest_path.display()))?;
+    let package = manifest.get("package").and_then(|p| p.as_table());
+    let package_name = package
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+        .with_context(|| format!("{} has no [package] name", manifest_path.display()))?;
+    let version = package
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let lib = manifest.get("lib").and_then(|l| l.as_table());
+    let crate_name = lib
+        .and_then(|l| l.get("name"))
+        .and_then(|n| n.as_str())
+        .unwrap_or(package_name)
+        .replace('-', "_");
+    let lib_path = lib
+        .and_then(|l| l.get("path"))
+        .and_then(|p| p.as_str())
+        .unwrap_or("src/lib.rs");
+    let proc_macro = lib
+        .and_then(|l| l.get("proc-macro").or_else(|| l.get("proc_macro")))
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+
+    let mut surface = ApiSurface {
+        crate_name: crate_name.clone(),
+        version,
+        ..ApiSurface::default()
+    };
+    let root_file = dir.join(lib_path);
+    if !root_file.is_file() {
+        surface.notes.push(format!(
+            "no library target ({lib_path} does not exist): a crate without a library has no public API"
+        ));
+        return Ok(surface);
+    }
+    if proc_macro {
+        surface.notes.push(
+            "proc-macro crate: its API is the macros it exports, which the syn engine lists only by name"
+                .to_string(),
+        );
+    }
+
+    let mut crate_ = Crate::new(dir);
+    let root = crate_.new_module(Vec::new(), None, rel(dir, &root_file), Vec::new(), false);
+    match crate_.parse_file(&root_file) {
+        Some(file) => crate_.load_items(root, file.items, &root_file, true, &[]),
+        None => {}
+    }
+    let mut walker = Walker::new(&crate_, &crate_name);
+    walker.walk(root, &[], &BTreeSet::new(), &mut Vec::new());
+    walker.macros();
+    walker.attach_impls();
+    surface.items = walker.out;
+    surface.problems = crate_.problems;
+    if crate_.unexpanded_macros > 0 {
+        surface.notes.push(format!(
+            "{} item-level macro invocation(s) were not expanded: items they generate are not listed (the syn engine never runs macros)",
+            crate_.unexpanded_macros
+        ));
+    }
+    surface.notes.push(
+        "derive macros: derived traits are listed by name as impls; other items they generate, and auto traits (Send, Sync, ...), are not seen by the syn engine"
+            .to_string(),
+    );
+    Ok(surface)
+}
+
+type ModId = usize;
+type ItemId = usize;
+
+/// Namespaces, as in Rust: a module and a function may share a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ns {
+    Type,
+    Value,
+    Macro,
+    /// A `use` imports every namespace of its name.
+    Any,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Vis {
+    Public,
+    /// `pub(crate)`, `pub(super)`, `pub(in ...)`, private: not API.
+    Restricted,
+}
+
+#[derive(Debug, Clone)]
+enum What {
+    Item(ItemId),
+    Module(ModId),
+    Use(Vec<String>),
+    Glob(Vec<String>),
+    ExternCrate(String),
+}
+
+#[derive(Debug, Clone)]
+struct Entry {
+    name: String,
+    #[allow(dead_code)] // kept for namespace-aware lookups (issue: API fidelity)
+    ns: Ns,
+    vis: Vis,
+    hidden: bool,
+    /// The entry's own `#[cfg]` predicates.
+    cfg: Vec<String>,
+    what: What,
+}
+
+#[derive(Debug)]
+struct Module {
+    parent: Option<ModId>,
+    /// `#[cfg]` of this module and its ancestors.
+    cfg: Vec<String>,
+    hidden: bool,
+    entries: Vec<Entry>,
+    impls: Vec<ItemId>,
+}
+
+struct Decl {
+    item: Item,
+    module: ModId,
+    /// Module cfg plus the item's own cfg.
+    cfg: Vec<String>,
+    hidden: bool,
+}
+
+struct Crate {
+    dir: PathBuf,
+    modules: Vec<Module>,
+    decls: Vec<Decl>,
+    problems: Vec<SourceProblem>,
+    unexpanded_macros: usize,
+}
+
+fn rel(dir: &Path, file: &Path) -> String {
+    file.strip_prefix(dir)
+        .unwrap_or(file)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// The `#[cfg(...)]` predicates on an item, as text.
+fn cfgs(attrs: &[Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("cfg"))
+        .filter_map(|a| a.meta.require_list().ok())
+        .map(|l| render::tokens(&l.tokens))
+        .collect()
+}
+
+/// `#[cfg(test)]` code is never API.
+fn is_test_only(cfg: &[String]) -> bool {
+    cfg.iter().any(|c| c == "test")
+}
+
+fn has_word_in(attrs: &[Attribute], attr: &str, word: &str) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident(attr)
+            && a.meta
+                .require_list()
+                .map(|l| {
+                    l.tokens
+                        .clone()
+                        .into_iter()
+                        .any(|t| t.to_string() == word)
+                })
+                .unwrap_or(false)
+    })
+}
+
+fn is_hidden(attrs: &[Attribute]) -> bool {
+    has_word_in(attrs, "doc", "hidden")
+}
+
+fn has_attr(attrs: &[Attribute], name: &str) -> bool {
+    attrs.iter().any(|a| a.path().is_ident(name))
+}
+
+fn vis_of(v: &Visibility) -> Vis {
+    match v {
+        Visibility::Public(_) => Vis::Public,
+        _ => Vis::Restricted,
+    }
+}
+
+/// The `#[path = "..."]` value on a `mod` declaration.
+fn path_attr(attrs: &[Attribute]) -> Option<String> {
+    attrs.iter().find_map(|a| {
+        if !a.path().is_ident("path") {
+            return None;
+        }
+        let nv = a.meta.require_name_value().ok()?;
+        match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        }
+    })
+}
+
+/// Flattens a `use` tree into (path, alias) imports and glob imports.
+fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<(Vec<String>, Option<String>)>) {
+    match tree {
+        UseTree::Path(p) => {
+            prefix.push(p.ident.to_string());
+            flatten_use(&p.tree, prefix, out);
+            prefix.pop();
+        }
+        UseTree::Name(n) => {
+            let mut path = prefix.clone();
+            let name = n.ident.to_string();
+            if name != "self" {
+                path.push(name);
+            }
+            out.push((path, None));
+        }
+        UseTree::Rename(r) => {
+            let mut path = prefix.clone();
+            let name = r.ident.to_string();
+            if name != "self" {
+                path.push(name);
+            }
+            out.push((path, Some(r.rename.to_string())));
+        }
+        UseTree::Glob(_) => {
+            let mut path = prefix.clone();
+            path.push("*".to_string());
+            out.push((path, None));
+        }
+        UseTree::Group(g) => {
+            for t in &g.items {
+                flatten_use(t, prefix, out);
+            }
+        }
+    }
+}
+
+impl Crate {
+    fn new(dir: &Path) -> Self {
+        Crate {
+            dir: dir.to_path_buf(),
+            modules: Vec::new(),
+            decls: Vec::new(),
+            problems: Vec::new(),
+            unexpanded_macros: 0,
+        }
+    }
+
+    fn new_module(
+        &mut self,
+        _path: Vec<String>,
+        parent: Option<ModId>,
+        _file: String,
+        cfg: Vec<String>,
+        hidden: bool,
+    ) -> ModId {
+        self.modules.push(Module {
+            parent,
+            cfg,
+            hidden,
+            entries: Vec::new(),
+            impls: Vec::new(),
+        });
+        self.modules.len() - 1
+    }
+
+    fn parse_file(&mut self, file: &Path) -> Option<syn::File> {
+        let display = rel(&self.dir, file);
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                self.problems.push(SourceProblem {
+                    file: display,
+                    line: None,
+                    message: format!("cannot read: {e}"),
+                });
+                return None;
+            }
+        };
+        match syn::parse_file(&text) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                self.problems.push(SourceProblem {
+                    file: display,
+                    line: Some(e.span().start().line),
+                    message: format!("does not parse as Rust: {e}; items in this file are missing from the API"),
+                });
+                None
+            }
+        }
+    }
+
+    /// Records the entries of module `m` from `items`, loading child module
+    /// files relative to `file`. `mod_rs` says whether `file` owns its
+    /// directory (`lib.rs`, `mod.rs`, or a `#[path]` file); `inline` is the
+    /// chain of inline `mod x { ... }` names inside `file` leading to `m`.
+    fn load_items(&mut self, m: ModId, items: Vec<Item>, file: &Path, mod_rs: bool, inline: &[String]) {
+        let mod_cfg = self.modules[m].cfg.clone();
+        let mod_hidden = self.modules[m].hidden;
+        for item in items {
+            let attrs: &[Attribute] = match item_attrs(&item) {
+                Some(a) => a,
+                None => &[],
+            };
+            let own_cfg = cfgs(attrs);
+            if is_test_only(&own_cfg) || has_attr(attrs, "test") {
+                continue;
+            }
+            let hidden = is_hidden(attrs);
+            let mut cfg = mod_cfg.clone();
+            cfg.extend(own_cfg.iter().cloned());
+            match item {
+                Item::Mod(im) => {
+                    let name = im.ident.to_string();
+                    let child =
+                        self.new_module(Vec::new(), Some(m), String::new(), cfg.clone(), mod_hidden || hidden);
+                    self.modules[m].entries.push(Entry {
+                        name: name.clone(),
+                        ns: Ns::Type,
+                        vis: vis_of(&im.vis),
+                        hidden,
+                        cfg: own_cfg,
+                        what: What::Module(child),
+                    });
+                    match im.content {
+                        Some((_, content)) => {
+                            let mut chain = inline.to_vec();
+                            chain.push(name);
+                            self.load_items(child, content, file, mod_rs, &chain);
+                        }
+                        None => self.load_module_file(child, &name, &im.attrs, file, mod_rs, inline),
+                    }
+                }
+                Item::Use(u) => {
+                    let mut flat = Vec::new();
+                    let mut prefix = Vec::new();
+                    if u.leading_colon.is_some() {
+                        prefix.push("::".to_string());
+                    }
+                    flatten_use(&u.tree, &mut prefix, &mut flat);
+                    for (path, alias) in flat {
+                        let Some(last) = path.last().cloned() else {
+                            continue;
+                        };
+                        if last == "*" {
+                            let target = path[..path.len() - 1].to_vec();
+                            self.modules[m].entries.push(Entry {
+                                name: "*".to_string(),
+                                ns: Ns::Any,
+                                vis: vis_of(&u.vis),
+                                hidden,
+                                cfg: own_cfg.clone(),
+                                what: What::Glob(target),
+                            });
+                            continue;
+                        }
+                        let name = alias.unwrap_or(last);
+                        if name == "_" {
+                            continue;
+                        }
+                        self.modules[m].entries.push(Entry {
+                            name,
+                            ns: Ns::Any,
+                            vis: vis_of(&u.vis),
+                            hidden,
+                            cfg: own_cfg.clone(),
+                            what: What::Use(path),
+                        });
+                    }
+                }
+                Item::ExternCrate(ec) => {
+                    let orig = ec.ident.to_string();
+                    let name = match &ec.rename {
+                        Some((_, r)) => r.to_string(),
+                        None => orig.clone(),
+                    };
+                    if name != "_" {
+                        self.modules[m].entries.push(Entry {
+                            name,
+                            ns: Ns::Type,
+                            vis: vis_of(&ec.vis),
+                            hidden,
+                            cfg: own_cfg,
+                            what: What::ExternCrate(orig),
+                        });
+                    }
+                }
+                Item::Impl(_) => {
+                    let id = self.push_decl(item, m, cfg, hidden);
+                    self.modules[m].impls.push(id);
+                }
+                Item::Macro(ref mac) => {
+                    let is_rules = mac.mac.path.is_ident("macro_rules");
+                    match (&mac.ident, is_rules) {
+                        (Some(ident), true) => {
+                            let exported = has_attr(&mac.attrs, "macro_export");
+                            let name = ident.to_string();
+                            let id = self.push_decl(item, m, cfg, hidden);
+                            self.modules[m].entries.push(Entry {
+                                name,
+                                ns: Ns::Macro,
+                                vis: if exported { Vis::Public } else { Vis::Restricted },
+                                hidden,
+                                cfg: own_cfg,
+                                what: What::Item(id),
+                            });
+                        }
+                        _ => self.unexpanded_macros += 1,
+                    }
+                }
+                other => {
+                    let Some((name, ns, vis)) = decl_name(&other) else {
+                        continue;
+                    };
+                    let id = self.push_decl(other, m, cfg, hidden);
+                    self.modules[m].entries.push(Entry {
+                        name,
+                        ns,
+                        vis,
+                        hidden,
+                        cfg: own_cfg,
+                        what: What::Item(id),
+                    });
+                }
+            }
+        }
+    }
+
+    fn push_decl(&mut self, item: Item, module: ModId, cfg: Vec<String>, hidden: bool) -> ItemId {
+        self.decls.push(Decl {
+            item,
+            module,
+            cfg,
+            hidden,
+        });
+        self.decls.len() - 1
+    }
+
+    /// Finds and loads the file of `mod name;`.
+    fn load_module_file(
+        &mut self,
+        child: ModId,
+        name: &str,
+        attrs: &[Attribute],
+        file: &Path,
+        mod_rs: bool,
+        inline: &[String],
+    ) {
+        let file_dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
+        // The directory that `mod name;` is looked up in.
+        let mut base = if mod_rs {
+            file_dir.clone()
+        } else {
+            let stem = file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            file_dir.join(stem)
+        };
+        for m in inline {
+            base = base.join(m);
+        }
+        let candidates: Vec<PathBuf> = match path_attr(attrs) {
+            // `#[path]` outside inline modules is relative to the file's own directory.
+            Some(p) if inline.is_empty() => vec![file_dir.join(p)],
+            Some(p) => vec![base.join(p)],
+            None => vec![base.join(format!("{name}.rs")), base.join(name).join("mod.rs")],
+        };
+        let Some(found) = candidates.iter().find(|c| c.is_file()).cloned() else {
+            let looked: Vec<String> = candidates.iter().map(|c| rel(&self.dir, c)).collect();
+            self.problems.push(SourceProblem {
+                file: rel(&self.dir, file),
+                line: None,
+                message: format!(
+                    "module `{name}` has no file (looked for {}); its items are missing from the API",
+                    looked.join(" and ")
+                ),
+            });
+            return;
+        };
+        // Guard against a `#[path]` loop including a file into itself.
+        if self.modules.len() > 20_000 {
+            return;
+        }
+        let owns_dir = path_attr(attrs).is_some()
+            || found.file_name().map(|f| f == "mod.rs").unwrap_or(false);
+        if let Some(parsed) = self.parse_file(&found) {
+            self.load_items(child, parsed.items, &found, owns_dir, &[]);
+        }
+    }
+}
+
+fn item_attrs(item: &Item) -> Option<&Vec<Attribute>> {
+    Some(match item {
+        Item::Const(i) => &i.attrs,
+        Item::Enum(i) => &i.attrs,
+        Item::ExternCrate(i) => &i.attrs,
+        Item::Fn(i) => &i.attrs,
+        Item::ForeignMod(i) => &i.attrs,
+        Item::Impl(i) => &i.attrs,
+        Item::Macro(i) => &i.attrs,
+        Item::Mod(i) => &i.attrs,
+        Item::Static(i) => &i.attrs,
+        Item::Struct(i) => &i.attrs,
+        Item::Trait(i) => &i.attrs,
+        Item::TraitAlias(i) => &i.attrs,
+        Item::Type(i) => &i.attrs,
+        Item::Union(i) => &i.attrs,
+        Item::Use(i) => &i.attrs,
+        _ => return None,
+    })
+}
+
+fn decl_name(item: &Item) -> Option<(String, Ns, Vis)> {
+    let (ident, ns, vis) = match item {
+        Item::Const(i) => (&i.ident, Ns::Value, &i.vis),
+        Item::Enum(i) => (&i.ident, Ns::Type, &i.vis),
+        Item::Fn(i) => (&i.sig.ident, Ns::Value, &i.vis),
+        Item::Static(i) => (&i.ident, Ns::Value, &i.vis),
+        Item::Struct(i) => (&i.ident, Ns::Type, &i.vis),
+        Item::Trait(i) => (&i.ident, Ns::Type, &i.vis),
+        Item::TraitAlias(i) => (&i.ident, Ns::Type, &i.vis),
+        Item::Type(i) => (&i.ident, Ns::Type, &i.vis),
+        Item::Union(i) => (&i.ident, Ns::Type, &i.vis),
+        _ => return None,
+    };
+    Some((ident.to_string(), ns, vis_of(vis)))
+}
+
+/// What a name resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Item(ItemId),
+    Module(ModId),
+    /// Another crate's item, by the path the source wrote.
+    External(String),
+}
+
+/// One publicly exported name of a module.
+struct Export {
+    name: String,
+    target: Target,
+    /// cfg of the `pub use` (or the item) that exports it.
+    cfg: Vec<String>,
+}
+
+impl Crate {
+    /// Resolves a path written in module `m` (a `use` path or a type path).
+    fn resolve(&self, m: ModId, path: &[String], depth: usize) -> Vec<Target> {
+        if depth > MAX_DEPTH || path.is_empty() {
+            return Vec::new();
+        }
+        let mut cur = m;
+        let mut rest = path;
+        match path[0].as_str() {
+            "::" => return vec![Target::External(path[1..].join("::"))],
+            "crate" | "$crate" => {
+                cur = 0;
+                rest = &path[1..];
+            }
+            "self" => rest = &path[1..],
+            "super" => {
+                while let Some(seg) = rest.first() {
+                    if seg != "super" {
+                        break;
+                    }
+                    cur = self.modules[cur].parent.unwrap_or(0);
+                    rest = &rest[1..];
+                }
+            }
+            _ => {
+                let found = self.lookup(m, &path[0], true, depth + 1);
+                if found.is_empty() {
+                    return vec![Target::External(path.join("::"))];
+                }
+                rest = &path[1..];
+                return self.descend(found, rest, depth);
+            }
+        }
+        if rest.is_empty() {
+            return vec![Target::Module(cur)];
+        }
+        let found = self.lookup(cur, &rest[0], true, depth + 1);
+        self.descend(found, &rest[1..], depth)
+    }
+
+    /// Continues a path from the targets of its first segments.
+    fn descend(&self, mut found: Vec<Target>, mut rest: &[String], depth: usize) -> Vec<Target> {
+        while let Some(seg) = rest.first() {
+            let next: Vec<Target> = found
+                .iter()
+                .flat_map(|t| match t {
+                    Target::Module(mm) => self.lookup(*mm, seg, true, depth + 1),
+                    Target::External(p) => vec![Target::External(format!("{p}::{seg}"))],
+                    // An enum variant or an associated item: not a nameable item of its own here.
+                    Target::Item(_) => Vec::new(),
+                })
+                .collect();
+            found = next;
+            rest = &rest[1..];
+        }
+        found
+    }
+
+    /// Entries named `name` in module `m` (any visibility when `private_ok`),
+    /// resolved to their targets; glob imports are searched when nothing
+    /// is declared under that name.
+    fn lookup(&self, m: ModId, name: &str, private_ok: bool, depth: usize) -> Vec<Target> {
+        if depth > MAX_DEPTH {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for e in &self.modules[m].entries {
+            if e.name != name || (!private_ok && e.vis != Vis::Public) {
+                continue;
+            }
+            match &e.what {
+                What::Item(id) => out.push(Target::Item(*id)),
+                What::Module(c) => out.push(Target::Module(*c)),
+                What::ExternCrate(orig) => out.push(Target::External(orig.clone())),
+                What::Use(path) => out.extend(self.resolve(m, path, depth + 1)),
+                What::Glob(_) => {}
+            }
+        }
+        if out.is_empty() {
+            for e in &self.modules[m].entries {
+                if let What::Glob(path) = &e.what {
+                    if !private_ok && e.vis != Vis::Public {
+                        continue;
+                    }
+                    for t in self.resolve(m, path, depth + 1) {
+                        if let Target::Module(gm) = t {
+                            if gm != m {
+                                out.extend(self.lookup(gm, name, false, depth + 1));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        dedup(out)
+    }
+
+    /// The names module `m` makes public, with what they resolve to.
+    fn exports(&self, m: ModId, depth: usize, stack: &mut Vec<ModId>) -> Vec<Export> {
+        let mut out: Vec<Export> = Vec::new();
+        if depth > MAX_DEPTH || stack.contains(&m) {
+            return out;
+        }
+        stack.push(m);
+        let mut globs = Vec::new();
+        for e in &self.modules[m].entries {
+            if e.vis != Vis::Public || e.hidden {
+                continue;
+            }
+            let targets = match &e.what {
+                What::Item(id) => {
+                    if matches!(self.decls[*id].item, Item::Macro(_)) {
+                        // `#[macro_export]` macros live at the crate root, wherever declared.
+                        continue;
+                    }
+                    vec![Target::Item(*id)]
+                }
+                What::Module(c) => vec![Target::Module(*c)],
+                What::ExternCrate(orig) => vec![Target::External(orig.clone())],
+                What::Use(path) => {
+                    let t = self.resolve(m, path, depth + 1);
+                    if t.is_empty() {
+                        // Names the source does but we cannot place (an enum variant, a
+                        // macro-generated item): keep it visible as written.
+                        vec![Target::External(format!("{} (unresolved)", path.join("::")))]
+                    } else {
+                        t
+                    }
+                }
+                What::Glob(path) => {
+                    globs.push((path.clone(), e.cfg.clone()));
+                    continue;
+                }
+            };
+            for target in targets {
+                out.push(Export {
+                    name: e.name.clone(),
+                    target,
+                    cfg: e.cfg.clone(),
+                });
+            }
+        }
+        for (path, cfg) in globs {
+            for t in self.resolve(m, &path, depth + 1) {
+                match t {
+                    Target::Module(gm) => {
+                        for ex in self.exports(gm, depth + 1, stack) {
+                            // Names declared here shadow names a glob brings in.
+                            if out.iter().any(|o| o.name == ex.name) {
+                                continue;
+                            }
+                            let mut c = cfg.clone();
+                            c.extend(ex.cfg);
+                            out.push(Export {
+                                name: ex.name,
+                                target: ex.target,
+                                cfg: c,
+                            });
+                        }
+                    }
+                    Target::External(p) => out.push(Export {
+                        name: "*".to_string(),
+                        target: Target::External(format!("{p}::*")),
+                        cfg: cfg.clone(),
+                    }),
+                    Target::Item(_) => {}
+                }
+            }
+        }
+        stack.pop();
+        out
+    }
+}
+
+fn dedup(v: Vec<Target>) -> Vec<Target> {
+    let mut out: Vec<Target> = Vec::new();
+    for t in v {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+fn cfg_text(cfg: &BTreeSet<String>) -> Option<String> {
+    match cfg.len() {
+        0 => None,
+        1 => cfg.iter().next().cloned(),
+        _ => Some(format!("all({})", cfg.iter().cloned().collect::<Vec<_>>().join(", "))),
+    }
+}
+
+/// Records items under their public paths.
+struct Walker<'a> {
+    krate: &'a Crate,
+    crate_name: String,
+    out: std::collections::BTreeMap<String, ApiItem>,
+    /// Public paths (keys) of each type or trait declaration, for attaching impls.
+    paths_of: HashMap<ItemId, Vec<(String, BTreeSet<String>)>>,
+}
+
+impl<'a> Walker<'a> {
+    fn new(krate: &'a Crate, crate_name: &str) -> Self {
+        Walker {
+            krate,
+            crate_name: crate_name.to_string(),
+            out: Default::default(),
+            paths_of: HashMap::new(),
+        }
+    }
+
+    fn display(&self, key: &str) -> String {
+        if key.is_empty() {
+            self.crate_name.clone()
+        } else {
+            format!("{}::{}", self.crate_name, key)
+        }
+    }
+
+    fn add(&mut self, key: String, kind: ItemKind, signature: String, shape: String, cfg: &BTreeSet<String>, parent: Option<&str>, facts: Facts) {
+        let item = ApiItem {
+            path: self.display(&key),
+            key: key.clone(),
+            kind,
+            signature,
+            shape,
+            cfg: cfg_text(cfg),
+            parent: parent.map(str::to_string),
+            facts,
+        };
+        match self.out.get_mut(&key) {
+            None => {
+                self.out.insert(key, item);
+            }
+            Some(existing) if existing.kind == item.kind && existing.shape == item.shape => {
+                // The same item under two cfg alternatives: it exists when either holds.
+                if existing.cfg != item.cfg {
+                    existing.cfg = match (&existing.cfg, &item.cfg) {
+                        (Some(a), Some(b)) => Some(format!("any({a}, {b})")),
+                        _ => None,
+                    };
+                }
+            }
+            Some(_) => {
+                // Two different definitions under one path (cfg alternatives): keep
+                // both, told apart by their condition.
+                let k = format!("{key} [{}]", item.cfg.clone().unwrap_or_default());
+                let mut item = item;
+                item.key = k.clone();
+                self.out.entry(k).or_insert(item);
+            }
+        }
+    }
+
+    fn walk(&mut self, m: ModId, prefix: &[String], cfg: &BTreeSet<String>, stack: &mut Vec<ModId>) {
+        if stack.len() > MAX_DEPTH || stack.contains(&m) {
+            return;
+        }
+        stack.push(m);
+        let exports = self.krate.exports(m, 0, &mut Vec::new());
+        for ex in exports {
+            let mut path = prefix.to_vec();
+            path.push(ex.name.clone());
+            let key = path.join("::");
+            let mut c = cfg.clone();
+            c.extend(ex.cfg.iter().cloned());
+            match ex.target {
+                Target::Module(child) => {
+                    let module = &self.krate.modules[child];
+                    if module.hidden {
+                        continue;
+                    }
+                    c.extend(module.cfg.iter().cloned());
+                    let sig = format!("pub mod {}", ex.name);
+                    self.add(key, ItemKind::Module, sig.clone(), sig, &c, None, Facts::default());
+                    self.walk(child, &path, &c, stack);
+                }
+                Target::Item(id) => {
+                    let decl = &self.krate.decls[id];
+                    if decl.hidden {
+                        continue;
+                    }
+                    c.extend(decl.cfg.iter().cloned());
+                    self.item(id, &key, &ex.name, &c);
+                }
+                Target::External(p) => {
+                    if ex.name == "*" {
+                        let key = format!("{}*{}", if prefix.is_empty() { "" } else { "::" }, p);
+                        let key = format!("{}{}", prefix.join("::"), key);
+                        let sig = format!("pub use {p}");
+                        self.add(key, ItemKind::ExternalReexport, sig.clone(), sig, &c, None, Facts::default());
+                    } else {
+                        let last = p.rsplit("::").next().unwrap_or(&p);
+                        let sig = if last == ex.name {
+                            format!("pub use {p}")
+                        } else {
+                            format!("pub use {p} as {}", ex.name)
+                        };
+                        self.add(key, ItemKind::ExternalReexport, sig.clone(), sig, &c, None, Facts::default());
+                    }
+                }
+            }
+        }
+        stack.pop();
+    }
+
+    /// Records one declaration (and its members) under `key`.
+    fn item(&mut self, id: ItemId, key: &str, name: &str, cfg: &BTreeSet<String>) {
+        let item = &self.krate.decls[id].item;
+        let plain = |s: String| (s.clone(), s);
+        match item {
+            Item::Fn(f) => {
+                let mut sig = f.sig.clone();
+                sig.ident = syn::Ident::new(name, f.sig.ident.span());
+                let s = render::signature(&f.vis, &sig);
+                let shape = render::signature_shape(&f.vis, &sig);
+                self.add(key.to_string(), ItemKind::Function, s, shape, cfg, None, Facts::default());
+            }
+            Item::Const(c) => {
+                let (s, sh) = plain(format!("pub const {name}: {}", render::ty(&c.ty)));
+                self.add(key.to_string(), ItemKind::Const, s, sh, cfg, None, Facts::default());
+            }
+            Item::Static(st) => {
+                let m = if matches!(st.mutability, syn::StaticMutability::Mut(_)) { "mut " } else { "" };
+                let (s, sh) = plain(format!("pub static {m}{name}: {}", render::ty(&st.ty)));
+                self.add(key.to_string(), ItemKind::Static, s, sh, cfg, None, Facts::default());
+            }
+            Item::Type(t) => {
+                let (s, sh) = plain(format!(
+                    "pub type {name}{}{} = {}",
+                    render::generics(&t.generics),
+                    render::where_clause(&t.generics),
+                    render::ty(&t.ty)
+                ));
+                self.add(key.to_string(), ItemKind::TypeAlias, s, sh, cfg, None, Facts::default());
+                self.paths_of.entry(id).or_default().push((key.to_string(), cfg.clone()));
+            }
+            Item::Struct(s) => {
+                let non_exhaustive = has_attr(&s.attrs, "non_exhaustive");
+                let all_pub = s.fields.iter().all(|f| matches!(f.vis, Visibility::Public(_)));
+                let shape_word = match &s.fields {
+                    Fields::Named(_) => " { .. }",
+                    Fields::Unnamed(_) => "(..)",
+                    Fields::Unit => ";",
+                };
+                let (sig, sh) = plain(format!(
+                    "pub struct {name}{}{}{shape_word}",
+                    render::generics(&s.generics),
+                    render::where_clause(&s.generics)
+                ));
+                let facts = Facts {
+                    constructible: Some(all_pub && !non_exhaustive),
+                    non_exhaustive,
+                    has_default: None,
+                };
+                self.add(key.to_string(), ItemKind::Struct, sig, sh, cfg, None, facts);
+                self.fields(key, &s.fields, cfg);
+                self.paths_of.entry(id).or_default().push((key.to_string(), cfg.clone()));
+            }
+            Item::Union(u) => {
+                let (sig, sh) = plain(format!("pub union {name}{}{}", render::generics(&u.generics), render::where_clause(&u.generics)));
+                self.add(key.to_string(), ItemKind::Union, sig, sh, cfg, None, Facts::default());
+                self.fields(key, &Fields::Named(u.fields.clone()), cfg);
+                self.paths_of.entry(id).or_default().push((key.to_string(), cfg.clone()));
+            }
+            Item::Enum(e) => {
+                let non_exhaustive = has_attr(&e.attrs, "non_exhaustive");
+                let (sig, sh) = plain(format!("pub enum {name}{}{}", render::generics(&e.generics), render::where_clause(&e.generics)));
+                let facts = Facts { non_exhaustive, ..Facts::default() };
+                self.add(key.to_string(), ItemKind::Enum, sig, sh, cfg, None, facts);
+                for v in &e.variants {
+                    let vcfg = cfgs(&v.attrs);
+                    if is_test_only(&vcfg) || is_hidden(&v.attrs) {
+                        continue;
+                    }
+                    let mut c = cfg.clone();
+                    c.extend(vcfg);
+                    let fields = match &v.fields {
+                        Fields::Named(n) => format!(
+                            " {{ {} }}",
+                            n.named
+                                .iter()
+                                .map(|f| format!("{}: {}", f.ident.as_ref().map(|i| i.to_string()).unwrap_or_default(), render::ty(&f.ty)))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        Fields::Unnamed(u) => format!(
+                            "({})",
+                            u.unnamed.iter().map(|f| render::ty(&f.ty)).collect::<Vec<_>>().join(", ")
+                        ),
+                        Fields::Unit => String::new(),
+                    };
+                    let (s, sh) = plain(format!("{}{fields}", v.ident));
+                    let facts = Facts { non_exhaustive: has_attr(&v.attrs, "non_exhaustive"), ..Facts::default() };
+                    self.add(format!("{key}::{}", v.ident), ItemKind::Variant, s, sh, &c, Some(key), facts);
+                }
+                self.paths_of.entry(id).or_default().push((key.to_string(), cfg.clone()));
+            }
+            Item::Trait(t) => {
+                let unsafety = if t.unsafety.is_some() { "unsafe " } else { "" };
+                let supers = if t.supertraits.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", render::tokens(&t.supertraits))
+                };
+                let (sig, sh) = plain(format!(
+                    "pub {unsafety}trait {name}{}{supers}{}",
+                    render::generics(&t.generics),
+                    render::where_clause(&t.generics)
+                ));
+                self.add(key.to_string(), ItemKind::Trait, sig, sh, cfg, None, Facts::default());
+                for ti in &t.items {
+                    self.trait_item(key, ti, cfg);
+                }
+                self.paths_of.entry(id).or_default().push((key.to_string(), cfg.clone()));
+            }
+            Item::TraitAlias(t) => {
+                let (sig, sh) = plain(format!("pub trait {name}{} = {}", render::generics(&t.generics), render::tokens(&t.bounds)));
+                self.add(key.to_string(), ItemKind::Trait, sig, sh, cfg, None, Facts::default());
+            }
+            _ => {}
+        }
+    }
+
+    fn fields(&mut self, parent: &str, fields: &Fields, cfg: &BTreeSet<String>) {
+        for (i, f) in fields.iter().enumerate() {
+            if !matches!(f.vis, Visibility::Public(_)) || is_hidden(&f.attrs) {
+                continue;
+            }
+            let fcfg = cfgs(&f.attrs);
+            if is_test_only(&fcfg) {
+                continue;
+            }
+            let mut c = cfg.clone();
+            c.extend(fcfg);
+            let name = f.ident.as_ref().map(|i| i.to_string()).unwrap_or_else(|| i.to_string());
+            let s = format!("pub {name}: {}", render::ty(&f.ty));
+            self.add(format!("{parent}.{name}"), ItemKind::Field, s.clone(), s, &c, Some(parent), Facts::default());
+        }
+    }
+
+    fn trait_item(&mut self, parent: &str, ti: &TraitItem, cfg: &BTreeSet<String>) {
+        let (attrs, name, kind, sig, shape, has_default) = match ti {
+            TraitItem::Fn(f) => (
+                &f.attrs,
+                f.sig.ident.to_string(),
+                ItemKind::TraitMethod,
+                render::signature(&Visibility::Inherited, &f.sig),
+                render::signature_shape(&Visibility::Inherited, &f.sig),
+                f.default.is_some(),
+            ),
+            TraitItem::Type(t) => {
+                let bounds = if t.bounds.is_empty() { String::new() } else { format!(": {}", render::tokens(&t.bounds)) };
+                let default = t.default.as_ref().map(|(_, ty)| format!(" = {}", render::ty(ty))).unwrap_or_default();
+                let s = format!("type {}{}{bounds}{default}", t.ident, render::generics(&t.generics));
+                (&t.attrs, t.ident.to_string(), ItemKind::TraitType, s.clone(), s, t.default.is_some())
+            }
+            TraitItem::Const(c) => {
+                let s = format!("const {}: {}", c.ident, render::ty(&c.ty));
+                (&c.attrs, c.ident.to_string(), ItemKind::TraitConst, s.clone(), s, c.default.is_some())
+            }
+            _ => return,
+        };
+        let own = cfgs(attrs);
+        if is_test_only(&own) || is_hidden(attrs) {
+            return;
+        }
+        let mut c = cfg.clone();
+        c.extend(own);
+        let facts = Facts { has_default: Some(has_default), ..Facts::default() };
+        self.add(format!("{parent}::{name}"), kind, sig, shape, &c, Some(parent), facts);
+    }
+
+    /// `#[macro_export] macro_rules!` macros: public at the crate root.
+    fn macros(&mut self) {
+        for (id, decl) in self.krate.decls.iter().enumerate() {
+            let Item::Macro(mac) = &decl.item else { continue };
+            let Some(ident) = &mac.ident else { continue };
+            if !has_attr(&mac.attrs, "macro_export") || decl.hidden || self.krate.modules[decl.module].hidden {
+                continue;
+            }
+            let _ = id;
+            let cfg: BTreeSet<String> = decl.cfg.iter().cloned().collect();
+            let s = format!("macro_rules! {ident}");
+            self.add(format!("{ident}!"), ItemKind::Macro, s.clone(), s, &cfg, None, Facts::default());
+        }
+    }
+
+    /// Inherent methods, associated consts, trait impls and derives, attached to
+    /// every public path of their type.
+    fn attach_impls(&mut self) {
+        // Derives first: they sit on the type declarations.
+        let typed: Vec<(ItemId, Vec<(String, BTreeSet<String>)>)> =
+            self.paths_of.iter().map(|(k, v)| (*k, v.clone())).collect();
+        for (id, paths) in &typed {
+            let attrs = match &self.krate.decls[*id].item {
+                Item::Struct(s) => &s.attrs,
+                Item::Enum(e) => &e.attrs,
+                Item::Union(u) => &u.attrs,
+                _ => continue,
+            };
+            for trait_name in derives(attrs) {
+                for (p, cfg) in paths {
+                    let s = format!("impl {trait_name} (derived)");
+                    self.add(format!("{p} impl {trait_name}"), ItemKind::Impl, s, String::new(), cfg, Some(p), Facts::default());
+                }
+            }
+        }
+        for m in 0..self.krate.modules.len() {
+            for &impl_id in &self.krate.modules[m].impls {
+                let decl = &self.krate.decls[impl_id];
+                let Item::Impl(imp) = &decl.item else { continue };
+                let self_targets = match &*imp.self_ty {
+                    syn::Type::Path(tp) if tp.qself.is_none() => {
+                        let segs: Vec<String> = tp.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                        self.krate.resolve(m, &segs, 0)
+                    }
+                    _ => Vec::new(),
+                };
+                let mut owner_paths: Vec<(String, BTreeSet<String>)> = Vec::new();
+                for t in &self_targets {
+                    if let Target::Item(tid) = t {
+                        if let Some(p) = self.paths_of.get(tid) {
+                            owner_paths.extend(p.iter().cloned());
+                        }
+                    }
+                }
+                let impl_cfg: BTreeSet<String> = decl.cfg.iter().cloned().collect();
+                match &imp.trait_ {
+                    None => {
+                        for (p, tcfg) in owner_paths {
+                            let mut c = tcfg.clone();
+                            c.extend(impl_cfg.iter().cloned());
+                            self.inherent_items(&p, imp, &c);
+                        }
+                    }
+                    Some((trait_path, _)) => {
+                        let neg = "";
+                        let trait_name = trait_path
+                            .segments
+                            .last()
+                            .map(render::tokens)
+                            .unwrap_or_default()
+                            .replace(" <", "<");
+                        let sig = format!(
+                            "impl{} {neg}{trait_name} for {}{}",
+                            render::generics(&imp.generics),
+                            render::ty(&imp.self_ty),
+                            render::where_clause(&imp.generics)
+                        );
+                        if !owner_paths.is_empty() {
+                            for (p, tcfg) in owner_paths {
+                                let mut c = tcfg.clone();
+                                c.extend(impl_cfg.iter().cloned());
+                                self.add(format!("{p} impl {neg}{trait_name}"), ItemKind::Impl, sig.clone(), String::new(), &c, Some(&p), Facts::default());
+                            }
+                        } else {
+                            // A local public trait implemented for a foreign type.
+                            let segs: Vec<String> = trait_path.segments.iter().map(|s| s.ident.to_string()).collect();
+                            for t in self.krate.resolve(m, &segs, 0) {
+                                let Target::Item(tid) = t else { continue };
+                                let Some(paths) = self.paths_of.get(&tid).cloned() else { continue };
+                                for (p, tcfg) in paths {
+                                    let mut c = tcfg.clone();
+                                    c.extend(impl_cfg.iter().cloned());
+                                    let key = format!("{p} impl for {}", render::ty(&imp.self_ty));
+                                    self.add(key, ItemKind::Impl, sig.clone(), String::new(), &c, Some(&p), Facts::default());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn inherent_items(&mut self, owner: &str, imp: &syn::ItemImpl, cfg: &BTreeSet<String>) {
+        for ii in &imp.items {
+            match ii {
+                ImplItem::Fn(f) if matches!(f.vis, Visibility::Public(_)) => {
+                    let own = cfgs(&f.attrs);
+                    if is_test_only(&own) || is_hidden(&f.attrs) {
+                        continue;
+                    }
+                    let mut c = cfg.clone();
+                    c.extend(own);
+                    let s = render::signature(&f.vis, &f.sig);
+                    let sh = render::signature_shape(&f.vis, &f.sig);
+                    self.add(format!("{owner}::{}", f.sig.ident), ItemKind::Method, s, sh, &c, Some(owner), Facts::default());
+                }
+                ImplItem::Const(k) if matches!(k.vis, Visibility::Public(_)) => {
+                    if is_hidden(&k.attrs) || is_test_only(&cfgs(&k.attrs)) {
+                        continue;
+                    }
+                    let s = format!("pub const {}: {}", k.ident, render::ty(&k.ty));
+                    self.add(format!("{owner}::{}", k.ident), ItemKind::AssocConst, s.clone(), s, cfg, Some(owner), Facts::default());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Trait names in `#[derive(...)]` attributes (last path segment).
+fn derives(attrs: &[Attribute]) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in attrs {
+        if !a.path().is_ident("derive") {
+            continue;
+        }
+        let _ = a.parse_nested_meta(|meta| {
+            if let Some(last) = meta.path.segments.last() {
+                out.push(last.ident.to_string());
+            }
+            Ok(())
+        });
+    }
+    out
+}
