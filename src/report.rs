@@ -1,1 +1,411 @@
-//! report (being written)
+//! Reports: one data model ([`Report`]) rendered as human text or JSON.
+//!
+//! The JSON form is the model serialized as is; its shape is versioned by
+//! [`SCHEMA_VERSION`] and documented in `docs/report-schema.md`. Anything
+//! that changes a field's meaning or removes one bumps the version.
+
+use crate::lockdiff::{Bump, ChangeKind, LockedPackage, Source};
+use crate::semver_check::ApiChange;
+use crate::versions::{BumpKind, Level};
+use anstyle::{AnsiColor, Effects, Style};
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// Version of the JSON report's shape.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything a run found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    /// `bumpguard 0.1.0`.
+    pub tool: String,
+    /// `check` or `diff`.
+    pub command: String,
+    /// What was compared: `abc1234 (main)`, `working tree`, a crate version or a directory.
+    pub base: String,
+    pub head: String,
+    /// One entry per changed package, in lockfile order (by name).
+    pub crates: Vec<CrateReport>,
+    /// Run-wide remarks: degraded modes, limits of the engine.
+    pub notes: Vec<String>,
+    pub verdict: Verdict,
+}
+
+/// What happened to one package and what bumpguard made of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrateReport {
+    pub name: String,
+    pub change: ChangeKind,
+    pub old_version: Option<String>,
+    pub new_version: Option<String>,
+    pub old_source: Option<String>,
+    pub new_source: Option<String>,
+    /// Which number moved (for updates).
+    pub bump: Option<BumpKind>,
+    /// The largest API change this bump allows under Cargo's SemVer rules.
+    pub allows: Option<Level>,
+    /// The largest level the API changes require.
+    pub required: Option<Level>,
+    /// `None` when not known (the `diff` command has no consumer).
+    pub direct: Option<bool>,
+    /// Workspace member first, this crate last.
+    pub chain: Vec<String>,
+    pub lockfile: Option<String>,
+    pub analysis: Analysis,
+    pub changes: Vec<ApiChange>,
+    pub violations: usize,
+    /// Source files that could not be read or parsed (`file:line: message`).
+    pub problems: Vec<String>,
+    /// What the engine could not see in this crate.
+    pub notes: Vec<String>,
+}
+
+/// Whether the crate's API was compared, and if not, why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub status: AnalysisStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnalysisStatus {
+    /// Both versions were read completely and compared.
+    Analysed,
+    /// Compared, but some source files could not be read: the result may be incomplete.
+    Partial,
+    /// Not compared because bumpguard does not handle this kind of change yet (counts against the verdict).
+    Unsupported,
+    /// Not compared because something failed (network, missing crate): the run could not do its job.
+    Failed,
+    /// Nothing to compare: a package added or removed, or a workspace member's own version.
+    NotApplicable,
+}
+
+/// The outcome of the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub status: VerdictStatus,
+    /// Why, one line each (empty when passing).
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerdictStatus {
+    /// Nothing blocks: exit code 0.
+    Pass,
+    /// A semver violation or an incomplete analysis blocks the change: exit code 1.
+    Blocked,
+    /// A needed crate could not be analysed at all: exit code 2.
+    Error,
+}
+
+impl VerdictStatus {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            VerdictStatus::Pass => 0,
+            VerdictStatus::Blocked => 1,
+            VerdictStatus::Error => 2,
+        }
+    }
+}
+
+fn source_text(p: &LockedPackage) -> Option<String> {
+    match &p.source {
+        Source::Path => Some("path".to_string()),
+        s if s.is_crates_io() => Some("crates.io".to_string()),
+        s => s.lock_string(),
+    }
+}
+
+impl CrateReport {
+    /// A report entry for a lockfile bump, before any analysis.
+    pub fn from_bump(b: &Bump) -> Self {
+        CrateReport {
+            name: b.name.clone(),
+            change: b.change,
+            old_version: b.old.as_ref().map(|p| p.version.to_string()),
+            new_version: b.new.as_ref().map(|p| p.version.to_string()),
+            old_source: b.old.as_ref().and_then(source_text),
+            new_source: b.new.as_ref().and_then(source_text),
+            bump: b.kind,
+            allows: b.allows,
+            required: None,
+            direct: Some(b.direct),
+            chain: b.chain.clone(),
+            lockfile: Some(b.lockfile.clone()),
+            analysis: Analysis {
+                status: AnalysisStatus::NotApplicable,
+                reason: None,
+            },
+            changes: Vec::new(),
+            violations: 0,
+            problems: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+impl Report {
+    /// Derives the verdict from the crates (call after filling them).
+    pub fn decide(&mut self) {
+        let mut reasons = Vec::new();
+        let mut status = VerdictStatus::Pass;
+        for c in &self.crates {
+            let label = format!("{} {}", c.name, version_pair(c));
+            if c.violations > 0 {
+                status = status.max_with(VerdictStatus::Blocked);
+                reasons.push(format!(
+                    "{label}: {} semver violation{} (the changes need a {} bump; this {} allows {})",
+                    c.violations,
+                    plural(c.violations),
+                    c.required.map(|l| l.to_string()).unwrap_or_default(),
+                    c.bump.map(|b| format!("{b} bump")).unwrap_or_else(|| "bump".into()),
+                    c.allows.map(|l| format!("{l} changes")).unwrap_or_default(),
+                ));
+            }
+            match c.analysis.status {
+                AnalysisStatus::Partial => {
+                    status = status.max_with(VerdictStatus::Blocked);
+                    reasons.push(format!("{label}: analysis incomplete ({} source problem{})", c.problems.len(), plural(c.problems.len())));
+                }
+                AnalysisStatus::Unsupported => {
+                    status = status.max_with(VerdictStatus::Blocked);
+                    reasons.push(format!(
+                        "{label}: not analysed ({})",
+                        c.analysis.reason.as_deref().unwrap_or("unsupported")
+                    ));
+                }
+                AnalysisStatus::Failed => {
+                    status = status.max_with(VerdictStatus::Error);
+                    reasons.push(format!(
+                        "{label}: could not be analysed ({})",
+                        c.analysis.reason.as_deref().unwrap_or("error")
+                    ));
+                }
+                AnalysisStatus::Analysed | AnalysisStatus::NotApplicable => {}
+            }
+        }
+        self.verdict = Verdict { status, reasons };
+    }
+}
+
+impl VerdictStatus {
+    fn rank(self) -> u8 {
+        match self {
+            VerdictStatus::Pass => 0,
+            VerdictStatus::Blocked => 1,
+            VerdictStatus::Error => 2,
+        }
+    }
+    fn max_with(self, other: VerdictStatus) -> VerdictStatus {
+        if other.rank() > self.rank() { other } else { self }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn version_pair(c: &CrateReport) -> String {
+    match (&c.old_version, &c.new_version) {
+        (Some(o), Some(n)) if o == n => o.clone(),
+        (Some(o), Some(n)) => format!("{o} -> {n}"),
+        (Some(o), None) => o.clone(),
+        (None, Some(n)) => n.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// Writes the report as pretty JSON.
+pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// How many non-violating changes the human report shows per crate.
+const HUMAN_CHANGE_LIMIT: usize = 25;
+
+struct Styles {
+    bold: Style,
+    red: Style,
+    yellow: Style,
+    green: Style,
+    dim: Style,
+}
+
+impl Styles {
+    fn new() -> Self {
+        Styles {
+            bold: Style::new().effects(Effects::BOLD),
+            red: AnsiColor::Red.on_default().effects(Effects::BOLD),
+            yellow: AnsiColor::Yellow.on_default(),
+            green: AnsiColor::Green.on_default().effects(Effects::BOLD),
+            dim: Style::new().effects(Effects::DIMMED),
+        }
+    }
+}
+
+/// Writes the report for a person. `out` decides about colour (an
+/// `anstream` stream strips the styles when it is not a terminal).
+pub fn write_human(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = Styles::new();
+    let b = s.bold;
+    writeln!(out, "{b}bumpguard {}{b:#}: {} -> {}", report.command, report.base, report.head)?;
+    if report.crates.is_empty() {
+        writeln!(out, "No dependency changes: Cargo.lock is the same at both revisions.")?;
+    } else {
+        let count = |k: ChangeKind| report.crates.iter().filter(|c| c.change == k).count();
+        writeln!(
+            out,
+            "{} package change{}: {} updated, {} source changed, {} added, {} removed",
+            report.crates.len(),
+            plural(report.crates.len()),
+            count(ChangeKind::Updated),
+            count(ChangeKind::SourceChanged),
+            count(ChangeKind::Added),
+            count(ChangeKind::Removed),
+        )?;
+    }
+    for c in &report.crates {
+        writeln!(out)?;
+        write_crate(c, &s, out)?;
+    }
+    if !report.notes.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{b}Notes{b:#}")?;
+        for n in &report.notes {
+            writeln!(out, "  - {n}")?;
+        }
+    }
+    writeln!(out)?;
+    match report.verdict.status {
+        VerdictStatus::Pass => writeln!(out, "{}Verdict: pass{:#} (nothing blocks)", s.green, s.green)?,
+        VerdictStatus::Blocked => writeln!(out, "{}Verdict: BLOCKED{:#}", s.red, s.red)?,
+        VerdictStatus::Error => writeln!(out, "{}Verdict: ERROR{:#} (bumpguard could not do its whole job)", s.red, s.red)?,
+    }
+    for r in &report.verdict.reasons {
+        writeln!(out, "  - {r}")?;
+    }
+    Ok(())
+}
+
+fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<()> {
+    let (mark, style) = if c.violations > 0 || matches!(c.analysis.status, AnalysisStatus::Failed | AnalysisStatus::Unsupported | AnalysisStatus::Partial) {
+        ("x", s.red)
+    } else if c.changes.iter().any(|ch| ch.required == Level::Major) {
+        ("!", s.yellow)
+    } else {
+        ("=", s.dim)
+    };
+    let what = match c.change {
+        ChangeKind::Updated => match (c.bump, c.allows) {
+            (Some(BumpKind::Downgrade), _) => "downgrade".to_string(),
+            (Some(k), Some(a)) => format!("{k} bump, allows {a} changes"),
+            (Some(k), None) => format!("{k} bump"),
+            _ => "updated".to_string(),
+        },
+        ChangeKind::SourceChanged => "source changed".to_string(),
+        ChangeKind::Added => "added".to_string(),
+        ChangeKind::Removed => "removed".to_string(),
+    };
+    let source = match (&c.old_source, &c.new_source) {
+        (Some(o), Some(n)) if o != n => format!("{o} -> {n}"),
+        (_, Some(n)) => n.clone(),
+        (Some(o), None) => o.clone(),
+        _ => String::new(),
+    };
+    let reach = match c.direct {
+        Some(true) => "direct".to_string(),
+        Some(false) if c.chain.len() > 1 => format!("transitive via {}", c.chain.join(" > ")),
+        Some(false) => "transitive".to_string(),
+        None => String::new(),
+    };
+    let extra: Vec<&str> = [what.as_str(), reach.as_str(), source.as_str()]
+        .into_iter()
+        .filter(|x| !x.is_empty())
+        .collect();
+    writeln!(out, "{style}{mark}{style:#} {}{} {}{:#}  {}", s.bold, c.name, version_pair(c), s.bold, extra.join(", "))?;
+    if let Some(l) = &c.lockfile {
+        if l != "Cargo.lock" {
+            writeln!(out, "  {}in {l}{:#}", s.dim, s.dim)?;
+        }
+    }
+    match c.analysis.status {
+        AnalysisStatus::Analysed | AnalysisStatus::Partial => {
+            if c.changes.is_empty() {
+                writeln!(out, "  public API: no changes")?;
+            } else {
+                let summary = if c.violations > 0 {
+                    format!(
+                        "{}{} SEMVER VIOLATION{}{:#}: needs a {} bump",
+                        s.red,
+                        c.violations,
+                        if c.violations == 1 { "" } else { "S" },
+                        s.red,
+                        c.required.map(|l| l.to_string()).unwrap_or_default()
+                    )
+                } else {
+                    format!("largest change is {}", c.required.map(|l| l.to_string()).unwrap_or_default())
+                };
+                writeln!(out, "  public API: {} change{}; {summary}", c.changes.len(), plural(c.changes.len()))?;
+                let mut shown = 0;
+                let mut hidden = 0;
+                for ch in &c.changes {
+                    if !ch.violation && shown >= HUMAN_CHANGE_LIMIT {
+                        hidden += 1;
+                        continue;
+                    }
+                    shown += 1;
+                    write_change(ch, s, out)?;
+                }
+                if hidden > 0 {
+                    writeln!(out, "    ... and {hidden} more (see --format json)")?;
+                }
+            }
+        }
+        _ => {
+            if let Some(r) = &c.analysis.reason {
+                writeln!(out, "  {r}")?;
+            }
+        }
+    }
+    for p in &c.problems {
+        writeln!(out, "  {}problem:{:#} {p}", s.yellow, s.yellow)?;
+    }
+    Ok(())
+}
+
+fn write_change(ch: &ApiChange, s: &Styles, out: &mut dyn Write) -> io::Result<()> {
+    let style = if ch.violation {
+        s.red
+    } else if ch.required == Level::Major {
+        s.yellow
+    } else {
+        s.dim
+    };
+    let level = if ch.possibly_breaking {
+        format!("{}?", ch.required)
+    } else {
+        ch.required.to_string()
+    };
+    writeln!(out, "    {style}{level:<6}{style:#} {} {}", ch.code, ch.path)?;
+    if let Some(cfg) = &ch.cfg {
+        if ch.code != "cfg-changed" {
+            writeln!(out, "           {}when {cfg}{:#}", s.dim, s.dim)?;
+        }
+    }
+    if let Some(o) = &ch.old {
+        writeln!(out, "           - {o}")?;
+    }
+    if let Some(n) = &ch.new {
+        writeln!(out, "           + {n}")?;
+    }
+    if ch.violation || ch.required == Level::Major {
+        writeln!(out, "           {}{}{:#}", s.dim, ch.message, s.dim)?;
+    }
+    Ok(())
+}
