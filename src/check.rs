@@ -1,1 +1,441 @@
-//! check (being written)
+//! The pipeline, wired: revisions -> lockfile diff -> sources -> API surfaces
+//! -> semver check -> report.
+//!
+//! Each `run_*` function returns a [`Report`] (or an error when the run could
+//! not start at all: no repository, unknown revision, unreadable lockfile).
+//! Problems with single crates do not stop the run; they are recorded on the
+//! crate and decide the verdict.
+
+use crate::api::{ApiSurface, syn_engine};
+use crate::lockdiff::{self, Bump, ChangeKind, Source};
+use crate::report::{Analysis, AnalysisStatus, CrateReport, Report, SCHEMA_VERSION, Verdict, VerdictStatus};
+use crate::revision::{LockfileText, Repo, Rev};
+use crate::semver_check;
+use crate::source::{FetchError, Fetcher, RegistryCrate, SourceSettings};
+use crate::versions::{allowed_level, bump_kind};
+use crate::workspace::{self, WorkspaceInfo};
+use anyhow::{Context, Result, bail};
+use semver::Version;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// What `bumpguard check` compares.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Any directory inside the repository.
+    pub repo: PathBuf,
+    /// Base revision; `None`: the merge-base of HEAD with the default branch
+    /// (HEAD itself with `staged`).
+    pub base: Option<String>,
+    /// Head revision; `None`: the working tree (the index with `staged`).
+    pub head: Option<String>,
+    /// Compare HEAD with the index (pre-commit use).
+    pub staged: bool,
+}
+
+fn new_report(command: &str, base: String, head: String) -> Report {
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: format!("bumpguard {}", env!("CARGO_PKG_VERSION")),
+        command: command.to_string(),
+        base,
+        head,
+        crates: Vec::new(),
+        notes: Vec::new(),
+        verdict: Verdict {
+            status: VerdictStatus::Pass,
+            reasons: Vec::new(),
+        },
+    }
+}
+
+/// `bumpguard check`: every bump between two revisions of a repository.
+pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report> {
+    let repo = Repo::open(&opts.repo)?;
+    let (base, base_label) = match (&opts.base, opts.staged) {
+        (Some(b), _) => {
+            let r = Rev::Commit(b.clone());
+            let label = repo.resolve(&r)?;
+            (r, label)
+        }
+        (None, true) => {
+            let r = Rev::Commit("HEAD".to_string());
+            let label = repo.resolve(&r)?;
+            (r, label)
+        }
+        (None, false) => {
+            let (how, sha) = repo.default_base()?;
+            let r = Rev::Commit(sha);
+            let label = format!("{} ({how})", repo.resolve(&r)?);
+            (r, label)
+        }
+    };
+    let head = match (&opts.head, opts.staged) {
+        (Some(h), _) => Rev::Commit(h.clone()),
+        (None, true) => Rev::Index,
+        (None, false) => Rev::WorkTree,
+    };
+    let head_label = repo.resolve(&head)?;
+    let mut report = new_report("check", base_label.clone(), head_label.clone());
+
+    let old_files = repo.lockfiles(&base)?;
+    let new_files = repo.lockfiles(&head)?;
+    if old_files.is_empty() && new_files.is_empty() {
+        bail!("no Cargo.lock in the repository at {base_label} nor at {head_label}: nothing to check (is this a Rust project with a committed Cargo.lock?)");
+    }
+    if old_files.is_empty() {
+        bail!("no Cargo.lock at the base revision {base_label} (there is one at {head_label}); choose a base that has one with --base");
+    }
+    if new_files.is_empty() {
+        bail!("no Cargo.lock at the head revision {head_label} (there is one at {base_label}); was it deleted?");
+    }
+
+    let mut by_path: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+    for LockfileText { path, text } in old_files {
+        by_path.entry(path).or_default().0 = Some(text);
+    }
+    for LockfileText { path, text } in new_files {
+        by_path.entry(path).or_default().1 = Some(text);
+    }
+
+    let mut bumps: Vec<Bump> = Vec::new();
+    for (path, (old_text, new_text)) in &by_path {
+        if old_text == new_text {
+            continue;
+        }
+        let old = old_text.as_deref().map(|t| lockdiff::parse_lockfile(t, path)).transpose()?;
+        let new = new_text.as_deref().map(|t| lockdiff::parse_lockfile(t, path)).transpose()?;
+        match (&old, &new) {
+            (None, Some(_)) => report.notes.push(format!("{path} is new at {head_label}: every package in it counts as added")),
+            (Some(_), None) => report.notes.push(format!("{path} was deleted at {head_label}: every package in it counts as removed")),
+            _ => {}
+        }
+        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let ws = workspace_info(&repo, &head, dir, &mut report.notes);
+        let d = lockdiff::diff_files(old.as_ref(), new.as_ref(), ws.as_ref());
+        bumps.extend(d.bumps);
+    }
+
+    let fetcher = Fetcher::new(sources.clone());
+    for b in &bumps {
+        let mut c = CrateReport::from_bump(b);
+        analyse_bump(&fetcher, b, &mut c)?;
+        report.crates.push(c);
+    }
+    report.notes.extend(fetcher.take_notes());
+    report.decide();
+    Ok(report)
+}
+
+/// Members and declared dependencies of the head workspace, via `cargo
+/// metadata`; `None` (with a note saying why) when the manifests cannot be
+/// read, in which case the lockfile alone decides direct vs transitive.
+fn workspace_info(repo: &Repo, head: &Rev, dir: &str, notes: &mut Vec<String>) -> Option<WorkspaceInfo> {
+    let result = match head {
+        Rev::WorkTree => match repo.workdir() {
+            Some(w) => workspace::load(&w.join(dir)),
+            None => Err(anyhow::anyhow!("bare repository has no working tree")),
+        },
+        other => tempfile::tempdir()
+            .context("cannot create a temporary directory")
+            .and_then(|tmp| {
+                repo.export(other, dir, tmp.path())?;
+                workspace::load(tmp.path())
+            }),
+    };
+    match result {
+        Ok(ws) => Some(ws),
+        Err(e) => {
+            let lock = if dir.is_empty() { "Cargo.lock".to_string() } else { format!("{dir}/Cargo.lock") };
+            notes.push(format!(
+                "{lock}: workspace manifests could not be read with cargo metadata ({}); direct and transitive are decided from the lockfile alone (packages without a source count as members)",
+                first_line(&format!("{e:#}"))
+            ));
+            None
+        }
+    }
+}
+
+fn first_line(s: &str) -> String {
+    let line = s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim();
+    if line.len() > 300 {
+        let cut = (0..=300).rev().find(|&i| line.is_char_boundary(i)).unwrap_or(0);
+        format!("{}...", &line[..cut])
+    } else {
+        line.to_string()
+    }
+}
+
+fn registry_crate(p: &lockdiff::LockedPackage) -> Option<RegistryCrate> {
+    let registry = match &p.source {
+        Source::Registry { .. } => p.source.lock_string()?,
+        _ => return None,
+    };
+    Some(RegistryCrate {
+        name: p.name.clone(),
+        version: p.version.clone(),
+        registry,
+        checksum: p.checksum.clone(),
+    })
+}
+
+/// Fetches both versions of a bumped crate and compares their APIs. A
+/// checksum mismatch is returned as an error (it stops the run); every
+/// other problem is recorded on `c`.
+fn analyse_bump(fetcher: &Fetcher, b: &Bump, c: &mut CrateReport) -> Result<()> {
+    let not = |status, reason: &str| Analysis {
+        status,
+        reason: Some(reason.to_string()),
+    };
+    let (old, new) = match (&b.change, &b.old, &b.new) {
+        (ChangeKind::Added, _, _) => {
+            c.analysis = not(AnalysisStatus::NotApplicable, "new dependency: there is no earlier version to compare with");
+            return Ok(());
+        }
+        (ChangeKind::Removed, _, _) => {
+            c.analysis = not(AnalysisStatus::NotApplicable, "no longer a dependency");
+            return Ok(());
+        }
+        (_, Some(o), Some(n)) => (o, n),
+        _ => {
+            c.analysis = not(AnalysisStatus::NotApplicable, "nothing to compare");
+            return Ok(());
+        }
+    };
+    if old.source == Source::Path && new.source == Source::Path {
+        c.analysis = not(AnalysisStatus::NotApplicable, "path package (your own code): not a dependency bump");
+        return Ok(());
+    }
+    let (Some(old_rc), Some(new_rc)) = (registry_crate(old), registry_crate(new)) else {
+        let kind = |p: &lockdiff::LockedPackage| match p.source {
+            Source::Git { .. } => "git",
+            Source::Path => "path",
+            Source::Registry { .. } => "registry",
+        };
+        c.analysis = not(
+            AnalysisStatus::Unsupported,
+            &format!(
+                "not analysed yet: {} -> {} sources are not supported by this version of bumpguard",
+                kind(old),
+                kind(new)
+            ),
+        );
+        return Ok(());
+    };
+    let trees = fetch(fetcher, &old_rc).and_then(|o| fetch(fetcher, &new_rc).map(|n| (o, n)));
+    let (old_dir, new_dir) = match trees {
+        Ok(t) => t,
+        Err(FetchOutcome::Fatal(e)) => return Err(e),
+        Err(FetchOutcome::Failed(msg)) => {
+            c.analysis = not(AnalysisStatus::Failed, &msg);
+            return Ok(());
+        }
+    };
+    compare_trees(&old_dir, &new_dir, c)
+}
+
+enum FetchOutcome {
+    Fatal(anyhow::Error),
+    Failed(String),
+}
+
+fn fetch(fetcher: &Fetcher, rc: &RegistryCrate) -> std::result::Result<PathBuf, FetchOutcome> {
+    fetcher.crate_tree(rc).map_err(|e| match e {
+        FetchError::ChecksumMismatch { .. } => FetchOutcome::Fatal(anyhow::Error::new(e).context(format!(
+            "refusing to analyse {} {}: its archive does not match the checksum in Cargo.lock (tampered or corrupt download)",
+            rc.name, rc.version
+        ))),
+        other => FetchOutcome::Failed(other.to_string()),
+    })
+}
+
+/// Reads both trees and fills `c` with the API changes.
+fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<()> {
+    let old = read_surface(old_dir)?;
+    let new = read_surface(new_dir)?;
+    let mut problems: Vec<String> = Vec::new();
+    for (label, s) in [("old", &old), ("new", &new)] {
+        for p in &s.problems {
+            problems.push(format!("{label} version: {p}"));
+        }
+    }
+    let mut changes = semver_check::diff(&old, &new);
+    c.violations = semver_check::mark_violations(&mut changes, c.allows);
+    c.required = Some(semver_check::required_level(&changes));
+    c.changes = changes;
+    let mut notes = new.notes.clone();
+    for n in &old.notes {
+        if !notes.contains(n) {
+            notes.push(n.clone());
+        }
+    }
+    c.notes = notes;
+    c.analysis = if problems.is_empty() {
+        Analysis {
+            status: AnalysisStatus::Analysed,
+            reason: None,
+        }
+    } else {
+        Analysis {
+            status: AnalysisStatus::Partial,
+            reason: Some("some source files could not be read; the API of the items in them is unknown".to_string()),
+        }
+    };
+    c.problems = problems;
+    Ok(())
+}
+
+fn read_surface(dir: &Path) -> Result<ApiSurface> {
+    syn_engine::surface_from_dir(dir)
+}
+
+/// `bumpguard diff CRATE OLD NEW`: two published versions from crates.io.
+pub fn run_diff_published(name: &str, old: &str, new: &str, sources: &SourceSettings) -> Result<Report> {
+    let parse = |v: &str| Version::parse(v).with_context(|| format!("'{v}' is not a version number (expected something like 1.2.3)"));
+    let (old_v, new_v) = (parse(old)?, parse(new)?);
+    let fetcher = Fetcher::new(sources.clone());
+    let registry = "registry+https://github.com/rust-lang/crates.io-index".to_string();
+    let mut report = new_report("diff", format!("{name} {old_v}"), format!("{name} {new_v}"));
+    let mut c = crate_entry(name, &old_v, &new_v);
+    c.old_source = Some("crates.io".into());
+    c.new_source = Some("crates.io".into());
+    let mut trees = Vec::new();
+    for v in [&old_v, &new_v] {
+        let checksum = match fetcher.registry_checksum(name, v) {
+            Ok(sum) => sum,
+            Err(FetchError::NotFound { .. }) => {
+                let hint = match fetcher.registry_versions(name) {
+                    Ok(vs) if !vs.is_empty() => {
+                        let tail: Vec<String> = vs.iter().rev().take(8).map(|v| v.to_string()).collect();
+                        format!("; latest published versions: {}", tail.join(", "))
+                    }
+                    _ => String::new(),
+                };
+                bail!("{name} {v} is not published on crates.io{hint}");
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot look up {name} {v} on crates.io"))),
+        };
+        let rc = RegistryCrate {
+            name: name.to_string(),
+            version: v.clone(),
+            registry: registry.clone(),
+            checksum: Some(checksum),
+        };
+        match fetch(&fetcher, &rc) {
+            Ok(dir) => trees.push(dir),
+            Err(FetchOutcome::Fatal(e)) => return Err(e),
+            Err(FetchOutcome::Failed(msg)) => bail!("cannot get {name} {v}: {msg}"),
+        }
+    }
+    compare_trees(&trees[0], &trees[1], &mut c)?;
+    report.crates.push(c);
+    report.notes.extend(fetcher.take_notes());
+    report.decide();
+    Ok(report)
+}
+
+fn crate_entry(name: &str, old: &Version, new: &Version) -> CrateReport {
+    CrateReport {
+        name: name.to_string(),
+        change: if old == new { ChangeKind::SourceChanged } else { ChangeKind::Updated },
+        old_version: Some(old.to_string()),
+        new_version: Some(new.to_string()),
+        old_source: None,
+        new_source: None,
+        bump: Some(bump_kind(old, new)),
+        allows: allowed_level(old, new),
+        required: None,
+        direct: None,
+        chain: Vec::new(),
+        lockfile: None,
+        analysis: Analysis {
+            status: AnalysisStatus::NotApplicable,
+            reason: None,
+        },
+        changes: Vec::new(),
+        violations: 0,
+        problems: Vec::new(),
+        notes: Vec::new(),
+    }
+}
+
+/// Name and version from a crate directory's `Cargo.toml`.
+fn manifest_identity(dir: &Path) -> Result<(String, Option<Version>)> {
+    let path = dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {} (is {} a crate directory?)", path.display(), dir.display()))?;
+    let table: toml::Table = toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let pkg = table.get("package").and_then(|p| p.as_table());
+    let name = pkg
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+        .with_context(|| format!("{} has no [package] name", path.display()))?;
+    let version = pkg
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .and_then(|v| Version::parse(v).ok());
+    Ok((name.to_string(), version))
+}
+
+/// `bumpguard diff --old DIR --new DIR`: two local crate trees.
+pub fn run_diff_dirs(old_dir: &Path, new_dir: &Path) -> Result<Report> {
+    let (old_name, old_v) = manifest_identity(old_dir)?;
+    let (new_name, new_v) = manifest_identity(new_dir)?;
+    let mut report = new_report("diff", old_dir.display().to_string(), new_dir.display().to_string());
+    if old_name != new_name {
+        report.notes.push(format!("the two directories hold different packages ({old_name} and {new_name}); comparing them anyway"));
+    }
+    let zero = Version::new(0, 0, 0);
+    let mut c = crate_entry(&new_name, old_v.as_ref().unwrap_or(&zero), new_v.as_ref().unwrap_or(&zero));
+    if old_v.is_none() || new_v.is_none() {
+        c.old_version = old_v.as_ref().map(|v| v.to_string());
+        c.new_version = new_v.as_ref().map(|v| v.to_string());
+        c.bump = None;
+        c.allows = None;
+        report.notes.push("a version number is missing from a Cargo.toml: API changes are listed but no SemVer verdict is given".to_string());
+    }
+    if c.bump == Some(crate::versions::BumpKind::Unchanged) {
+        report.notes.push("both directories have the same version number: every API change that is not a patch-level change is a violation".to_string());
+        c.allows = Some(crate::versions::Level::Patch);
+    }
+    c.old_source = Some("path".into());
+    c.new_source = Some("path".into());
+    compare_trees(old_dir, new_dir, &mut c)?;
+    report.crates.push(c);
+    report.decide();
+    Ok(report)
+}
+
+/// Which crate `bumpguard api` should list.
+pub enum ApiTarget {
+    Published { name: String, version: String },
+    Dir(PathBuf),
+}
+
+/// `bumpguard api`: the public API of one crate version.
+pub fn run_api(target: &ApiTarget, sources: &SourceSettings) -> Result<ApiSurface> {
+    match target {
+        ApiTarget::Dir(d) => {
+            manifest_identity(d)?;
+            read_surface(d)
+        }
+        ApiTarget::Published { name, version } => {
+            let v = Version::parse(version).with_context(|| format!("'{version}' is not a version number"))?;
+            let fetcher = Fetcher::new(sources.clone());
+            let checksum = fetcher
+                .registry_checksum(name, &v)
+                .map_err(|e| anyhow::Error::new(e).context(format!("cannot look up {name} {v} on crates.io")))?;
+            let rc = RegistryCrate {
+                name: name.clone(),
+                version: v,
+                registry: "registry+https://github.com/rust-lang/crates.io-index".to_string(),
+                checksum: Some(checksum),
+            };
+            let dir = match fetch(&fetcher, &rc) {
+                Ok(d) => d,
+                Err(FetchOutcome::Fatal(e)) => return Err(e),
+                Err(FetchOutcome::Failed(msg)) => bail!("cannot get {name} {version}: {msg}"),
+            };
+            read_surface(&dir)
+        }
+    }
+}

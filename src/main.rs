@@ -1,9 +1,265 @@
-fn main() {
-    let dir = std::env::args().nth(1).unwrap();
-    let s = bumpguard::api::syn_engine::surface_from_dir(std::path::Path::new(&dir)).unwrap();
-    for i in s.items.values() {
-        println!("{:12} {} :: {} {}", i.kind.word(), i.path, i.signature, i.cfg.clone().map(|c| format!("[cfg {c}]")).unwrap_or_default());
+//! The `bumpguard` command: parses arguments, runs the library, maps the
+//! outcome to an exit code (0 pass, 1 blocked, 2 could not do its job).
+
+use anyhow::{Context, Result, bail};
+use bumpguard::api::ApiSurface;
+use bumpguard::check::{self, ApiTarget, CheckOptions};
+use bumpguard::report::{self, Report};
+use bumpguard::source::SourceSettings;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Guards dependency upgrades: shows what a change to Cargo.lock does to the
+/// public API of every bumped crate, and whether each new version number is
+/// honest under Rust's SemVer rules.
+#[derive(Parser, Debug)]
+#[command(name = "bumpguard", version, about, long_about = None)]
+#[command(after_help = "Exit codes: 0 nothing blocks, 1 the change is blocked (the report says why), \
+2 bumpguard could not do its job.\n\nEnvironment: BUMPGUARD_OFFLINE=1 never uses the network; \
+XDG_CACHE_HOME moves the cache (default ~/.cache/bumpguard); CARGO_HOME is searched for crate archives first.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// When to use colours in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+    /// Never use the network: only cargo's cache and bumpguard's cache (same as BUMPGUARD_OFFLINE=1).
+    #[arg(long, global = true)]
+    offline: bool,
+    /// Where bumpguard keeps downloaded and extracted crates.
+    #[arg(long, value_name = "DIR", global = true)]
+    cache_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check the dependency changes between two revisions of a git repository.
+    ///
+    /// Without options: the merge-base of HEAD with the default branch
+    /// (origin's HEAD, else main, else master) against the working tree.
+    /// Every Cargo.lock in the repository is compared.
+    Check(CheckArgs),
+    /// Compare two versions of one crate: two published versions, or two local directories.
+    ///
+    /// Examples: `bumpguard diff ic-bn-lib 0.1.4 0.1.10`,
+    /// `bumpguard diff --old ./v1 --new ./v2`.
+    Diff(DiffArgs),
+    /// Print the public API of a crate, one item a line.
+    ///
+    /// Examples: `bumpguard api serde@1.0.200`, `bumpguard api --path .`.
+    Api(ApiArgs),
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// A directory inside the git repository to check.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    repo: PathBuf,
+    /// Base revision (sha, branch, tag, HEAD~1...). Default: merge-base of HEAD and the default branch.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// Head revision. Default: the working tree.
+    #[arg(long, value_name = "REV", conflicts_with = "staged")]
+    head: Option<String>,
+    /// Compare HEAD with the index (what `git commit` would record); for pre-commit hooks.
+    #[arg(long)]
+    staged: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+struct DiffArgs {
+    /// Crate name on crates.io.
+    #[arg(requires_all = ["old_version", "new_version"], conflicts_with_all = ["old", "new"])]
+    krate: Option<String>,
+    /// The earlier version.
+    old_version: Option<String>,
+    /// The later version.
+    new_version: Option<String>,
+    /// Directory of the old crate (with its Cargo.toml).
+    #[arg(long, value_name = "DIR", requires = "new")]
+    old: Option<PathBuf>,
+    /// Directory of the new crate (with its Cargo.toml).
+    #[arg(long, value_name = "DIR", requires = "old")]
+    new: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args, Debug)]
+struct ApiArgs {
+    /// CRATE@VERSION from crates.io, e.g. serde@1.0.200.
+    #[arg(conflicts_with = "path", required_unless_present = "path")]
+    spec: Option<String>,
+    /// A local crate directory (with its Cargo.toml).
+    #[arg(long, value_name = "DIR")]
+    path: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Args, Debug)]
+struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.color {
+        ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
+        ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
+        ColorChoice::Auto => {}
     }
-    for p in &s.problems { println!("PROBLEM {p}"); }
-    for n in &s.notes { println!("NOTE {n}"); }
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            let mut err = anstream::stderr();
+            let red = anstyle::AnsiColor::Red.on_default().effects(anstyle::Effects::BOLD);
+            let _ = writeln!(err, "{red}error{red:#}: {e}");
+            for cause in e.chain().skip(1) {
+                let _ = writeln!(err, "  caused by: {cause}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain()
+        .filter_map(|c| c.downcast_ref::<io::Error>())
+        .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
+}
+
+fn settings(cli: &Cli) -> SourceSettings {
+    let mut s = SourceSettings::from_env();
+    if cli.offline {
+        s.offline = true;
+    }
+    if let Some(d) = &cli.cache_dir {
+        s.cache_dir = d.clone();
+    }
+    s
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    let sources = settings(&cli);
+    match &cli.command {
+        Command::Check(a) => {
+            let opts = CheckOptions {
+                repo: a.repo.clone(),
+                base: a.base.clone(),
+                head: a.head.clone(),
+                staged: a.staged,
+            };
+            let report = check::run_check(&opts, &sources)?;
+            emit(&report, &a.output)
+        }
+        Command::Diff(a) => {
+            let report = match (&a.krate, &a.old_version, &a.new_version, &a.old, &a.new) {
+                (Some(k), Some(o), Some(n), None, None) => check::run_diff_published(k, o, n, &sources)?,
+                (None, None, None, Some(o), Some(n)) => check::run_diff_dirs(o, n)?,
+                _ => bail!("give either CRATE OLD_VERSION NEW_VERSION or --old DIR --new DIR (see bumpguard diff --help)"),
+            };
+            emit(&report, &a.output)
+        }
+        Command::Api(a) => {
+            let target = match (&a.spec, &a.path) {
+                (_, Some(p)) => ApiTarget::Dir(p.clone()),
+                (Some(spec), None) => {
+                    let Some((name, version)) = spec.split_once('@') else {
+                        bail!("'{spec}' is not CRATE@VERSION (for example serde@1.0.200)");
+                    };
+                    ApiTarget::Published {
+                        name: name.to_string(),
+                        version: version.to_string(),
+                    }
+                }
+                (None, None) => bail!("give CRATE@VERSION or --path DIR"),
+            };
+            let surface = check::run_api(&target, &sources)?;
+            print_api(&surface, a.format)?;
+            Ok(0)
+        }
+    }
+}
+
+/// Writes the report where asked and returns the exit code of its verdict.
+fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
+    match &out.output {
+        Some(path) => {
+            let mut buf = Vec::new();
+            // A file never gets colour codes.
+            write_report(report, out.format, &mut anstream::StripStream::new(&mut buf))?;
+            std::fs::write(path, buf).with_context(|| format!("cannot write the report to {}", path.display()))?;
+            // Still tell the person at the terminal what happened.
+            let mut err = anstream::stderr();
+            writeln!(err, "bumpguard: report written to {} (verdict: {:?})", path.display(), report.verdict.status)?;
+        }
+        None => {
+            let mut stdout = anstream::stdout().lock();
+            write_report(report, out.format, &mut stdout)?;
+            stdout.flush()?;
+        }
+    }
+    Ok(report.verdict.status.exit_code() as u8)
+}
+
+fn write_report(report: &Report, format: Format, out: &mut dyn Write) -> Result<()> {
+    match format {
+        Format::Human => report::write_human(report, out)?,
+        Format::Json => report::write_json(report, out)?,
+    }
+    Ok(())
+}
+
+fn print_api(surface: &ApiSurface, format: Format) -> Result<()> {
+    let mut out = anstream::stdout().lock();
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, surface)?;
+            writeln!(out)?;
+        }
+        Format::Human => {
+            for item in surface.items.values() {
+                match &item.cfg {
+                    Some(cfg) => writeln!(out, "{} {}: {}  [cfg: {cfg}]", item.kind, item.path, item.signature)?,
+                    None => writeln!(out, "{} {}: {}", item.kind, item.path, item.signature)?,
+                }
+            }
+            let mut err = anstream::stderr();
+            for p in &surface.problems {
+                writeln!(err, "warning: {p}")?;
+            }
+            for n in &surface.notes {
+                writeln!(err, "note: {n}")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(())
 }

@@ -1,0 +1,264 @@
+//! `bumpguard check` on real temporary git repositories, hermetic: crates come
+//! from a fake CARGO_HOME filled with archives of the fixture pairs, and the
+//! network is off (BUMPGUARD_OFFLINE=1).
+
+mod support;
+
+use assert_cmd::Command;
+use support::{CRATES_IO, FakeCargoHome, Pkg, Repo, crate_archive, fixture, lockfile};
+
+struct Env {
+    _tmp: tempfile::TempDir,
+    cargo_home: FakeCargoHome,
+    cache: std::path::PathBuf,
+}
+
+impl Env {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let cargo_home = FakeCargoHome::new(&tmp.path().join("cargo-home"));
+        let cache = tmp.path().join("cache");
+        Env { _tmp: tmp, cargo_home, cache }
+    }
+
+    fn cmd(&self, repo: &std::path::Path) -> Command {
+        let mut c = Command::cargo_bin("bumpguard").expect("binary");
+        c.env("CARGO_HOME", &self.cargo_home.root)
+            .env("XDG_CACHE_HOME", &self.cache)
+            .env("BUMPGUARD_OFFLINE", "1")
+            .env_remove("NO_COLOR")
+            .arg("--color=never")
+            .arg("check")
+            .arg("--repo")
+            .arg(repo);
+        c
+    }
+}
+
+/// The acme-opts fixture pair as crates.io would serve it.
+fn acme_archives(env: &Env) -> (String, String) {
+    let old = env.cargo_home.add(
+        "acme-opts",
+        "0.1.4",
+        &crate_archive(&fixture("field-added-constructible", "old"), "acme-opts", "0.1.4"),
+    );
+    let new = env.cargo_home.add(
+        "acme-opts",
+        "0.1.10",
+        &crate_archive(&fixture("field-added-constructible", "new"), "acme-opts", "0.1.10"),
+    );
+    (old, new)
+}
+
+/// An app depending on `acme-opts` directly and on `helper`, which pulls in `leaf`.
+fn app_lock(acme_version: &str, acme_sum: &str) -> String {
+    lockfile(&[
+        Pkg { name: "acme-opts", version: acme_version, source: Some(CRATES_IO), checksum: Some(acme_sum), deps: &[] },
+        Pkg { name: "app", version: "0.1.0", source: None, checksum: None, deps: &["acme-opts", "helper"] },
+        Pkg { name: "helper", version: "1.0.0", source: None, checksum: None, deps: &[] },
+    ])
+}
+
+fn app_repo(old_lock: &str) -> Repo {
+    let repo = Repo::new();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nacme-opts = { version = \"0.1\", features = [\"acme-alpn\"] }\n",
+    );
+    repo.write("src/main.rs", "fn main() {}\n");
+    repo.write("Cargo.lock", old_lock);
+    repo.commit("initial");
+    repo
+}
+
+#[test]
+fn a_patch_bump_that_breaks_struct_literals_is_blocked() {
+    let env = Env::new();
+    let (old_sum, new_sum) = acme_archives(&env);
+    let repo = app_repo(&app_lock("0.1.4", &old_sum));
+    let base = repo.git.head().expect("head").peel_to_commit().expect("commit").id().to_string();
+    repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
+    let head = repo.commit("bump acme-opts");
+
+    let out = env.cmd(repo.path()).args(["--base", &base, "--head", &head]).assert().code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("acme-opts 0.1.4 -> 0.1.10"), "{text}");
+    assert!(text.contains("patch bump, allows minor changes"), "{text}");
+    assert!(text.contains("struct-pub-field-added-constructible acme_opts::tls::acme::alpn::Opts.tls_config"), "{text}");
+    assert!(text.contains("1 SEMVER VIOLATION"), "{text}");
+    assert!(text.contains("Verdict: BLOCKED"), "{text}");
+
+    // The same run as JSON: labelled with the bump, its source and direct use.
+    let out = env
+        .cmd(repo.path())
+        .args(["--base", &base, "--head", &head, "--format", "json"])
+        .assert()
+        .code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["verdict"]["status"], "blocked");
+    let krate = &json["crates"][0];
+    assert_eq!(krate["name"], "acme-opts");
+    assert_eq!(krate["bump"], "patch");
+    assert_eq!(krate["allows"], "minor");
+    assert_eq!(krate["required"], "major");
+    assert_eq!(krate["new_source"], "crates.io");
+    assert_eq!(krate["direct"], true);
+    assert_eq!(krate["analysis"]["status"], "analysed");
+    let change = krate["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["violation"] == true)
+        .expect("a violation");
+    assert_eq!(change["code"], "struct-pub-field-added-constructible");
+    assert_eq!(change["path"], "acme_opts::tls::acme::alpn::Opts.tls_config");
+    assert_eq!(change["cfg"], "feature = \"acme-alpn\"");
+    assert_eq!(change["new"], "pub tls_config: Option<String>");
+}
+
+#[test]
+fn staged_and_working_tree_changes_are_seen() {
+    let env = Env::new();
+    let (old_sum, new_sum) = acme_archives(&env);
+    let repo = app_repo(&app_lock("0.1.4", &old_sum));
+    repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
+
+    // Working tree against the default base (HEAD of main here).
+    let out = env.cmd(repo.path()).arg("--format=json").assert().code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert_eq!(json["head"], "working tree");
+    assert_eq!(json["crates"][0]["violations"], 1);
+
+    // Nothing staged yet: HEAD vs index has no change.
+    env.cmd(repo.path()).arg("--staged").assert().code(0);
+    repo.stage_all();
+    let out = env.cmd(repo.path()).args(["--staged", "--format=json"]).assert().code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert_eq!(json["head"], "index");
+    assert_eq!(json["crates"][0]["name"], "acme-opts");
+}
+
+#[test]
+fn nothing_changed_says_so_and_passes() {
+    let env = Env::new();
+    let repo = app_repo(&app_lock("0.1.4", "00"));
+    repo.write("README.md", "docs only\n");
+    repo.commit("docs");
+    let out = env.cmd(repo.path()).args(["--base", "HEAD~1", "--head", "HEAD"]).assert().code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("No dependency changes"), "{text}");
+    assert!(text.contains("Verdict: pass"), "{text}");
+}
+
+#[test]
+fn transitive_bumps_show_the_chain_and_new_crates_are_listed() {
+    let env = Env::new();
+    let (old_sum, new_sum) = acme_archives(&env);
+    let lock = |v: &str, sum: &str, extra: bool| {
+        let mut pkgs = vec![
+            Pkg { name: "acme-opts", version: v, source: Some(CRATES_IO), checksum: Some(sum), deps: &[] },
+            Pkg { name: "app", version: "0.1.0", source: None, checksum: None, deps: &["middle"] },
+            Pkg { name: "middle", version: "2.0.0", source: Some(CRATES_IO), checksum: Some("11"), deps: &["acme-opts"] },
+        ];
+        if extra {
+            pkgs.push(Pkg { name: "newdep", version: "1.0.0", source: Some(CRATES_IO), checksum: Some("22"), deps: &[] });
+        }
+        lockfile(&pkgs)
+    };
+    let repo = app_repo(&lock("0.1.4", &old_sum, false));
+    repo.write("Cargo.lock", &lock("0.1.10", &new_sum, true));
+    let out = env.cmd(repo.path()).arg("--format=json").assert().code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let crates = json["crates"].as_array().expect("crates");
+    let acme = crates.iter().find(|c| c["name"] == "acme-opts").expect("acme-opts");
+    assert_eq!(acme["direct"], false);
+    assert_eq!(acme["chain"], serde_json::json!(["app", "middle", "acme-opts"]));
+    let newdep = crates.iter().find(|c| c["name"] == "newdep").expect("newdep listed");
+    assert_eq!(newdep["change"], "added");
+    assert_eq!(newdep["analysis"]["status"], "not-applicable");
+}
+
+#[test]
+fn git_sources_are_listed_as_not_analysed_and_block() {
+    let env = Env::new();
+    let git_lock = |commit: &str| {
+        lockfile(&[
+            Pkg { name: "app", version: "0.1.0", source: None, checksum: None, deps: &["gitdep"] },
+            Pkg {
+                name: "gitdep",
+                version: "0.5.0",
+                source: Some(&format!("git+https://github.com/example/gitdep?branch=main#{commit}")),
+                checksum: None,
+                deps: &[],
+            },
+        ])
+    };
+    let repo = app_repo(&git_lock("1111111111111111111111111111111111111111"));
+    repo.write("Cargo.lock", &git_lock("2222222222222222222222222222222222222222"));
+    let out = env.cmd(repo.path()).arg("--format=json").assert().code(1);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let c = &json["crates"][0];
+    assert_eq!(c["name"], "gitdep");
+    assert_eq!(c["change"], "source-changed");
+    assert_eq!(c["analysis"]["status"], "unsupported");
+    assert!(c["analysis"]["reason"].as_str().expect("reason").contains("not analysed yet"));
+}
+
+#[test]
+fn a_tampered_archive_stops_the_run_naming_the_crate() {
+    let env = Env::new();
+    let (old_sum, _) = acme_archives(&env);
+    let repo = app_repo(&app_lock("0.1.4", &old_sum));
+    // The lockfile claims a checksum that the cached archive does not have.
+    let wrong = "ab".repeat(32);
+    repo.write("Cargo.lock", &app_lock("0.1.10", &wrong));
+    let out = env.cmd(repo.path()).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("acme-opts"), "{err}");
+    assert!(err.contains("0.1.10"), "{err}");
+    assert!(err.to_lowercase().contains("checksum"), "{err}");
+}
+
+#[test]
+fn a_crate_that_cannot_be_fetched_is_reported_and_exits_2() {
+    let env = Env::new();
+    let lock = |v: &str| app_lock(v, &"cd".repeat(32));
+    let repo = app_repo(&lock("0.1.4"));
+    repo.write("Cargo.lock", &lock("0.1.10"));
+    let out = env.cmd(repo.path()).arg("--format=json").assert().code(2);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert_eq!(json["verdict"]["status"], "error");
+    assert_eq!(json["crates"][0]["analysis"]["status"], "failed");
+}
+
+#[test]
+fn bad_input_gets_clear_errors() {
+    let env = Env::new();
+    // Not a git repository.
+    let plain = tempfile::tempdir().expect("tempdir");
+    let out = env.cmd(plain.path()).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("not a git repository"), "{err}");
+
+    // Unknown revision.
+    let repo = app_repo(&app_lock("0.1.4", "00"));
+    let out = env.cmd(repo.path()).args(["--base", "no-such-branch"]).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("no-such-branch"), "{err}");
+
+    // A malformed lockfile names the file and the line.
+    repo.write("Cargo.lock", "version = 3\n\n[[package]]\nname = \"x\"\nversion = \n");
+    let out = env.cmd(repo.path()).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("Cargo.lock:5"), "{err}");
+
+    // No Cargo.lock at the base revision.
+    let bare = Repo::new();
+    bare.write("README.md", "x\n");
+    bare.commit("no lockfile");
+    bare.write("Cargo.lock", &app_lock("0.1.4", "00"));
+    let out = env.cmd(bare.path()).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("no Cargo.lock at the base revision"), "{err}");
+}
