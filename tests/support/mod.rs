@@ -2,6 +2,8 @@
 //! archives with real checksums, a fake `CARGO_HOME`, real git repositories.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod registry;
+
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
