@@ -8,7 +8,9 @@
 
 use crate::api::{ApiSurface, syn_engine};
 use crate::lockdiff::{self, Bump, ChangeKind, Source};
-use crate::report::{Analysis, AnalysisStatus, CrateReport, Report, SCHEMA_VERSION, Verdict, VerdictStatus};
+use crate::report::{
+    Analysis, AnalysisStatus, CrateReport, Report, SCHEMA_VERSION, Verdict, VerdictStatus,
+};
 use crate::revision::{LockfileText, Repo, Rev};
 use crate::semver_check;
 use crate::source::{FetchError, Fetcher, RegistryCrate, SourceSettings};
@@ -81,13 +83,19 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
     let old_files = repo.lockfiles(&base)?;
     let new_files = repo.lockfiles(&head)?;
     if old_files.is_empty() && new_files.is_empty() {
-        bail!("no Cargo.lock in the repository at {base_label} nor at {head_label}: nothing to check (is this a Rust project with a committed Cargo.lock?)");
+        bail!(
+            "no Cargo.lock in the repository at {base_label} nor at {head_label}: nothing to check (is this a Rust project with a committed Cargo.lock?)"
+        );
     }
     if old_files.is_empty() {
-        bail!("no Cargo.lock at the base revision {base_label} (there is one at {head_label}); choose a base that has one with --base");
+        bail!(
+            "no Cargo.lock at the base revision {base_label} (there is one at {head_label}); choose a base that has one with --base"
+        );
     }
     if new_files.is_empty() {
-        bail!("no Cargo.lock at the head revision {head_label} (there is one at {base_label}); was it deleted?");
+        bail!(
+            "no Cargo.lock at the head revision {head_label} (there is one at {base_label}); was it deleted?"
+        );
     }
 
     let mut by_path: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
@@ -103,11 +111,21 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
         if old_text == new_text {
             continue;
         }
-        let old = old_text.as_deref().map(|t| lockdiff::parse_lockfile(t, path)).transpose()?;
-        let new = new_text.as_deref().map(|t| lockdiff::parse_lockfile(t, path)).transpose()?;
+        let old = old_text
+            .as_deref()
+            .map(|t| lockdiff::parse_lockfile(t, path))
+            .transpose()?;
+        let new = new_text
+            .as_deref()
+            .map(|t| lockdiff::parse_lockfile(t, path))
+            .transpose()?;
         match (&old, &new) {
-            (None, Some(_)) => report.notes.push(format!("{path} is new at {head_label}: every package in it counts as added")),
-            (Some(_), None) => report.notes.push(format!("{path} was deleted at {head_label}: every package in it counts as removed")),
+            (None, Some(_)) => report.notes.push(format!(
+                "{path} is new at {head_label}: every package in it counts as added"
+            )),
+            (Some(_), None) => report.notes.push(format!(
+                "{path} was deleted at {head_label}: every package in it counts as removed"
+            )),
             _ => {}
         }
         let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
@@ -130,7 +148,12 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
 /// Members and declared dependencies of the head workspace, via `cargo
 /// metadata`; `None` (with a note saying why) when the manifests cannot be
 /// read, in which case the lockfile alone decides direct vs transitive.
-fn workspace_info(repo: &Repo, head: &Rev, dir: &str, notes: &mut Vec<String>) -> Option<WorkspaceInfo> {
+fn workspace_info(
+    repo: &Repo,
+    head: &Rev,
+    dir: &str,
+    notes: &mut Vec<String>,
+) -> Option<WorkspaceInfo> {
     let result = match head {
         Rev::WorkTree => match repo.workdir() {
             Some(w) => workspace::load(&w.join(dir)),
@@ -146,7 +169,11 @@ fn workspace_info(repo: &Repo, head: &Rev, dir: &str, notes: &mut Vec<String>) -
     match result {
         Ok(ws) => Some(ws),
         Err(e) => {
-            let lock = if dir.is_empty() { "Cargo.lock".to_string() } else { format!("{dir}/Cargo.lock") };
+            let lock = if dir.is_empty() {
+                "Cargo.lock".to_string()
+            } else {
+                format!("{dir}/Cargo.lock")
+            };
             notes.push(format!(
                 "{lock}: workspace manifests could not be read with cargo metadata ({}); direct and transitive are decided from the lockfile alone (packages without a source count as members)",
                 first_line(&format!("{e:#}"))
@@ -159,7 +186,10 @@ fn workspace_info(repo: &Repo, head: &Rev, dir: &str, notes: &mut Vec<String>) -
 fn first_line(s: &str) -> String {
     let line = s.lines().find(|l| !l.trim().is_empty()).unwrap_or(s).trim();
     if line.len() > 300 {
-        let cut = (0..=300).rev().find(|&i| line.is_char_boundary(i)).unwrap_or(0);
+        let cut = (0..=300)
+            .rev()
+            .find(|&i| line.is_char_boundary(i))
+            .unwrap_or(0);
         format!("{}...", &line[..cut])
     } else {
         line.to_string()
@@ -189,7 +219,10 @@ fn analyse_bump(fetcher: &Fetcher, b: &Bump, c: &mut CrateReport) -> Result<()> 
     };
     let (old, new) = match (&b.change, &b.old, &b.new) {
         (ChangeKind::Added, _, _) => {
-            c.analysis = not(AnalysisStatus::NotApplicable, "new dependency: there is no earlier version to compare with");
+            c.analysis = not(
+                AnalysisStatus::NotApplicable,
+                "new dependency: there is no earlier version to compare with",
+            );
             return Ok(());
         }
         (ChangeKind::Removed, _, _) => {
@@ -203,7 +236,10 @@ fn analyse_bump(fetcher: &Fetcher, b: &Bump, c: &mut CrateReport) -> Result<()> 
         }
     };
     if old.source == Source::Path && new.source == Source::Path {
-        c.analysis = not(AnalysisStatus::NotApplicable, "path package (your own code): not a dependency bump");
+        c.analysis = not(
+            AnalysisStatus::NotApplicable,
+            "path package (your own code): not a dependency bump",
+        );
         return Ok(());
     }
     let (Some(old_rc), Some(new_rc)) = (registry_crate(old), registry_crate(new)) else {
@@ -278,7 +314,10 @@ fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<
     } else {
         Analysis {
             status: AnalysisStatus::Partial,
-            reason: Some("some source files could not be read; the API of the items in them is unknown".to_string()),
+            reason: Some(
+                "some source files could not be read; the API of the items in them is unknown"
+                    .to_string(),
+            ),
         }
     };
     c.problems = problems;
@@ -290,8 +329,17 @@ fn read_surface(dir: &Path) -> Result<ApiSurface> {
 }
 
 /// `bumpguard diff CRATE OLD NEW`: two published versions from crates.io.
-pub fn run_diff_published(name: &str, old: &str, new: &str, sources: &SourceSettings) -> Result<Report> {
-    let parse = |v: &str| Version::parse(v).with_context(|| format!("'{v}' is not a version number (expected something like 1.2.3)"));
+pub fn run_diff_published(
+    name: &str,
+    old: &str,
+    new: &str,
+    sources: &SourceSettings,
+) -> Result<Report> {
+    let parse = |v: &str| {
+        Version::parse(v).with_context(|| {
+            format!("'{v}' is not a version number (expected something like 1.2.3)")
+        })
+    };
     let (old_v, new_v) = (parse(old)?, parse(new)?);
     let fetcher = Fetcher::new(sources.clone());
     let registry = "registry+https://github.com/rust-lang/crates.io-index".to_string();
@@ -306,14 +354,18 @@ pub fn run_diff_published(name: &str, old: &str, new: &str, sources: &SourceSett
             Err(FetchError::NotFound { .. }) => {
                 let hint = match fetcher.registry_versions(name) {
                     Ok(vs) if !vs.is_empty() => {
-                        let tail: Vec<String> = vs.iter().rev().take(8).map(|v| v.to_string()).collect();
+                        let tail: Vec<String> =
+                            vs.iter().rev().take(8).map(|v| v.to_string()).collect();
                         format!("; latest published versions: {}", tail.join(", "))
                     }
                     _ => String::new(),
                 };
                 bail!("{name} {v} is not published on crates.io{hint}");
             }
-            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot look up {name} {v} on crates.io"))),
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("cannot look up {name} {v} on crates.io")));
+            }
         };
         let rc = RegistryCrate {
             name: name.to_string(),
@@ -337,7 +389,11 @@ pub fn run_diff_published(name: &str, old: &str, new: &str, sources: &SourceSett
 fn crate_entry(name: &str, old: &Version, new: &Version) -> CrateReport {
     CrateReport {
         name: name.to_string(),
-        change: if old == new { ChangeKind::SourceChanged } else { ChangeKind::Updated },
+        change: if old == new {
+            ChangeKind::SourceChanged
+        } else {
+            ChangeKind::Updated
+        },
         old_version: Some(old.to_string()),
         new_version: Some(new.to_string()),
         old_source: None,
@@ -362,8 +418,15 @@ fn crate_entry(name: &str, old: &Version, new: &Version) -> CrateReport {
 /// Name and version from a crate directory's `Cargo.toml`.
 fn manifest_identity(dir: &Path) -> Result<(String, Option<Version>)> {
     let path = dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {} (is {} a crate directory?)", path.display(), dir.display()))?;
-    let table: toml::Table = toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read {} (is {} a crate directory?)",
+            path.display(),
+            dir.display()
+        )
+    })?;
+    let table: toml::Table =
+        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", path.display()))?;
     let pkg = table.get("package").and_then(|p| p.as_table());
     let name = pkg
         .and_then(|p| p.get("name"))
@@ -380,12 +443,20 @@ fn manifest_identity(dir: &Path) -> Result<(String, Option<Version>)> {
 pub fn run_diff_dirs(old_dir: &Path, new_dir: &Path) -> Result<Report> {
     let (old_name, old_v) = manifest_identity(old_dir)?;
     let (new_name, new_v) = manifest_identity(new_dir)?;
-    let mut report = new_report("diff", old_dir.display().to_string(), new_dir.display().to_string());
+    let mut report = new_report(
+        "diff",
+        old_dir.display().to_string(),
+        new_dir.display().to_string(),
+    );
     if old_name != new_name {
         report.notes.push(format!("the two directories hold different packages ({old_name} and {new_name}); comparing them anyway"));
     }
     let zero = Version::new(0, 0, 0);
-    let mut c = crate_entry(&new_name, old_v.as_ref().unwrap_or(&zero), new_v.as_ref().unwrap_or(&zero));
+    let mut c = crate_entry(
+        &new_name,
+        old_v.as_ref().unwrap_or(&zero),
+        new_v.as_ref().unwrap_or(&zero),
+    );
     if old_v.is_none() || new_v.is_none() {
         c.old_version = old_v.as_ref().map(|v| v.to_string());
         c.new_version = new_v.as_ref().map(|v| v.to_string());
@@ -419,11 +490,12 @@ pub fn run_api(target: &ApiTarget, sources: &SourceSettings) -> Result<ApiSurfac
             read_surface(d)
         }
         ApiTarget::Published { name, version } => {
-            let v = Version::parse(version).with_context(|| format!("'{version}' is not a version number"))?;
+            let v = Version::parse(version)
+                .with_context(|| format!("'{version}' is not a version number"))?;
             let fetcher = Fetcher::new(sources.clone());
-            let checksum = fetcher
-                .registry_checksum(name, &v)
-                .map_err(|e| anyhow::Error::new(e).context(format!("cannot look up {name} {v} on crates.io")))?;
+            let checksum = fetcher.registry_checksum(name, &v).map_err(|e| {
+                anyhow::Error::new(e).context(format!("cannot look up {name} {v} on crates.io"))
+            })?;
             let rc = RegistryCrate {
                 name: name.clone(),
                 version: v,

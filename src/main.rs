@@ -16,9 +16,11 @@ use std::process::ExitCode;
 /// honest under Rust's SemVer rules.
 #[derive(Parser, Debug)]
 #[command(name = "bumpguard", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 nothing blocks, 1 the change is blocked (the report says why), \
+#[command(
+    after_help = "Exit codes: 0 nothing blocks, 1 the change is blocked (the report says why), \
 2 bumpguard could not do its job.\n\nEnvironment: BUMPGUARD_OFFLINE=1 never uses the network; \
-XDG_CACHE_HOME moves the cache (default ~/.cache/bumpguard); CARGO_HOME is searched for crate archives first.")]
+XDG_CACHE_HOME moves the cache (default ~/.cache/bumpguard); CARGO_HOME is searched for crate archives first."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -139,7 +141,9 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let mut err = anstream::stderr();
-            let red = anstyle::AnsiColor::Red.on_default().effects(anstyle::Effects::BOLD);
+            let red = anstyle::AnsiColor::Red
+                .on_default()
+                .effects(anstyle::Effects::BOLD);
             let _ = writeln!(err, "{red}error{red:#}: {e}");
             for cause in e.chain().skip(1) {
                 let _ = writeln!(err, "  caused by: {cause}");
@@ -181,9 +185,13 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Diff(a) => {
             let report = match (&a.krate, &a.old_version, &a.new_version, &a.old, &a.new) {
-                (Some(k), Some(o), Some(n), None, None) => check::run_diff_published(k, o, n, &sources)?,
+                (Some(k), Some(o), Some(n), None, None) => {
+                    check::run_diff_published(k, o, n, &sources)?
+                }
                 (None, None, None, Some(o), Some(n)) => check::run_diff_dirs(o, n)?,
-                _ => bail!("give either CRATE OLD_VERSION NEW_VERSION or --old DIR --new DIR (see bumpguard diff --help)"),
+                _ => bail!(
+                    "give either CRATE OLD_VERSION NEW_VERSION or --old DIR --new DIR (see bumpguard diff --help)"
+                ),
             };
             emit(&report, &a.output)
         }
@@ -214,11 +222,21 @@ fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
         Some(path) => {
             let mut buf = Vec::new();
             // A file never gets colour codes.
-            write_report(report, out.format, &mut anstream::StripStream::new(&mut buf))?;
-            std::fs::write(path, buf).with_context(|| format!("cannot write the report to {}", path.display()))?;
+            write_report(
+                report,
+                out.format,
+                &mut anstream::StripStream::new(&mut buf),
+            )?;
+            std::fs::write(path, buf)
+                .with_context(|| format!("cannot write the report to {}", path.display()))?;
             // Still tell the person at the terminal what happened.
             let mut err = anstream::stderr();
-            writeln!(err, "bumpguard: report written to {} (verdict: {:?})", path.display(), report.verdict.status)?;
+            writeln!(
+                err,
+                "bumpguard: report written to {} (verdict: {:?})",
+                path.display(),
+                report.verdict.status
+            )?;
         }
         None => {
             let mut stdout = anstream::stdout().lock();
@@ -247,7 +265,11 @@ fn print_api(surface: &ApiSurface, format: Format) -> Result<()> {
         Format::Human => {
             for item in surface.items.values() {
                 match &item.cfg {
-                    Some(cfg) => writeln!(out, "{} {}: {}  [cfg: {cfg}]", item.kind, item.path, item.signature)?,
+                    Some(cfg) => writeln!(
+                        out,
+                        "{} {}: {}  [cfg: {cfg}]",
+                        item.kind, item.path, item.signature
+                    )?,
                     None => writeln!(out, "{} {}: {}", item.kind, item.path, item.signature)?,
                 }
             }

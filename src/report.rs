@@ -170,7 +170,11 @@ impl Report {
             match c.analysis.status {
                 AnalysisStatus::Partial => {
                     status = status.max_with(VerdictStatus::Blocked);
-                    reasons.push(format!("{label}: analysis incomplete ({} source problem{})", c.problems.len(), plural(c.problems.len())));
+                    reasons.push(format!(
+                        "{label}: analysis incomplete ({} source problem{})",
+                        c.problems.len(),
+                        plural(c.problems.len())
+                    ));
                 }
                 AnalysisStatus::Unsupported => {
                     status = status.max_with(VerdictStatus::Blocked);
@@ -202,7 +206,11 @@ impl VerdictStatus {
         }
     }
     fn max_with(self, other: VerdictStatus) -> VerdictStatus {
-        if other.rank() > self.rank() { other } else { self }
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
+        }
     }
 }
 
@@ -254,9 +262,16 @@ impl Styles {
 pub fn write_human(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = Styles::new();
     let b = s.bold;
-    writeln!(out, "{b}bumpguard {}{b:#}: {} -> {}", report.command, report.base, report.head)?;
+    writeln!(
+        out,
+        "{b}bumpguard {}{b:#}: {} -> {}",
+        report.command, report.base, report.head
+    )?;
     if report.crates.is_empty() {
-        writeln!(out, "No dependency changes: Cargo.lock is the same at both revisions.")?;
+        writeln!(
+            out,
+            "No dependency changes: Cargo.lock is the same at both revisions."
+        )?;
     } else {
         let count = |k: ChangeKind| report.crates.iter().filter(|c| c.change == k).count();
         writeln!(
@@ -283,9 +298,17 @@ pub fn write_human(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out)?;
     match report.verdict.status {
-        VerdictStatus::Pass => writeln!(out, "{}Verdict: pass{:#} (nothing blocks)", s.green, s.green)?,
+        VerdictStatus::Pass => writeln!(
+            out,
+            "{}Verdict: pass{:#} (nothing blocks)",
+            s.green, s.green
+        )?,
         VerdictStatus::Blocked => writeln!(out, "{}Verdict: BLOCKED{:#}", s.red, s.red)?,
-        VerdictStatus::Error => writeln!(out, "{}Verdict: ERROR{:#} (bumpguard could not do its whole job)", s.red, s.red)?,
+        VerdictStatus::Error => writeln!(
+            out,
+            "{}Verdict: ERROR{:#} (bumpguard could not do its whole job)",
+            s.red, s.red
+        )?,
     }
     for r in &report.verdict.reasons {
         writeln!(out, "  - {r}")?;
@@ -294,7 +317,11 @@ pub fn write_human(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<()> {
-    let (mark, style) = if c.violations > 0 || matches!(c.analysis.status, AnalysisStatus::Failed | AnalysisStatus::Unsupported | AnalysisStatus::Partial) {
+    let (mark, style) = if c.violations > 0
+        || matches!(
+            c.analysis.status,
+            AnalysisStatus::Failed | AnalysisStatus::Unsupported | AnalysisStatus::Partial
+        ) {
         ("x", s.red)
     } else if c.changes.iter().any(|ch| ch.required == Level::Major) {
         ("!", s.yellow)
@@ -328,11 +355,19 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<(
         .into_iter()
         .filter(|x| !x.is_empty())
         .collect();
-    writeln!(out, "{style}{mark}{style:#} {}{} {}{:#}  {}", s.bold, c.name, version_pair(c), s.bold, extra.join(", "))?;
-    if let Some(l) = &c.lockfile {
-        if l != "Cargo.lock" {
-            writeln!(out, "  {}in {l}{:#}", s.dim, s.dim)?;
-        }
+    writeln!(
+        out,
+        "{style}{mark}{style:#} {}{} {}{:#}  {}",
+        s.bold,
+        c.name,
+        version_pair(c),
+        s.bold,
+        extra.join(", ")
+    )?;
+    if let Some(l) = &c.lockfile
+        && l != "Cargo.lock"
+    {
+        writeln!(out, "  {}in {l}{:#}", s.dim, s.dim)?;
     }
     match c.analysis.status {
         AnalysisStatus::Analysed | AnalysisStatus::Partial => {
@@ -349,9 +384,17 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<(
                         c.required.map(|l| l.to_string()).unwrap_or_default()
                     )
                 } else {
-                    format!("largest change is {}", c.required.map(|l| l.to_string()).unwrap_or_default())
+                    format!(
+                        "largest change is {}",
+                        c.required.map(|l| l.to_string()).unwrap_or_default()
+                    )
                 };
-                writeln!(out, "  public API: {} change{}; {summary}", c.changes.len(), plural(c.changes.len()))?;
+                writeln!(
+                    out,
+                    "  public API: {} change{}; {summary}",
+                    c.changes.len(),
+                    plural(c.changes.len())
+                )?;
                 let mut shown = 0;
                 let mut hidden = 0;
                 for ch in &c.changes {
@@ -376,6 +419,9 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<(
     for p in &c.problems {
         writeln!(out, "  {}problem:{:#} {p}", s.yellow, s.yellow)?;
     }
+    for n in &c.notes {
+        writeln!(out, "  {}note: {n}{:#}", s.dim, s.dim)?;
+    }
     Ok(())
 }
 
@@ -392,11 +438,15 @@ fn write_change(ch: &ApiChange, s: &Styles, out: &mut dyn Write) -> io::Result<(
     } else {
         ch.required.to_string()
     };
-    writeln!(out, "    {style}{level:<6}{style:#} {} {}", ch.code, ch.path)?;
-    if let Some(cfg) = &ch.cfg {
-        if ch.code != "cfg-changed" {
-            writeln!(out, "           {}when {cfg}{:#}", s.dim, s.dim)?;
-        }
+    writeln!(
+        out,
+        "    {style}{level:<6}{style:#} {} {}",
+        ch.code, ch.path
+    )?;
+    if let Some(cfg) = &ch.cfg
+        && ch.code != "cfg-changed"
+    {
+        writeln!(out, "           {}when {cfg}{:#}", s.dim, s.dim)?;
     }
     if let Some(o) = &ch.old {
         writeln!(out, "           - {o}")?;

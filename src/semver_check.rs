@@ -23,8 +23,6 @@ pub struct Rule {
     pub reference: &'static str,
 }
 
-
-
 macro_rules! rule {
     ($code:literal, $level:ident, $possibly:literal, $summary:literal, $anchor:literal) => {
         Rule {
@@ -32,47 +30,197 @@ macro_rules! rule {
             level: Level::$level,
             possibly_breaking: $possibly,
             summary: $summary,
-            reference: concat!("https://doc.rust-lang.org/cargo/reference/semver.html", $anchor),
+            reference: concat!(
+                "https://doc.rust-lang.org/cargo/reference/semver.html",
+                $anchor
+            ),
         }
     };
 }
 
 /// Every API change kind bumpguard reports.
 pub const RULES: &[Rule] = &[
-    rule!("item-removed", Major, false, "a public item can no longer be named by this path", "#item-remove"),
+    rule!(
+        "item-removed",
+        Major,
+        false,
+        "a public item can no longer be named by this path",
+        "#item-remove"
+    ),
     rule!("item-added", Minor, false, "a new public item", "#item-new"),
-    rule!("item-kind-changed", Major, false, "the path now names a different kind of item", "#item-remove"),
-    rule!("item-signature-changed", Major, false, "the declaration of a public type, trait, const, static or alias changed", "#item-remove"),
-    rule!("fn-signature-changed", Major, false, "a public function's signature changed (parameters, return type, generics, qualifiers)", "#fn-change-arity"),
-    rule!("method-added", Minor, true, "a new public inherent method or associated const (may shadow a trait method of the same name)", "#impl-item-new"),
-    rule!("method-removed", Major, false, "a public inherent method or associated const was removed", "#item-remove"),
-    rule!("struct-pub-field-added-constructible", Major, false, "a public field was added to a struct that outside code could build with a struct literal; those literals no longer compile", "#struct-add-public-field-when-no-private"),
-    rule!("struct-pub-field-added", Minor, false, "a public field was added to a struct that outside code could not build with a literal", "#struct-private-fields-with-private"),
-    rule!("struct-field-removed", Major, false, "a public field was removed or made private", "#item-remove"),
-    rule!("struct-field-type-changed", Major, false, "a public field's type changed", "#item-remove"),
-    rule!("struct-no-longer-constructible", Major, false, "a struct that outside code could build with a literal gained a private field or #[non_exhaustive]", "#struct-add-private-field-when-public"),
-    rule!("enum-variant-added", Major, false, "a variant was added to an exhaustive enum; exhaustive matches no longer compile", "#enum-variant-new"),
-    rule!("enum-variant-added-non-exhaustive", Minor, false, "a variant was added to a #[non_exhaustive] enum", "#enum-variant-new"),
-    rule!("enum-variant-removed", Major, false, "a variant was removed", "#item-remove"),
-    rule!("enum-variant-changed", Major, false, "a variant's fields changed", "#enum-fields-new"),
-    rule!("enum-now-non-exhaustive", Major, false, "#[non_exhaustive] was added to an enum or variant", "#attr-adding-non-exhaustive"),
-    rule!("trait-item-added-required", Major, false, "a trait gained an item without a default; every implementation outside the crate breaks", "#trait-new-item-no-default"),
-    rule!("trait-item-added-defaulted", Minor, true, "a trait gained an item with a default", "#trait-new-default-item"),
-    rule!("trait-item-removed", Major, false, "a trait item was removed", "#item-remove"),
-    rule!("trait-item-changed", Major, false, "a trait item's signature changed", "#trait-item-signature"),
-    rule!("trait-item-default-removed", Major, false, "a trait item lost its default; implementations that relied on it break", "#trait-new-item-no-default"),
-    rule!("trait-impl-removed", Major, false, "a type no longer implements a trait", "#item-remove"),
-    rule!("trait-impl-added", Minor, true, "a type implements a new trait (may make method calls ambiguous)", "#impl-item-new"),
-    rule!("reexport-changed", Major, true, "a re-export of another crate's item now points elsewhere", "#item-remove"),
-    rule!("cfg-changed", Patch, true, "the #[cfg] conditions under which the item exists changed (feature-set analysis is not done yet)", "#cargo-feature-remove"),
+    rule!(
+        "item-kind-changed",
+        Major,
+        false,
+        "the path now names a different kind of item",
+        "#item-remove"
+    ),
+    rule!(
+        "item-signature-changed",
+        Major,
+        false,
+        "the declaration of a public type, trait, const, static or alias changed",
+        "#item-remove"
+    ),
+    rule!(
+        "fn-signature-changed",
+        Major,
+        false,
+        "a public function's signature changed (parameters, return type, generics, qualifiers)",
+        "#fn-change-arity"
+    ),
+    rule!(
+        "method-added",
+        Minor,
+        true,
+        "a new public inherent method or associated const (may shadow a trait method of the same name)",
+        "#impl-item-new"
+    ),
+    rule!(
+        "method-removed",
+        Major,
+        false,
+        "a public inherent method or associated const was removed",
+        "#item-remove"
+    ),
+    rule!(
+        "struct-pub-field-added-constructible",
+        Major,
+        false,
+        "a public field was added to a struct that outside code could build with a struct literal; those literals no longer compile",
+        "#struct-add-public-field-when-no-private"
+    ),
+    rule!(
+        "struct-pub-field-added",
+        Minor,
+        false,
+        "a public field was added to a struct that outside code could not build with a literal",
+        "#struct-private-fields-with-private"
+    ),
+    rule!(
+        "struct-field-removed",
+        Major,
+        false,
+        "a public field was removed or made private",
+        "#item-remove"
+    ),
+    rule!(
+        "struct-field-type-changed",
+        Major,
+        false,
+        "a public field's type changed",
+        "#item-remove"
+    ),
+    rule!(
+        "struct-no-longer-constructible",
+        Major,
+        false,
+        "a struct that outside code could build with a literal gained a private field or #[non_exhaustive]",
+        "#struct-add-private-field-when-public"
+    ),
+    rule!(
+        "enum-variant-added",
+        Major,
+        false,
+        "a variant was added to an exhaustive enum; exhaustive matches no longer compile",
+        "#enum-variant-new"
+    ),
+    rule!(
+        "enum-variant-added-non-exhaustive",
+        Minor,
+        false,
+        "a variant was added to a #[non_exhaustive] enum",
+        "#enum-variant-new"
+    ),
+    rule!(
+        "enum-variant-removed",
+        Major,
+        false,
+        "a variant was removed",
+        "#item-remove"
+    ),
+    rule!(
+        "enum-variant-changed",
+        Major,
+        false,
+        "a variant's fields changed",
+        "#enum-fields-new"
+    ),
+    rule!(
+        "enum-now-non-exhaustive",
+        Major,
+        false,
+        "#[non_exhaustive] was added to an enum or variant",
+        "#attr-adding-non-exhaustive"
+    ),
+    rule!(
+        "trait-item-added-required",
+        Major,
+        false,
+        "a trait gained an item without a default; every implementation outside the crate breaks",
+        "#trait-new-item-no-default"
+    ),
+    rule!(
+        "trait-item-added-defaulted",
+        Minor,
+        true,
+        "a trait gained an item with a default",
+        "#trait-new-default-item"
+    ),
+    rule!(
+        "trait-item-removed",
+        Major,
+        false,
+        "a trait item was removed",
+        "#item-remove"
+    ),
+    rule!(
+        "trait-item-changed",
+        Major,
+        false,
+        "a trait item's signature changed",
+        "#trait-item-signature"
+    ),
+    rule!(
+        "trait-item-default-removed",
+        Major,
+        false,
+        "a trait item lost its default; implementations that relied on it break",
+        "#trait-new-item-no-default"
+    ),
+    rule!(
+        "trait-impl-removed",
+        Major,
+        false,
+        "a type no longer implements a trait",
+        "#item-remove"
+    ),
+    rule!(
+        "trait-impl-added",
+        Minor,
+        true,
+        "a type implements a new trait (may make method calls ambiguous)",
+        "#impl-item-new"
+    ),
+    rule!(
+        "reexport-changed",
+        Major,
+        true,
+        "a re-export of another crate's item now points elsewhere",
+        "#item-remove"
+    ),
+    rule!(
+        "cfg-changed",
+        Patch,
+        true,
+        "the #[cfg] conditions under which the item exists changed (feature-set analysis is not done yet)",
+        "#cargo-feature-remove"
+    ),
 ];
 
 /// The row of [`RULES`] for `code`.
 pub fn rule(code: &str) -> &'static Rule {
-    RULES
-        .iter()
-        .find(|r| r.code == code)
-        .unwrap_or(&RULES[0])
+    RULES.iter().find(|r| r.code == code).unwrap_or(&RULES[0])
 }
 
 /// One API change between two versions.
@@ -97,7 +245,13 @@ pub struct ApiChange {
 }
 
 impl ApiChange {
-    fn new(code: &'static str, item: &ApiItem, old: Option<&ApiItem>, new: Option<&ApiItem>, detail: String) -> Self {
+    fn new(
+        code: &'static str,
+        item: &ApiItem,
+        old: Option<&ApiItem>,
+        new: Option<&ApiItem>,
+        detail: String,
+    ) -> Self {
         let r = rule(code);
         ApiChange {
             code: r.code,
@@ -108,7 +262,11 @@ impl ApiChange {
             old: old.map(|i| i.signature.clone()),
             new: new.map(|i| i.signature.clone()),
             cfg: new.or(old).and_then(|i| i.cfg.clone()),
-            message: if detail.is_empty() { r.summary.to_string() } else { format!("{detail}: {}", r.summary) },
+            message: if detail.is_empty() {
+                r.summary.to_string()
+            } else {
+                format!("{detail}: {}", r.summary)
+            },
             reference: r.reference,
             violation: false,
         }
@@ -118,12 +276,12 @@ impl ApiChange {
 /// True when `key` lies inside one of `roots` (a module or an item whose
 /// change is already reported, so reporting its members again is noise).
 fn under_any(key: &str, item: &ApiItem, roots: &BTreeSet<String>) -> bool {
-    if let Some(p) = &item.parent {
-        if roots.contains(p) {
-            return true;
-        }
+    if item.parent.as_ref().is_some_and(|p| roots.contains(p)) {
+        return true;
     }
-    roots.iter().any(|r| key.len() > r.len() && key.starts_with(r.as_str()) && key[r.len()..].starts_with("::"))
+    roots.iter().any(|r| {
+        key.len() > r.len() && key.starts_with(r.as_str()) && key[r.len()..].starts_with("::")
+    })
 }
 
 /// The API changes from `old` to `new`, most severe first, then by path.
@@ -152,12 +310,20 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
         let code = match o.kind {
             ItemKind::Field => "struct-field-removed",
             ItemKind::Variant => "enum-variant-removed",
-            ItemKind::TraitMethod | ItemKind::TraitType | ItemKind::TraitConst => "trait-item-removed",
+            ItemKind::TraitMethod | ItemKind::TraitType | ItemKind::TraitConst => {
+                "trait-item-removed"
+            }
             ItemKind::Method | ItemKind::AssocConst => "method-removed",
             ItemKind::Impl => "trait-impl-removed",
             _ => "item-removed",
         };
-        out.push(ApiChange::new(code, o, Some(o), None, format!("{} `{}` removed", o.kind, o.path)));
+        out.push(ApiChange::new(
+            code,
+            o,
+            Some(o),
+            None,
+            format!("{} `{}` removed", o.kind, o.path),
+        ));
     }
 
     for key in &added {
@@ -167,7 +333,9 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
         }
         let parent_old = n.parent.as_ref().and_then(|p| old.items.get(p));
         let code = match (n.kind, parent_old) {
-            (ItemKind::Field, Some(p)) if p.facts.constructible == Some(true) => "struct-pub-field-added-constructible",
+            (ItemKind::Field, Some(p)) if p.facts.constructible == Some(true) => {
+                "struct-pub-field-added-constructible"
+            }
             (ItemKind::Field, _) => "struct-pub-field-added",
             (ItemKind::Variant, Some(p)) if !p.facts.non_exhaustive => "enum-variant-added",
             (ItemKind::Variant, _) => "enum-variant-added-non-exhaustive",
@@ -182,11 +350,28 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             (ItemKind::Impl, _) => "trait-impl-added",
             _ => "item-added",
         };
-        out.push(ApiChange::new(code, n, None, Some(n), format!("{} `{}` added", n.kind, n.path)));
+        out.push(ApiChange::new(
+            code,
+            n,
+            None,
+            Some(n),
+            format!("{} `{}` added", n.kind, n.path),
+        ));
     }
 
+    // Items whose #[cfg] changed; members of a module or type whose
+    // condition changed inherit it, so only the outermost is reported.
+    let cfg_changed: BTreeSet<String> = old
+        .items
+        .iter()
+        .filter(|(k, o)| new.items.get(*k).is_some_and(|n| n.cfg != o.cfg))
+        .map(|(k, _)| k.clone())
+        .collect();
+
     for (key, o) in &old.items {
-        let Some(n) = new.items.get(key) else { continue };
+        let Some(n) = new.items.get(key) else {
+            continue;
+        };
         if o.kind != n.kind {
             out.push(ApiChange::new(
                 "item-kind-changed",
@@ -202,11 +387,19 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                 ItemKind::Function | ItemKind::Method => "fn-signature-changed",
                 ItemKind::Field => "struct-field-type-changed",
                 ItemKind::Variant => "enum-variant-changed",
-                ItemKind::TraitMethod | ItemKind::TraitType | ItemKind::TraitConst => "trait-item-changed",
+                ItemKind::TraitMethod | ItemKind::TraitType | ItemKind::TraitConst => {
+                    "trait-item-changed"
+                }
                 ItemKind::ExternalReexport => "reexport-changed",
                 _ => "item-signature-changed",
             };
-            out.push(ApiChange::new(code, n, Some(o), Some(n), format!("`{}` changed", n.path)));
+            out.push(ApiChange::new(
+                code,
+                n,
+                Some(o),
+                Some(n),
+                format!("`{}` changed", n.path),
+            ));
         }
         if o.facts.constructible == Some(true) && n.facts.constructible == Some(false) {
             out.push(ApiChange::new(
@@ -217,13 +410,28 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                 format!("struct `{}` can no longer be built with a literal", n.path),
             ));
         }
-        if !o.facts.non_exhaustive && n.facts.non_exhaustive && matches!(n.kind, ItemKind::Enum | ItemKind::Variant) {
-            out.push(ApiChange::new("enum-now-non-exhaustive", n, Some(o), Some(n), format!("`{}` is now #[non_exhaustive]", n.path)));
+        if !o.facts.non_exhaustive
+            && n.facts.non_exhaustive
+            && matches!(n.kind, ItemKind::Enum | ItemKind::Variant)
+        {
+            out.push(ApiChange::new(
+                "enum-now-non-exhaustive",
+                n,
+                Some(o),
+                Some(n),
+                format!("`{}` is now #[non_exhaustive]", n.path),
+            ));
         }
         if o.facts.has_default == Some(true) && n.facts.has_default == Some(false) {
-            out.push(ApiChange::new("trait-item-default-removed", n, Some(o), Some(n), format!("`{}` has no default any more", n.path)));
+            out.push(ApiChange::new(
+                "trait-item-default-removed",
+                n,
+                Some(o),
+                Some(n),
+                format!("`{}` has no default any more", n.path),
+            ));
         }
-        if o.cfg != n.cfg && !under_any(key, n, &BTreeSet::new()) {
+        if o.cfg != n.cfg && !under_any(key, n, &cfg_changed) {
             let mut c = ApiChange::new(
                 "cfg-changed",
                 n,
@@ -241,7 +449,12 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             out.push(c);
         }
     }
-    out.sort_by(|a, b| b.required.cmp(&a.required).then_with(|| a.path.cmp(&b.path)).then_with(|| a.code.cmp(b.code)));
+    out.sort_by(|a, b| {
+        b.required
+            .cmp(&a.required)
+            .then_with(|| a.path.cmp(&b.path))
+            .then_with(|| a.code.cmp(b.code))
+    });
     out
 }
 
@@ -260,7 +473,11 @@ pub fn mark_violations(changes: &mut [ApiChange], allowed: Option<Level>) -> usi
 
 /// The largest level any change requires (`Patch` when nothing changed).
 pub fn required_level(changes: &[ApiChange]) -> Level {
-    changes.iter().map(|c| c.required).max().unwrap_or(Level::Patch)
+    changes
+        .iter()
+        .map(|c| c.required)
+        .max()
+        .unwrap_or(Level::Patch)
 }
 
 #[cfg(test)]
@@ -299,14 +516,50 @@ mod tests {
     }
 
     #[test]
+    fn every_code_is_in_the_docs() {
+        let docs = include_str!("../docs/api-changes.md");
+        for r in RULES {
+            assert!(
+                docs.contains(&format!("| `{}` |", r.code)),
+                "docs/api-changes.md lacks {}",
+                r.code
+            );
+        }
+    }
+
+    #[test]
     fn pub_field_on_constructible_struct_is_major() {
-        let s = |c| Facts { constructible: Some(c), ..Facts::default() };
+        let s = |c| Facts {
+            constructible: Some(c),
+            ..Facts::default()
+        };
         let old = surface(vec![
-            item("Opts", ItemKind::Struct, "pub struct Opts { .. }", None, s(true)),
-            item("Opts.a", ItemKind::Field, "pub a: u32", Some("Opts"), Facts::default()),
+            item(
+                "Opts",
+                ItemKind::Struct,
+                "pub struct Opts { .. }",
+                None,
+                s(true),
+            ),
+            item(
+                "Opts.a",
+                ItemKind::Field,
+                "pub a: u32",
+                Some("Opts"),
+                Facts::default(),
+            ),
         ]);
         let mut new = old.clone();
-        new.items.insert("Opts.b".into(), item("Opts.b", ItemKind::Field, "pub b: u32", Some("Opts"), Facts::default()));
+        new.items.insert(
+            "Opts.b".into(),
+            item(
+                "Opts.b",
+                ItemKind::Field,
+                "pub b: u32",
+                Some("Opts"),
+                Facts::default(),
+            ),
+        );
         let mut changes = diff(&old, &new);
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].code, "struct-pub-field-added-constructible");
@@ -318,9 +571,13 @@ mod tests {
 
         // The same field on a struct with a private field is only minor.
         let mut old2 = old.clone();
-        old2.items.get_mut("Opts").map(|i| i.facts = s(false));
+        if let Some(i) = old2.items.get_mut("Opts") {
+            i.facts = s(false);
+        }
         let mut new2 = new.clone();
-        new2.items.get_mut("Opts").map(|i| i.facts = s(false));
+        if let Some(i) = new2.items.get_mut("Opts") {
+            i.facts = s(false);
+        }
         let changes = diff(&old2, &new2);
         assert_eq!(changes[0].code, "struct-pub-field-added");
         assert_eq!(changes[0].required, Level::Minor);
@@ -330,14 +587,38 @@ mod tests {
     fn removing_a_module_reports_the_module_once() {
         let old = surface(vec![
             item("m", ItemKind::Module, "pub mod m", None, Facts::default()),
-            item("m::f", ItemKind::Function, "pub fn f()", None, Facts::default()),
-            item("g", ItemKind::Function, "pub fn g()", None, Facts::default()),
+            item(
+                "m::f",
+                ItemKind::Function,
+                "pub fn f()",
+                None,
+                Facts::default(),
+            ),
+            item(
+                "g",
+                ItemKind::Function,
+                "pub fn g()",
+                None,
+                Facts::default(),
+            ),
         ]);
-        let new = surface(vec![item("g", ItemKind::Function, "pub fn g(x: u8)", None, Facts::default())]);
-        let codes: Vec<_> = diff(&old, &new).iter().map(|c| (c.code, c.path.clone())).collect();
+        let new = surface(vec![item(
+            "g",
+            ItemKind::Function,
+            "pub fn g(x: u8)",
+            None,
+            Facts::default(),
+        )]);
+        let codes: Vec<_> = diff(&old, &new)
+            .iter()
+            .map(|c| (c.code, c.path.clone()))
+            .collect();
         assert_eq!(
             codes,
-            vec![("fn-signature-changed", "c::g".to_string()), ("item-removed", "c::m".to_string())]
+            vec![
+                ("fn-signature-changed", "c::g".to_string()),
+                ("item-removed", "c::m".to_string())
+            ]
         );
     }
 
@@ -348,10 +629,22 @@ mod tests {
             item("T", ItemKind::Trait, "pub trait T", None, Facts::default()),
         ]);
         let mut new = old.clone();
-        new.items.insert("E::B".into(), item("E::B", ItemKind::Variant, "B", Some("E"), Facts::default()));
-        let req = Facts { has_default: Some(false), ..Facts::default() };
-        new.items.insert("T::f".into(), item("T::f", ItemKind::TraitMethod, "fn f()", Some("T"), req));
+        new.items.insert(
+            "E::B".into(),
+            item("E::B", ItemKind::Variant, "B", Some("E"), Facts::default()),
+        );
+        let req = Facts {
+            has_default: Some(false),
+            ..Facts::default()
+        };
+        new.items.insert(
+            "T::f".into(),
+            item("T::f", ItemKind::TraitMethod, "fn f()", Some("T"), req),
+        );
         let codes: Vec<_> = diff(&old, &new).iter().map(|c| c.code).collect();
-        assert_eq!(codes, vec!["enum-variant-added", "trait-item-added-required"]);
+        assert_eq!(
+            codes,
+            vec!["enum-variant-added", "trait-item-added-required"]
+        );
     }
 }

@@ -92,7 +92,11 @@ pub fn allowed_level(old: &Version, new: &Version) -> Option<Level> {
         BumpKind::PreRelease => Some(Level::Major),
         _ if !old.pre.is_empty() => Some(Level::Major),
         BumpKind::Major => Some(Level::Major),
-        BumpKind::Minor => Some(if old.major == 0 { Level::Major } else { Level::Minor }),
+        BumpKind::Minor => Some(if old.major == 0 {
+            Level::Major
+        } else {
+            Level::Minor
+        }),
         BumpKind::Patch => Some(match (old.major, old.minor) {
             (0, 0) => Level::Major,
             (0, _) => Level::Minor,
@@ -124,12 +128,30 @@ mod tests {
         assert_eq!(bump_kind(&v("1.2.3"), &v("1.3.0")), BumpKind::Minor);
         assert_eq!(bump_kind(&v("1.2.3"), &v("1.2.4")), BumpKind::Patch);
         assert_eq!(bump_kind(&v("1.2.3"), &v("1.2.2")), BumpKind::Downgrade);
-        assert_eq!(bump_kind(&v("1.0.0-alpha.1"), &v("1.0.0-alpha.2")), BumpKind::PreRelease);
-        assert_eq!(bump_kind(&v("1.0.0-alpha.1"), &v("1.0.0")), BumpKind::PreRelease);
-        assert_eq!(bump_kind(&v("1.0.0"), &v("1.0.0-rc.1")), BumpKind::Downgrade);
-        assert_eq!(bump_kind(&v("1.0.0-beta"), &v("1.0.0-alpha")), BumpKind::Downgrade);
-        assert_eq!(bump_kind(&v("1.2.3"), &v("1.3.0-rc.1")), BumpKind::PreRelease);
-        assert_eq!(bump_kind(&v("1.2.3"), &v("1.2.3+build")), BumpKind::Unchanged);
+        assert_eq!(
+            bump_kind(&v("1.0.0-alpha.1"), &v("1.0.0-alpha.2")),
+            BumpKind::PreRelease
+        );
+        assert_eq!(
+            bump_kind(&v("1.0.0-alpha.1"), &v("1.0.0")),
+            BumpKind::PreRelease
+        );
+        assert_eq!(
+            bump_kind(&v("1.0.0"), &v("1.0.0-rc.1")),
+            BumpKind::Downgrade
+        );
+        assert_eq!(
+            bump_kind(&v("1.0.0-beta"), &v("1.0.0-alpha")),
+            BumpKind::Downgrade
+        );
+        assert_eq!(
+            bump_kind(&v("1.2.3"), &v("1.3.0-rc.1")),
+            BumpKind::PreRelease
+        );
+        assert_eq!(
+            bump_kind(&v("1.2.3"), &v("1.2.3+build")),
+            BumpKind::Unchanged
+        );
     }
 
     #[test]
@@ -141,7 +163,10 @@ mod tests {
         assert_eq!(allowed_level(&v("1.2.3"), &v("1.3.0")), Some(Level::Minor));
         assert_eq!(allowed_level(&v("1.2.3"), &v("2.0.0")), Some(Level::Major));
         assert_eq!(allowed_level(&v("2.0.0"), &v("1.0.0")), None);
-        assert_eq!(allowed_level(&v("1.0.0-rc.1"), &v("1.0.0")), Some(Level::Major));
+        assert_eq!(
+            allowed_level(&v("1.0.0-rc.1"), &v("1.0.0")),
+            Some(Level::Major)
+        );
     }
 
     #[test]

@@ -18,7 +18,11 @@ impl Env {
         let tmp = tempfile::tempdir().expect("tempdir");
         let cargo_home = FakeCargoHome::new(&tmp.path().join("cargo-home"));
         let cache = tmp.path().join("cache");
-        Env { _tmp: tmp, cargo_home, cache }
+        Env {
+            _tmp: tmp,
+            cargo_home,
+            cache,
+        }
     }
 
     fn cmd(&self, repo: &std::path::Path) -> Command {
@@ -40,12 +44,20 @@ fn acme_archives(env: &Env) -> (String, String) {
     let old = env.cargo_home.add(
         "acme-opts",
         "0.1.4",
-        &crate_archive(&fixture("field-added-constructible", "old"), "acme-opts", "0.1.4"),
+        &crate_archive(
+            &fixture("field-added-constructible", "old"),
+            "acme-opts",
+            "0.1.4",
+        ),
     );
     let new = env.cargo_home.add(
         "acme-opts",
         "0.1.10",
-        &crate_archive(&fixture("field-added-constructible", "new"), "acme-opts", "0.1.10"),
+        &crate_archive(
+            &fixture("field-added-constructible", "new"),
+            "acme-opts",
+            "0.1.10",
+        ),
     );
     (old, new)
 }
@@ -53,9 +65,27 @@ fn acme_archives(env: &Env) -> (String, String) {
 /// An app depending on `acme-opts` directly and on `helper`, which pulls in `leaf`.
 fn app_lock(acme_version: &str, acme_sum: &str) -> String {
     lockfile(&[
-        Pkg { name: "acme-opts", version: acme_version, source: Some(CRATES_IO), checksum: Some(acme_sum), deps: &[] },
-        Pkg { name: "app", version: "0.1.0", source: None, checksum: None, deps: &["acme-opts", "helper"] },
-        Pkg { name: "helper", version: "1.0.0", source: None, checksum: None, deps: &[] },
+        Pkg {
+            name: "acme-opts",
+            version: acme_version,
+            source: Some(CRATES_IO),
+            checksum: Some(acme_sum),
+            deps: &[],
+        },
+        Pkg {
+            name: "app",
+            version: "0.1.0",
+            source: None,
+            checksum: None,
+            deps: &["acme-opts", "helper"],
+        },
+        Pkg {
+            name: "helper",
+            version: "1.0.0",
+            source: None,
+            checksum: None,
+            deps: &[],
+        },
     ])
 }
 
@@ -76,15 +106,31 @@ fn a_patch_bump_that_breaks_struct_literals_is_blocked() {
     let env = Env::new();
     let (old_sum, new_sum) = acme_archives(&env);
     let repo = app_repo(&app_lock("0.1.4", &old_sum));
-    let base = repo.git.head().expect("head").peel_to_commit().expect("commit").id().to_string();
+    let base = repo
+        .git
+        .head()
+        .expect("head")
+        .peel_to_commit()
+        .expect("commit")
+        .id()
+        .to_string();
     repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
     let head = repo.commit("bump acme-opts");
 
-    let out = env.cmd(repo.path()).args(["--base", &base, "--head", &head]).assert().code(1);
+    let out = env
+        .cmd(repo.path())
+        .args(["--base", &base, "--head", &head])
+        .assert()
+        .code(1);
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(text.contains("acme-opts 0.1.4 -> 0.1.10"), "{text}");
     assert!(text.contains("patch bump, allows minor changes"), "{text}");
-    assert!(text.contains("struct-pub-field-added-constructible acme_opts::tls::acme::alpn::Opts.tls_config"), "{text}");
+    assert!(
+        text.contains(
+            "struct-pub-field-added-constructible acme_opts::tls::acme::alpn::Opts.tls_config"
+        ),
+        "{text}"
+    );
     assert!(text.contains("1 SEMVER VIOLATION"), "{text}");
     assert!(text.contains("Verdict: BLOCKED"), "{text}");
 
@@ -112,7 +158,10 @@ fn a_patch_bump_that_breaks_struct_literals_is_blocked() {
         .find(|c| c["violation"] == true)
         .expect("a violation");
     assert_eq!(change["code"], "struct-pub-field-added-constructible");
-    assert_eq!(change["path"], "acme_opts::tls::acme::alpn::Opts.tls_config");
+    assert_eq!(
+        change["path"],
+        "acme_opts::tls::acme::alpn::Opts.tls_config"
+    );
     assert_eq!(change["cfg"], "feature = \"acme-alpn\"");
     assert_eq!(change["new"], "pub tls_config: Option<String>");
 }
@@ -133,7 +182,11 @@ fn staged_and_working_tree_changes_are_seen() {
     // Nothing staged yet: HEAD vs index has no change.
     env.cmd(repo.path()).arg("--staged").assert().code(0);
     repo.stage_all();
-    let out = env.cmd(repo.path()).args(["--staged", "--format=json"]).assert().code(1);
+    let out = env
+        .cmd(repo.path())
+        .args(["--staged", "--format=json"])
+        .assert()
+        .code(1);
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
     assert_eq!(json["head"], "index");
     assert_eq!(json["crates"][0]["name"], "acme-opts");
@@ -145,7 +198,11 @@ fn nothing_changed_says_so_and_passes() {
     let repo = app_repo(&app_lock("0.1.4", "00"));
     repo.write("README.md", "docs only\n");
     repo.commit("docs");
-    let out = env.cmd(repo.path()).args(["--base", "HEAD~1", "--head", "HEAD"]).assert().code(0);
+    let out = env
+        .cmd(repo.path())
+        .args(["--base", "HEAD~1", "--head", "HEAD"])
+        .assert()
+        .code(0);
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     assert!(text.contains("No dependency changes"), "{text}");
     assert!(text.contains("Verdict: pass"), "{text}");
@@ -157,12 +214,36 @@ fn transitive_bumps_show_the_chain_and_new_crates_are_listed() {
     let (old_sum, new_sum) = acme_archives(&env);
     let lock = |v: &str, sum: &str, extra: bool| {
         let mut pkgs = vec![
-            Pkg { name: "acme-opts", version: v, source: Some(CRATES_IO), checksum: Some(sum), deps: &[] },
-            Pkg { name: "app", version: "0.1.0", source: None, checksum: None, deps: &["middle"] },
-            Pkg { name: "middle", version: "2.0.0", source: Some(CRATES_IO), checksum: Some("11"), deps: &["acme-opts"] },
+            Pkg {
+                name: "acme-opts",
+                version: v,
+                source: Some(CRATES_IO),
+                checksum: Some(sum),
+                deps: &[],
+            },
+            Pkg {
+                name: "app",
+                version: "0.1.0",
+                source: None,
+                checksum: None,
+                deps: &["middle"],
+            },
+            Pkg {
+                name: "middle",
+                version: "2.0.0",
+                source: Some(CRATES_IO),
+                checksum: Some("11"),
+                deps: &["acme-opts"],
+            },
         ];
         if extra {
-            pkgs.push(Pkg { name: "newdep", version: "1.0.0", source: Some(CRATES_IO), checksum: Some("22"), deps: &[] });
+            pkgs.push(Pkg {
+                name: "newdep",
+                version: "1.0.0",
+                source: Some(CRATES_IO),
+                checksum: Some("22"),
+                deps: &[],
+            });
         }
         lockfile(&pkgs)
     };
@@ -171,10 +252,19 @@ fn transitive_bumps_show_the_chain_and_new_crates_are_listed() {
     let out = env.cmd(repo.path()).arg("--format=json").assert().code(1);
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
     let crates = json["crates"].as_array().expect("crates");
-    let acme = crates.iter().find(|c| c["name"] == "acme-opts").expect("acme-opts");
+    let acme = crates
+        .iter()
+        .find(|c| c["name"] == "acme-opts")
+        .expect("acme-opts");
     assert_eq!(acme["direct"], false);
-    assert_eq!(acme["chain"], serde_json::json!(["app", "middle", "acme-opts"]));
-    let newdep = crates.iter().find(|c| c["name"] == "newdep").expect("newdep listed");
+    assert_eq!(
+        acme["chain"],
+        serde_json::json!(["app", "middle", "acme-opts"])
+    );
+    let newdep = crates
+        .iter()
+        .find(|c| c["name"] == "newdep")
+        .expect("newdep listed");
     assert_eq!(newdep["change"], "added");
     assert_eq!(newdep["analysis"]["status"], "not-applicable");
 }
@@ -184,25 +274,41 @@ fn git_sources_are_listed_as_not_analysed_and_block() {
     let env = Env::new();
     let git_lock = |commit: &str| {
         lockfile(&[
-            Pkg { name: "app", version: "0.1.0", source: None, checksum: None, deps: &["gitdep"] },
+            Pkg {
+                name: "app",
+                version: "0.1.0",
+                source: None,
+                checksum: None,
+                deps: &["gitdep"],
+            },
             Pkg {
                 name: "gitdep",
                 version: "0.5.0",
-                source: Some(&format!("git+https://github.com/example/gitdep?branch=main#{commit}")),
+                source: Some(&format!(
+                    "git+https://github.com/example/gitdep?branch=main#{commit}"
+                )),
                 checksum: None,
                 deps: &[],
             },
         ])
     };
     let repo = app_repo(&git_lock("1111111111111111111111111111111111111111"));
-    repo.write("Cargo.lock", &git_lock("2222222222222222222222222222222222222222"));
+    repo.write(
+        "Cargo.lock",
+        &git_lock("2222222222222222222222222222222222222222"),
+    );
     let out = env.cmd(repo.path()).arg("--format=json").assert().code(1);
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
     let c = &json["crates"][0];
     assert_eq!(c["name"], "gitdep");
     assert_eq!(c["change"], "source-changed");
     assert_eq!(c["analysis"]["status"], "unsupported");
-    assert!(c["analysis"]["reason"].as_str().expect("reason").contains("not analysed yet"));
+    assert!(
+        c["analysis"]["reason"]
+            .as_str()
+            .expect("reason")
+            .contains("not analysed yet")
+    );
 }
 
 #[test]
@@ -243,12 +349,19 @@ fn bad_input_gets_clear_errors() {
 
     // Unknown revision.
     let repo = app_repo(&app_lock("0.1.4", "00"));
-    let out = env.cmd(repo.path()).args(["--base", "no-such-branch"]).assert().code(2);
+    let out = env
+        .cmd(repo.path())
+        .args(["--base", "no-such-branch"])
+        .assert()
+        .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("no-such-branch"), "{err}");
 
     // A malformed lockfile names the file and the line.
-    repo.write("Cargo.lock", "version = 3\n\n[[package]]\nname = \"x\"\nversion = \n");
+    repo.write(
+        "Cargo.lock",
+        "version = 3\n\n[[package]]\nname = \"x\"\nversion = \n",
+    );
     let out = env.cmd(repo.path()).assert().code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("Cargo.lock:5"), "{err}");

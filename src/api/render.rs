@@ -91,7 +91,10 @@ pub fn where_clause(g: &Generics) -> String {
 pub fn vis(v: &Visibility) -> String {
     match v {
         Visibility::Inherited => String::new(),
-        other => format!("{} ", fold(&other.to_token_stream().to_string()).replace(" (", "(")),
+        other => format!(
+            "{} ",
+            fold(&other.to_token_stream().to_string()).replace(" (", "(")
+        ),
     }
 }
 
@@ -126,7 +129,16 @@ pub fn signature_shape(visibility: &Visibility, sig: &Signature) -> String {
 /// Any token stream, folded (used for cfg predicates and as a fallback).
 pub fn tokens(t: &impl ToTokens) -> String {
     let mut s = fold(&t.to_token_stream().to_string()).replace(" (", "(");
-    for (from, to) in [(" ,", ","), (",)", ")"), (" )", ")"), (" :: ", "::"), (":: ", "::"), (" <", "<"), ("< ", "<"), (" >", ">")] {
+    for (from, to) in [
+        (" ,", ","),
+        (",)", ")"),
+        (" )", ")"),
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+    ] {
         s = s.replace(from, to);
     }
     s
@@ -138,9 +150,9 @@ mod tests {
 
     #[test]
     fn types_are_tidy() {
-        let t: Type = syn::parse_quote!(Option < Arc < ServerConfig > >);
+        let t: Type = syn::parse_quote!(Option<Arc<ServerConfig>>);
         assert_eq!(ty(&t), "Option<Arc<ServerConfig>>");
-        let t: Type = syn::parse_quote!(&'static   str);
+        let t: Type = syn::parse_quote!(&'static str);
         assert_eq!(ty(&t), "&'static str");
     }
 
@@ -148,22 +160,40 @@ mod tests {
     fn signatures_ignore_layout_and_param_names() {
         let a: syn::ItemFn = syn::parse_quote!(
             pub fn new(
-                opts: Opts,   // comment
+                opts: Opts, // comment
                 n: u32,
-            ) -> Result<Self, Error> { todo!() }
+            ) -> Result<Self, Error> {
+                todo!()
+            }
         );
-        let b: syn::ItemFn = syn::parse_quote!(pub fn new(o: Opts, count: u32) -> Result<Self, Error> { 1 });
+        let b: syn::ItemFn = syn::parse_quote!(
+            pub fn new(o: Opts, count: u32) -> Result<Self, Error> {
+                1
+            }
+        );
         assert_eq!(
             signature(&a.vis, &a.sig),
             "pub fn new(opts: Opts, n: u32) -> Result<Self, Error>"
         );
-        assert_eq!(signature_shape(&a.vis, &a.sig), signature_shape(&b.vis, &b.sig));
-        assert_eq!(signature_shape(&a.vis, &a.sig), "pub fn new(_: Opts, _: u32) -> Result<Self, Error>");
+        assert_eq!(
+            signature_shape(&a.vis, &a.sig),
+            signature_shape(&b.vis, &b.sig)
+        );
+        assert_eq!(
+            signature_shape(&a.vis, &a.sig),
+            "pub fn new(_: Opts, _: u32) -> Result<Self, Error>"
+        );
     }
 
     #[test]
     fn generics_and_where() {
-        let f: syn::ItemFn = syn::parse_quote!(fn f<T: Clone, const N: usize>() where T: Send {});
+        let f: syn::ItemFn = syn::parse_quote!(
+            fn f<T: Clone, const N: usize>()
+            where
+                T: Send,
+            {
+            }
+        );
         assert_eq!(generics(&f.sig.generics), "<T: Clone, const N: usize>");
         assert_eq!(where_clause(&f.sig.generics), " where T: Send");
     }

@@ -84,9 +84,8 @@ pub fn surface_from_dir(dir: &Path) -> Result<ApiSurface> {
 
     let mut crate_ = Crate::new(dir);
     let root = crate_.new_module(Vec::new(), None, rel(dir, &root_file), Vec::new(), false);
-    match crate_.parse_file(&root_file) {
-        Some(file) => crate_.load_items(root, file.items, &root_file, true, &[]),
-        None => {}
+    if let Some(file) = crate_.parse_file(&root_file) {
+        crate_.load_items(root, file.items, &root_file, true, &[]);
     }
     let mut walker = Walker::new(&crate_, &crate_name);
     walker.walk(root, &[], &BTreeSet::new(), &mut Vec::new());
@@ -109,6 +108,8 @@ pub fn surface_from_dir(dir: &Path) -> Result<ApiSurface> {
 
 type ModId = usize;
 type ItemId = usize;
+/// The public keys of a declaration, each with the cfg it is reachable under.
+type PublicPaths = Vec<(String, BTreeSet<String>)>;
 
 /// Namespaces, as in Rust: a module and a function may share a name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,12 +202,7 @@ fn has_word_in(attrs: &[Attribute], attr: &str, word: &str) -> bool {
         a.path().is_ident(attr)
             && a.meta
                 .require_list()
-                .map(|l| {
-                    l.tokens
-                        .clone()
-                        .into_iter()
-                        .any(|t| t.to_string() == word)
-                })
+                .map(|l| l.tokens.clone().into_iter().any(|t| t.to_string() == word))
                 .unwrap_or(false)
     })
 }
@@ -244,7 +240,11 @@ fn path_attr(attrs: &[Attribute]) -> Option<String> {
 }
 
 /// Flattens a `use` tree into (path, alias) imports and glob imports.
-fn flatten_use(tree: &UseTree, prefix: &mut Vec<String>, out: &mut Vec<(Vec<String>, Option<String>)>) {
+fn flatten_use(
+    tree: &UseTree,
+    prefix: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, Option<String>)>,
+) {
     match tree {
         UseTree::Path(p) => {
             prefix.push(p.ident.to_string());
@@ -328,7 +328,9 @@ impl Crate {
                 self.problems.push(SourceProblem {
                     file: display,
                     line: Some(e.span().start().line),
-                    message: format!("does not parse as Rust: {e}; items in this file are missing from the API"),
+                    message: format!(
+                        "does not parse as Rust: {e}; items in this file are missing from the API"
+                    ),
                 });
                 None
             }
@@ -339,7 +341,14 @@ impl Crate {
     /// files relative to `file`. `mod_rs` says whether `file` owns its
     /// directory (`lib.rs`, `mod.rs`, or a `#[path]` file); `inline` is the
     /// chain of inline `mod x { ... }` names inside `file` leading to `m`.
-    fn load_items(&mut self, m: ModId, items: Vec<Item>, file: &Path, mod_rs: bool, inline: &[String]) {
+    fn load_items(
+        &mut self,
+        m: ModId,
+        items: Vec<Item>,
+        file: &Path,
+        mod_rs: bool,
+        inline: &[String],
+    ) {
         let mod_cfg = self.modules[m].cfg.clone();
         let mod_hidden = self.modules[m].hidden;
         for item in items {
@@ -357,8 +366,13 @@ impl Crate {
             match item {
                 Item::Mod(im) => {
                     let name = im.ident.to_string();
-                    let child =
-                        self.new_module(Vec::new(), Some(m), String::new(), cfg.clone(), mod_hidden || hidden);
+                    let child = self.new_module(
+                        Vec::new(),
+                        Some(m),
+                        String::new(),
+                        cfg.clone(),
+                        mod_hidden || hidden,
+                    );
                     self.modules[m].entries.push(Entry {
                         name: name.clone(),
                         ns: Ns::Type,
@@ -373,7 +387,9 @@ impl Crate {
                             chain.push(name);
                             self.load_items(child, content, file, mod_rs, &chain);
                         }
-                        None => self.load_module_file(child, &name, &im.attrs, file, mod_rs, inline),
+                        None => {
+                            self.load_module_file(child, &name, &im.attrs, file, mod_rs, inline)
+                        }
                     }
                 }
                 Item::Use(u) => {
@@ -444,7 +460,11 @@ impl Crate {
                             self.modules[m].entries.push(Entry {
                                 name,
                                 ns: Ns::Macro,
-                                vis: if exported { Vis::Public } else { Vis::Restricted },
+                                vis: if exported {
+                                    Vis::Public
+                                } else {
+                                    Vis::Restricted
+                                },
                                 hidden,
                                 cfg: own_cfg,
                                 what: What::Item(id),
@@ -496,7 +516,10 @@ impl Crate {
         let mut base = if mod_rs {
             file_dir.clone()
         } else {
-            let stem = file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+            let stem = file
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
             file_dir.join(stem)
         };
         for m in inline {
@@ -506,7 +529,10 @@ impl Crate {
             // `#[path]` outside inline modules is relative to the file's own directory.
             Some(p) if inline.is_empty() => vec![file_dir.join(p)],
             Some(p) => vec![base.join(p)],
-            None => vec![base.join(format!("{name}.rs")), base.join(name).join("mod.rs")],
+            None => vec![
+                base.join(format!("{name}.rs")),
+                base.join(name).join("mod.rs"),
+            ],
         };
         let Some(found) = candidates.iter().find(|c| c.is_file()).cloned() else {
             let looked: Vec<String> = candidates.iter().map(|c| rel(&self.dir, c)).collect();
@@ -524,8 +550,8 @@ impl Crate {
         if self.modules.len() > 20_000 {
             return;
         }
-        let owns_dir = path_attr(attrs).is_some()
-            || found.file_name().map(|f| f == "mod.rs").unwrap_or(false);
+        let owns_dir =
+            path_attr(attrs).is_some() || found.file_name().map(|f| f == "mod.rs").unwrap_or(false);
         if let Some(parsed) = self.parse_file(&found) {
             self.load_items(child, parsed.items, &found, owns_dir, &[]);
         }
@@ -671,10 +697,10 @@ impl Crate {
                         continue;
                     }
                     for t in self.resolve(m, path, depth + 1) {
-                        if let Target::Module(gm) = t {
-                            if gm != m {
-                                out.extend(self.lookup(gm, name, false, depth + 1));
-                            }
+                        if let Target::Module(gm) = t
+                            && gm != m
+                        {
+                            out.extend(self.lookup(gm, name, false, depth + 1));
                         }
                     }
                 }
@@ -710,7 +736,10 @@ impl Crate {
                     if t.is_empty() {
                         // Names the source does but we cannot place (an enum variant, a
                         // macro-generated item): keep it visible as written.
-                        vec![Target::External(format!("{} (unresolved)", path.join("::")))]
+                        vec![Target::External(format!(
+                            "{} (unresolved)",
+                            path.join("::")
+                        ))]
                     } else {
                         t
                     }
@@ -774,7 +803,10 @@ fn cfg_text(cfg: &BTreeSet<String>) -> Option<String> {
     match cfg.len() {
         0 => None,
         1 => cfg.iter().next().cloned(),
-        _ => Some(format!("all({})", cfg.iter().cloned().collect::<Vec<_>>().join(", "))),
+        _ => Some(format!(
+            "all({})",
+            cfg.iter().cloned().collect::<Vec<_>>().join(", ")
+        )),
     }
 }
 
@@ -784,7 +816,7 @@ struct Walker<'a> {
     crate_name: String,
     out: std::collections::BTreeMap<String, ApiItem>,
     /// Public paths (keys) of each type or trait declaration, for attaching impls.
-    paths_of: HashMap<ItemId, Vec<(String, BTreeSet<String>)>>,
+    paths_of: HashMap<ItemId, PublicPaths>,
 }
 
 impl<'a> Walker<'a> {
@@ -805,7 +837,15 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn add(&mut self, key: String, kind: ItemKind, signature: String, shape: String, cfg: &BTreeSet<String>, parent: Option<&str>, facts: Facts) {
+    fn add(
+        &mut self,
+        key: String,
+        kind: ItemKind,
+        (signature, shape): (String, String),
+        cfg: &BTreeSet<String>,
+        parent: Option<&str>,
+        facts: Facts,
+    ) {
         let item = ApiItem {
             path: self.display(&key),
             key: key.clone(),
@@ -840,7 +880,13 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn walk(&mut self, m: ModId, prefix: &[String], cfg: &BTreeSet<String>, stack: &mut Vec<ModId>) {
+    fn walk(
+        &mut self,
+        m: ModId,
+        prefix: &[String],
+        cfg: &BTreeSet<String>,
+        stack: &mut Vec<ModId>,
+    ) {
         if stack.len() > MAX_DEPTH || stack.contains(&m) {
             return;
         }
@@ -860,7 +906,14 @@ impl<'a> Walker<'a> {
                     }
                     c.extend(module.cfg.iter().cloned());
                     let sig = format!("pub mod {}", ex.name);
-                    self.add(key, ItemKind::Module, sig.clone(), sig, &c, None, Facts::default());
+                    self.add(
+                        key,
+                        ItemKind::Module,
+                        (sig.clone(), sig),
+                        &c,
+                        None,
+                        Facts::default(),
+                    );
                     self.walk(child, &path, &c, stack);
                 }
                 Target::Item(id) => {
@@ -876,7 +929,14 @@ impl<'a> Walker<'a> {
                         let key = format!("{}*{}", if prefix.is_empty() { "" } else { "::" }, p);
                         let key = format!("{}{}", prefix.join("::"), key);
                         let sig = format!("pub use {p}");
-                        self.add(key, ItemKind::ExternalReexport, sig.clone(), sig, &c, None, Facts::default());
+                        self.add(
+                            key,
+                            ItemKind::ExternalReexport,
+                            (sig.clone(), sig),
+                            &c,
+                            None,
+                            Facts::default(),
+                        );
                     } else {
                         let last = p.rsplit("::").next().unwrap_or(&p);
                         let sig = if last == ex.name {
@@ -884,7 +944,14 @@ impl<'a> Walker<'a> {
                         } else {
                             format!("pub use {p} as {}", ex.name)
                         };
-                        self.add(key, ItemKind::ExternalReexport, sig.clone(), sig, &c, None, Facts::default());
+                        self.add(
+                            key,
+                            ItemKind::ExternalReexport,
+                            (sig.clone(), sig),
+                            &c,
+                            None,
+                            Facts::default(),
+                        );
                     }
                 }
             }
@@ -902,16 +969,41 @@ impl<'a> Walker<'a> {
                 sig.ident = syn::Ident::new(name, f.sig.ident.span());
                 let s = render::signature(&f.vis, &sig);
                 let shape = render::signature_shape(&f.vis, &sig);
-                self.add(key.to_string(), ItemKind::Function, s, shape, cfg, None, Facts::default());
+                self.add(
+                    key.to_string(),
+                    ItemKind::Function,
+                    (s, shape),
+                    cfg,
+                    None,
+                    Facts::default(),
+                );
             }
             Item::Const(c) => {
                 let (s, sh) = plain(format!("pub const {name}: {}", render::ty(&c.ty)));
-                self.add(key.to_string(), ItemKind::Const, s, sh, cfg, None, Facts::default());
+                self.add(
+                    key.to_string(),
+                    ItemKind::Const,
+                    (s, sh),
+                    cfg,
+                    None,
+                    Facts::default(),
+                );
             }
             Item::Static(st) => {
-                let m = if matches!(st.mutability, syn::StaticMutability::Mut(_)) { "mut " } else { "" };
+                let m = if matches!(st.mutability, syn::StaticMutability::Mut(_)) {
+                    "mut "
+                } else {
+                    ""
+                };
                 let (s, sh) = plain(format!("pub static {m}{name}: {}", render::ty(&st.ty)));
-                self.add(key.to_string(), ItemKind::Static, s, sh, cfg, None, Facts::default());
+                self.add(
+                    key.to_string(),
+                    ItemKind::Static,
+                    (s, sh),
+                    cfg,
+                    None,
+                    Facts::default(),
+                );
             }
             Item::Type(t) => {
                 let (s, sh) = plain(format!(
@@ -920,12 +1012,25 @@ impl<'a> Walker<'a> {
                     render::where_clause(&t.generics),
                     render::ty(&t.ty)
                 ));
-                self.add(key.to_string(), ItemKind::TypeAlias, s, sh, cfg, None, Facts::default());
-                self.paths_of.entry(id).or_default().push((key.to_string(), cfg.clone()));
+                self.add(
+                    key.to_string(),
+                    ItemKind::TypeAlias,
+                    (s, sh),
+                    cfg,
+                    None,
+                    Facts::default(),
+                );
+                self.paths_of
+                    .entry(id)
+                    .or_default()
+                    .push((key.to_string(), cfg.clone()));
             }
             Item::Struct(s) => {
                 let non_exhaustive = has_attr(&s.attrs, "non_exhaustive");
-                let all_pub = s.fields.iter().all(|f| matches!(f.vis, Visibility::Public(_)));
+                let all_pub = s
+                    .fields
+                    .iter()
+                    .all(|f| matches!(f.vis, Visibility::Public(_)));
                 let shape_word = match &s.fields {
                     Fields::Named(_) => " { .. }",
                     Fields::Unnamed(_) => "(..)",
@@ -941,21 +1046,52 @@ impl<'a> Walker<'a> {
                     non_exhaustive,
                     has_default: None,
                 };
-                self.add(key.to_string(), ItemKind::Struct, sig, sh, cfg, None, facts);
+                self.add(
+                    key.to_string(),
+                    ItemKind::Struct,
+                    (sig, sh),
+                    cfg,
+                    None,
+                    facts,
+                );
                 self.fields(key, &s.fields, cfg);
-                self.paths_of.entry(id).or_default().push((key.to_string(), cfg.clone()));
+                self.paths_of
+                    .entry(id)
+                    .or_default()
+                    .push((key.to_string(), cfg.clone()));
             }
             Item::Union(u) => {
-                let (sig, sh) = plain(format!("pub union {name}{}{}", render::generics(&u.generics), render::where_clause(&u.generics)));
-                self.add(key.to_string(), ItemKind::Union, sig, sh, cfg, None, Facts::default());
+                let (sig, sh) = plain(format!(
+                    "pub union {name}{}{}",
+                    render::generics(&u.generics),
+                    render::where_clause(&u.generics)
+                ));
+                self.add(
+                    key.to_string(),
+                    ItemKind::Union,
+                    (sig, sh),
+                    cfg,
+                    None,
+                    Facts::default(),
+                );
                 self.fields(key, &Fields::Named(u.fields.clone()), cfg);
-                self.paths_of.entry(id).or_default().push((key.to_string(), cfg.clone()));
+                self.paths_of
+                    .entry(id)
+                    .or_default()
+                    .push((key.to_string(), cfg.clone()));
             }
             Item::Enum(e) => {
                 let non_exhaustive = has_attr(&e.attrs, "non_exhaustive");
-                let (sig, sh) = plain(format!("pub enum {name}{}{}", render::generics(&e.generics), render::where_clause(&e.generics)));
-                let facts = Facts { non_exhaustive, ..Facts::default() };
-                self.add(key.to_string(), ItemKind::Enum, sig, sh, cfg, None, facts);
+                let (sig, sh) = plain(format!(
+                    "pub enum {name}{}{}",
+                    render::generics(&e.generics),
+                    render::where_clause(&e.generics)
+                ));
+                let facts = Facts {
+                    non_exhaustive,
+                    ..Facts::default()
+                };
+                self.add(key.to_string(), ItemKind::Enum, (sig, sh), cfg, None, facts);
                 for v in &e.variants {
                     let vcfg = cfgs(&v.attrs);
                     if is_test_only(&vcfg) || is_hidden(&v.attrs) {
@@ -968,21 +1104,42 @@ impl<'a> Walker<'a> {
                             " {{ {} }}",
                             n.named
                                 .iter()
-                                .map(|f| format!("{}: {}", f.ident.as_ref().map(|i| i.to_string()).unwrap_or_default(), render::ty(&f.ty)))
+                                .map(|f| format!(
+                                    "{}: {}",
+                                    f.ident.as_ref().map(|i| i.to_string()).unwrap_or_default(),
+                                    render::ty(&f.ty)
+                                ))
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),
                         Fields::Unnamed(u) => format!(
                             "({})",
-                            u.unnamed.iter().map(|f| render::ty(&f.ty)).collect::<Vec<_>>().join(", ")
+                            u.unnamed
+                                .iter()
+                                .map(|f| render::ty(&f.ty))
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                         Fields::Unit => String::new(),
                     };
                     let (s, sh) = plain(format!("{}{fields}", v.ident));
-                    let facts = Facts { non_exhaustive: has_attr(&v.attrs, "non_exhaustive"), ..Facts::default() };
-                    self.add(format!("{key}::{}", v.ident), ItemKind::Variant, s, sh, &c, Some(key), facts);
+                    let facts = Facts {
+                        non_exhaustive: has_attr(&v.attrs, "non_exhaustive"),
+                        ..Facts::default()
+                    };
+                    self.add(
+                        format!("{key}::{}", v.ident),
+                        ItemKind::Variant,
+                        (s, sh),
+                        &c,
+                        Some(key),
+                        facts,
+                    );
                 }
-                self.paths_of.entry(id).or_default().push((key.to_string(), cfg.clone()));
+                self.paths_of
+                    .entry(id)
+                    .or_default()
+                    .push((key.to_string(), cfg.clone()));
             }
             Item::Trait(t) => {
                 let unsafety = if t.unsafety.is_some() { "unsafe " } else { "" };
@@ -996,15 +1153,36 @@ impl<'a> Walker<'a> {
                     render::generics(&t.generics),
                     render::where_clause(&t.generics)
                 ));
-                self.add(key.to_string(), ItemKind::Trait, sig, sh, cfg, None, Facts::default());
+                self.add(
+                    key.to_string(),
+                    ItemKind::Trait,
+                    (sig, sh),
+                    cfg,
+                    None,
+                    Facts::default(),
+                );
                 for ti in &t.items {
                     self.trait_item(key, ti, cfg);
                 }
-                self.paths_of.entry(id).or_default().push((key.to_string(), cfg.clone()));
+                self.paths_of
+                    .entry(id)
+                    .or_default()
+                    .push((key.to_string(), cfg.clone()));
             }
             Item::TraitAlias(t) => {
-                let (sig, sh) = plain(format!("pub trait {name}{} = {}", render::generics(&t.generics), render::tokens(&t.bounds)));
-                self.add(key.to_string(), ItemKind::Trait, sig, sh, cfg, None, Facts::default());
+                let (sig, sh) = plain(format!(
+                    "pub trait {name}{} = {}",
+                    render::generics(&t.generics),
+                    render::tokens(&t.bounds)
+                ));
+                self.add(
+                    key.to_string(),
+                    ItemKind::Trait,
+                    (sig, sh),
+                    cfg,
+                    None,
+                    Facts::default(),
+                );
             }
             _ => {}
         }
@@ -1021,9 +1199,20 @@ impl<'a> Walker<'a> {
             }
             let mut c = cfg.clone();
             c.extend(fcfg);
-            let name = f.ident.as_ref().map(|i| i.to_string()).unwrap_or_else(|| i.to_string());
+            let name = f
+                .ident
+                .as_ref()
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| i.to_string());
             let s = format!("pub {name}: {}", render::ty(&f.ty));
-            self.add(format!("{parent}.{name}"), ItemKind::Field, s.clone(), s, &c, Some(parent), Facts::default());
+            self.add(
+                format!("{parent}.{name}"),
+                ItemKind::Field,
+                (s.clone(), s),
+                &c,
+                Some(parent),
+                Facts::default(),
+            );
         }
     }
 
@@ -1038,14 +1227,40 @@ impl<'a> Walker<'a> {
                 f.default.is_some(),
             ),
             TraitItem::Type(t) => {
-                let bounds = if t.bounds.is_empty() { String::new() } else { format!(": {}", render::tokens(&t.bounds)) };
-                let default = t.default.as_ref().map(|(_, ty)| format!(" = {}", render::ty(ty))).unwrap_or_default();
-                let s = format!("type {}{}{bounds}{default}", t.ident, render::generics(&t.generics));
-                (&t.attrs, t.ident.to_string(), ItemKind::TraitType, s.clone(), s, t.default.is_some())
+                let bounds = if t.bounds.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", render::tokens(&t.bounds))
+                };
+                let default = t
+                    .default
+                    .as_ref()
+                    .map(|(_, ty)| format!(" = {}", render::ty(ty)))
+                    .unwrap_or_default();
+                let s = format!(
+                    "type {}{}{bounds}{default}",
+                    t.ident,
+                    render::generics(&t.generics)
+                );
+                (
+                    &t.attrs,
+                    t.ident.to_string(),
+                    ItemKind::TraitType,
+                    s.clone(),
+                    s,
+                    t.default.is_some(),
+                )
             }
             TraitItem::Const(c) => {
                 let s = format!("const {}: {}", c.ident, render::ty(&c.ty));
-                (&c.attrs, c.ident.to_string(), ItemKind::TraitConst, s.clone(), s, c.default.is_some())
+                (
+                    &c.attrs,
+                    c.ident.to_string(),
+                    ItemKind::TraitConst,
+                    s.clone(),
+                    s,
+                    c.default.is_some(),
+                )
             }
             _ => return,
         };
@@ -1055,22 +1270,44 @@ impl<'a> Walker<'a> {
         }
         let mut c = cfg.clone();
         c.extend(own);
-        let facts = Facts { has_default: Some(has_default), ..Facts::default() };
-        self.add(format!("{parent}::{name}"), kind, sig, shape, &c, Some(parent), facts);
+        let facts = Facts {
+            has_default: Some(has_default),
+            ..Facts::default()
+        };
+        self.add(
+            format!("{parent}::{name}"),
+            kind,
+            (sig, shape),
+            &c,
+            Some(parent),
+            facts,
+        );
     }
 
     /// `#[macro_export] macro_rules!` macros: public at the crate root.
     fn macros(&mut self) {
         for (id, decl) in self.krate.decls.iter().enumerate() {
-            let Item::Macro(mac) = &decl.item else { continue };
+            let Item::Macro(mac) = &decl.item else {
+                continue;
+            };
             let Some(ident) = &mac.ident else { continue };
-            if !has_attr(&mac.attrs, "macro_export") || decl.hidden || self.krate.modules[decl.module].hidden {
+            if !has_attr(&mac.attrs, "macro_export")
+                || decl.hidden
+                || self.krate.modules[decl.module].hidden
+            {
                 continue;
             }
             let _ = id;
             let cfg: BTreeSet<String> = decl.cfg.iter().cloned().collect();
             let s = format!("macro_rules! {ident}");
-            self.add(format!("{ident}!"), ItemKind::Macro, s.clone(), s, &cfg, None, Facts::default());
+            self.add(
+                format!("{ident}!"),
+                ItemKind::Macro,
+                (s.clone(), s),
+                &cfg,
+                None,
+                Facts::default(),
+            );
         }
     }
 
@@ -1078,7 +1315,7 @@ impl<'a> Walker<'a> {
     /// every public path of their type.
     fn attach_impls(&mut self) {
         // Derives first: they sit on the type declarations.
-        let typed: Vec<(ItemId, Vec<(String, BTreeSet<String>)>)> =
+        let typed: Vec<(ItemId, PublicPaths)> =
             self.paths_of.iter().map(|(k, v)| (*k, v.clone())).collect();
         for (id, paths) in &typed {
             let attrs = match &self.krate.decls[*id].item {
@@ -1090,27 +1327,41 @@ impl<'a> Walker<'a> {
             for trait_name in derives(attrs) {
                 for (p, cfg) in paths {
                     let s = format!("impl {trait_name} (derived)");
-                    self.add(format!("{p} impl {trait_name}"), ItemKind::Impl, s, String::new(), cfg, Some(p), Facts::default());
+                    self.add(
+                        format!("{p} impl {trait_name}"),
+                        ItemKind::Impl,
+                        (s, String::new()),
+                        cfg,
+                        Some(p),
+                        Facts::default(),
+                    );
                 }
             }
         }
         for m in 0..self.krate.modules.len() {
             for &impl_id in &self.krate.modules[m].impls {
                 let decl = &self.krate.decls[impl_id];
-                let Item::Impl(imp) = &decl.item else { continue };
+                let Item::Impl(imp) = &decl.item else {
+                    continue;
+                };
                 let self_targets = match &*imp.self_ty {
                     syn::Type::Path(tp) if tp.qself.is_none() => {
-                        let segs: Vec<String> = tp.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                        let segs: Vec<String> = tp
+                            .path
+                            .segments
+                            .iter()
+                            .map(|s| s.ident.to_string())
+                            .collect();
                         self.krate.resolve(m, &segs, 0)
                     }
                     _ => Vec::new(),
                 };
                 let mut owner_paths: Vec<(String, BTreeSet<String>)> = Vec::new();
                 for t in &self_targets {
-                    if let Target::Item(tid) = t {
-                        if let Some(p) = self.paths_of.get(tid) {
-                            owner_paths.extend(p.iter().cloned());
-                        }
+                    if let Target::Item(tid) = t
+                        && let Some(p) = self.paths_of.get(tid)
+                    {
+                        owner_paths.extend(p.iter().cloned());
                     }
                 }
                 let impl_cfg: BTreeSet<String> = decl.cfg.iter().cloned().collect();
@@ -1140,19 +1391,39 @@ impl<'a> Walker<'a> {
                             for (p, tcfg) in owner_paths {
                                 let mut c = tcfg.clone();
                                 c.extend(impl_cfg.iter().cloned());
-                                self.add(format!("{p} impl {neg}{trait_name}"), ItemKind::Impl, sig.clone(), String::new(), &c, Some(&p), Facts::default());
+                                self.add(
+                                    format!("{p} impl {neg}{trait_name}"),
+                                    ItemKind::Impl,
+                                    (sig.clone(), String::new()),
+                                    &c,
+                                    Some(&p),
+                                    Facts::default(),
+                                );
                             }
                         } else {
                             // A local public trait implemented for a foreign type.
-                            let segs: Vec<String> = trait_path.segments.iter().map(|s| s.ident.to_string()).collect();
+                            let segs: Vec<String> = trait_path
+                                .segments
+                                .iter()
+                                .map(|s| s.ident.to_string())
+                                .collect();
                             for t in self.krate.resolve(m, &segs, 0) {
                                 let Target::Item(tid) = t else { continue };
-                                let Some(paths) = self.paths_of.get(&tid).cloned() else { continue };
+                                let Some(paths) = self.paths_of.get(&tid).cloned() else {
+                                    continue;
+                                };
                                 for (p, tcfg) in paths {
                                     let mut c = tcfg.clone();
                                     c.extend(impl_cfg.iter().cloned());
                                     let key = format!("{p} impl for {}", render::ty(&imp.self_ty));
-                                    self.add(key, ItemKind::Impl, sig.clone(), String::new(), &c, Some(&p), Facts::default());
+                                    self.add(
+                                        key,
+                                        ItemKind::Impl,
+                                        (sig.clone(), String::new()),
+                                        &c,
+                                        Some(&p),
+                                        Facts::default(),
+                                    );
                                 }
                             }
                         }
@@ -1174,14 +1445,28 @@ impl<'a> Walker<'a> {
                     c.extend(own);
                     let s = render::signature(&f.vis, &f.sig);
                     let sh = render::signature_shape(&f.vis, &f.sig);
-                    self.add(format!("{owner}::{}", f.sig.ident), ItemKind::Method, s, sh, &c, Some(owner), Facts::default());
+                    self.add(
+                        format!("{owner}::{}", f.sig.ident),
+                        ItemKind::Method,
+                        (s, sh),
+                        &c,
+                        Some(owner),
+                        Facts::default(),
+                    );
                 }
                 ImplItem::Const(k) if matches!(k.vis, Visibility::Public(_)) => {
                     if is_hidden(&k.attrs) || is_test_only(&cfgs(&k.attrs)) {
                         continue;
                     }
                     let s = format!("pub const {}: {}", k.ident, render::ty(&k.ty));
-                    self.add(format!("{owner}::{}", k.ident), ItemKind::AssocConst, s.clone(), s, cfg, Some(owner), Facts::default());
+                    self.add(
+                        format!("{owner}::{}", k.ident),
+                        ItemKind::AssocConst,
+                        (s.clone(), s),
+                        cfg,
+                        Some(owner),
+                        Facts::default(),
+                    );
                 }
                 _ => {}
             }

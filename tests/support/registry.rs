@@ -2,8 +2,6 @@
 //! (including malicious ones no well-behaved tar writer would produce) and a
 //! tiny HTTP server on 127.0.0.1, so that nothing touches the real network.
 
-
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;

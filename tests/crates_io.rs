@@ -1,0 +1,141 @@
+//! End-to-end on real crates from crates.io. These need the network (the
+//! crates.io index and static.crates.io); with BUMPGUARD_OFFLINE=1 they print
+//! a skip line and pass.
+
+mod support;
+
+use assert_cmd::Command;
+use support::{CRATES_IO, Pkg, Repo, lockfile, offline};
+
+/// Checksums of the two ic-bn-lib versions, as published in the crates.io index.
+const IC_BN_LIB_0_1_4: &str = "66746cb6f1df32057e5e1ff1bb37c211c9291c3726366f2db5ded805ac273b19";
+const IC_BN_LIB_0_1_10: &str = "cc9d513ab3aba96c7e3e3c3e1d9818a80700eee302f3c1f19d791f0a94fc88a4";
+
+fn bumpguard(cache: &std::path::Path) -> Command {
+    let mut c = Command::cargo_bin("bumpguard").expect("binary");
+    c.env("XDG_CACHE_HOME", cache)
+        .env_remove("BUMPGUARD_OFFLINE")
+        .arg("--color=never");
+    c
+}
+
+fn alpn_violation(json: &serde_json::Value) -> serde_json::Value {
+    let krate = json["crates"]
+        .as_array()
+        .expect("crates")
+        .iter()
+        .find(|c| c["name"] == "ic-bn-lib")
+        .expect("ic-bn-lib in the report")
+        .clone();
+    krate["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .find(|c| c["path"] == "ic_bn_lib::tls::acme::alpn::Opts.tls_config")
+        .cloned()
+        .unwrap_or_else(|| panic!("no change for Opts.tls_config in {krate}"))
+}
+
+#[test]
+fn diff_ic_bn_lib_finds_the_acme_alpn_struct_literal_break() {
+    if offline("diff_ic_bn_lib_finds_the_acme_alpn_struct_literal_break") {
+        return;
+    }
+    let cache = tempfile::tempdir().expect("tempdir");
+    let out = bumpguard(cache.path())
+        .args(["diff", "ic-bn-lib", "0.1.4", "0.1.10", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let krate = &json["crates"][0];
+    assert_eq!(krate["bump"], "patch");
+    assert_eq!(krate["allows"], "minor");
+    let change = alpn_violation(&json);
+    assert_eq!(change["code"], "struct-pub-field-added-constructible");
+    assert_eq!(change["required"], "major");
+    assert_eq!(change["violation"], true);
+    assert!(
+        change["cfg"]
+            .as_str()
+            .expect("cfg")
+            .contains("feature = \"acme-alpn\""),
+        "{change}"
+    );
+    assert_eq!(change["new"], "pub tls_config: Option<ClientConfig>");
+
+    // The human report says the same.
+    let out = bumpguard(cache.path())
+        .args(["diff", "ic-bn-lib", "0.1.4", "0.1.10"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "struct-pub-field-added-constructible ic_bn_lib::tls::acme::alpn::Opts.tls_config"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Verdict: BLOCKED"), "{text}");
+}
+
+#[test]
+fn check_a_repository_that_bumps_ic_bn_lib() {
+    if offline("check_a_repository_that_bumps_ic_bn_lib") {
+        return;
+    }
+    let lock = |v: &str, sum: &str| {
+        lockfile(&[
+            Pkg {
+                name: "ic-bn-lib",
+                version: v,
+                source: Some(CRATES_IO),
+                checksum: Some(sum),
+                deps: &[],
+            },
+            Pkg {
+                name: "service",
+                version: "0.1.0",
+                source: None,
+                checksum: None,
+                deps: &["ic-bn-lib"],
+            },
+        ])
+    };
+    let repo = Repo::new();
+    repo.write("Cargo.toml", "[package]\nname = \"service\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nic-bn-lib = { version = \"0.1\", features = [\"acme-alpn\"] }\n");
+    repo.write("src/main.rs", "fn main() {}\n");
+    repo.write("Cargo.lock", &lock("0.1.4", IC_BN_LIB_0_1_4));
+    let base = repo.commit("service on ic-bn-lib 0.1.4");
+    repo.write("Cargo.lock", &lock("0.1.10", IC_BN_LIB_0_1_10));
+    let head = repo.commit("bump ic-bn-lib to 0.1.10");
+
+    let cache = tempfile::tempdir().expect("tempdir");
+    let out = bumpguard(cache.path())
+        .args([
+            "check", "--base", &base, "--head", &head, "--format", "json", "--repo",
+        ])
+        .arg(repo.path())
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let krate = &json["crates"][0];
+    assert_eq!(krate["name"], "ic-bn-lib");
+    assert_eq!(krate["change"], "updated");
+    assert_eq!(krate["bump"], "patch");
+    assert_eq!(krate["new_source"], "crates.io");
+    assert_eq!(krate["direct"], true);
+    assert_eq!(alpn_violation(&json)["violation"], true);
+}
