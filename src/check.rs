@@ -106,7 +106,8 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
         by_path.entry(path).or_default().1 = Some(text);
     }
 
-    let mut bumps: Vec<Bump> = Vec::new();
+    // Each bump with the features the workspace members ask of it (when known).
+    let mut bumps: Vec<(Bump, Vec<String>)> = Vec::new();
     for (path, (old_text, new_text)) in &by_path {
         if old_text == new_text {
             continue;
@@ -131,12 +132,19 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
         let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         let ws = workspace_info(&repo, &head, dir, &mut report.notes);
         let d = lockdiff::diff_files(old.as_ref(), new.as_ref(), ws.as_ref());
-        bumps.extend(d.bumps);
+        bumps.extend(d.bumps.into_iter().map(|b| {
+            let features = ws
+                .as_ref()
+                .map(|w| requested_features(w, &b.name))
+                .unwrap_or_default();
+            (b, features)
+        }));
     }
 
     let fetcher = Fetcher::new(sources.clone());
-    for b in &bumps {
+    for (b, features) in &bumps {
         let mut c = CrateReport::from_bump(b);
+        c.features = features.clone();
         analyse_bump(&fetcher, b, &mut c)?;
         report.crates.push(c);
     }
@@ -181,6 +189,19 @@ fn workspace_info(
             None
         }
     }
+}
+
+/// The features workspace members enable on `name` in their manifests
+/// (`default` when any of them keeps default features), sorted.
+fn requested_features(ws: &WorkspaceInfo, name: &str) -> Vec<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for dep in ws.direct.values().flatten().filter(|d| d.name == name) {
+        if dep.default_features {
+            out.insert("default".to_string());
+        }
+        out.extend(dep.features.iter().cloned());
+    }
+    out.into_iter().collect()
 }
 
 fn first_line(s: &str) -> String {
@@ -403,6 +424,7 @@ fn crate_entry(name: &str, old: &Version, new: &Version) -> CrateReport {
         required: None,
         direct: None,
         chain: Vec::new(),
+        features: Vec::new(),
         lockfile: None,
         analysis: Analysis {
             status: AnalysisStatus::NotApplicable,

@@ -51,6 +51,10 @@ pub struct CrateReport {
     pub direct: Option<bool>,
     /// Workspace member first, this crate last.
     pub chain: Vec<String>,
+    /// Features the workspace members enable in their manifests (`default`
+    /// included when default features are on); empty when not a direct
+    /// dependency or when the manifests could not be read.
+    pub features: Vec<String>,
     pub lockfile: Option<String>,
     pub analysis: Analysis,
     pub changes: Vec<ApiChange>,
@@ -136,6 +140,7 @@ impl CrateReport {
             required: None,
             direct: Some(b.direct),
             chain: b.chain.clone(),
+            features: Vec::new(),
             lockfile: Some(b.lockfile.clone()),
             analysis: Analysis {
                 status: AnalysisStatus::NotApplicable,
@@ -368,6 +373,15 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<(
         && l != "Cargo.lock"
     {
         writeln!(out, "  {}in {l}{:#}", s.dim, s.dim)?;
+    }
+    if !c.features.is_empty() {
+        writeln!(
+            out,
+            "  {}features you enable: {}{:#}",
+            s.dim,
+            c.features.join(", "),
+            s.dim
+        )?;
     }
     match c.analysis.status {
         AnalysisStatus::Analysed | AnalysisStatus::Partial => {

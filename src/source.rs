@@ -452,17 +452,61 @@ impl Fetcher {
         version: &semver::Version,
         who: &Subject<'_>,
     ) -> Result<String, FetchError> {
+        // A published version's checksum never changes, so an answer the
+        // index gave once is kept on disk: a warm run (or an offline one)
+        // needs no index request.
+        let memo = self.checksum_memo(registry, who.name, version);
+        if let Some(sum) = memo
+            .as_ref()
+            .and_then(|p| fs::read_to_string(p).ok())
+            .and_then(|t| normalize_checksum(t.trim()))
+        {
+            return Ok(sum);
+        }
         let entries = self.index_entries(registry, who)?;
         let entry = entries
             .iter()
             .find(|e| &e.version == version)
             .ok_or_else(|| who.not_found())?;
-        normalize_checksum(&entry.cksum).ok_or_else(|| {
+        let sum = normalize_checksum(&entry.cksum).ok_or_else(|| {
             who.other(format!(
                 "the index of {} lists `{}` as the checksum, which is not a sha256",
                 who.registry, entry.cksum
             ))
-        })
+        })?;
+        if let Some(p) = memo {
+            // Best effort: a cache that cannot be written only costs a request next time.
+            let tmp = p.with_extension(format!("tmp{}", std::process::id()));
+            if p.parent().is_some_and(|d| fs::create_dir_all(d).is_ok())
+                && fs::write(&tmp, &sum).is_ok()
+            {
+                let _ = fs::rename(&tmp, &p);
+            }
+        }
+        Ok(sum)
+    }
+
+    /// Where the checksum of `name version` from this registry's index is
+    /// kept: `<cache>/checksums/<hash of the index URL>/<name>-<version>`.
+    fn checksum_memo(
+        &self,
+        registry: &Registry,
+        name: &str,
+        version: &semver::Version,
+    ) -> Option<PathBuf> {
+        let root = match registry {
+            Registry::CratesIo => self.settings.crates_io_index.as_str(),
+            Registry::Sparse(url) => url.as_str(),
+            Registry::Git(_) => return None,
+        };
+        let key = hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(root.as_bytes())[..8]);
+        Some(
+            self.settings
+                .cache_dir
+                .join("checksums")
+                .join(key)
+                .join(format!("{name}-{version}")),
+        )
     }
 
     /// The parsed index file of `who.name`, from memory or the sparse index.

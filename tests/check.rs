@@ -150,6 +150,10 @@ fn a_patch_bump_that_breaks_struct_literals_is_blocked() {
     assert_eq!(krate["required"], "major");
     assert_eq!(krate["new_source"], "crates.io");
     assert_eq!(krate["direct"], true);
+    assert_eq!(
+        krate["features"],
+        serde_json::json!(["acme-alpn", "default"])
+    );
     assert_eq!(krate["analysis"]["status"], "analysed");
     let change = krate["changes"]
         .as_array()
