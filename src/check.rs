@@ -142,15 +142,51 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
     }
 
     let fetcher = Fetcher::new(sources.clone());
-    for (b, features) in &bumps {
+    let analysed = parallel_map(&bumps, |(b, features)| {
         let mut c = CrateReport::from_bump(b);
         c.features = features.clone();
-        analyse_bump(&fetcher, b, &mut c)?;
-        report.crates.push(c);
+        analyse_bump(&fetcher, b, &mut c).map(|()| c)
+    });
+    for c in analysed {
+        report.crates.push(c?);
     }
     report.notes.extend(fetcher.take_notes());
     report.decide();
     Ok(report)
+}
+
+/// Applies `f` to every item on a few threads (downloads wait on the
+/// network, parsing on the CPU) and returns the results in input order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get() * 2)
+        .unwrap_or(2)
+        .clamp(1, 8)
+        .min(items.len().max(1));
+    if workers <= 1 {
+        return items.iter().map(&f).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    let done = std::sync::Mutex::new(Vec::with_capacity(items.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let r = f(item);
+                    if let Ok(mut d) = done.lock() {
+                        d.push((i, r));
+                    }
+                }
+            });
+        }
+    });
+    for (i, r) in done.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        slots[i] = Some(r);
+    }
+    slots.into_iter().flatten().collect()
 }
 
 /// Members and declared dependencies of the head workspace, via `cargo
@@ -531,5 +567,38 @@ pub fn run_api(target: &ApiTarget, sources: &SourceSettings) -> Result<ApiSurfac
             };
             read_surface(&dir)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_map_keeps_order() {
+        let items: Vec<u32> = (0..100).collect();
+        let out = parallel_map(&items, |i| i * 2);
+        assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        assert!(parallel_map(&Vec::<u32>::new(), |i| *i).is_empty());
+    }
+
+    #[test]
+    fn requested_features_include_default() {
+        let mut ws = WorkspaceInfo::default();
+        let dep = |default_features, features: &[&str]| workspace::DeclaredDep {
+            name: "x".into(),
+            req: "1".into(),
+            kind: workspace::DepKind::Normal,
+            optional: false,
+            default_features,
+            features: features.iter().map(|f| f.to_string()).collect(),
+            rename: None,
+            target: None,
+        };
+        ws.direct.insert("a".into(), vec![dep(false, &["tls"])]);
+        assert_eq!(requested_features(&ws, "x"), vec!["tls"]);
+        ws.direct.insert("b".into(), vec![dep(true, &["acme"])]);
+        assert_eq!(requested_features(&ws, "x"), vec!["acme", "default", "tls"]);
+        assert!(requested_features(&ws, "y").is_empty());
     }
 }
