@@ -7,6 +7,7 @@
 //! crate and decide the verdict.
 
 use crate::api::{ApiSurface, syn_engine};
+use crate::behavior;
 use crate::lockdiff::{self, Bump, ChangeKind, Source};
 use crate::report::{
     Analysis, AnalysisStatus, CrateReport, Report, SCHEMA_VERSION, Verdict, VerdictStatus,
@@ -344,8 +345,11 @@ fn fetch(fetcher: &Fetcher, rc: &RegistryCrate) -> std::result::Result<PathBuf, 
 
 /// Reads both trees and fills `c` with the API changes.
 fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<()> {
-    let old = read_surface(old_dir)?;
-    let new = read_surface(new_dir)?;
+    let (old, old_model) = syn_engine::read_crate(old_dir)?;
+    let (new, new_model) = syn_engine::read_crate(new_dir)?;
+    if let (Some(o), Some(n)) = (&old_model, &new_model) {
+        c.behavior = behavior::diff(o, n, &new.crate_name);
+    }
     let mut problems: Vec<String> = Vec::new();
     for (label, s) in [("old", &old), ("new", &new)] {
         for p in &s.problems {
@@ -467,6 +471,7 @@ fn crate_entry(name: &str, old: &Version, new: &Version) -> CrateReport {
             reason: None,
         },
         changes: Vec::new(),
+        behavior: Vec::new(),
         violations: 0,
         problems: Vec::new(),
         notes: Vec::new(),

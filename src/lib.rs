@@ -12,6 +12,7 @@
 //! outcome to an exit code.
 
 pub mod api;
+pub mod behavior;
 pub mod check;
 pub mod lockdiff;
 pub mod report;

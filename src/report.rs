@@ -4,6 +4,7 @@
 //! [`SCHEMA_VERSION`] and documented in `docs/report-schema.md`. Anything
 //! that changes a field's meaning or removes one bumps the version.
 
+use crate::behavior::BehaviorChange;
 use crate::lockdiff::{Bump, ChangeKind, LockedPackage, Source};
 use crate::semver_check::ApiChange;
 use crate::versions::{BumpKind, Level};
@@ -58,6 +59,8 @@ pub struct CrateReport {
     pub lockfile: Option<String>,
     pub analysis: Analysis,
     pub changes: Vec<ApiChange>,
+    /// What changed inside the code, most important first.
+    pub behavior: Vec<BehaviorChange>,
     pub violations: usize,
     /// Source files that could not be read or parsed (`file:line: message`).
     pub problems: Vec<String>,
@@ -147,6 +150,7 @@ impl CrateReport {
                 reason: None,
             },
             changes: Vec::new(),
+            behavior: Vec::new(),
             violations: 0,
             problems: Vec::new(),
             notes: Vec::new(),
@@ -430,6 +434,7 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<(
             }
         }
     }
+    write_behavior(c, s, out)?;
     for p in &c.problems {
         writeln!(out, "  {}problem:{:#} {p}", s.yellow, s.yellow)?;
     }
@@ -470,6 +475,49 @@ fn write_change(ch: &ApiChange, s: &Styles, out: &mut dyn Write) -> io::Result<(
     }
     if ch.violation || ch.required == Level::Major {
         writeln!(out, "           {}{}{:#}", s.dim, ch.message, s.dim)?;
+    }
+    Ok(())
+}
+
+/// How many behaviour findings the human report shows per crate.
+const HUMAN_BEHAVIOR_LIMIT: usize = 15;
+
+fn write_behavior(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<()> {
+    if c.behavior.is_empty() {
+        if c.analysis.status == AnalysisStatus::Analysed {
+            writeln!(
+                out,
+                "  behaviour: no function bodies, constants or defaults changed"
+            )?;
+        }
+        return Ok(());
+    }
+    let public = c.behavior.iter().filter(|b| b.public).count();
+    writeln!(
+        out,
+        "  behaviour: {} change{} ({} on public items)",
+        c.behavior.len(),
+        plural(c.behavior.len()),
+        public
+    )?;
+    for b in c.behavior.iter().take(HUMAN_BEHAVIOR_LIMIT) {
+        let style = if !b.effects_added.is_empty() || !b.effects_removed.is_empty() {
+            s.yellow
+        } else {
+            s.dim
+        };
+        writeln!(out, "    {style}{}{style:#} {}", b.code, b.item)?;
+        if let Some(f) = &b.file {
+            writeln!(out, "           {}in {f}{:#}", s.dim, s.dim)?;
+        }
+        writeln!(out, "           {}", b.summary)?;
+    }
+    if c.behavior.len() > HUMAN_BEHAVIOR_LIMIT {
+        writeln!(
+            out,
+            "    ... and {} more (see --format json, which also has each function's diff)",
+            c.behavior.len() - HUMAN_BEHAVIOR_LIMIT
+        )?;
     }
     Ok(())
 }

@@ -36,7 +36,7 @@ fn fold(text: &str) -> String {
     out
 }
 
-fn unparse(item: Item) -> String {
+pub(crate) fn unparse(item: Item) -> String {
     let file = syn::File {
         shebang: None,
         frontmatter: None,

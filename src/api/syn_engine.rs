@@ -34,6 +34,22 @@ const MAX_DEPTH: usize = 24;
 /// do not parse or modules whose file is missing become
 /// [`ApiSurface::problems`] and the rest of the crate is still analysed.
 pub fn surface_from_dir(dir: &Path) -> Result<ApiSurface> {
+    read_crate(dir).map(|(surface, _)| surface)
+}
+
+/// The parsed crate behind a surface, for stages that look inside the code
+/// (the behavioural diff): every declaration with its module and file, and
+/// the public paths each function, method and value is reachable by.
+pub struct CrateModel {
+    pub(crate) krate: Crate,
+    /// `(declaration, member name)` -> public display paths. Free items use
+    /// `(decl, None)`; methods of an impl or trait use `(decl, Some(name))`.
+    pub(crate) public: HashMap<(ItemId, Option<String>), Vec<String>>,
+}
+
+/// Like [`surface_from_dir`], and also returns the parsed crate (`None`
+/// when the crate has no library target).
+pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
     let manifest_path = dir.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest_path)
         .with_context(|| format!("cannot read {}", manifest_path.display()))?;
@@ -73,7 +89,7 @@ pub fn surface_from_dir(dir: &Path) -> Result<ApiSurface> {
         surface.notes.push(format!(
             "no library target ({lib_path} does not exist): a crate without a library has no public API"
         ));
-        return Ok(surface);
+        return Ok((surface, None));
     }
     if proc_macro {
         surface.notes.push(
@@ -83,7 +99,7 @@ pub fn surface_from_dir(dir: &Path) -> Result<ApiSurface> {
     }
 
     let mut crate_ = Crate::new(dir);
-    let root = crate_.new_module(Vec::new(), None, rel(dir, &root_file), Vec::new(), false);
+    let root = crate_.new_module(Vec::new(), None, Vec::new(), false);
     if let Some(file) = crate_.parse_file(&root_file) {
         crate_.load_items(root, file.items, &root_file, true, &[]);
     }
@@ -92,7 +108,8 @@ pub fn surface_from_dir(dir: &Path) -> Result<ApiSurface> {
     walker.macros();
     walker.attach_impls();
     surface.items = walker.out;
-    surface.problems = crate_.problems;
+    let public = walker.public;
+    surface.problems = std::mem::take(&mut crate_.problems);
     if crate_.unexpanded_macros > 0 {
         surface.notes.push(format!(
             "{} item-level macro invocation(s) were not expanded: items they generate are not listed (the syn engine never runs macros)",
@@ -103,11 +120,17 @@ pub fn surface_from_dir(dir: &Path) -> Result<ApiSurface> {
         "derive macros: derived traits are listed by name as impls; other items they generate, and auto traits (Send, Sync, ...), are not seen by the syn engine"
             .to_string(),
     );
-    Ok(surface)
+    Ok((
+        surface,
+        Some(CrateModel {
+            krate: crate_,
+            public,
+        }),
+    ))
 }
 
-type ModId = usize;
-type ItemId = usize;
+pub(crate) type ModId = usize;
+pub(crate) type ItemId = usize;
 /// The public keys of a declaration, each with the cfg it is reachable under.
 type PublicPaths = Vec<(String, BTreeSet<String>)>;
 
@@ -150,7 +173,9 @@ struct Entry {
 }
 
 #[derive(Debug)]
-struct Module {
+pub(crate) struct Module {
+    /// Names from the crate root (`["tls", "acme"]`; empty for the root).
+    pub(crate) path: Vec<String>,
     parent: Option<ModId>,
     /// `#[cfg]` of this module and its ancestors.
     cfg: Vec<String>,
@@ -159,18 +184,20 @@ struct Module {
     impls: Vec<ItemId>,
 }
 
-struct Decl {
-    item: Item,
-    module: ModId,
+pub(crate) struct Decl {
+    pub(crate) item: Item,
+    pub(crate) module: ModId,
+    /// Crate-relative file the item is written in.
+    pub(crate) file: String,
     /// Module cfg plus the item's own cfg.
     cfg: Vec<String>,
     hidden: bool,
 }
 
-struct Crate {
+pub(crate) struct Crate {
     dir: PathBuf,
-    modules: Vec<Module>,
-    decls: Vec<Decl>,
+    pub(crate) modules: Vec<Module>,
+    pub(crate) decls: Vec<Decl>,
     problems: Vec<SourceProblem>,
     unexpanded_macros: usize,
 }
@@ -183,7 +210,7 @@ fn rel(dir: &Path, file: &Path) -> String {
 }
 
 /// The `#[cfg(...)]` predicates on an item, as text.
-fn cfgs(attrs: &[Attribute]) -> Vec<String> {
+pub(crate) fn cfgs(attrs: &[Attribute]) -> Vec<String> {
     attrs
         .iter()
         .filter(|a| a.path().is_ident("cfg"))
@@ -193,7 +220,7 @@ fn cfgs(attrs: &[Attribute]) -> Vec<String> {
 }
 
 /// `#[cfg(test)]` code is never API.
-fn is_test_only(cfg: &[String]) -> bool {
+pub(crate) fn is_test_only(cfg: &[String]) -> bool {
     cfg.iter().any(|c| c == "test")
 }
 
@@ -211,7 +238,7 @@ fn is_hidden(attrs: &[Attribute]) -> bool {
     has_word_in(attrs, "doc", "hidden")
 }
 
-fn has_attr(attrs: &[Attribute], name: &str) -> bool {
+pub(crate) fn has_attr(attrs: &[Attribute], name: &str) -> bool {
     attrs.iter().any(|a| a.path().is_ident(name))
 }
 
@@ -293,13 +320,13 @@ impl Crate {
 
     fn new_module(
         &mut self,
-        _path: Vec<String>,
+        path: Vec<String>,
         parent: Option<ModId>,
-        _file: String,
         cfg: Vec<String>,
         hidden: bool,
     ) -> ModId {
         self.modules.push(Module {
+            path,
             parent,
             cfg,
             hidden,
@@ -366,13 +393,10 @@ impl Crate {
             match item {
                 Item::Mod(im) => {
                     let name = im.ident.to_string();
-                    let child = self.new_module(
-                        Vec::new(),
-                        Some(m),
-                        String::new(),
-                        cfg.clone(),
-                        mod_hidden || hidden,
-                    );
+                    let mut child_path = self.modules[m].path.clone();
+                    child_path.push(name.clone());
+                    let child =
+                        self.new_module(child_path, Some(m), cfg.clone(), mod_hidden || hidden);
                     self.modules[m].entries.push(Entry {
                         name: name.clone(),
                         ns: Ns::Type,
@@ -447,7 +471,7 @@ impl Crate {
                     }
                 }
                 Item::Impl(_) => {
-                    let id = self.push_decl(item, m, cfg, hidden);
+                    let id = self.push_decl(item, m, file, cfg, hidden);
                     self.modules[m].impls.push(id);
                 }
                 Item::Macro(ref mac) => {
@@ -456,7 +480,7 @@ impl Crate {
                         (Some(ident), true) => {
                             let exported = has_attr(&mac.attrs, "macro_export");
                             let name = ident.to_string();
-                            let id = self.push_decl(item, m, cfg, hidden);
+                            let id = self.push_decl(item, m, file, cfg, hidden);
                             self.modules[m].entries.push(Entry {
                                 name,
                                 ns: Ns::Macro,
@@ -477,7 +501,7 @@ impl Crate {
                     let Some((name, ns, vis)) = decl_name(&other) else {
                         continue;
                     };
-                    let id = self.push_decl(other, m, cfg, hidden);
+                    let id = self.push_decl(other, m, file, cfg, hidden);
                     self.modules[m].entries.push(Entry {
                         name,
                         ns,
@@ -491,10 +515,19 @@ impl Crate {
         }
     }
 
-    fn push_decl(&mut self, item: Item, module: ModId, cfg: Vec<String>, hidden: bool) -> ItemId {
+    fn push_decl(
+        &mut self,
+        item: Item,
+        module: ModId,
+        file: &Path,
+        cfg: Vec<String>,
+        hidden: bool,
+    ) -> ItemId {
+        let file = rel(&self.dir, file);
         self.decls.push(Decl {
             item,
             module,
+            file,
             cfg,
             hidden,
         });
@@ -817,6 +850,8 @@ struct Walker<'a> {
     out: std::collections::BTreeMap<String, ApiItem>,
     /// Public paths (keys) of each type or trait declaration, for attaching impls.
     paths_of: HashMap<ItemId, PublicPaths>,
+    /// Public display paths of functions, methods and values, by declaration.
+    public: HashMap<(ItemId, Option<String>), Vec<String>>,
 }
 
 impl<'a> Walker<'a> {
@@ -826,6 +861,7 @@ impl<'a> Walker<'a> {
             crate_name: crate_name.to_string(),
             out: Default::default(),
             paths_of: HashMap::new(),
+            public: HashMap::new(),
         }
     }
 
@@ -961,6 +997,8 @@ impl<'a> Walker<'a> {
 
     /// Records one declaration (and its members) under `key`.
     fn item(&mut self, id: ItemId, key: &str, name: &str, cfg: &BTreeSet<String>) {
+        let shown = self.display(key);
+        self.public.entry((id, None)).or_default().push(shown);
         let item = &self.krate.decls[id].item;
         let plain = |s: String| (s.clone(), s);
         match item {
@@ -1163,6 +1201,13 @@ impl<'a> Walker<'a> {
                 );
                 for ti in &t.items {
                     self.trait_item(key, ti, cfg);
+                    if let TraitItem::Fn(f) = ti {
+                        let shown = self.display(&format!("{key}::{}", f.sig.ident));
+                        self.public
+                            .entry((id, Some(f.sig.ident.to_string())))
+                            .or_default()
+                            .push(shown);
+                    }
                 }
                 self.paths_of
                     .entry(id)
@@ -1370,7 +1415,7 @@ impl<'a> Walker<'a> {
                         for (p, tcfg) in owner_paths {
                             let mut c = tcfg.clone();
                             c.extend(impl_cfg.iter().cloned());
-                            self.inherent_items(&p, imp, &c);
+                            self.inherent_items(impl_id, &p, imp, &c);
                         }
                     }
                     Some((trait_path, _)) => {
@@ -1391,6 +1436,16 @@ impl<'a> Walker<'a> {
                             for (p, tcfg) in owner_paths {
                                 let mut c = tcfg.clone();
                                 c.extend(impl_cfg.iter().cloned());
+                                // Trait methods of a public type are public entry points too.
+                                for ii in &imp.items {
+                                    if let ImplItem::Fn(f) = ii {
+                                        let shown = self.display(&format!("{p}::{}", f.sig.ident));
+                                        self.public
+                                            .entry((impl_id, Some(f.sig.ident.to_string())))
+                                            .or_default()
+                                            .push(shown);
+                                    }
+                                }
                                 self.add(
                                     format!("{p} impl {neg}{trait_name}"),
                                     ItemKind::Impl,
@@ -1433,7 +1488,13 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn inherent_items(&mut self, owner: &str, imp: &syn::ItemImpl, cfg: &BTreeSet<String>) {
+    fn inherent_items(
+        &mut self,
+        impl_id: ItemId,
+        owner: &str,
+        imp: &syn::ItemImpl,
+        cfg: &BTreeSet<String>,
+    ) {
         for ii in &imp.items {
             match ii {
                 ImplItem::Fn(f) if matches!(f.vis, Visibility::Public(_)) => {
@@ -1445,6 +1506,11 @@ impl<'a> Walker<'a> {
                     c.extend(own);
                     let s = render::signature(&f.vis, &f.sig);
                     let sh = render::signature_shape(&f.vis, &f.sig);
+                    let shown = self.display(&format!("{owner}::{}", f.sig.ident));
+                    self.public
+                        .entry((impl_id, Some(f.sig.ident.to_string())))
+                        .or_default()
+                        .push(shown);
                     self.add(
                         format!("{owner}::{}", f.sig.ident),
                         ItemKind::Method,
@@ -1475,7 +1541,7 @@ impl<'a> Walker<'a> {
 }
 
 /// Trait names in `#[derive(...)]` attributes (last path segment).
-fn derives(attrs: &[Attribute]) -> Vec<String> {
+pub(crate) fn derives(attrs: &[Attribute]) -> Vec<String> {
     let mut out = Vec::new();
     for a in attrs {
         if !a.path().is_ident("derive") {

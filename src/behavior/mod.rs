@@ -1,0 +1,892 @@
+//! Behavioural diff: what changed inside the code, even when the API did not.
+//!
+//! Functions and methods of the two versions (private ones included) are
+//! paired by where they are declared (`module::Type::method`), and their
+//! bodies compared on tokens, so comments, doc comments and layout never make
+//! a change. For each changed body the report says, in words, which calls,
+//! literals and effects (see [`effects`]) appeared or went, and carries a
+//! unified diff of that function only. Constants, statics, enum discriminants
+//! and `#[derive(Default)]` are compared as values.
+//!
+//! A change in a private function is propagated through the crate's own call
+//! graph to the public entry points that reach it. The call graph is built
+//! from the names the source writes (`Self::helper`, `helper(..)`,
+//! `.helper(..)`), not from resolved types, so it can both over- and
+//! under-approximate; the report says so.
+
+pub mod effects;
+
+use crate::api::render;
+use crate::api::syn_engine::{self, CrateModel, ItemId};
+use effects::{Effect, Site};
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{ImplItem, Item, TraitItem};
+
+/// One behaviour finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct BehaviorChange {
+    /// Stable code, see `docs/behavior-changes.md`.
+    pub code: &'static str,
+    /// The path a user knows it by (a public path when there is one, else
+    /// the declaration path, marked private).
+    pub item: String,
+    pub public: bool,
+    /// Crate-relative file of the new version (old when removed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// What changed, in words.
+    pub summary: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub effects_added: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub effects_removed: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calls_added: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calls_removed: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub literals_added: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub literals_removed: Vec<String>,
+    /// For `changed-via-callee`: the changed functions it reaches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_value: Option<String>,
+    /// Unified diff of this function or value only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
+    /// Sort key: lower is more important.
+    #[serde(skip)]
+    rank: u8,
+}
+
+/// Every behaviour finding kind: code and what it means.
+pub const CODES: &[(&str, &str)] = &[
+    (
+        "constructor-changed",
+        "the body of a constructor (`new`, `default`, `builder`, `with_*`, `from_*`) changed: defaults or start-up work may differ",
+    ),
+    (
+        "fn-body-changed",
+        "the body of a function changed: a public one, or a private one that a public entry point reaches",
+    ),
+    (
+        "changed-via-callee",
+        "a public function's own body is the same, but a function it calls changed",
+    ),
+    (
+        "private-fn-changed",
+        "the body of a private function changed and no public entry point was found that reaches it",
+    ),
+    ("const-value-changed", "the value of a constant changed"),
+    (
+        "static-value-changed",
+        "the initial value of a static changed",
+    ),
+    (
+        "discriminant-changed",
+        "the explicit discriminant of an enum variant changed",
+    ),
+    ("default-derive-added", "a type now derives Default"),
+    ("default-derive-removed", "a type no longer derives Default"),
+];
+
+// Importance, most important first: public entry points (those whose
+// effects changed, then constructors, then other bodies), public values,
+// public entry points changed through a callee, then private code.
+const RANK_PUBLIC_EFFECTS: u8 = 0;
+const RANK_PUBLIC_CONSTRUCTOR: u8 = 1;
+const RANK_PUBLIC_BODY: u8 = 2;
+const RANK_PUBLIC_VALUE: u8 = 3;
+const RANK_VIA: u8 = 4;
+const RANK_PRIVATE_EFFECTS: u8 = 5;
+const RANK_PRIVATE_VALUE: u8 = 6;
+const RANK_PRIVATE_BODY: u8 = 7;
+
+/// A function or value of one version, ready to compare.
+#[derive(Debug, Clone)]
+struct Unit {
+    /// Declaration path: `tls::acme::alpn::AcmeAlpn::new`.
+    key: String,
+    /// The function's own name (`new`), for the call graph.
+    name: String,
+    /// The type or trait it belongs to (`AcmeAlpn`), if any.
+    owner: Option<String>,
+    kind: UnitKind,
+    public: Vec<String>,
+    file: String,
+    /// Tokens of the body (or value) without doc comments: what is compared.
+    tokens: String,
+    /// Pretty-printed source for the unified diff.
+    text: String,
+    facts: Facts,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnitKind {
+    Function,
+    Const,
+    Static,
+    Discriminant,
+}
+
+/// What a body does, as written.
+#[derive(Debug, Clone, Default)]
+struct Facts {
+    calls: Vec<String>,
+    literals: Vec<String>,
+    /// Effect -> the calls that have it.
+    effects: BTreeMap<Effect, BTreeSet<String>>,
+    /// Names called, for the call graph: (owner or path qualifier, name).
+    callees: Vec<(Option<String>, String, bool)>,
+}
+
+/// Removes doc comments (they are attributes, hence tokens) so that only
+/// code is compared.
+struct StripDocs;
+
+impl VisitMut for StripDocs {
+    fn visit_attributes_mut(&mut self, attrs: &mut Vec<syn::Attribute>) {
+        attrs.retain(|a| !a.path().is_ident("doc"));
+        for a in attrs.iter_mut() {
+            self.visit_attribute_mut(a);
+        }
+    }
+}
+
+#[derive(Default)]
+struct Collector {
+    facts: Facts,
+}
+
+fn path_segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+impl Collector {
+    fn site(&mut self, site: Site<'_>, shown: String) {
+        for e in effects::effects_of(site) {
+            self.facts
+                .effects
+                .entry(e)
+                .or_default()
+                .insert(shown.clone());
+        }
+        self.facts.calls.push(shown);
+    }
+
+    fn literal_tokens(&mut self, tokens: &TokenStream) {
+        for tt in tokens.clone() {
+            match tt {
+                TokenTree::Literal(l) => self.facts.literals.push(l.to_string()),
+                TokenTree::Group(g) => self.literal_tokens(&g.stream()),
+                _ => {}
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for Collector {
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        // `Some(x)`, `Ok(x)`, `Err(x)` build values; they are not calls worth reporting.
+        if let syn::Expr::Path(p) = &*c.func
+            && !["Some", "Ok", "Err"].iter().any(|n| p.path.is_ident(n))
+        {
+            let segs = path_segments(&p.path);
+            let owner = (segs.len() >= 2).then(|| segs[segs.len() - 2].clone());
+            if let Some(last) = segs.last() {
+                self.facts.callees.push((owner, last.clone(), false));
+            }
+            self.site(Site::Call(&segs), segs.join("::"));
+        }
+        syn::visit::visit_expr_call(self, c);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        let name = m.method.to_string();
+        self.facts.callees.push((None, name.clone(), true));
+        self.site(Site::Method(&name), format!(".{name}()"));
+        syn::visit::visit_expr_method_call(self, m);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        let name = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        self.site(Site::Macro(&name), format!("{name}!"));
+        // Most macros take expressions (format!, vec!, assert!, select! arms
+        // do not parse and are only scanned for literals).
+        let parser = syn::punctuated::Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated;
+        match syn::parse::Parser::parse2(parser, mac.tokens.clone()) {
+            Ok(exprs) => {
+                for e in &exprs {
+                    self.visit_expr(e);
+                }
+            }
+            Err(_) => self.literal_tokens(&mac.tokens),
+        }
+    }
+
+    fn visit_lit(&mut self, lit: &'ast syn::Lit) {
+        if !matches!(lit, syn::Lit::Bool(_)) {
+            self.facts.literals.push(lit.to_token_stream().to_string());
+        }
+    }
+
+    fn visit_expr_unsafe(&mut self, u: &'ast syn::ExprUnsafe) {
+        self.facts
+            .effects
+            .entry(Effect::Unsafe)
+            .or_default()
+            .insert("unsafe { .. }".to_string());
+        syn::visit::visit_expr_unsafe(self, u);
+    }
+}
+
+fn facts_of(visit: impl FnOnce(&mut Collector)) -> Facts {
+    let mut c = Collector::default();
+    visit(&mut c);
+    c.facts
+}
+
+fn is_constructor(name: &str) -> bool {
+    matches!(name, "new" | "default" | "builder" | "build")
+        || name.starts_with("new_")
+        || name.starts_with("with_")
+        || name.starts_with("from_")
+}
+
+/// `tokens` with every identifier in `names` replaced.
+fn rename_idents(tokens: TokenStream, names: &HashMap<String, String>) -> TokenStream {
+    if names.is_empty() {
+        return tokens;
+    }
+    tokens
+        .into_iter()
+        .map(|tt| match tt {
+            TokenTree::Ident(id) => match names.get(&id.to_string()) {
+                Some(n) => TokenTree::Ident(proc_macro2::Ident::new(n, id.span())),
+                None => TokenTree::Ident(id),
+            },
+            TokenTree::Group(g) => {
+                let mut ng =
+                    proc_macro2::Group::new(g.delimiter(), rename_idents(g.stream(), names));
+                ng.set_span(g.span());
+                TokenTree::Group(ng)
+            }
+            other => other,
+        })
+        .collect()
+}
+
+fn join_key(module: &[String], rest: &[&str]) -> String {
+    module
+        .iter()
+        .map(String::as_str)
+        .chain(rest.iter().copied())
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
+/// The name a type is written with in an impl header (`Foo` for `Foo<T>`).
+fn self_type_name(ty: &syn::Type) -> String {
+    match ty {
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_else(|| render::ty(ty)),
+        other => render::ty(other),
+    }
+}
+
+fn fn_unit(
+    key: String,
+    owner: Option<String>,
+    public: Vec<String>,
+    file: &str,
+    vis: &syn::Visibility,
+    sig: &syn::Signature,
+    block: &syn::Block,
+) -> Unit {
+    let mut block = block.clone();
+    StripDocs.visit_block_mut(&mut block);
+    let facts = facts_of(|c| c.visit_block(&block));
+    let item = Item::Fn(syn::ItemFn {
+        attrs: Vec::new(),
+        vis: vis.clone(),
+        modifiers: Default::default(),
+        sig: sig.clone(),
+        block: Box::new(block.clone()),
+    });
+    // Parameter names are the author's choice, not behaviour: compare with
+    // each parameter renamed to its position.
+    let params: HashMap<String, String> = sig
+        .inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, arg)| match arg {
+            syn::FnArg::Typed(pt) => match &*pt.pat {
+                syn::Pat::Ident(pi) => Some((pi.ident.to_string(), format!("__param{i}"))),
+                _ => None,
+            },
+            syn::FnArg::Receiver(_) => None,
+        })
+        .collect();
+    Unit {
+        key,
+        name: sig.ident.to_string(),
+        owner,
+        kind: UnitKind::Function,
+        public,
+        file: file.to_string(),
+        tokens: rename_idents(block.to_token_stream(), &params).to_string(),
+        text: render::unparse(item),
+        facts,
+    }
+}
+
+fn value_unit(
+    key: String,
+    kind: UnitKind,
+    public: Vec<String>,
+    file: &str,
+    expr: &syn::Expr,
+) -> Unit {
+    let mut expr = expr.clone();
+    StripDocs.visit_expr_mut(&mut expr);
+    let text = render::tokens(&expr);
+    Unit {
+        name: key.rsplit("::").next().unwrap_or(&key).to_string(),
+        key,
+        owner: None,
+        kind,
+        public,
+        file: file.to_string(),
+        tokens: expr.to_token_stream().to_string(),
+        text,
+        facts: Facts::default(),
+    }
+}
+
+/// Everything comparable in one version.
+#[derive(Default)]
+struct Units {
+    units: BTreeMap<String, Unit>,
+    default_derives: BTreeMap<String, Vec<String>>,
+}
+
+impl Units {
+    fn add(&mut self, unit: Unit) {
+        let mut key = unit.key.clone();
+        let mut n = 2;
+        while self.units.contains_key(&key) {
+            // The same path under two cfg alternatives: keep both.
+            key = format!("{}#{n}", unit.key);
+            n += 1;
+        }
+        self.units.insert(key, unit);
+    }
+}
+
+fn collect(model: &CrateModel) -> Units {
+    let krate = &model.krate;
+    let public = |id: ItemId, member: Option<&str>| -> Vec<String> {
+        model
+            .public
+            .get(&(id, member.map(str::to_string)))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut out = Units::default();
+    for (id, decl) in krate.decls.iter().enumerate() {
+        let module = &krate.modules[decl.module].path;
+        let file = decl.file.as_str();
+        match &decl.item {
+            Item::Fn(f) => out.add(fn_unit(
+                join_key(module, &[&f.sig.ident.to_string()]),
+                None,
+                public(id, None),
+                file,
+                &f.vis,
+                &f.sig,
+                &f.block,
+            )),
+            Item::Impl(imp) => {
+                let ty = self_type_name(&imp.self_ty);
+                let owner = match &imp.trait_ {
+                    Some((path, _)) => {
+                        let tr = path
+                            .segments
+                            .last()
+                            .map(|s| s.ident.to_string())
+                            .unwrap_or_default();
+                        format!("<{ty} as {tr}>")
+                    }
+                    None => ty.clone(),
+                };
+                for ii in &imp.items {
+                    match ii {
+                        ImplItem::Fn(f) => {
+                            let own = syn_engine::cfgs(&f.attrs);
+                            if syn_engine::is_test_only(&own)
+                                || syn_engine::has_attr(&f.attrs, "test")
+                            {
+                                continue;
+                            }
+                            let name = f.sig.ident.to_string();
+                            out.add(fn_unit(
+                                join_key(module, &[&owner, &name]),
+                                Some(ty.clone()),
+                                public(id, Some(&name)),
+                                file,
+                                &f.vis,
+                                &f.sig,
+                                &f.block,
+                            ));
+                        }
+                        ImplItem::Const(k) => out.add(value_unit(
+                            join_key(module, &[&owner, &k.ident.to_string()]),
+                            UnitKind::Const,
+                            Vec::new(),
+                            file,
+                            &k.expr,
+                        )),
+                        _ => {}
+                    }
+                }
+            }
+            Item::Trait(t) => {
+                let tr = t.ident.to_string();
+                for ti in &t.items {
+                    if let TraitItem::Fn(f) = ti
+                        && let Some(block) = &f.default
+                    {
+                        let name = f.sig.ident.to_string();
+                        out.add(fn_unit(
+                            join_key(module, &[&tr, &name]),
+                            Some(tr.clone()),
+                            public(id, Some(&name)),
+                            file,
+                            &syn::Visibility::Inherited,
+                            &f.sig,
+                            block,
+                        ));
+                    }
+                }
+            }
+            Item::Const(c) => out.add(value_unit(
+                join_key(module, &[&c.ident.to_string()]),
+                UnitKind::Const,
+                public(id, None),
+                file,
+                &c.expr,
+            )),
+            Item::Static(s) => out.add(value_unit(
+                join_key(module, &[&s.ident.to_string()]),
+                UnitKind::Static,
+                public(id, None),
+                file,
+                &s.expr,
+            )),
+            Item::Enum(e) => {
+                for v in &e.variants {
+                    if let Some((_, expr)) = &v.discriminant {
+                        out.add(value_unit(
+                            join_key(module, &[&e.ident.to_string(), &v.ident.to_string()]),
+                            UnitKind::Discriminant,
+                            public(id, None)
+                                .iter()
+                                .map(|p| format!("{p}::{}", v.ident))
+                                .collect(),
+                            file,
+                            expr,
+                        ));
+                    }
+                }
+                if syn_engine::derives(&e.attrs).iter().any(|d| d == "Default") {
+                    out.default_derives
+                        .insert(join_key(module, &[&e.ident.to_string()]), public(id, None));
+                }
+            }
+            Item::Struct(s) if syn_engine::derives(&s.attrs).iter().any(|d| d == "Default") => {
+                out.default_derives
+                    .insert(join_key(module, &[&s.ident.to_string()]), public(id, None));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Items that are in `a` and not in `b`, as a multiset (each listed once).
+fn minus(a: &[String], b: &[String]) -> Vec<String> {
+    let mut counts: HashMap<&str, i64> = HashMap::new();
+    for x in b {
+        *counts.entry(x.as_str()).or_default() += 1;
+    }
+    let mut out = BTreeSet::new();
+    for x in a {
+        let c = counts.entry(x.as_str()).or_default();
+        if *c > 0 {
+            *c -= 1;
+        } else {
+            out.insert(x.clone());
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn unified(old: &str, new: &str, label: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("{label} (old)"), &format!("{label} (new)"))
+        .to_string()
+}
+
+fn shown(unit: &Unit, crate_name: &str) -> (String, bool) {
+    match unit.public.first() {
+        Some(p) => (p.clone(), true),
+        None => (format!("{crate_name}::{} (private)", unit.key), false),
+    }
+}
+
+/// The behaviour changes from `old` to `new`, most important first.
+pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<BehaviorChange> {
+    let old_units = collect(old);
+    let new_units = collect(new);
+    let mut out = Vec::new();
+    let mut changed_fns: BTreeSet<String> = BTreeSet::new();
+
+    for (key, n) in &new_units.units {
+        let Some(o) = old_units.units.get(key) else {
+            continue;
+        };
+        if o.tokens == n.tokens {
+            continue;
+        }
+        let (item, public) = shown(n, crate_name);
+        match n.kind {
+            UnitKind::Function => {
+                changed_fns.insert(key.clone());
+                out.push(function_change(o, n, item, public));
+            }
+            kind => {
+                let code = match kind {
+                    UnitKind::Static => "static-value-changed",
+                    UnitKind::Discriminant => "discriminant-changed",
+                    _ => "const-value-changed",
+                };
+                out.push(BehaviorChange {
+                    code,
+                    summary: format!("value changed from `{}` to `{}`", o.text, n.text),
+                    file: Some(n.file.clone()),
+                    old_value: Some(o.text.clone()),
+                    new_value: Some(n.text.clone()),
+                    rank: if public {
+                        RANK_PUBLIC_VALUE
+                    } else {
+                        RANK_PRIVATE_VALUE
+                    },
+                    ..blank(code, item, public)
+                });
+            }
+        }
+    }
+
+    // Reach: public functions whose body did not change but that call
+    // (directly or through other functions) one that did.
+    let graph = CallGraph::new(&new_units);
+    for (key, n) in &new_units.units {
+        if n.kind != UnitKind::Function || n.public.is_empty() || changed_fns.contains(key) {
+            continue;
+        }
+        let via = graph.reaches(key, &changed_fns);
+        if via.is_empty() {
+            continue;
+        }
+        let (item, public) = shown(n, crate_name);
+        let names: Vec<String> = via
+            .iter()
+            .take(5)
+            .map(|k| format!("{crate_name}::{k}"))
+            .collect();
+        let more = if via.len() > 5 {
+            format!(" and {} more", via.len() - 5)
+        } else {
+            String::new()
+        };
+        out.push(BehaviorChange {
+            summary: format!("behaviour changed via {}{more}", names.join(", ")),
+            file: Some(n.file.clone()),
+            via: names,
+            rank: RANK_VIA,
+            ..blank("changed-via-callee", item, public)
+        });
+    }
+    // Private functions that changed and that no public entry reaches are
+    // still listed (last): the call graph is approximate.
+    let reached: BTreeSet<String> = out.iter().flat_map(|c| c.via.iter().cloned()).collect();
+    for c in out.iter_mut() {
+        if c.code == "fn-body-changed"
+            && !c.public
+            && !reached.contains(&c.item.replace(" (private)", ""))
+        {
+            c.code = "private-fn-changed";
+        }
+    }
+
+    for (key, paths) in &new_units.default_derives {
+        if !old_units.default_derives.contains_key(key) {
+            let item = paths
+                .first()
+                .cloned()
+                .unwrap_or_else(|| format!("{crate_name}::{key} (private)"));
+            out.push(BehaviorChange {
+                summary:
+                    "now derives Default: `Default::default()` gives every field its type's default"
+                        .to_string(),
+                rank: RANK_PUBLIC_VALUE,
+                ..blank("default-derive-added", item, !paths.is_empty())
+            });
+        }
+    }
+    for (key, paths) in &old_units.default_derives {
+        if !new_units.default_derives.contains_key(key)
+            && new_units
+                .units
+                .keys()
+                .all(|k| !k.starts_with(&format!("{key}::")))
+        {
+            let item = paths
+                .first()
+                .cloned()
+                .unwrap_or_else(|| format!("{crate_name}::{key} (private)"));
+            out.push(BehaviorChange {
+                summary: "no longer derives Default".to_string(),
+                rank: RANK_PUBLIC_VALUE,
+                ..blank("default-derive-removed", item, !paths.is_empty())
+            });
+        }
+    }
+
+    out.sort_by(|a, b| {
+        a.rank
+            .cmp(&b.rank)
+            .then_with(|| b.public.cmp(&a.public))
+            .then_with(|| a.item.cmp(&b.item))
+    });
+    out
+}
+
+fn blank(code: &'static str, item: String, public: bool) -> BehaviorChange {
+    BehaviorChange {
+        code,
+        item,
+        public,
+        file: None,
+        summary: String::new(),
+        effects_added: Vec::new(),
+        effects_removed: Vec::new(),
+        calls_added: Vec::new(),
+        calls_removed: Vec::new(),
+        literals_added: Vec::new(),
+        literals_removed: Vec::new(),
+        via: Vec::new(),
+        old_value: None,
+        new_value: None,
+        diff: None,
+        rank: 9,
+    }
+}
+
+/// At most a handful of entries, each cut short, for the one-line summary
+/// (the JSON report keeps the full lists).
+fn brief(list: &[String]) -> String {
+    const MAX_ITEMS: usize = 6;
+    const MAX_CHARS: usize = 60;
+    let mut parts: Vec<String> = list
+        .iter()
+        .take(MAX_ITEMS)
+        .map(|x| {
+            if x.chars().count() > MAX_CHARS {
+                let cut: String = x.chars().take(MAX_CHARS).collect();
+                format!("{cut}...")
+            } else {
+                x.clone()
+            }
+        })
+        .collect();
+    if list.len() > MAX_ITEMS {
+        parts.push(format!("and {} more", list.len() - MAX_ITEMS));
+    }
+    parts.join(", ")
+}
+
+fn function_change(o: &Unit, n: &Unit, item: String, public: bool) -> BehaviorChange {
+    let mut effects_added = Vec::new();
+    let mut effects_removed = Vec::new();
+    for (e, calls) in &n.facts.effects {
+        if !o.facts.effects.contains_key(e) {
+            effects_added.push(format!(
+                "{} ({})",
+                e.words(),
+                calls.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    for (e, calls) in &o.facts.effects {
+        if !n.facts.effects.contains_key(e) {
+            effects_removed.push(format!(
+                "{} ({})",
+                e.words(),
+                calls.iter().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    let calls_added = minus(&n.facts.calls, &o.facts.calls);
+    let calls_removed = minus(&o.facts.calls, &n.facts.calls);
+    let literals_added = minus(&n.facts.literals, &o.facts.literals);
+    let literals_removed = minus(&o.facts.literals, &n.facts.literals);
+
+    let mut words = Vec::new();
+    for e in &effects_added {
+        words.push(format!("{} added", e));
+    }
+    for e in &effects_removed {
+        words.push(format!("{} removed", e));
+    }
+    for (label, list) in [
+        ("calls added", &calls_added),
+        ("calls removed", &calls_removed),
+        ("literals added", &literals_added),
+        ("literals removed", &literals_removed),
+    ] {
+        if !list.is_empty() {
+            words.push(format!("{label}: {}", brief(list)));
+        }
+    }
+    if words.is_empty() {
+        words.push("body changed (no call, literal or effect added or removed)".to_string());
+    }
+    let constructor = is_constructor(&n.name);
+    let code = if public && constructor {
+        "constructor-changed"
+    } else {
+        "fn-body-changed"
+    };
+    let has_effects = !effects_added.is_empty() || !effects_removed.is_empty();
+    let rank = match (public, has_effects, constructor) {
+        (true, true, _) => RANK_PUBLIC_EFFECTS,
+        (true, false, true) => RANK_PUBLIC_CONSTRUCTOR,
+        (true, false, false) => RANK_PUBLIC_BODY,
+        (false, true, _) => RANK_PRIVATE_EFFECTS,
+        (false, false, _) => RANK_PRIVATE_BODY,
+    };
+    BehaviorChange {
+        file: Some(n.file.clone()),
+        summary: words.join("; "),
+        effects_added,
+        effects_removed,
+        calls_added,
+        calls_removed,
+        literals_added,
+        literals_removed,
+        diff: Some(unified(&o.text, &n.text, &o.key)),
+        rank,
+        ..blank(code, item, public)
+    }
+}
+
+/// Who calls whom, by name.
+struct CallGraph {
+    /// key -> keys it may call.
+    edges: HashMap<String, BTreeSet<String>>,
+}
+
+impl CallGraph {
+    fn new(units: &Units) -> Self {
+        // Index functions by name, and by (owner, name).
+        let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut by_owner: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
+        let mut free: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (k, u) in &units.units {
+            if u.kind != UnitKind::Function {
+                continue;
+            }
+            by_name.entry(u.name.as_str()).or_default().push(k);
+            match &u.owner {
+                Some(o) => by_owner
+                    .entry((o.as_str(), u.name.as_str()))
+                    .or_default()
+                    .push(k),
+                None => free.entry(u.name.as_str()).or_default().push(k),
+            }
+        }
+        let mut edges: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for (k, u) in &units.units {
+            let mut to = BTreeSet::new();
+            for (qual, name, method) in &u.facts.callees {
+                let targets: &[&str] = match (method, qual.as_deref()) {
+                    // `.name()`: any method of that name.
+                    (true, _) => by_name.get(name.as_str()).map(Vec::as_slice).unwrap_or(&[]),
+                    // `Self::name()`: this type's function.
+                    (false, Some("Self")) => match &u.owner {
+                        Some(o) => by_owner
+                            .get(&(o.as_str(), name.as_str()))
+                            .map(Vec::as_slice)
+                            .unwrap_or(&[]),
+                        None => &[],
+                    },
+                    // `Type::name()` or `module::name()`.
+                    (false, Some(q)) => match by_owner.get(&(q, name.as_str())) {
+                        Some(v) => v.as_slice(),
+                        None => free.get(name.as_str()).map(Vec::as_slice).unwrap_or(&[]),
+                    },
+                    // `name()`: a free function.
+                    (false, None) => free.get(name.as_str()).map(Vec::as_slice).unwrap_or(&[]),
+                };
+                for t in targets {
+                    if *t != k.as_str() {
+                        to.insert(t.to_string());
+                    }
+                }
+            }
+            edges.insert(k.clone(), to);
+        }
+        CallGraph { edges }
+    }
+
+    /// The changed functions reachable from `start` (breadth first, nearest first).
+    fn reaches(&self, start: &str, changed: &BTreeSet<String>) -> Vec<String> {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut queue: VecDeque<&str> = VecDeque::new();
+        let mut found = Vec::new();
+        queue.push_back(start);
+        seen.insert(start);
+        while let Some(k) = queue.pop_front() {
+            for next in self.edges.get(k).into_iter().flatten() {
+                if seen.insert(next.as_str()) {
+                    if changed.contains(next) {
+                        found.push(next.clone());
+                    }
+                    queue.push_back(next.as_str());
+                }
+            }
+        }
+        found
+    }
+}
