@@ -729,11 +729,20 @@ impl Crate {
                     if !private_ok && e.vis != Vis::Public {
                         continue;
                     }
+                    // Looking up `std` must not go through `use std::net::*`.
+                    if path.first().is_some_and(|first| first == name) {
+                        continue;
+                    }
                     for t in self.resolve(m, path, depth + 1) {
-                        if let Target::Module(gm) = t
-                            && gm != m
-                        {
-                            out.extend(self.lookup(gm, name, false, depth + 1));
+                        match t {
+                            Target::Module(gm) if gm != m => {
+                                out.extend(self.lookup(gm, name, false, depth + 1));
+                            }
+                            // `use std::net::*;`: assume the name comes from there.
+                            Target::External(p) => {
+                                out.push(Target::External(format!("{p}::{name}")))
+                            }
+                            _ => {}
                         }
                     }
                 }
@@ -843,6 +852,96 @@ fn cfg_text(cfg: &BTreeSet<String>) -> Option<String> {
     }
 }
 
+/// Rewrites the type and trait paths of a signature into the form used for
+/// comparison: what the path *means* rather than how this version spells
+/// it. `Path` (imported with `use std::path::Path`) and `std::path::Path`
+/// become the same; `alloc::vec::Vec` and `Vec` too; a type of this crate
+/// becomes its bare name, so that moving it (with a re-export) is not a
+/// signature change.
+struct Normalizer<'a> {
+    krate: &'a Crate,
+    module: ModId,
+}
+
+/// Prelude types that `core::`/`alloc::`/`std::` paths name.
+const PRELUDE: &[(&str, &str)] = &[
+    ("std::vec::Vec", "Vec"),
+    ("std::string::String", "String"),
+    ("std::option::Option", "Option"),
+    ("std::result::Result", "Result"),
+    ("std::boxed::Box", "Box"),
+    ("std::option::Option::Some", "Some"),
+    ("std::marker::Send", "Send"),
+    ("std::marker::Sync", "Sync"),
+    ("std::marker::Sized", "Sized"),
+    ("std::clone::Clone", "Clone"),
+    ("std::iter::Iterator", "Iterator"),
+    ("std::convert::AsRef", "AsRef"),
+    ("std::convert::Into", "Into"),
+    ("std::convert::From", "From"),
+    ("std::ops::Fn", "Fn"),
+    ("std::ops::FnMut", "FnMut"),
+    ("std::ops::FnOnce", "FnOnce"),
+];
+
+impl Normalizer<'_> {
+    fn canonical(&self, path: &syn::Path) -> Option<Vec<String>> {
+        let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let mut query = segs.clone();
+        if path.leading_colon.is_some() {
+            query.insert(0, "::".to_string());
+        }
+        let full: Vec<String> = match self.krate.resolve(self.module, &query, 0).first()? {
+            Target::External(p) => p
+                .split("::")
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            Target::Item(id) => vec![decl_name(&self.krate.decls[*id].item)?.0],
+            Target::Module(_) => return None,
+        };
+        let mut text = full.join("::");
+        for prefix in ["core::", "alloc::"] {
+            if let Some(rest) = text.strip_prefix(prefix) {
+                text = format!("std::{rest}");
+            }
+        }
+        if let Some((_, short)) = PRELUDE.iter().find(|(long, _)| *long == text) {
+            text = short.to_string();
+        }
+        Some(text.split("::").map(str::to_string).collect())
+    }
+}
+
+impl syn::visit_mut::VisitMut for Normalizer<'_> {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        syn::visit_mut::visit_path_mut(self, path);
+        let Some(full) = self.canonical(path) else {
+            return;
+        };
+        let Some(last) = path.segments.last().cloned() else {
+            return;
+        };
+        let mut segments = syn::punctuated::Punctuated::new();
+        for (i, seg) in full.iter().enumerate() {
+            if !syn::parse_str::<syn::Ident>(seg).is_ok() {
+                return;
+            }
+            let ident = syn::Ident::new(seg, last.ident.span());
+            segments.push(if i + 1 == full.len() {
+                syn::PathSegment {
+                    ident,
+                    arguments: last.arguments.clone(),
+                }
+            } else {
+                syn::PathSegment::from(ident)
+            });
+        }
+        path.leading_colon = None;
+        path.segments = segments;
+    }
+}
+
 /// Records items under their public paths.
 struct Walker<'a> {
     krate: &'a Crate,
@@ -863,6 +962,27 @@ impl<'a> Walker<'a> {
             paths_of: HashMap::new(),
             public: HashMap::new(),
         }
+    }
+
+    fn normalizer(&self, module: ModId) -> Normalizer<'a> {
+        Normalizer {
+            krate: self.krate,
+            module,
+        }
+    }
+
+    /// The comparison form of a function signature declared in `module`.
+    fn sig_shape(&self, module: ModId, vis: &Visibility, sig: &syn::Signature) -> String {
+        let mut sig = sig.clone();
+        syn::visit_mut::VisitMut::visit_signature_mut(&mut self.normalizer(module), &mut sig);
+        render::signature_shape(vis, &sig)
+    }
+
+    /// The comparison form of a type written in `module`.
+    fn ty_shape(&self, module: ModId, ty: &syn::Type) -> String {
+        let mut ty = ty.clone();
+        syn::visit_mut::VisitMut::visit_type_mut(&mut self.normalizer(module), &mut ty);
+        render::ty(&ty)
     }
 
     fn display(&self, key: &str) -> String {
@@ -1000,13 +1120,14 @@ impl<'a> Walker<'a> {
         let shown = self.display(key);
         self.public.entry((id, None)).or_default().push(shown);
         let item = &self.krate.decls[id].item;
+        let module = self.krate.decls[id].module;
         let plain = |s: String| (s.clone(), s);
         match item {
             Item::Fn(f) => {
                 let mut sig = f.sig.clone();
                 sig.ident = syn::Ident::new(name, f.sig.ident.span());
                 let s = render::signature(&f.vis, &sig);
-                let shape = render::signature_shape(&f.vis, &sig);
+                let shape = self.sig_shape(module, &f.vis, &sig);
                 self.add(
                     key.to_string(),
                     ItemKind::Function,
@@ -1017,7 +1138,8 @@ impl<'a> Walker<'a> {
                 );
             }
             Item::Const(c) => {
-                let (s, sh) = plain(format!("pub const {name}: {}", render::ty(&c.ty)));
+                let s = format!("pub const {name}: {}", render::ty(&c.ty));
+                let sh = format!("pub const {name}: {}", self.ty_shape(module, &c.ty));
                 self.add(
                     key.to_string(),
                     ItemKind::Const,
@@ -1033,7 +1155,8 @@ impl<'a> Walker<'a> {
                 } else {
                     ""
                 };
-                let (s, sh) = plain(format!("pub static {m}{name}: {}", render::ty(&st.ty)));
+                let s = format!("pub static {m}{name}: {}", render::ty(&st.ty));
+                let sh = format!("pub static {m}{name}: {}", self.ty_shape(module, &st.ty));
                 self.add(
                     key.to_string(),
                     ItemKind::Static,
@@ -1044,12 +1167,13 @@ impl<'a> Walker<'a> {
                 );
             }
             Item::Type(t) => {
-                let (s, sh) = plain(format!(
-                    "pub type {name}{}{} = {}",
+                let head = format!(
+                    "pub type {name}{}{}",
                     render::generics(&t.generics),
-                    render::where_clause(&t.generics),
-                    render::ty(&t.ty)
-                ));
+                    render::where_clause(&t.generics)
+                );
+                let s = format!("{head} = {}", render::ty(&t.ty));
+                let sh = format!("{head} = {}", self.ty_shape(module, &t.ty));
                 self.add(
                     key.to_string(),
                     ItemKind::TypeAlias,
@@ -1092,7 +1216,7 @@ impl<'a> Walker<'a> {
                     None,
                     facts,
                 );
-                self.fields(key, &s.fields, cfg);
+                self.fields(module, key, &s.fields, cfg);
                 self.paths_of
                     .entry(id)
                     .or_default()
@@ -1112,7 +1236,7 @@ impl<'a> Walker<'a> {
                     None,
                     Facts::default(),
                 );
-                self.fields(key, &Fields::Named(u.fields.clone()), cfg);
+                self.fields(module, key, &Fields::Named(u.fields.clone()), cfg);
                 self.paths_of
                     .entry(id)
                     .or_default()
@@ -1137,30 +1261,13 @@ impl<'a> Walker<'a> {
                     }
                     let mut c = cfg.clone();
                     c.extend(vcfg);
-                    let fields = match &v.fields {
-                        Fields::Named(n) => format!(
-                            " {{ {} }}",
-                            n.named
-                                .iter()
-                                .map(|f| format!(
-                                    "{}: {}",
-                                    f.ident.as_ref().map(|i| i.to_string()).unwrap_or_default(),
-                                    render::ty(&f.ty)
-                                ))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        Fields::Unnamed(u) => format!(
-                            "({})",
-                            u.unnamed
-                                .iter()
-                                .map(|f| render::ty(&f.ty))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        Fields::Unit => String::new(),
-                    };
-                    let (s, sh) = plain(format!("{}{fields}", v.ident));
+                    let s = format!("{}{}", v.ident, variant_fields(&v.fields, render::ty));
+                    let sh = format!(
+                        "{}{}",
+                        v.ident,
+                        variant_fields(&v.fields, |t| self.ty_shape(module, t))
+                    );
+
                     let facts = Facts {
                         non_exhaustive: has_attr(&v.attrs, "non_exhaustive"),
                         ..Facts::default()
@@ -1200,7 +1307,7 @@ impl<'a> Walker<'a> {
                     Facts::default(),
                 );
                 for ti in &t.items {
-                    self.trait_item(key, ti, cfg);
+                    self.trait_item(module, key, ti, cfg);
                     if let TraitItem::Fn(f) = ti {
                         let shown = self.display(&format!("{key}::{}", f.sig.ident));
                         self.public
@@ -1233,7 +1340,7 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn fields(&mut self, parent: &str, fields: &Fields, cfg: &BTreeSet<String>) {
+    fn fields(&mut self, module: ModId, parent: &str, fields: &Fields, cfg: &BTreeSet<String>) {
         for (i, f) in fields.iter().enumerate() {
             if !matches!(f.vis, Visibility::Public(_)) || is_hidden(&f.attrs) {
                 continue;
@@ -1250,10 +1357,11 @@ impl<'a> Walker<'a> {
                 .map(|i| i.to_string())
                 .unwrap_or_else(|| i.to_string());
             let s = format!("pub {name}: {}", render::ty(&f.ty));
+            let sh = format!("pub {name}: {}", self.ty_shape(module, &f.ty));
             self.add(
                 format!("{parent}.{name}"),
                 ItemKind::Field,
-                (s.clone(), s),
+                (s, sh),
                 &c,
                 Some(parent),
                 Facts::default(),
@@ -1261,14 +1369,14 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn trait_item(&mut self, parent: &str, ti: &TraitItem, cfg: &BTreeSet<String>) {
+    fn trait_item(&mut self, module: ModId, parent: &str, ti: &TraitItem, cfg: &BTreeSet<String>) {
         let (attrs, name, kind, sig, shape, has_default) = match ti {
             TraitItem::Fn(f) => (
                 &f.attrs,
                 f.sig.ident.to_string(),
                 ItemKind::TraitMethod,
                 render::signature(&Visibility::Inherited, &f.sig),
-                render::signature_shape(&Visibility::Inherited, &f.sig),
+                self.sig_shape(module, &Visibility::Inherited, &f.sig),
                 f.default.is_some(),
             ),
             TraitItem::Type(t) => {
@@ -1505,7 +1613,7 @@ impl<'a> Walker<'a> {
                     let mut c = cfg.clone();
                     c.extend(own);
                     let s = render::signature(&f.vis, &f.sig);
-                    let sh = render::signature_shape(&f.vis, &f.sig);
+                    let sh = self.sig_shape(self.krate.decls[impl_id].module, &f.vis, &f.sig);
                     let shown = self.display(&format!("{owner}::{}", f.sig.ident));
                     self.public
                         .entry((impl_id, Some(f.sig.ident.to_string())))
@@ -1540,6 +1648,28 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// ` { a: T, b: U }`, `(T, U)` or nothing, with types rendered by `ty`.
+fn variant_fields(fields: &Fields, ty: impl Fn(&syn::Type) -> String) -> String {
+    match fields {
+        Fields::Named(n) => {
+            let parts: Vec<String> = n
+                .named
+                .iter()
+                .map(|f| {
+                    let name = f.ident.as_ref().map(|i| i.to_string()).unwrap_or_default();
+                    format!("{name}: {}", ty(&f.ty))
+                })
+                .collect();
+            format!(" {{ {} }}", parts.join(", "))
+        }
+        Fields::Unnamed(u) => {
+            let parts: Vec<String> = u.unnamed.iter().map(|f| ty(&f.ty)).collect();
+            format!("({})", parts.join(", "))
+        }
+        Fields::Unit => String::new(),
+    }
+}
+
 /// Trait names in `#[derive(...)]` attributes (last path segment).
 pub(crate) fn derives(attrs: &[Attribute]) -> Vec<String> {
     let mut out = Vec::new();
@@ -1555,4 +1685,43 @@ pub(crate) fn derives(attrs: &[Attribute]) -> Vec<String> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn surface(files: &[(&str, &str)]) -> ApiSurface {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"t\"\nversion = \"1.0.0\"\n",
+        )
+        .expect("manifest");
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(p, text).expect("write");
+        }
+        surface_from_dir(dir.path()).expect("surface")
+    }
+
+    #[test]
+    fn types_compare_by_meaning_not_spelling() {
+        let old = surface(&[(
+            "src/lib.rs",
+            "mod host { use std::net::Ipv4Addr; pub enum Host { V4(Ipv4Addr) } pub fn f() -> Vec<u8> { vec![] } }\npub use host::*;",
+        )]);
+        let new = surface(&[(
+            "src/lib.rs",
+            "#[cfg(feature = \"std\")] pub(crate) mod net { pub use std::net::*; }\n#[cfg(not(feature = \"std\"))] pub(crate) mod net { pub use core::net::*; }\nextern crate alloc;\nmod host { use crate::net::Ipv4Addr; pub enum Host { V4(Ipv4Addr) } pub fn f() -> alloc::vec::Vec<u8> { vec![] } }\npub use host::*;",
+        )]);
+        for key in ["Host::V4", "f"] {
+            assert_eq!(old.items[key].shape, new.items[key].shape, "{key}");
+        }
+        assert_ne!(
+            old.items["f"].signature, new.items["f"].signature,
+            "display keeps the spelling"
+        );
+    }
 }
