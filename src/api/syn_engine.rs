@@ -924,7 +924,7 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
         };
         let mut segments = syn::punctuated::Punctuated::new();
         for (i, seg) in full.iter().enumerate() {
-            if !syn::parse_str::<syn::Ident>(seg).is_ok() {
+            if syn::parse_str::<syn::Ident>(seg).is_err() {
                 return;
             }
             let ident = syn::Ident::new(seg, last.ident.span());
