@@ -494,7 +494,15 @@ impl Crate {
                                 what: What::Item(id),
                             });
                         }
-                        _ => self.unexpanded_macros += 1,
+                        _ => {
+                            // `cfg_rt! { pub mod runtime; .. }`: wrapper macros that
+                            // only gate items are common (tokio). Their input is
+                            // read as items, as written, marked with the macro.
+                            match items_in_macro(&mac.mac) {
+                                Some(inner) => self.load_items(m, inner, file, mod_rs, inline),
+                                None => self.unexpanded_macros += 1,
+                            }
+                        }
                     }
                 }
                 other => {
@@ -589,6 +597,51 @@ impl Crate {
             self.load_items(child, parsed.items, &found, owns_dir, &[]);
         }
     }
+}
+
+/// The items a macro invocation's input holds, each marked
+/// `#[cfg(via_macro = "name")]`, when the input parses as items.
+fn items_in_macro(mac: &syn::Macro) -> Option<Vec<Item>> {
+    let parse = |input: syn::parse::ParseStream| {
+        let mut items = Vec::new();
+        while !input.is_empty() {
+            items.push(input.parse::<Item>()?);
+        }
+        Ok(items)
+    };
+    let mut items = syn::parse::Parser::parse2(parse, mac.tokens.clone()).ok()?;
+    if items.is_empty() {
+        return None;
+    }
+    let name = mac.path.segments.last()?.ident.to_string();
+    let marker: Attribute = syn::parse_quote!(#[cfg(via_macro = #name)]);
+    for item in items.iter_mut() {
+        if let Some(attrs) = item_attrs_mut(item) {
+            attrs.push(marker.clone());
+        }
+    }
+    Some(items)
+}
+
+fn item_attrs_mut(item: &mut Item) -> Option<&mut Vec<Attribute>> {
+    Some(match item {
+        Item::Const(i) => &mut i.attrs,
+        Item::Enum(i) => &mut i.attrs,
+        Item::ExternCrate(i) => &mut i.attrs,
+        Item::Fn(i) => &mut i.attrs,
+        Item::ForeignMod(i) => &mut i.attrs,
+        Item::Impl(i) => &mut i.attrs,
+        Item::Macro(i) => &mut i.attrs,
+        Item::Mod(i) => &mut i.attrs,
+        Item::Static(i) => &mut i.attrs,
+        Item::Struct(i) => &mut i.attrs,
+        Item::Trait(i) => &mut i.attrs,
+        Item::TraitAlias(i) => &mut i.attrs,
+        Item::Type(i) => &mut i.attrs,
+        Item::Union(i) => &mut i.attrs,
+        Item::Use(i) => &mut i.attrs,
+        _ => return None,
+    })
 }
 
 fn item_attrs(item: &Item) -> Option<&Vec<Attribute>> {

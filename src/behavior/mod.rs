@@ -120,6 +120,8 @@ struct Unit {
     name: String,
     /// The type or trait it belongs to (`AcmeAlpn`), if any.
     owner: Option<String>,
+    /// The module it is declared in (`tls::acme::alpn`).
+    module: String,
     kind: UnitKind,
     public: Vec<String>,
     file: String,
@@ -146,7 +148,19 @@ struct Facts {
     /// Effect -> the calls that have it.
     effects: BTreeMap<Effect, BTreeSet<String>>,
     /// Names called, for the call graph: (owner or path qualifier, name).
-    callees: Vec<(Option<String>, String, bool)>,
+    callees: Vec<Callee>,
+}
+
+/// A call as written, for the call graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Callee {
+    /// `name(..)` or `path::to::name(..)`: the qualifier is the segment
+    /// before the name (`Self`, a type, a module), if any.
+    Path { qualifier: Option<String>, name: String },
+    /// `self.name(..)`.
+    SelfMethod(String),
+    /// `x.name(..)` on anything else.
+    Method(String),
 }
 
 /// Removes doc comments (they are attributes, hence tokens) so that only
@@ -203,7 +217,10 @@ impl<'ast> Visit<'ast> for Collector {
             let segs = path_segments(&p.path);
             let owner = (segs.len() >= 2).then(|| segs[segs.len() - 2].clone());
             if let Some(last) = segs.last() {
-                self.facts.callees.push((owner, last.clone(), false));
+                self.facts.callees.push(Callee::Path {
+                    qualifier: owner,
+                    name: last.clone(),
+                });
             }
             self.site(Site::Call(&segs), segs.join("::"));
         }
@@ -212,7 +229,12 @@ impl<'ast> Visit<'ast> for Collector {
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let name = m.method.to_string();
-        self.facts.callees.push((None, name.clone(), true));
+        let on_self = matches!(&*m.receiver, syn::Expr::Path(p) if p.path.is_ident("self"));
+        self.facts.callees.push(if on_self {
+            Callee::SelfMethod(name.clone())
+        } else {
+            Callee::Method(name.clone())
+        });
         self.site(Site::Method(&name), format!(".{name}()"));
         syn::visit::visit_expr_method_call(self, m);
     }
@@ -313,6 +335,7 @@ fn self_type_name(ty: &syn::Type) -> String {
 }
 
 fn fn_unit(
+    module: &[String],
     key: String,
     owner: Option<String>,
     public: Vec<String>,
@@ -349,6 +372,7 @@ fn fn_unit(
         key,
         name: sig.ident.to_string(),
         owner,
+        module: module.join("::"),
         kind: UnitKind::Function,
         public,
         file: file.to_string(),
@@ -359,6 +383,7 @@ fn fn_unit(
 }
 
 fn value_unit(
+    module: &[String],
     key: String,
     kind: UnitKind,
     public: Vec<String>,
@@ -372,6 +397,7 @@ fn value_unit(
         name: key.rsplit("::").next().unwrap_or(&key).to_string(),
         key,
         owner: None,
+        module: module.join("::"),
         kind,
         public,
         file: file.to_string(),
@@ -416,6 +442,7 @@ fn collect(model: &CrateModel) -> Units {
         let file = decl.file.as_str();
         match &decl.item {
             Item::Fn(f) => out.add(fn_unit(
+                module,
                 join_key(module, &[&f.sig.ident.to_string()]),
                 None,
                 public(id, None),
@@ -448,6 +475,7 @@ fn collect(model: &CrateModel) -> Units {
                             }
                             let name = f.sig.ident.to_string();
                             out.add(fn_unit(
+                                module,
                                 join_key(module, &[&owner, &name]),
                                 Some(ty.clone()),
                                 public(id, Some(&name)),
@@ -458,6 +486,7 @@ fn collect(model: &CrateModel) -> Units {
                             ));
                         }
                         ImplItem::Const(k) => out.add(value_unit(
+                            module,
                             join_key(module, &[&owner, &k.ident.to_string()]),
                             UnitKind::Const,
                             Vec::new(),
@@ -476,6 +505,7 @@ fn collect(model: &CrateModel) -> Units {
                     {
                         let name = f.sig.ident.to_string();
                         out.add(fn_unit(
+                            module,
                             join_key(module, &[&tr, &name]),
                             Some(tr.clone()),
                             public(id, Some(&name)),
@@ -488,6 +518,7 @@ fn collect(model: &CrateModel) -> Units {
                 }
             }
             Item::Const(c) => out.add(value_unit(
+                module,
                 join_key(module, &[&c.ident.to_string()]),
                 UnitKind::Const,
                 public(id, None),
@@ -495,6 +526,7 @@ fn collect(model: &CrateModel) -> Units {
                 &c.expr,
             )),
             Item::Static(s) => out.add(value_unit(
+                module,
                 join_key(module, &[&s.ident.to_string()]),
                 UnitKind::Static,
                 public(id, None),
@@ -505,6 +537,7 @@ fn collect(model: &CrateModel) -> Units {
                 for v in &e.variants {
                     if let Some((_, expr)) = &v.discriminant {
                         out.add(value_unit(
+                            module,
                             join_key(module, &[&e.ident.to_string(), &v.ident.to_string()]),
                             UnitKind::Discriminant,
                             public(id, None)
@@ -609,15 +642,13 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
 
     // Reach: public functions whose body did not change but that call
     // (directly or through other functions) one that did.
-    let graph = CallGraph::new(&new_units);
+    const VIA_LIMIT: usize = 6;
+    let reach = CallGraph::new(&new_units).reach(&changed_fns, VIA_LIMIT);
     for (key, n) in &new_units.units {
         if n.kind != UnitKind::Function || n.public.is_empty() || changed_fns.contains(key) {
             continue;
         }
-        let via = graph.reaches(key, &changed_fns);
-        if via.is_empty() {
-            continue;
-        }
+        let Some(via) = reach.get(key) else { continue };
         let (item, public) = shown(n, crate_name);
         let names: Vec<String> = via
             .iter()
@@ -625,7 +656,7 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
             .map(|k| format!("{crate_name}::{k}"))
             .collect();
         let more = if via.len() > 5 {
-            format!(" and {} more", via.len() - 5)
+            " and more".to_string()
         } else {
             String::new()
         };
@@ -811,15 +842,47 @@ fn function_change(o: &Unit, n: &Unit, item: String, public: bool) -> BehaviorCh
     }
 }
 
+/// Of several possible callees, those in `module`; all of them when they
+/// are alternatives of one function (`f`, `f#2` under different cfgs).
+fn narrow<'a>(targets: Vec<&'a str>, module: &str, units: &Units) -> Vec<&'a str> {
+    if targets.len() <= 1 {
+        return targets;
+    }
+    let base = |k: &str| k.split('#').next().unwrap_or(k).to_string();
+    if targets.iter().all(|t| base(t) == base(targets[0])) {
+        return targets;
+    }
+    let local: Vec<&str> = targets
+        .iter()
+        .copied()
+        .filter(|t| units.units.get(*t).is_some_and(|u| u.module == module))
+        .collect();
+    local
+}
+
+/// The functions of type `owner` named `name`.
+fn owned<'a>(by_owner: &HashMap<(&'a str, &'a str), Vec<&'a str>>, owner: Option<&'a str>, name: &'a str) -> Vec<&'a str> {
+    owner
+        .and_then(|o| by_owner.get(&(o, name)))
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// Who calls whom, by name.
+///
+/// Links are made only where the name says enough: `self.helper()` and
+/// `Self::helper()` go to the same type's `helper`; `Type::helper()` to
+/// `Type`'s; `helper()` to free functions of that name; `x.helper()` only
+/// when exactly one method in the crate has that name (`x.poll()` could be
+/// any of dozens, and linking them all would make every change reach
+/// everything).
 struct CallGraph {
-    /// key -> keys it may call.
-    edges: HashMap<String, BTreeSet<String>>,
+    /// key -> keys that may call it.
+    callers: HashMap<String, BTreeSet<String>>,
 }
 
 impl CallGraph {
     fn new(units: &Units) -> Self {
-        // Index functions by name, and by (owner, name).
         let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
         let mut by_owner: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
         let mut free: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -827,66 +890,67 @@ impl CallGraph {
             if u.kind != UnitKind::Function {
                 continue;
             }
-            by_name.entry(u.name.as_str()).or_default().push(k);
             match &u.owner {
-                Some(o) => by_owner
-                    .entry((o.as_str(), u.name.as_str()))
-                    .or_default()
-                    .push(k),
+                Some(o) => {
+                    by_owner.entry((o.as_str(), u.name.as_str())).or_default().push(k);
+                    by_name.entry(u.name.as_str()).or_default().push(k);
+                }
                 None => free.entry(u.name.as_str()).or_default().push(k),
             }
         }
-        let mut edges: HashMap<String, BTreeSet<String>> = HashMap::new();
+        let mut callers: HashMap<String, BTreeSet<String>> = HashMap::new();
         for (k, u) in &units.units {
-            let mut to = BTreeSet::new();
-            for (qual, name, method) in &u.facts.callees {
-                let targets: &[&str] = match (method, qual.as_deref()) {
-                    // `.name()`: any method of that name.
-                    (true, _) => by_name.get(name.as_str()).map(Vec::as_slice).unwrap_or(&[]),
-                    // `Self::name()`: this type's function.
-                    (false, Some("Self")) => match &u.owner {
-                        Some(o) => by_owner
-                            .get(&(o.as_str(), name.as_str()))
-                            .map(Vec::as_slice)
-                            .unwrap_or(&[]),
-                        None => &[],
+            let owner = u.owner.as_deref();
+            for callee in &u.facts.callees {
+                let targets: Vec<&str> = match callee {
+                    Callee::SelfMethod(name) => owned(&by_owner, owner, name),
+                    Callee::Path { qualifier: Some(q), name } if q == "Self" => owned(&by_owner, owner, name),
+                    Callee::Path { qualifier: Some(q), name } => {
+                        let t = owned(&by_owner, Some(q), name);
+                        if t.is_empty() { free.get(name.as_str()).cloned().unwrap_or_default() } else { t }
+                    }
+                    Callee::Path { qualifier: None, name } => free.get(name.as_str()).cloned().unwrap_or_default(),
+                    Callee::Method(name) => match by_name.get(name.as_str()) {
+                        Some(v) if v.len() == 1 => v.clone(),
+                        _ => Vec::new(),
                     },
-                    // `Type::name()` or `module::name()`.
-                    (false, Some(q)) => match by_owner.get(&(q, name.as_str())) {
-                        Some(v) => v.as_slice(),
-                        None => free.get(name.as_str()).map(Vec::as_slice).unwrap_or(&[]),
-                    },
-                    // `name()`: a free function.
-                    (false, None) => free.get(name.as_str()).map(Vec::as_slice).unwrap_or(&[]),
                 };
+                // Several candidates (types of the same name in different
+                    // modules, cfg alternatives): prefer the caller's module;
+                    // if that does not decide, do not guess.
+                let targets = narrow(targets, &u.module, units);
                 for t in targets {
-                    if *t != k.as_str() {
-                        to.insert(t.to_string());
+                    if t != k.as_str() {
+                        callers.entry(t.to_string()).or_default().insert(k.clone());
                     }
                 }
             }
-            edges.insert(k.clone(), to);
         }
-        CallGraph { edges }
+        CallGraph { callers }
     }
 
-    /// The changed functions reachable from `start` (breadth first, nearest first).
-    fn reaches(&self, start: &str, changed: &BTreeSet<String>) -> Vec<String> {
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
-        let mut queue: VecDeque<&str> = VecDeque::new();
-        let mut found = Vec::new();
-        queue.push_back(start);
-        seen.insert(start);
-        while let Some(k) = queue.pop_front() {
-            for next in self.edges.get(k).into_iter().flatten() {
-                if seen.insert(next.as_str()) {
-                    if changed.contains(next) {
-                        found.push(next.clone());
-                    }
-                    queue.push_back(next.as_str());
+    /// For every function that reaches a changed one, the changed functions
+    /// it reaches (nearest first, at most `limit`). One breadth-first walk
+    /// backwards from all changed functions at once.
+    fn reach(&self, changed: &BTreeSet<String>, limit: usize) -> HashMap<String, Vec<String>> {
+        let mut via: HashMap<String, Vec<String>> = HashMap::new();
+        let mut queue: VecDeque<(String, String)> = VecDeque::new();
+        for c in changed {
+            queue.push_back((c.clone(), c.clone()));
+        }
+        while let Some((node, source)) = queue.pop_front() {
+            for caller in self.callers.get(&node).into_iter().flatten() {
+                if caller == &source {
+                    continue;
                 }
+                let list = via.entry(caller.clone()).or_default();
+                if list.len() >= limit || list.contains(&source) {
+                    continue;
+                }
+                list.push(source.clone());
+                queue.push_back((caller.clone(), source.clone()));
             }
         }
-        found
+        via
     }
 }
