@@ -156,7 +156,10 @@ struct Facts {
 enum Callee {
     /// `name(..)` or `path::to::name(..)`: the qualifier is the segment
     /// before the name (`Self`, a type, a module), if any.
-    Path { qualifier: Option<String>, name: String },
+    Path {
+        qualifier: Option<String>,
+        name: String,
+    },
     /// `self.name(..)`.
     SelfMethod(String),
     /// `x.name(..)` on anything else.
@@ -591,7 +594,8 @@ fn unified(old: &str, new: &str, label: &str) -> String {
 }
 
 fn shown(unit: &Unit, crate_name: &str) -> (String, bool) {
-    match unit.public.first() {
+    // The shortest public path is the one users write.
+    match unit.public.iter().min_by_key(|p| (p.len(), p.as_str())) {
         Some(p) => (p.clone(), true),
         None => (format!("{crate_name}::{} (private)", unit.key), false),
     }
@@ -650,11 +654,14 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
         }
         let Some(via) = reach.get(key) else { continue };
         let (item, public) = shown(n, crate_name);
-        let names: Vec<String> = via
-            .iter()
-            .take(5)
-            .map(|k| format!("{crate_name}::{k}"))
-            .collect();
+        let mut names: Vec<String> = Vec::new();
+        for k in via.iter().take(5) {
+            // `f#2` is `f` under another cfg: one name is enough.
+            let name = format!("{crate_name}::{}", k.split('#').next().unwrap_or(k));
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
         let more = if via.len() > 5 {
             " and more".to_string()
         } else {
@@ -720,6 +727,8 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
             .then_with(|| b.public.cmp(&a.public))
             .then_with(|| a.item.cmp(&b.item))
     });
+    // The same function under several cfg alternatives, changed alike: once.
+    out.dedup_by(|a, b| a.code == b.code && a.item == b.item && a.summary == b.summary);
     out
 }
 
@@ -861,7 +870,11 @@ fn narrow<'a>(targets: Vec<&'a str>, module: &str, units: &Units) -> Vec<&'a str
 }
 
 /// The functions of type `owner` named `name`.
-fn owned<'a>(by_owner: &HashMap<(&'a str, &'a str), Vec<&'a str>>, owner: Option<&'a str>, name: &'a str) -> Vec<&'a str> {
+fn owned<'a>(
+    by_owner: &HashMap<(&'a str, &'a str), Vec<&'a str>>,
+    owner: Option<&'a str>,
+    name: &'a str,
+) -> Vec<&'a str> {
     owner
         .and_then(|o| by_owner.get(&(o, name)))
         .cloned()
@@ -892,7 +905,10 @@ impl CallGraph {
             }
             match &u.owner {
                 Some(o) => {
-                    by_owner.entry((o.as_str(), u.name.as_str())).or_default().push(k);
+                    by_owner
+                        .entry((o.as_str(), u.name.as_str()))
+                        .or_default()
+                        .push(k);
                     by_name.entry(u.name.as_str()).or_default().push(k);
                 }
                 None => free.entry(u.name.as_str()).or_default().push(k),
@@ -904,20 +920,33 @@ impl CallGraph {
             for callee in &u.facts.callees {
                 let targets: Vec<&str> = match callee {
                     Callee::SelfMethod(name) => owned(&by_owner, owner, name),
-                    Callee::Path { qualifier: Some(q), name } if q == "Self" => owned(&by_owner, owner, name),
-                    Callee::Path { qualifier: Some(q), name } => {
+                    Callee::Path {
+                        qualifier: Some(q),
+                        name,
+                    } if q == "Self" => owned(&by_owner, owner, name),
+                    Callee::Path {
+                        qualifier: Some(q),
+                        name,
+                    } => {
                         let t = owned(&by_owner, Some(q), name);
-                        if t.is_empty() { free.get(name.as_str()).cloned().unwrap_or_default() } else { t }
+                        if t.is_empty() {
+                            free.get(name.as_str()).cloned().unwrap_or_default()
+                        } else {
+                            t
+                        }
                     }
-                    Callee::Path { qualifier: None, name } => free.get(name.as_str()).cloned().unwrap_or_default(),
+                    Callee::Path {
+                        qualifier: None,
+                        name,
+                    } => free.get(name.as_str()).cloned().unwrap_or_default(),
                     Callee::Method(name) => match by_name.get(name.as_str()) {
                         Some(v) if v.len() == 1 => v.clone(),
                         _ => Vec::new(),
                     },
                 };
                 // Several candidates (types of the same name in different
-                    // modules, cfg alternatives): prefer the caller's module;
-                    // if that does not decide, do not guess.
+                // modules, cfg alternatives): prefer the caller's module;
+                // if that does not decide, do not guess.
                 let targets = narrow(targets, &u.module, units);
                 for t in targets {
                     if t != k.as_str() {
