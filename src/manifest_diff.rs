@@ -137,6 +137,16 @@ pub const RULES: &[Rule] = &[
         High,
         "the dependency's code now comes from a different place (registry, git, path)"
     ),
+    rule!(
+        "dependency-target-narrowed",
+        Low,
+        "it is now built on fewer platforms; no new code enters your build"
+    ),
+    rule!(
+        "dependency-target-changed",
+        Medium,
+        "the platforms it is built for changed; on some it now enters your build"
+    ),
     // Build dependencies: they run at your build time.
     rule!(
         "build-dependency-added",
@@ -178,6 +188,16 @@ pub const RULES: &[Rule] = &[
         High,
         "code that runs at your build time now comes from a different place (registry, git, path)"
     ),
+    rule!(
+        "build-dependency-target-narrowed",
+        Low,
+        "it is now built on fewer platforms; no new code runs at your build time"
+    ),
+    rule!(
+        "build-dependency-target-changed",
+        Medium,
+        "the platforms it is built for changed; on some it now runs at your build time"
+    ),
     // Dev dependencies: only the crate's own tests, examples and benches use them.
     rule!(
         "dev-dependency-added",
@@ -206,6 +226,11 @@ pub const RULES: &[Rule] = &[
     ),
     rule!(
         "dev-dependency-source-changed",
+        Low,
+        "used only by the crate's own tests, examples and benches; never in your build"
+    ),
+    rule!(
+        "dev-dependency-target-changed",
         Low,
         "used only by the crate's own tests, examples and benches; never in your build"
     ),
@@ -923,6 +948,10 @@ enum DepChange {
     DefaultFeatures,
     Features,
     Source,
+    /// From every platform to some.
+    TargetNarrowed,
+    /// Any other change of `[target.'..']` table.
+    TargetChanged,
 }
 
 /// The code for a change of a dependency of `kind`; `None` where the change
@@ -940,6 +969,8 @@ fn dep_code(kind: DepKind, change: DepChange) -> Option<&'static str> {
         (K::Normal, C::DefaultFeatures) => "dependency-default-features-changed",
         (K::Normal, C::Features) => "dependency-features-changed",
         (K::Normal, C::Source) => "dependency-source-changed",
+        (K::Normal, C::TargetNarrowed) => "dependency-target-narrowed",
+        (K::Normal, C::TargetChanged) => "dependency-target-changed",
         (K::Build, C::Added) => "build-dependency-added",
         (K::Build, C::Removed) => "build-dependency-removed",
         (K::Build, C::Requirement) => "build-dependency-requirement-changed",
@@ -948,28 +979,50 @@ fn dep_code(kind: DepKind, change: DepChange) -> Option<&'static str> {
         (K::Build, C::DefaultFeatures) => "build-dependency-default-features-changed",
         (K::Build, C::Features) => "build-dependency-features-changed",
         (K::Build, C::Source) => "build-dependency-source-changed",
+        (K::Build, C::TargetNarrowed) => "build-dependency-target-narrowed",
+        (K::Build, C::TargetChanged) => "build-dependency-target-changed",
         (K::Dev, C::Added | C::OptionalAdded) => "dev-dependency-added",
         (K::Dev, C::Removed) => "dev-dependency-removed",
         (K::Dev, C::Requirement) => "dev-dependency-requirement-changed",
         (K::Dev, C::DefaultFeatures) => "dev-dependency-default-features-changed",
         (K::Dev, C::Features) => "dev-dependency-features-changed",
         (K::Dev, C::Source) => "dev-dependency-source-changed",
+        (K::Dev, C::TargetNarrowed | C::TargetChanged) => "dev-dependency-target-changed",
         (K::Dev, C::NoLongerOptional | C::NowOptional) => return None,
     })
 }
 
-/// Same requirement, read as semver where possible (`1.0` == `^1.0`).
+/// Same requirement, read as semver where possible: `1.0`, `^1.0` and `1`
+/// all mean `>=1.0.0, <2.0.0`, and re-publishing often respells them.
 fn same_req(a: &Option<String>, b: &Option<String>) -> bool {
+    let parse = |s: &str| {
+        semver::VersionReq::parse(s.trim()).map(|r| {
+            r.comparators
+                .into_iter()
+                .map(canonical_comparator)
+                .collect::<Vec<_>>()
+        })
+    };
     match (a, b) {
-        (Some(a), Some(b)) => match (
-            semver::VersionReq::parse(a.trim()),
-            semver::VersionReq::parse(b.trim()),
-        ) {
+        (Some(a), Some(b)) => match (parse(a), parse(b)) {
             (Ok(x), Ok(y)) => x == y,
             _ => a.trim() == b.trim(),
         },
         (a, b) => a == b,
     }
+}
+
+/// Fills omitted minor/patch with 0 where that does not change the range:
+/// for `>=` always, for `^` once a non-zero part is given (`^1` = `^1.0.0`,
+/// `^0.2` = `^0.2.0`, but `^0` != `^0.0`).
+fn canonical_comparator(mut c: semver::Comparator) -> semver::Comparator {
+    use semver::Op;
+    let caret_fixed = c.op == Op::Caret && (c.major > 0 || c.minor.is_some_and(|m| m > 0));
+    if c.op == Op::GreaterEq || caret_fixed {
+        c.minor = Some(c.minor.unwrap_or(0));
+        c.patch = Some(c.patch.unwrap_or(0));
+    }
+    c
 }
 
 /// Dependencies keyed by (kind, target, package), not by manifest key, so a
@@ -990,6 +1043,7 @@ fn diff_dependencies(old: &Manifest, new: &Manifest, out: &mut Vec<ManifestChang
     let (og, ng) = (group_deps(old), group_deps(new));
     let default_on = enabled_by_default(&new.features);
     let keys: BTreeSet<&DepKey> = og.keys().chain(ng.keys()).collect();
+    let (mut removed, mut added) = (Vec::new(), Vec::new());
     for key in keys {
         let mut o: Vec<&Dep> = og.get(key).cloned().unwrap_or_default();
         let mut n: Vec<&Dep> = ng.get(key).cloned().unwrap_or_default();
@@ -1008,47 +1062,65 @@ fn diff_dependencies(old: &Manifest, new: &Manifest, out: &mut Vec<ManifestChang
         for (od, nd) in pairs {
             diff_dep(od, nd, out);
         }
-        for od in o {
-            push_dep(
-                out,
-                od,
-                DepChange::Removed,
-                Some(od.spec()),
-                None,
-                "removed",
-            );
+        removed.extend(o);
+        added.extend(n);
+    }
+    // A dependency that moved between target tables (say from
+    // [dependencies] to [target.'cfg(..)'.dependencies]) is not new code:
+    // pair what is left of one kind and package across targets.
+    removed.retain(|od| {
+        match added
+            .iter()
+            .position(|nd| nd.kind == od.kind && nd.package == od.package)
+        {
+            Some(i) => {
+                let nd = added.remove(i);
+                diff_target(od, nd, out);
+                diff_dep(od, nd, out);
+                false
+            }
+            None => true,
         }
-        for nd in n {
-            let (change, why) = if !nd.optional {
-                (DepChange::Added, "added".to_string())
-            } else if default_on.contains(&nd.key) {
-                (
-                    DepChange::Added,
-                    "added (optional, but the default features enable it)".to_string(),
-                )
-            } else {
-                let by: Vec<String> = new
-                    .features
-                    .iter()
-                    .filter(|(_, f)| {
-                        f.enables.iter().any(|e| {
-                            e.strip_prefix("dep:") == Some(nd.key.as_str())
-                                || e.split_once('/').is_some_and(|(d, _)| {
-                                    d.trim_end_matches('?') == nd.key.as_str()
-                                })
-                        })
+    });
+    for od in removed {
+        push_dep(
+            out,
+            od,
+            DepChange::Removed,
+            Some(od.spec()),
+            None,
+            "removed",
+        );
+    }
+    for nd in added {
+        let (change, why) = if !nd.optional {
+            (DepChange::Added, "added".to_string())
+        } else if default_on.contains(&nd.key) {
+            (
+                DepChange::Added,
+                "added (optional, but the default features enable it)".to_string(),
+            )
+        } else {
+            let by: Vec<String> = new
+                .features
+                .iter()
+                .filter(|(_, f)| {
+                    f.enables.iter().any(|e| {
+                        e.strip_prefix("dep:") == Some(nd.key.as_str())
+                            || e.split_once('/')
+                                .is_some_and(|(d, _)| d.trim_end_matches('?') == nd.key.as_str())
                     })
-                    .map(|(name, _)| format!("`{name}`"))
-                    .collect();
-                let why = if by.is_empty() {
-                    "added as optional".to_string()
-                } else {
-                    format!("added as optional (enabled by feature {})", by.join(", "))
-                };
-                (DepChange::OptionalAdded, why)
+                })
+                .map(|(name, _)| format!("`{name}`"))
+                .collect();
+            let why = if by.is_empty() {
+                "added as optional".to_string()
+            } else {
+                format!("added as optional (enabled by feature {})", by.join(", "))
             };
-            push_dep(out, nd, change, None, Some(nd.spec()), &why);
-        }
+            (DepChange::OptionalAdded, why)
+        };
+        push_dep(out, nd, change, None, Some(nd.spec()), &why);
     }
 }
 
@@ -1069,6 +1141,32 @@ fn push_dep(
             format!("{} {what}", d.label()),
         ));
     }
+}
+
+fn diff_target(o: &Dep, n: &Dep, out: &mut Vec<ManifestChange>) {
+    let show = |t: &Option<String>| t.clone().unwrap_or_else(|| "every target".to_string());
+    let (change, what) = match (&o.target, &n.target) {
+        (None, Some(t)) => (
+            DepChange::TargetNarrowed,
+            format!("is now built only for `{t}` (was: every target)"),
+        ),
+        (Some(t), None) => (
+            DepChange::TargetChanged,
+            format!("is now built for every target (was only `{t}`)"),
+        ),
+        (o, n) => (
+            DepChange::TargetChanged,
+            format!("is now built for `{}` (was `{}`)", show(n), show(o)),
+        ),
+    };
+    push_dep(
+        out,
+        n,
+        change,
+        Some(show(&o.target)),
+        Some(show(&n.target)),
+        &what,
+    );
 }
 
 fn diff_dep(o: &Dep, n: &Dep, out: &mut Vec<ManifestChange>) {
@@ -1154,17 +1252,20 @@ fn diff_build_scripts(old: &Manifest, new: &Manifest, out: &mut Vec<ManifestChan
     let (os, ns) = (&old.build_scripts, &new.build_scripts);
     for (i, n) in ns.iter().enumerate() {
         let Some(o) = os.get(i) else {
-            let files = build_script_sources(&new.root, n)?;
-            let size: usize = files.values().flatten().map(String::len).sum();
+            let size = Some(n.as_str())
+                .filter(|n| inside(n))
+                .and_then(|n| fs::symlink_metadata(new.root.join(n)).ok())
+                .filter(|m| m.is_file())
+                .map_or_else(
+                    || "declared, but not in the package".to_string(),
+                    |m| human_size(m.len()),
+                );
             out.push(ManifestChange::new(
                 "build-script-added",
                 n,
                 None,
                 Some(n.clone()),
-                format!(
-                    "build script `{n}` added ({} file(s), {size} bytes of code)",
-                    files.len()
-                ),
+                format!("build script `{n}` added ({size})"),
             ));
             continue;
         };
@@ -1179,7 +1280,10 @@ fn diff_build_scripts(old: &Manifest, new: &Manifest, out: &mut Vec<ManifestChan
             .collect::<BTreeSet<_>>()
             .into_iter()
             .filter(|k| before.get(*k) != after.get(*k))
-            .map(|k| format!("`{k}`"))
+            .map(|k| match k.as_str() {
+                SCRIPT_KEY => format!("`{n}`"),
+                module => format!("`{module}`"),
+            })
             .collect();
         let moved = if o == n {
             String::new()
@@ -1206,17 +1310,20 @@ fn diff_build_scripts(old: &Manifest, new: &Manifest, out: &mut Vec<ManifestChan
     Ok(())
 }
 
+/// Key of the build script itself in [`build_script_sources`].
+const SCRIPT_KEY: &str = "<script>";
+
 /// The build script's files, keyed by path relative to the script's folder
-/// (the script itself as `<script>`, so a moved script compares equal),
+/// (the script itself as [`SCRIPT_KEY`], so a moved script compares equal),
 /// each normalized; `None` for a declared script that is not in the tree.
 fn build_script_sources(root: &Path, script: &str) -> Result<BTreeMap<String, Option<String>>> {
     let mut out = BTreeMap::new();
     if !inside(script) {
-        out.insert("<script>".to_string(), None);
+        out.insert(SCRIPT_KEY.to_string(), None);
         return Ok(out);
     }
     let path = root.join(script);
-    out.insert("<script>".to_string(), read_rust(&path)?);
+    out.insert(SCRIPT_KEY.to_string(), read_rust(&path)?);
     let dir = Path::new(script)
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -1932,6 +2039,8 @@ mod tests {
                 C::DefaultFeatures,
                 C::Features,
                 C::Source,
+                C::TargetNarrowed,
+                C::TargetChanged,
             ] {
                 if let Some(code) = dep_code(kind, change) {
                     assert!(rule(code).is_some(), "{code}");
@@ -2086,6 +2195,61 @@ mod tests {
     }
 
     #[test]
+    fn requirement_respellings_are_no_change() {
+        let same = |a: &str, b: &str| same_req(&Some(a.into()), &Some(b.into()));
+        assert!(same("1", "1.0"));
+        assert!(same("1.0", "^1.0.0"));
+        assert!(same("0.2", "^0.2.0"));
+        assert!(same(">=1", ">= 1.0.0"));
+        assert!(!same("0", "0.0"));
+        assert!(!same("~1", "~1.0"));
+        assert!(!same("1.0", "1.1"));
+        assert!(!same("=1.0", "1.0"));
+        assert!(same("not semver", " not semver "));
+        assert!(!same_req(&None, &Some("1".into())));
+    }
+
+    #[test]
+    fn dependency_moved_between_targets_is_not_new() {
+        let c = manifests(
+            "[dependencies]
+syn = \"2\"
+[target.'cfg(unix)'.build-dependencies]
+cc = \"1\"
+[dev-dependencies]
+t = \"1\"
+",
+            "[target.'cfg(not(windows))'.dependencies]
+syn = \"2.0.25\"
+[build-dependencies]
+cc = \"1\"
+[target.'cfg(unix)'.dev-dependencies]
+t = \"1\"
+",
+        );
+        let syn = only(&c, "dependency-target-narrowed");
+        assert_eq!(syn.subject, "syn (cfg(not(windows)))");
+        assert_eq!(syn.old.as_deref(), Some("every target"));
+        assert_eq!(syn.severity, Severity::Low);
+        // Its other differences are still reported.
+        assert_eq!(
+            only(&c, "dependency-requirement-changed").subject,
+            "syn (cfg(not(windows)))"
+        );
+        let cc = only(&c, "build-dependency-target-changed");
+        assert_eq!(cc.severity, Severity::Medium);
+        assert!(
+            cc.message.contains("every target (was only `cfg(unix)`)"),
+            "{cc:?}"
+        );
+        assert_eq!(
+            only(&c, "dev-dependency-target-changed").subject,
+            "t (cfg(unix))"
+        );
+        assert_eq!(c.len(), 4, "{c:#?}");
+    }
+
+    #[test]
     fn optional_default_features_features_and_source_changes() {
         let c = manifests(
             "[dependencies]\na = { version = \"1\", optional = true }\nb = \"1\"\nd = { version = \"1\", features = [\"x\"] }\ns = \"1\"\n[build-dependencies]\ng = { git = \"https://example.com/g\", tag = \"v1\" }\n[dev-dependencies]\nt = { version = \"1\", default-features = false }\n[features]\nuse-a = [\"dep:a\"]\n",
@@ -2200,6 +2364,10 @@ mod tests {
         assert_eq!(
             codes(&changed),
             vec![("build-script-changed", "build.rs".into())]
+        );
+        assert!(
+            changed[0].message.contains("changed: `build.rs`"),
+            "{changed:?}"
         );
         // `build = false` turns an existing build.rs off.
         let off = run(("", script), ("build = false\n", script));
@@ -2466,7 +2634,7 @@ mod tests {
             codes(&c),
             vec![("build-script-added", "/etc/hostname".into())]
         );
-        assert!(c[0].message.contains("0 bytes"), "{c:?}");
+        assert!(c[0].message.contains("not in the package"), "{c:?}");
     }
 
     #[test]
