@@ -9,6 +9,7 @@
 use crate::api::{ApiSurface, syn_engine};
 use crate::behavior;
 use crate::lockdiff::{self, Bump, ChangeKind, Source};
+use crate::manifest_diff;
 use crate::report::{
     Analysis, AnalysisStatus, CrateReport, Report, SCHEMA_VERSION, Verdict, VerdictStatus,
 };
@@ -350,7 +351,12 @@ fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<
     if let (Some(o), Some(n)) = (&old_model, &new_model) {
         c.behavior = behavior::diff(o, n, &new.crate_name);
     }
-    let mut problems: Vec<String> = Vec::new();
+    let mut manifest_problem = None;
+    match manifest_diff::diff(old_dir, new_dir) {
+        Ok(m) => c.manifest = m,
+        Err(e) => manifest_problem = Some(format!("manifest: {e:#}")),
+    }
+    let mut problems: Vec<String> = manifest_problem.into_iter().collect();
     for (label, s) in [("old", &old), ("new", &new)] {
         for p in &s.problems {
             problems.push(format!("{label} version: {p}"));
@@ -472,6 +478,7 @@ fn crate_entry(name: &str, old: &Version, new: &Version) -> CrateReport {
         },
         changes: Vec::new(),
         behavior: Vec::new(),
+        manifest: Vec::new(),
         violations: 0,
         problems: Vec::new(),
         notes: Vec::new(),

@@ -6,6 +6,7 @@
 
 use crate::behavior::BehaviorChange;
 use crate::lockdiff::{Bump, ChangeKind, LockedPackage, Source};
+use crate::manifest_diff::{ManifestChange, Severity};
 use crate::semver_check::ApiChange;
 use crate::versions::{BumpKind, Level};
 use anstyle::{AnsiColor, Effects, Style};
@@ -61,6 +62,8 @@ pub struct CrateReport {
     pub changes: Vec<ApiChange>,
     /// What changed inside the code, most important first.
     pub behavior: Vec<BehaviorChange>,
+    /// What changed in `Cargo.toml` and in the files the package ships.
+    pub manifest: Vec<ManifestChange>,
     pub violations: usize,
     /// Source files that could not be read or parsed (`file:line: message`).
     pub problems: Vec<String>,
@@ -151,6 +154,7 @@ impl CrateReport {
             },
             changes: Vec::new(),
             behavior: Vec::new(),
+            manifest: Vec::new(),
             violations: 0,
             problems: Vec::new(),
             notes: Vec::new(),
@@ -435,6 +439,7 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<(
         }
     }
     write_behavior(c, s, out)?;
+    write_manifest(c, s, out)?;
     for p in &c.problems {
         writeln!(out, "  {}problem:{:#} {p}", s.yellow, s.yellow)?;
     }
@@ -517,6 +522,30 @@ fn write_behavior(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Resul
             out,
             "    ... and {} more (see --format json, which also has each function's diff)",
             c.behavior.len() - HUMAN_BEHAVIOR_LIMIT
+        )?;
+    }
+    Ok(())
+}
+
+fn write_manifest(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<()> {
+    if c.manifest.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "  manifest and package: {} change{}",
+        c.manifest.len(),
+        plural(c.manifest.len())
+    )?;
+    for m in &c.manifest {
+        let style = match m.severity {
+            Severity::High => s.yellow,
+            _ => s.dim,
+        };
+        writeln!(
+            out,
+            "    {style}{}{style:#} {}: {}",
+            m.code, m.subject, m.message
         )?;
     }
     Ok(())
