@@ -337,12 +337,17 @@ fn self_type_name(ty: &syn::Type) -> String {
     }
 }
 
-fn fn_unit(
-    module: &[String],
+/// Where a function is declared and under which names it is public.
+struct Place<'a> {
+    module: &'a [String],
     key: String,
     owner: Option<String>,
     public: Vec<String>,
-    file: &str,
+    file: &'a str,
+}
+
+fn fn_unit(
+    place: Place<'_>,
     vis: &syn::Visibility,
     sig: &syn::Signature,
     block: &syn::Block,
@@ -371,6 +376,13 @@ fn fn_unit(
             syn::FnArg::Receiver(_) => None,
         })
         .collect();
+    let Place {
+        module,
+        key,
+        owner,
+        public,
+        file,
+    } = place;
     Unit {
         key,
         name: sig.ident.to_string(),
@@ -445,11 +457,13 @@ fn collect(model: &CrateModel) -> Units {
         let file = decl.file.as_str();
         match &decl.item {
             Item::Fn(f) => out.add(fn_unit(
-                module,
-                join_key(module, &[&f.sig.ident.to_string()]),
-                None,
-                public(id, None),
-                file,
+                Place {
+                    module: module,
+                    key: join_key(module, &[&f.sig.ident.to_string()]),
+                    owner: None,
+                    public: public(id, None),
+                    file: file,
+                },
                 &f.vis,
                 &f.sig,
                 &f.block,
@@ -478,11 +492,13 @@ fn collect(model: &CrateModel) -> Units {
                             }
                             let name = f.sig.ident.to_string();
                             out.add(fn_unit(
-                                module,
-                                join_key(module, &[&owner, &name]),
-                                Some(ty.clone()),
-                                public(id, Some(&name)),
-                                file,
+                                Place {
+                                    module: module,
+                                    key: join_key(module, &[&owner, &name]),
+                                    owner: Some(ty.clone()),
+                                    public: public(id, Some(&name)),
+                                    file: file,
+                                },
                                 &f.vis,
                                 &f.sig,
                                 &f.block,
@@ -508,11 +524,13 @@ fn collect(model: &CrateModel) -> Units {
                     {
                         let name = f.sig.ident.to_string();
                         out.add(fn_unit(
-                            module,
-                            join_key(module, &[&tr, &name]),
-                            Some(tr.clone()),
-                            public(id, Some(&name)),
-                            file,
+                            Place {
+                                module: module,
+                                key: join_key(module, &[&tr, &name]),
+                                owner: Some(tr.clone()),
+                                public: public(id, Some(&name)),
+                                file: file,
+                            },
                             &syn::Visibility::Inherited,
                             &f.sig,
                             block,
