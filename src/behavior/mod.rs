@@ -458,11 +458,11 @@ fn collect(model: &CrateModel) -> Units {
         match &decl.item {
             Item::Fn(f) => out.add(fn_unit(
                 Place {
-                    module: module,
+                    module,
                     key: join_key(module, &[&f.sig.ident.to_string()]),
                     owner: None,
                     public: public(id, None),
-                    file: file,
+                    file,
                 },
                 &f.vis,
                 &f.sig,
@@ -493,11 +493,11 @@ fn collect(model: &CrateModel) -> Units {
                             let name = f.sig.ident.to_string();
                             out.add(fn_unit(
                                 Place {
-                                    module: module,
+                                    module,
                                     key: join_key(module, &[&owner, &name]),
                                     owner: Some(ty.clone()),
                                     public: public(id, Some(&name)),
-                                    file: file,
+                                    file,
                                 },
                                 &f.vis,
                                 &f.sig,
@@ -525,11 +525,11 @@ fn collect(model: &CrateModel) -> Units {
                         let name = f.sig.ident.to_string();
                         out.add(fn_unit(
                             Place {
-                                module: module,
+                                module,
                                 key: join_key(module, &[&tr, &name]),
                                 owner: Some(tr.clone()),
                                 public: public(id, Some(&name)),
-                                file: file,
+                                file,
                             },
                             &syn::Visibility::Inherited,
                             &f.sig,
