@@ -60,18 +60,22 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
         (Some(b), _) => {
             let r = Rev::Commit(b.clone());
             let label = repo.resolve(&r)?;
-            (r, label)
+            (Some(r), label)
         }
         (None, true) => {
             let r = Rev::Commit("HEAD".to_string());
-            let label = repo.resolve(&r)?;
-            (r, label)
+            match repo.resolve(&r) {
+                Ok(label) => (Some(r), label),
+                // The first commit of a repository: everything staged is new.
+                Err(_) if repo.commit_id("HEAD").is_err() => (None, "no commits yet".to_string()),
+                Err(e) => return Err(e),
+            }
         }
         (None, false) => {
             let (how, sha) = repo.default_base()?;
             let r = Rev::Commit(sha);
             let label = format!("{} ({how})", repo.resolve(&r)?);
-            (r, label)
+            (Some(r), label)
         }
     };
     let head = match (&opts.head, opts.staged) {
@@ -82,23 +86,18 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
     let head_label = repo.resolve(&head)?;
     let mut report = new_report("check", base_label.clone(), head_label.clone());
 
-    let old_files = repo.lockfiles(&base)?;
+    let old_files = match &base {
+        Some(b) => repo.lockfiles(b)?,
+        None => Vec::new(),
+    };
     let new_files = repo.lockfiles(&head)?;
     if old_files.is_empty() && new_files.is_empty() {
         bail!(
             "no Cargo.lock in the repository at {base_label} nor at {head_label}: nothing to check (is this a Rust project with a committed Cargo.lock?)"
         );
     }
-    if old_files.is_empty() {
-        bail!(
-            "no Cargo.lock at the base revision {base_label} (there is one at {head_label}); choose a base that has one with --base"
-        );
-    }
-    if new_files.is_empty() {
-        bail!(
-            "no Cargo.lock at the head revision {head_label} (there is one at {base_label}); was it deleted?"
-        );
-    }
+    // A lockfile present on one side only is compared with an empty one
+    // (everything added or removed); the loop below says so in the notes.
 
     let mut by_path: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
     for LockfileText { path, text } in old_files {

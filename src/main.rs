@@ -180,19 +180,21 @@ fn run(cli: Cli) -> Result<u8> {
                 head: a.head.clone(),
                 staged: a.staged,
             };
-            let report = check::run_check(&opts, &sources)?;
+            let report = check::run_check(&opts, &sources)
+                .inspect_err(|e| failure_report("check", e, &a.output))?;
             emit(&report, &a.output)
         }
         Command::Diff(a) => {
             let report = match (&a.krate, &a.old_version, &a.new_version, &a.old, &a.new) {
                 (Some(k), Some(o), Some(n), None, None) => {
-                    check::run_diff_published(k, o, n, &sources)?
+                    check::run_diff_published(k, o, n, &sources)
                 }
-                (None, None, None, Some(o), Some(n)) => check::run_diff_dirs(o, n)?,
+                (None, None, None, Some(o), Some(n)) => check::run_diff_dirs(o, n),
                 _ => bail!(
                     "give either CRATE OLD_VERSION NEW_VERSION or --old DIR --new DIR (see bumpguard diff --help)"
                 ),
-            };
+            }
+            .inspect_err(|e| failure_report("diff", e, &a.output))?;
             emit(&report, &a.output)
         }
         Command::Api(a) => {
@@ -213,6 +215,24 @@ fn run(cli: Cli) -> Result<u8> {
             print_api(&surface, a.format)?;
             Ok(0)
         }
+    }
+}
+
+/// When the run failed and a report file was asked for, writes one that
+/// says so (verdict `error`), so that CI reading the file never finds
+/// nothing, or last run's file. Best effort: the error itself is printed anyway.
+fn failure_report(command: &str, e: &anyhow::Error, out: &OutputArgs) {
+    let Some(path) = &out.output else { return };
+    let report = Report::failed(command, e);
+    let mut buf = Vec::new();
+    if write_report(
+        &report,
+        out.format,
+        &mut anstream::StripStream::new(&mut buf),
+    )
+    .is_ok()
+    {
+        let _ = std::fs::write(path, buf);
     }
 }
 
@@ -240,8 +260,15 @@ fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
         }
         None => {
             let mut stdout = anstream::stdout().lock();
-            write_report(report, out.format, &mut stdout)?;
-            stdout.flush()?;
+            let written =
+                write_report(report, out.format, &mut stdout).and_then(|()| Ok(stdout.flush()?));
+            // `bumpguard check | head` closes the pipe early: the verdict
+            // still decides the exit code, so a blocked change never passes.
+            if let Err(e) = written
+                && !is_broken_pipe(&e)
+            {
+                return Err(e);
+            }
         }
     }
     Ok(report.verdict.status.exit_code() as u8)

@@ -163,6 +163,24 @@ impl CrateReport {
 }
 
 impl Report {
+    /// The report of a run that could not do its job: no crates, verdict
+    /// `error`, the error and its causes as reasons.
+    pub fn failed(command: &str, error: &anyhow::Error) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: format!("bumpguard {}", env!("CARGO_PKG_VERSION")),
+            command: command.to_string(),
+            base: String::new(),
+            head: String::new(),
+            crates: Vec::new(),
+            notes: Vec::new(),
+            verdict: Verdict {
+                status: VerdictStatus::Error,
+                reasons: error.chain().map(|c| c.to_string()).collect(),
+            },
+        }
+    }
+
     /// Derives the verdict from the crates (call after filling them).
     pub fn decide(&mut self) {
         let mut reasons = Vec::new();

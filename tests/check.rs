@@ -370,12 +370,74 @@ fn bad_input_gets_clear_errors() {
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("Cargo.lock:5"), "{err}");
 
-    // No Cargo.lock at the base revision.
+    // No Cargo.lock at the base revision: every package counts as added.
     let bare = Repo::new();
     bare.write("README.md", "x\n");
     bare.commit("no lockfile");
     bare.write("Cargo.lock", &app_lock("0.1.4", "00"));
-    let out = env.cmd(bare.path()).assert().code(2);
-    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(err.contains("no Cargo.lock at the base revision"), "{err}");
+    let out = env.cmd(bare.path()).arg("--format=json").assert().code(0);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert!(json["notes"].to_string().contains("is new at"), "{json}");
+    assert!(
+        json["crates"]
+            .as_array()
+            .expect("crates")
+            .iter()
+            .all(|c| c["change"] == "added")
+    );
+
+    // A failed run still leaves a report file saying so.
+    let report = plain.path().join("report.json");
+    env.cmd(repo.path())
+        .args(["--base", "no-such-branch", "--format", "json", "--output"])
+        .arg(&report)
+        .assert()
+        .code(2);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("report file"))
+            .expect("json");
+    assert_eq!(json["verdict"]["status"], "error");
+    assert!(
+        json["verdict"]["reasons"]
+            .to_string()
+            .contains("no-such-branch")
+    );
+}
+
+#[test]
+fn the_first_commit_of_a_repository_can_be_checked_staged() {
+    let env = Env::new();
+    let (old_sum, _) = acme_archives(&env);
+    let repo = Repo::new();
+    repo.write("Cargo.lock", &app_lock("0.1.4", &old_sum));
+    repo.stage_all();
+    let out = env
+        .cmd(repo.path())
+        .args(["--staged", "--format=json"])
+        .assert()
+        .code(0);
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    assert_eq!(json["base"], "no commits yet");
+    assert_eq!(json["crates"][0]["change"], "added");
+}
+
+#[test]
+fn a_closed_pipe_does_not_turn_blocked_into_pass() {
+    let env = Env::new();
+    let (old_sum, new_sum) = acme_archives(&env);
+    let repo = app_repo(&app_lock("0.1.4", &old_sum));
+    repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
+    // Like `bumpguard check | head -1`: the reader goes away at once.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bumpguard"))
+        .env("CARGO_HOME", &env.cargo_home.root)
+        .env("XDG_CACHE_HOME", &env.cache)
+        .env("BUMPGUARD_OFFLINE", "1")
+        .args(["check", "--repo"])
+        .arg(repo.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(1));
 }
