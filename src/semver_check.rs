@@ -70,6 +70,13 @@ pub const RULES: &[Rule] = &[
         "#fn-change-arity"
     ),
     rule!(
+        "fn-const-removed",
+        Major,
+        false,
+        "a `const fn` is no longer const; calls in constant expressions stop compiling",
+        "#fn-change-arity"
+    ),
+    rule!(
         "method-added",
         Minor,
         true,
@@ -420,6 +427,15 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                 Some(o),
                 Some(n),
                 format!("`{}` is now #[non_exhaustive]", n.path),
+            ));
+        }
+        if o.facts.is_const == Some(true) && n.facts.is_const == Some(false) {
+            out.push(ApiChange::new(
+                "fn-const-removed",
+                n,
+                Some(o),
+                Some(n),
+                format!("`{}` is no longer a const fn", n.path),
             ));
         }
         if o.facts.has_default == Some(true) && n.facts.has_default == Some(false) {

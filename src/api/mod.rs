@@ -114,6 +114,9 @@ pub struct Facts {
     /// Trait items: has a default (a body for fns, a value or type otherwise).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub has_default: Option<bool>,
+    /// Functions and methods: `const fn` (usable in constant expressions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_const: Option<bool>,
 }
 
 /// A problem met while reading a crate's sources that did not stop the analysis.

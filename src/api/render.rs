@@ -26,7 +26,6 @@ fn fold(text: &str) -> String {
         (" ]", "]"),
         ("< ", "<"),
         (", >", ">"),
-        (",)", ")"),
         (",>", ">"),
     ] {
         while out.contains(from) {
@@ -147,6 +146,12 @@ pub fn tokens(t: &impl ToTokens) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_tuples_keep_their_comma() {
+        let t: Type = syn::parse_quote!((T,));
+        assert_eq!(ty(&t), "(T,)");
+    }
 
     #[test]
     fn types_are_tidy() {

@@ -723,7 +723,11 @@ impl Crate {
                 }
             }
             _ => {
-                let found = self.lookup(m, &path[0], true, depth + 1);
+                // The first segment of a `use` path names a crate or a local
+                // item: another glob import of an external path cannot
+                // provide it (`use std::*` does not define `core`). Only a
+                // path written in code (depth 0) may get a name that way.
+                let found = self.lookup(m, &path[0], true, depth == 0, depth + 1);
                 if found.is_empty() {
                     return vec![Target::External(path.join("::"))];
                 }
@@ -734,7 +738,7 @@ impl Crate {
         if rest.is_empty() {
             return vec![Target::Module(cur)];
         }
-        let found = self.lookup(cur, &rest[0], true, depth + 1);
+        let found = self.lookup(cur, &rest[0], true, true, depth + 1);
         self.descend(found, &rest[1..], depth)
     }
 
@@ -744,7 +748,7 @@ impl Crate {
             let next: Vec<Target> = found
                 .iter()
                 .flat_map(|t| match t {
-                    Target::Module(mm) => self.lookup(*mm, seg, true, depth + 1),
+                    Target::Module(mm) => self.lookup(*mm, seg, true, true, depth + 1),
                     Target::External(p) => vec![Target::External(format!("{p}::{seg}"))],
                     // An enum variant or an associated item: not a nameable item of its own here.
                     Target::Item(_) => Vec::new(),
@@ -759,7 +763,14 @@ impl Crate {
     /// Entries named `name` in module `m` (any visibility when `private_ok`),
     /// resolved to their targets; glob imports are searched when nothing
     /// is declared under that name.
-    fn lookup(&self, m: ModId, name: &str, private_ok: bool, depth: usize) -> Vec<Target> {
+    fn lookup(
+        &self,
+        m: ModId,
+        name: &str,
+        private_ok: bool,
+        external_globs: bool,
+        depth: usize,
+    ) -> Vec<Target> {
         if depth > MAX_DEPTH {
             return Vec::new();
         }
@@ -789,10 +800,10 @@ impl Crate {
                     for t in self.resolve(m, path, depth + 1) {
                         match t {
                             Target::Module(gm) if gm != m => {
-                                out.extend(self.lookup(gm, name, false, depth + 1));
+                                out.extend(self.lookup(gm, name, false, external_globs, depth + 1));
                             }
                             // `use std::net::*;`: assume the name comes from there.
-                            Target::External(p) => {
+                            Target::External(p) if external_globs => {
                                 out.push(Target::External(format!("{p}::{name}")))
                             }
                             _ => {}
@@ -911,9 +922,22 @@ fn cfg_text(cfg: &BTreeSet<String>) -> Option<String> {
 /// become the same; `alloc::vec::Vec` and `Vec` too; a type of this crate
 /// becomes its bare name, so that moving it (with a re-export) is not a
 /// signature change.
+///
+/// It also erases what callers cannot observe or what only changes the
+/// spelling: lifetimes other than `'static` (elided and named lifetimes are
+/// the same contract far more often than not), the `mut` of `mut self`, the
+/// order of bounds and where they are written (`<T: Clone>` and
+/// `where T: Clone`), `const` on functions (compared separately), and
+/// `Self` inside an inherent impl (the type's own name).
 struct Normalizer<'a> {
     krate: &'a Crate,
     module: ModId,
+    /// The type an inherent impl is for: `Self` means it.
+    self_name: Option<String>,
+}
+
+fn is_erased_lifetime(l: &syn::Lifetime) -> bool {
+    l.ident != "static"
 }
 
 /// Prelude types that `core::`/`alloc::`/`std::` paths name.
@@ -967,8 +991,106 @@ impl Normalizer<'_> {
 }
 
 impl syn::visit_mut::VisitMut for Normalizer<'_> {
+    fn visit_lifetime_mut(&mut self, l: &mut syn::Lifetime) {
+        if is_erased_lifetime(l) {
+            l.ident = syn::Ident::new("_", l.ident.span());
+        }
+    }
+
+    fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+        syn::visit_mut::visit_type_reference_mut(self, r);
+        if r.lifetime.as_ref().is_some_and(is_erased_lifetime)
+            || r.lifetime.as_ref().is_some_and(|l| l.ident == "_")
+        {
+            r.lifetime = None;
+        }
+    }
+
+    fn visit_receiver_mut(&mut self, r: &mut syn::Receiver) {
+        syn::visit_mut::visit_receiver_mut(self, r);
+        r.mutability = None;
+        if let syn::ReceiverKind::Reference(_, lifetime, _) = &mut r.kind
+            && lifetime
+                .as_ref()
+                .is_some_and(|l| l.ident == "_" || is_erased_lifetime(l))
+        {
+            *lifetime = None;
+        }
+    }
+
+    fn visit_signature_mut(&mut self, sig: &mut syn::Signature) {
+        syn::visit_mut::visit_signature_mut(self, sig);
+        sig.constness = None;
+    }
+
+    fn visit_path_segment_mut(&mut self, seg: &mut syn::PathSegment) {
+        syn::visit_mut::visit_path_segment_mut(self, seg);
+        if let syn::PathArguments::AngleBracketed(args) = &mut seg.arguments {
+            args.args = std::mem::take(&mut args.args)
+                .into_iter()
+                .filter(|a| !matches!(a, syn::GenericArgument::Lifetime(l) if l.ident == "_"))
+                .collect();
+            if args.args.is_empty() {
+                seg.arguments = syn::PathArguments::None;
+            }
+        }
+    }
+
+    fn visit_generics_mut(&mut self, g: &mut syn::Generics) {
+        syn::visit_mut::visit_generics_mut(self, g);
+        let keep = |b: &syn::TypeParamBound| !matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "_");
+        let mut preds: Vec<syn::WherePredicate> = Vec::new();
+        let mut params = syn::punctuated::Punctuated::new();
+        for p in std::mem::take(&mut g.params) {
+            match p {
+                syn::GenericParam::Lifetime(_) => {}
+                syn::GenericParam::Type(mut tp) => {
+                    let ident = tp.ident.clone();
+                    for b in std::mem::take(&mut tp.bounds).into_iter().filter(keep) {
+                        preds.push(syn::parse_quote!(#ident: #b));
+                    }
+                    tp.colon_token = None;
+                    params.push(syn::GenericParam::Type(tp));
+                }
+                other => params.push(other),
+            }
+        }
+        if let Some(w) = g.where_clause.take() {
+            for pred in w.predicates {
+                match pred {
+                    syn::WherePredicate::Type(pt) => {
+                        let (lt, ty) = (&pt.lifetimes, &pt.bounded_ty);
+                        for b in pt.bounds.iter().filter(|b| keep(b)) {
+                            preds.push(syn::parse_quote!(#lt #ty: #b));
+                        }
+                    }
+                    syn::WherePredicate::Lifetime(_) => {}
+                    other => preds.push(other),
+                }
+            }
+        }
+        let mut texts: Vec<(String, syn::WherePredicate)> =
+            preds.into_iter().map(|p| (render::tokens(&p), p)).collect();
+        texts.sort_by(|a, b| a.0.cmp(&b.0));
+        texts.dedup_by(|a, b| a.0 == b.0);
+        g.params = params;
+        if !texts.is_empty() {
+            g.where_clause = Some(syn::WhereClause {
+                where_token: Default::default(),
+                predicates: texts.into_iter().map(|(_, p)| p).collect(),
+            });
+        }
+    }
+
     fn visit_path_mut(&mut self, path: &mut syn::Path) {
         syn::visit_mut::visit_path_mut(self, path);
+        if let Some(name) = &self.self_name
+            && path.is_ident("Self")
+        {
+            let span = path.segments[0].ident.span();
+            path.segments[0].ident = syn::Ident::new(name, span);
+            return;
+        }
         let Some(full) = self.canonical(path) else {
             return;
         };
@@ -1021,13 +1143,23 @@ impl<'a> Walker<'a> {
         Normalizer {
             krate: self.krate,
             module,
+            self_name: None,
         }
     }
 
-    /// The comparison form of a function signature declared in `module`.
-    fn sig_shape(&self, module: ModId, vis: &Visibility, sig: &syn::Signature) -> String {
+    /// The comparison form of a function signature declared in `module`
+    /// (in an inherent impl of `self_name`, if given).
+    fn sig_shape(
+        &self,
+        module: ModId,
+        self_name: Option<&str>,
+        vis: &Visibility,
+        sig: &syn::Signature,
+    ) -> String {
         let mut sig = sig.clone();
-        syn::visit_mut::VisitMut::visit_signature_mut(&mut self.normalizer(module), &mut sig);
+        let mut n = self.normalizer(module);
+        n.self_name = self_name.map(str::to_string);
+        syn::visit_mut::VisitMut::visit_signature_mut(&mut n, &mut sig);
         render::signature_shape(vis, &sig)
     }
 
@@ -1069,19 +1201,26 @@ impl<'a> Walker<'a> {
             None => {
                 self.out.insert(key, item);
             }
-            Some(existing) if existing.kind == item.kind && existing.shape == item.shape => {
-                // The same item under two cfg alternatives: it exists when either holds.
+            Some(existing) if existing.kind == item.kind => {
+                // The same path under two cfg alternatives (`#[cfg(unix)] fn f`
+                // and `#[cfg(windows)] fn f`): one item that exists when either
+                // holds, with every distinct definition, so that a change of
+                // conditions is a change of conditions and not a removal.
                 if existing.cfg != item.cfg {
                     existing.cfg = match (&existing.cfg, &item.cfg) {
                         (Some(a), Some(b)) => Some(format!("any({a}, {b})")),
                         _ => None,
                     };
                 }
+                if existing.shape != item.shape {
+                    existing.shape = merge_alternatives(&existing.shape, &item.shape);
+                    existing.signature = merge_alternatives(&existing.signature, &item.signature);
+                }
             }
             Some(_) => {
-                // Two different definitions under one path (cfg alternatives): keep
-                // both, told apart by their condition.
-                let k = format!("{key} [{}]", item.cfg.clone().unwrap_or_default());
+                // A different kind of item under the same name (a module and a
+                // function may share one): keep both, told apart by kind.
+                let k = format!("{key} ({})", item.kind);
                 let mut item = item;
                 item.key = k.clone();
                 self.out.entry(k).or_insert(item);
@@ -1180,14 +1319,18 @@ impl<'a> Walker<'a> {
                 let mut sig = f.sig.clone();
                 sig.ident = syn::Ident::new(name, f.sig.ident.span());
                 let s = render::signature(&f.vis, &sig);
-                let shape = self.sig_shape(module, &f.vis, &sig);
+                let shape = self.sig_shape(module, None, &f.vis, &sig);
+                let facts = Facts {
+                    is_const: Some(f.sig.constness.is_some()),
+                    ..Facts::default()
+                };
                 self.add(
                     key.to_string(),
                     ItemKind::Function,
                     (s, shape),
                     cfg,
                     None,
-                    Facts::default(),
+                    facts,
                 );
             }
             Item::Const(c) => {
@@ -1259,7 +1402,7 @@ impl<'a> Walker<'a> {
                 let facts = Facts {
                     constructible: Some(all_pub && !non_exhaustive),
                     non_exhaustive,
-                    has_default: None,
+                    ..Facts::default()
                 };
                 self.add(
                     key.to_string(),
@@ -1429,7 +1572,7 @@ impl<'a> Walker<'a> {
                 f.sig.ident.to_string(),
                 ItemKind::TraitMethod,
                 render::signature(&Visibility::Inherited, &f.sig),
-                self.sig_shape(module, &Visibility::Inherited, &f.sig),
+                self.sig_shape(module, None, &Visibility::Inherited, &f.sig),
                 f.default.is_some(),
             ),
             TraitItem::Type(t) => {
@@ -1581,12 +1724,38 @@ impl<'a> Walker<'a> {
                     }
                     Some((trait_path, _)) => {
                         let neg = "";
-                        let trait_name = trait_path
+                        let trait_segs: Vec<String> = trait_path
                             .segments
-                            .last()
-                            .map(render::tokens)
-                            .unwrap_or_default()
-                            .replace(" <", "<");
+                            .iter()
+                            .map(|s| s.ident.to_string())
+                            .collect();
+                        let trait_targets = self.krate.resolve(m, &trait_segs, 0);
+                        // A trait of this crate that outside code cannot name:
+                        // implementing it is not part of the API.
+                        if trait_targets.iter().any(
+                            |t| matches!(t, Target::Item(id) if !self.paths_of.contains_key(id)),
+                        ) && !trait_targets.iter().any(
+                            |t| matches!(t, Target::Item(id) if self.paths_of.contains_key(id)),
+                        ) {
+                            continue;
+                        }
+                        // The trait as it is meant, not as it is spelled here
+                        // (`From<&'a str>` and `From<&str>` are one impl).
+                        let trait_name = {
+                            let mut path = trait_path.clone();
+                            syn::visit_mut::VisitMut::visit_path_mut(
+                                &mut self.normalizer(m),
+                                &mut path,
+                            );
+                            let last = path.segments.last().cloned();
+                            match last {
+                                Some(seg) => {
+                                    let path = syn::Path::from(seg);
+                                    render::ty(&syn::parse_quote!(#path))
+                                }
+                                None => String::new(),
+                            }
+                        };
                         let sig = format!(
                             "impl{} {neg}{trait_name} for {}{}",
                             render::generics(&imp.generics),
@@ -1616,14 +1785,11 @@ impl<'a> Walker<'a> {
                                     Facts::default(),
                                 );
                             }
-                        } else {
-                            // A local public trait implemented for a foreign type.
-                            let segs: Vec<String> = trait_path
-                                .segments
-                                .iter()
-                                .map(|s| s.ident.to_string())
-                                .collect();
-                            for t in self.krate.resolve(m, &segs, 0) {
+                        } else if !self_targets.iter().any(|t| matches!(t, Target::Item(_))) {
+                            // A local public trait implemented for a foreign type
+                            // (impls for this crate's private types are not API).
+                            let self_shape = self.ty_shape(m, &imp.self_ty);
+                            for t in trait_targets {
                                 let Target::Item(tid) = t else { continue };
                                 let Some(paths) = self.paths_of.get(&tid).cloned() else {
                                     continue;
@@ -1631,7 +1797,7 @@ impl<'a> Walker<'a> {
                                 for (p, tcfg) in paths {
                                     let mut c = tcfg.clone();
                                     c.extend(impl_cfg.iter().cloned());
-                                    let key = format!("{p} impl for {}", render::ty(&imp.self_ty));
+                                    let key = format!("{p} impl for {self_shape}");
                                     self.add(
                                         key,
                                         ItemKind::Impl,
@@ -1666,7 +1832,16 @@ impl<'a> Walker<'a> {
                     let mut c = cfg.clone();
                     c.extend(own);
                     let s = render::signature(&f.vis, &f.sig);
-                    let sh = self.sig_shape(self.krate.decls[impl_id].module, &f.vis, &f.sig);
+                    let self_name = match &*imp.self_ty {
+                        syn::Type::Path(tp) => tp.path.segments.last().map(|s| s.ident.to_string()),
+                        _ => None,
+                    };
+                    let sh = self.sig_shape(
+                        self.krate.decls[impl_id].module,
+                        self_name.as_deref(),
+                        &f.vis,
+                        &f.sig,
+                    );
                     let shown = self.display(&format!("{owner}::{}", f.sig.ident));
                     self.public
                         .entry((impl_id, Some(f.sig.ident.to_string())))
@@ -1678,7 +1853,10 @@ impl<'a> Walker<'a> {
                         (s, sh),
                         &c,
                         Some(owner),
-                        Facts::default(),
+                        Facts {
+                            is_const: Some(f.sig.constness.is_some()),
+                            ..Facts::default()
+                        },
                     );
                 }
                 ImplItem::Const(k) if matches!(k.vis, Visibility::Public(_)) => {
@@ -1699,6 +1877,14 @@ impl<'a> Walker<'a> {
             }
         }
     }
+}
+
+/// `a | b` with the alternatives sorted and each listed once.
+fn merge_alternatives(a: &str, b: &str) -> String {
+    let mut all: Vec<&str> = a.split(" | ").chain(b.split(" | ")).collect();
+    all.sort_unstable();
+    all.dedup();
+    all.join(" | ")
 }
 
 /// ` { a: T, b: U }`, `(T, U)` or nothing, with types rendered by `ty`.
@@ -1776,5 +1962,80 @@ mod tests {
             old.items["f"].signature, new.items["f"].signature,
             "display keeps the spelling"
         );
+    }
+
+    /// Pairs of spellings of one contract: the comparison form must agree.
+    #[test]
+    fn spelling_only_changes_have_equal_shapes() {
+        let same = [
+            (
+                "pub struct R<'a>(&'a u8); pub fn f(r: R) {}",
+                "pub struct R<'a>(&'a u8); pub fn f(r: R<'_>) {}",
+                "f",
+            ),
+            (
+                "pub struct S; pub struct X<'a>(&'a u8); impl S { pub fn iter<'a>(&'a self) -> X<'a> { todo!() } }",
+                "pub struct S; pub struct X<'a>(&'a u8); impl S { pub fn iter(&self) -> X<'_> { todo!() } }",
+                "S::iter",
+            ),
+            (
+                "pub struct S; impl S { pub fn go(mut self) {} }",
+                "pub struct S; impl S { pub fn go(self) {} }",
+                "S::go",
+            ),
+            (
+                "pub struct S; impl S { pub fn new() -> S { S } }",
+                "pub struct S; impl S { pub fn new() -> Self { S } }",
+                "S::new",
+            ),
+            (
+                "pub fn f<T: Clone + Send>(t: T) {}",
+                "pub fn f<T>(t: T) where T: Send + Clone {}",
+                "f",
+            ),
+            (
+                "pub fn f<A, B>() where A: Copy, B: Copy {}",
+                "pub fn f<A, B>() where B: Copy, A: Copy {}",
+                "f",
+            ),
+            (
+                "pub fn f() -> std::string::String { todo!() }",
+                "pub fn f() -> String { todo!() }",
+                "f",
+            ),
+            (
+                "pub fn f() -> u8 { 1 }",
+                "pub const fn f() -> u8 { 1 }",
+                "f",
+            ),
+        ];
+        for (old, new, key) in same {
+            let (o, n) = (
+                surface(&[("src/lib.rs", old)]),
+                surface(&[("src/lib.rs", new)]),
+            );
+            assert_eq!(o.items[key].shape, n.items[key].shape, "{old}  vs  {new}");
+        }
+        let different = [
+            ("pub fn f(x: &'static str) {}", "pub fn f(x: &str) {}", "f"),
+            (
+                "pub fn f<T: Clone>(t: T) {}",
+                "pub fn f<T: Copy>(t: T) {}",
+                "f",
+            ),
+            ("pub fn f(x: u32) {}", "pub fn f(x: u64) {}", "f"),
+            (
+                "pub struct S; impl S { pub fn go(&self) {} }",
+                "pub struct S; impl S { pub fn go(&mut self) {} }",
+                "S::go",
+            ),
+        ];
+        for (old, new, key) in different {
+            let (o, n) = (
+                surface(&[("src/lib.rs", old)]),
+                surface(&[("src/lib.rs", new)]),
+            );
+            assert_ne!(o.items[key].shape, n.items[key].shape, "{old}  vs  {new}");
+        }
     }
 }
