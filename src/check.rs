@@ -267,6 +267,19 @@ fn registry_crate(p: &lockdiff::LockedPackage) -> Option<RegistryCrate> {
     })
 }
 
+/// Which of `versions` crates.io marks as yanked (asked only when online).
+fn yanked_versions<'a>(
+    fetcher: &Fetcher,
+    name: &str,
+    versions: impl IntoIterator<Item = &'a Version>,
+) -> Vec<String> {
+    versions
+        .into_iter()
+        .filter(|v| fetcher.is_yanked(name, v) == Some(true))
+        .map(|v| v.to_string())
+        .collect()
+}
+
 /// Fetches both versions of a bumped crate and compares their APIs. A
 /// checksum mismatch is returned as an error (it stops the run); every
 /// other problem is recorded on `c`.
@@ -325,7 +338,11 @@ fn analyse_bump(fetcher: &Fetcher, b: &Bump, c: &mut CrateReport) -> Result<()> 
             return Ok(());
         }
     };
-    compare_trees(&old_dir, &new_dir, c)
+    compare_trees(&old_dir, &new_dir, c)?;
+    if old.source.is_crates_io() && new.source.is_crates_io() {
+        c.yanked = yanked_versions(fetcher, &b.name, [&old.version, &new.version]);
+    }
+    Ok(())
 }
 
 enum FetchOutcome {
@@ -365,10 +382,12 @@ fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<
     c.violations = semver_check::mark_violations(&mut changes, c.allows);
     c.required = Some(semver_check::required_level(&changes));
     c.changes = changes;
+    // What the engine could not see: in the new version, and where the old
+    // one differs, in the old one too (labelled).
     let mut notes = new.notes.clone();
     for n in &old.notes {
         if !notes.contains(n) {
-            notes.push(n.clone());
+            notes.push(format!("old version: {n}"));
         }
     }
     c.notes = notes;
@@ -446,6 +465,7 @@ pub fn run_diff_published(
         }
     }
     compare_trees(&trees[0], &trees[1], &mut c)?;
+    c.yanked = yanked_versions(&fetcher, name, [&old_v, &new_v]);
     report.crates.push(c);
     report.notes.extend(fetcher.take_notes());
     report.decide();
@@ -455,11 +475,7 @@ pub fn run_diff_published(
 fn crate_entry(name: &str, old: &Version, new: &Version) -> CrateReport {
     CrateReport {
         name: name.to_string(),
-        change: if old == new {
-            ChangeKind::SourceChanged
-        } else {
-            ChangeKind::Updated
-        },
+        change: ChangeKind::Updated,
         old_version: Some(old.to_string()),
         new_version: Some(new.to_string()),
         old_source: None,
@@ -470,6 +486,7 @@ fn crate_entry(name: &str, old: &Version, new: &Version) -> CrateReport {
         direct: None,
         chain: Vec::new(),
         features: Vec::new(),
+        yanked: Vec::new(),
         lockfile: None,
         analysis: Analysis {
             status: AnalysisStatus::NotApplicable,

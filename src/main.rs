@@ -201,7 +201,10 @@ fn run(cli: Cli) -> Result<u8> {
             let target = match (&a.spec, &a.path) {
                 (_, Some(p)) => ApiTarget::Dir(p.clone()),
                 (Some(spec), None) => {
-                    let Some((name, version)) = spec.split_once('@') else {
+                    let Some((name, version)) = spec
+                        .split_once('@')
+                        .filter(|(n, v)| !n.trim().is_empty() && !v.trim().is_empty())
+                    else {
                         bail!("'{spec}' is not CRATE@VERSION (for example serde@1.0.200)");
                     };
                     ApiTarget::Published {

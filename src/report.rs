@@ -57,6 +57,8 @@ pub struct CrateReport {
     /// included when default features are on); empty when not a direct
     /// dependency or when the manifests could not be read.
     pub features: Vec<String>,
+    /// Versions of this pair that crates.io marks as yanked (when known).
+    pub yanked: Vec<String>,
     pub lockfile: Option<String>,
     pub analysis: Analysis,
     pub changes: Vec<ApiChange>,
@@ -147,6 +149,7 @@ impl CrateReport {
             direct: Some(b.direct),
             chain: b.chain.clone(),
             features: Vec::new(),
+            yanked: Vec::new(),
             lockfile: Some(b.lockfile.clone()),
             analysis: Analysis {
                 status: AnalysisStatus::NotApplicable,
@@ -243,6 +246,15 @@ impl VerdictStatus {
             self
         }
     }
+}
+
+/// `text` cut to about `max` characters (the JSON report keeps it whole).
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{cut}... (see --format json)")
 }
 
 fn plural(n: usize) -> &'static str {
@@ -362,6 +374,7 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<(
     let what = match c.change {
         ChangeKind::Updated => match (c.bump, c.allows) {
             (Some(BumpKind::Downgrade), _) => "downgrade".to_string(),
+            (Some(BumpKind::Unchanged), _) => "same version".to_string(),
             (Some(k), Some(a)) => format!("{k} bump, allows {a} changes"),
             (Some(k), None) => format!("{k} bump"),
             _ => "updated".to_string(),
@@ -399,6 +412,13 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<(
         && l != "Cargo.lock"
     {
         writeln!(out, "  {}in {l}{:#}", s.dim, s.dim)?;
+    }
+    for v in &c.yanked {
+        writeln!(
+            out,
+            "  {}{} {v} is yanked on crates.io{:#} (analysed all the same)",
+            s.yellow, c.name, s.yellow
+        )?;
     }
     if !c.features.is_empty() {
         writeln!(
@@ -488,13 +508,19 @@ fn write_change(ch: &ApiChange, s: &Styles, out: &mut dyn Write) -> io::Result<(
     if let Some(cfg) = &ch.cfg
         && ch.code != "cfg-changed"
     {
-        writeln!(out, "           {}when {cfg}{:#}", s.dim, s.dim)?;
+        writeln!(
+            out,
+            "           {}when {}{:#}",
+            s.dim,
+            shorten(cfg, 160),
+            s.dim
+        )?;
     }
     if let Some(o) = &ch.old {
-        writeln!(out, "           - {o}")?;
+        writeln!(out, "           - {}", shorten(o, 300))?;
     }
     if let Some(n) = &ch.new {
-        writeln!(out, "           + {n}")?;
+        writeln!(out, "           + {}", shorten(n, 300))?;
     }
     if ch.violation || ch.required == Level::Major {
         writeln!(out, "           {}{}{:#}", s.dim, ch.message, s.dim)?;

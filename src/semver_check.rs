@@ -460,8 +460,12 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                     o.cfg.as_deref().unwrap_or("always")
                 ),
             );
-            c.old = Some(format!("#[cfg({})]", o.cfg.as_deref().unwrap_or("")));
-            c.new = Some(format!("#[cfg({})]", n.cfg.as_deref().unwrap_or("")));
+            let shown = |cfg: &Option<String>| match cfg {
+                Some(c) => format!("#[cfg({c})]"),
+                None => "(always)".to_string(),
+            };
+            c.old = Some(shown(&o.cfg));
+            c.new = Some(shown(&n.cfg));
             out.push(c);
         }
     }

@@ -429,6 +429,26 @@ impl Fetcher {
         self.index_checksum(&Registry::CratesIo, version, &who)
     }
 
+    /// Whether crates.io's index marks `name version` as yanked. `None` when
+    /// that cannot be known now (offline, network trouble, not listed): the
+    /// flag is informative and never stops an analysis.
+    pub fn is_yanked(&self, name: &str, version: &semver::Version) -> Option<bool> {
+        if self.settings.offline {
+            return None;
+        }
+        let who = Subject {
+            name,
+            version: version.to_string(),
+            registry: Registry::CratesIo.label(),
+        };
+        check_name(&who).ok()?;
+        let entries = self.index_entries(&Registry::CratesIo, &who).ok()?;
+        entries
+            .iter()
+            .find(|e| &e.version == version)
+            .map(|e| e.yanked)
+    }
+
     /// Every version of `name` crates.io's index lists, yanked ones included,
     /// oldest first. Meant for messages such as "available: ...".
     pub fn registry_versions(&self, name: &str) -> Result<Vec<semver::Version>, FetchError> {

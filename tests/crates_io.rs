@@ -139,3 +139,76 @@ fn check_a_repository_that_bumps_ic_bn_lib() {
     assert_eq!(krate["direct"], true);
     assert_eq!(alpn_violation(&json)["violation"], true);
 }
+
+fn diff_json(cache: &std::path::Path, krate: &str, old: &str, new: &str) -> serde_json::Value {
+    let out = bumpguard(cache)
+        .args(["diff", krate, old, new, "--format", "json"])
+        .output()
+        .expect("run");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{krate}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn behaviour_of_real_bumps() {
+    if offline("behaviour_of_real_bumps") {
+        return;
+    }
+    let cache = tempfile::tempdir().expect("tempdir");
+
+    // ic-bn-lib: the ACME-ALPN constructor now builds its config differently.
+    let v = diff_json(cache.path(), "ic-bn-lib", "0.1.4", "0.1.10");
+    let b = v["crates"][0]["behavior"]
+        .as_array()
+        .expect("behavior")
+        .clone();
+    let new = b
+        .iter()
+        .find(|c| c["item"] == "ic_bn_lib::tls::acme::alpn::AcmeAlpn::new")
+        .unwrap_or_else(|| panic!("AcmeAlpn::new not reported: {b:#?}"));
+    assert_eq!(new["code"], "constructor-changed");
+    let added: Vec<&str> = new["calls_added"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert!(
+        added.contains(&"AcmeConfig::new_with_client_config"),
+        "{added:?}"
+    );
+
+    // url 2.5.3 is yanked: still analysed, and said so.
+    let v = diff_json(cache.path(), "url", "2.5.2", "2.5.3");
+    let c = &v["crates"][0];
+    assert_eq!(c["yanked"], serde_json::json!(["2.5.3"]));
+    assert!(
+        c["behavior"]
+            .as_array()
+            .expect("behavior")
+            .iter()
+            .any(|b| b["item"] == "url::Url::set_path"),
+        "{c}"
+    );
+    assert_eq!(
+        c["violations"], 0,
+        "no false signature changes: {}",
+        c["changes"]
+    );
+
+    // serde_derive 1.0.172 shipped a precompiled binary.
+    let v = diff_json(cache.path(), "serde_derive", "1.0.171", "1.0.172");
+    let m = v["crates"][0]["manifest"]
+        .as_array()
+        .expect("manifest")
+        .clone();
+    assert!(
+        m.iter().any(|c| c["code"] == "precompiled-binary-added"
+            && c["subject"] == "serde_derive-x86_64-unknown-linux-gnu"),
+        "{m:#?}"
+    );
+}

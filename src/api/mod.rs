@@ -150,6 +150,8 @@ pub struct ApiSurface {
     pub problems: Vec<SourceProblem>,
     /// What this engine could not see in this crate (macro-generated items, ...).
     pub notes: Vec<String>,
+    /// Item-level macro invocations whose output the engine could not read.
+    pub unexpanded_macros: usize,
 }
 
 impl ApiSurface {

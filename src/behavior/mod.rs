@@ -1001,3 +1001,33 @@ impl CallGraph {
         via
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_and_effect_is_documented() {
+        let docs = include_str!("../../docs/behavior-changes.md");
+        for (code, _) in CODES {
+            assert!(
+                docs.contains(&format!("| `{code}` |")),
+                "docs/behavior-changes.md lacks {code}"
+            );
+        }
+        for (effect, _) in effects::RULES {
+            assert!(
+                docs.contains(effect.words()),
+                "docs/behavior-changes.md lacks {}",
+                effect.words()
+            );
+        }
+    }
+
+    #[test]
+    fn multiset_difference() {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(minus(&v(&["a", "a", "b"]), &v(&["a"])), v(&["a", "b"]));
+        assert_eq!(minus(&v(&["a"]), &v(&["a", "a"])), Vec::<String>::new());
+    }
+}

@@ -10,7 +10,6 @@ pub(crate) struct IndexEntry {
     pub(crate) cksum: String,
     /// Yanked versions are still locked by existing lockfiles, so they are
     /// kept; the flag is only informative.
-    #[allow(dead_code)]
     pub(crate) yanked: bool,
 }
 
