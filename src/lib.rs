@@ -3,13 +3,14 @@
 //! The pipeline, one module per stage (data flows one way):
 //!
 //! ```text
-//! revision ─> lockdiff ─> [Bump] ─> source ─> old/new trees ─> api ─> ApiSurface x2 ─> semver_check ─> [ApiChange]
-//!                                                                                                   └─> report
+//! revision ─> lockdiff ─> [Bump] ─> source ─> old/new trees ─> api ─> ApiSurface x2 ─> semver_check ─> [ApiChange] ─┐
+//!                                                  │                  └─> behavior ──> [BehaviorChange] ─────────────┼─> report
+//!                                                  └─> manifest_diff ──────────────> [ManifestChange] ───────────────┘
 //! ```
 //!
-//! [`check::run_check`] and [`check::run_diff`] are the two entry points that
-//! wire the stages together; `main.rs` only parses arguments and maps the
-//! outcome to an exit code.
+//! [`check::run_check`], [`check::run_diff_published`], [`check::run_diff_dirs`]
+//! and [`check::run_api`] wire the stages together; `main.rs` only parses
+//! arguments and maps the outcome to an exit code.
 
 pub mod api;
 pub mod behavior;
