@@ -474,30 +474,11 @@ pub fn run_diff_published(
 
 fn crate_entry(name: &str, old: &Version, new: &Version) -> CrateReport {
     CrateReport {
-        name: name.to_string(),
-        change: ChangeKind::Updated,
         old_version: Some(old.to_string()),
         new_version: Some(new.to_string()),
-        old_source: None,
-        new_source: None,
         bump: Some(bump_kind(old, new)),
         allows: allowed_level(old, new),
-        required: None,
-        direct: None,
-        chain: Vec::new(),
-        features: Vec::new(),
-        yanked: Vec::new(),
-        lockfile: None,
-        analysis: Analysis {
-            status: AnalysisStatus::NotApplicable,
-            reason: None,
-        },
-        changes: Vec::new(),
-        behavior: Vec::new(),
-        manifest: Vec::new(),
-        violations: 0,
-        problems: Vec::new(),
-        notes: Vec::new(),
+        ..CrateReport::blank(name, ChangeKind::Updated)
     }
 }
 

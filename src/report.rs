@@ -134,23 +134,23 @@ fn source_text(p: &LockedPackage) -> Option<String> {
 }
 
 impl CrateReport {
-    /// A report entry for a lockfile bump, before any analysis.
-    pub fn from_bump(b: &Bump) -> Self {
+    /// An entry with nothing known yet but the name and what happened.
+    pub fn blank(name: &str, change: ChangeKind) -> Self {
         CrateReport {
-            name: b.name.clone(),
-            change: b.change,
-            old_version: b.old.as_ref().map(|p| p.version.to_string()),
-            new_version: b.new.as_ref().map(|p| p.version.to_string()),
-            old_source: b.old.as_ref().and_then(source_text),
-            new_source: b.new.as_ref().and_then(source_text),
-            bump: b.kind,
-            allows: b.allows,
+            name: name.to_string(),
+            change,
+            old_version: None,
+            new_version: None,
+            old_source: None,
+            new_source: None,
+            bump: None,
+            allows: None,
             required: None,
-            direct: Some(b.direct),
-            chain: b.chain.clone(),
+            direct: None,
+            chain: Vec::new(),
             features: Vec::new(),
             yanked: Vec::new(),
-            lockfile: Some(b.lockfile.clone()),
+            lockfile: None,
             analysis: Analysis {
                 status: AnalysisStatus::NotApplicable,
                 reason: None,
@@ -161,6 +161,22 @@ impl CrateReport {
             violations: 0,
             problems: Vec::new(),
             notes: Vec::new(),
+        }
+    }
+
+    /// A report entry for a lockfile bump, before any analysis.
+    pub fn from_bump(b: &Bump) -> Self {
+        CrateReport {
+            old_version: b.old.as_ref().map(|p| p.version.to_string()),
+            new_version: b.new.as_ref().map(|p| p.version.to_string()),
+            old_source: b.old.as_ref().and_then(source_text),
+            new_source: b.new.as_ref().and_then(source_text),
+            bump: b.kind,
+            allows: b.allows,
+            direct: Some(b.direct),
+            chain: b.chain.clone(),
+            lockfile: Some(b.lockfile.clone()),
+            ..CrateReport::blank(&b.name, b.change)
         }
     }
 }

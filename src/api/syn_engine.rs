@@ -1550,10 +1550,7 @@ impl<'a> Walker<'a> {
                     None,
                     Facts::default(),
                 );
-                self.paths_of
-                    .entry(id)
-                    .or_default()
-                    .push((key.to_string(), cfg.clone()));
+                self.remember(id, key, cfg);
             }
             Item::Struct(s) => {
                 let non_exhaustive = has_attr(&s.attrs, "non_exhaustive");
@@ -1585,10 +1582,7 @@ impl<'a> Walker<'a> {
                     facts,
                 );
                 self.fields(module, key, &s.fields, cfg);
-                self.paths_of
-                    .entry(id)
-                    .or_default()
-                    .push((key.to_string(), cfg.clone()));
+                self.remember(id, key, cfg);
             }
             Item::Union(u) => {
                 let (sig, sh) = plain(format!(
@@ -1605,10 +1599,7 @@ impl<'a> Walker<'a> {
                     Facts::default(),
                 );
                 self.fields(module, key, &Fields::Named(u.fields.clone()), cfg);
-                self.paths_of
-                    .entry(id)
-                    .or_default()
-                    .push((key.to_string(), cfg.clone()));
+                self.remember(id, key, cfg);
             }
             Item::Enum(e) => {
                 let non_exhaustive = has_attr(&e.attrs, "non_exhaustive");
@@ -1649,10 +1640,7 @@ impl<'a> Walker<'a> {
                         facts,
                     );
                 }
-                self.paths_of
-                    .entry(id)
-                    .or_default()
-                    .push((key.to_string(), cfg.clone()));
+                self.remember(id, key, cfg);
             }
             Item::Trait(t) => {
                 let unsafety = if t.unsafety.is_some() { "unsafe " } else { "" };
@@ -1684,10 +1672,7 @@ impl<'a> Walker<'a> {
                             .push(shown);
                     }
                 }
-                self.paths_of
-                    .entry(id)
-                    .or_default()
-                    .push((key.to_string(), cfg.clone()));
+                self.remember(id, key, cfg);
             }
             Item::TraitAlias(t) => {
                 let (sig, sh) = plain(format!(
@@ -1706,6 +1691,15 @@ impl<'a> Walker<'a> {
             }
             _ => {}
         }
+    }
+
+    /// Notes that declaration `id` is public under `key`, so that impls can
+    /// be attached to it.
+    fn remember(&mut self, id: ItemId, key: &str, cfg: &BTreeSet<String>) {
+        self.paths_of
+            .entry(id)
+            .or_default()
+            .push((key.to_string(), cfg.clone()));
     }
 
     fn fields(&mut self, module: ModId, parent: &str, fields: &Fields, cfg: &BTreeSet<String>) {
