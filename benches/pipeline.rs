@@ -4,6 +4,7 @@
 //!   downloads, checksum, extraction, two API surfaces, diff) and warm
 //!   (everything from bumpguard's cache); needs crates.io, skipped with
 //!   BUMPGUARD_OFFLINE=1;
+//! - the same for tokio 1.38.0 -> 1.40.0, a large crate;
 //! - the syn engine alone on the fixture pairs;
 //! - lockfile parse + diff on this repository's own Cargo.lock.
 
@@ -57,6 +58,22 @@ fn main() {
             })
             .collect();
         summary("diff ic-bn-lib 0.1.4 0.1.10, warm cache", warm);
+
+        // A large crate: tokio (about 300 source files per version).
+        let (report, cold) = time(|| check::run_diff_published("tokio", "1.38.0", "1.40.0", &settings));
+        let report = report.expect("diff tokio");
+        let c = &report.crates[0];
+        println!(
+            "diff tokio 1.38.0 1.40.0, cold cache                     {:>9.2} ms   ({} API changes, {} violations, {} behaviour findings)",
+            cold.as_secs_f64() * 1e3,
+            c.changes.len(),
+            c.violations,
+            c.behavior.len()
+        );
+        let warm = (0..3)
+            .map(|_| time(|| check::run_diff_published("tokio", "1.38.0", "1.40.0", &settings)).1)
+            .collect();
+        summary("diff tokio 1.38.0 1.40.0, warm cache", warm);
     }
 
     let pairs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pairs");
