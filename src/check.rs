@@ -390,6 +390,12 @@ fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<
             notes.push(format!("old version: {n}"));
         }
     }
+    if c.behavior.iter().any(|b| b.code == "changed-via-callee") {
+        notes.push(
+            "behaviour reach is found through a call graph built from names (not types): a call through a trait, a closure or a function pointer can be missed"
+                .to_string(),
+        );
+    }
     c.notes = notes;
     c.analysis = if problems.is_empty() {
         Analysis {
