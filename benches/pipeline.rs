@@ -60,7 +60,8 @@ fn main() {
         summary("diff ic-bn-lib 0.1.4 0.1.10, warm cache", warm);
 
         // A large crate: tokio (about 300 source files per version).
-        let (report, cold) = time(|| check::run_diff_published("tokio", "1.38.0", "1.40.0", &settings));
+        let (report, cold) =
+            time(|| check::run_diff_published("tokio", "1.38.0", "1.40.0", &settings));
         let report = report.expect("diff tokio");
         let c = &report.crates[0];
         println!(

@@ -289,7 +289,7 @@ fn print_api(surface: &ApiSurface, format: Format) -> Result<()> {
     let mut out = anstream::stdout().lock();
     match format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, surface)?;
+            serde_json::to_writer_pretty(&mut out, surface).map_err(io::Error::from)?;
             writeln!(out)?;
         }
         Format::Human => {

@@ -289,7 +289,8 @@ fn version_pair(c: &CrateReport) -> String {
 
 /// Writes the report as pretty JSON.
 pub fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+    // `io::Error::from` keeps the kind (a closed pipe stays BrokenPipe).
+    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::from)?;
     writeln!(out)
 }
 

@@ -210,8 +210,15 @@ pub const RULES: &[Rule] = &[
         "#impl-item-new"
     ),
     rule!(
+        "auto-trait-impl-removed",
+        Minor,
+        true,
+        "an explicit impl of an auto trait (Send, Sync, Unpin, UnwindSafe) went; the type may still get it automatically, which the syn engine cannot check",
+        "#item-remove"
+    ),
+    rule!(
         "reexport-changed",
-        Major,
+        Minor,
         true,
         "a re-export of another crate's item now points elsewhere",
         "#item-remove"
@@ -291,6 +298,14 @@ fn under_any(key: &str, item: &ApiItem, roots: &BTreeSet<String>) -> bool {
     })
 }
 
+/// `Type impl Send` and the like: the impl key names an auto trait.
+fn is_auto_trait_impl(key: &str) -> bool {
+    const AUTO: &[&str] = &["Send", "Sync", "Unpin", "UnwindSafe", "RefUnwindSafe"];
+    key.rsplit_once(" impl ")
+        .map(|(_, t)| t.trim_start_matches('!'))
+        .is_some_and(|t| AUTO.contains(&t))
+}
+
 /// The API changes from `old` to `new`, most severe first, then by path.
 pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
     let mut out = Vec::new();
@@ -321,6 +336,7 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                 "trait-item-removed"
             }
             ItemKind::Method | ItemKind::AssocConst => "method-removed",
+            ItemKind::Impl if is_auto_trait_impl(key) => "auto-trait-impl-removed",
             ItemKind::Impl => "trait-impl-removed",
             _ => "item-removed",
         };
@@ -480,12 +496,13 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
 
 /// Marks the changes that need a bigger bump than `allowed` and returns how
 /// many there are. `None` (a downgrade or same-version change) has no SemVer
-/// verdict, so nothing violates. "Possibly breaking" changes never violate on
-/// their own; policy may weigh them.
+/// verdict, so nothing violates. A "possibly breaking" change is held to the
+/// level in its row (the least it needs, usually minor), never more: the
+/// Cargo book leaves the rest to judgement, and so does policy.
 pub fn mark_violations(changes: &mut [ApiChange], allowed: Option<Level>) -> usize {
     let mut n = 0;
     for c in changes.iter_mut() {
-        c.violation = matches!(allowed, Some(a) if c.required > a && !c.possibly_breaking);
+        c.violation = matches!(allowed, Some(a) if c.required > a);
         n += usize::from(c.violation);
     }
     n

@@ -152,3 +152,45 @@ fn private_changes_reach_public_entry_points() {
     // Public entry points come first.
     assert_eq!(b[0]["public"], true);
 }
+
+#[test]
+fn new_code_is_checked_for_effects() {
+    let v = report("new-code-effects", "old", "new");
+    let b = behavior(&v);
+    let new_fn = b
+        .iter()
+        .find(|c| c["item"] == "telemetry::report_usage (private)")
+        .unwrap_or_else(|| panic!("new private function not reported: {b:#?}"));
+    assert_eq!(new_fn["code"], "new-code-effects");
+    let effects = strings(&new_fn["effects_added"]).join("; ");
+    for e in [
+        "network access",
+        "task spawn",
+        "environment variable access",
+    ] {
+        assert!(effects.contains(e), "{effects}");
+    }
+    let drop = b
+        .iter()
+        .find(|c| c["item"] == "telemetry::Client::drop")
+        .expect("new Drop impl");
+    assert!(
+        strings(&drop["effects_added"])
+            .join(" ")
+            .contains("process control")
+    );
+    let greet = b
+        .iter()
+        .find(|c| c["code"] == "changed-via-callee")
+        .expect("reach");
+    assert_eq!(greet["item"], "telemetry::Client::greet");
+    assert!(
+        greet["summary"]
+            .as_str()
+            .unwrap_or("")
+            .contains("which gained"),
+        "{greet}"
+    );
+    // The new trait impl is an API change that a patch release may not carry.
+    assert_eq!(v["crates"][0]["violations"], 1);
+}

@@ -97,6 +97,10 @@ pub const CODES: &[(&str, &str)] = &[
     ),
     ("default-derive-added", "a type now derives Default"),
     ("default-derive-removed", "a type no longer derives Default"),
+    (
+        "new-code-effects",
+        "a function or method that did not exist before has effects (spawns, file, network, process, environment, unsafe, ...): new code that reaches the outside world",
+    ),
 ];
 
 // Importance, most important first: public entry points (those whose
@@ -582,7 +586,29 @@ fn collect(model: &CrateModel) -> Units {
             _ => {}
         }
     }
+    // `f` and `f#2` are one function under two cfgs: whatever public paths
+    // one of them has, the other has too.
+    let mut shared: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, u) in &out.units {
+        shared
+            .entry(base_key(k).to_string())
+            .or_default()
+            .extend(u.public.iter().cloned());
+    }
+    for (k, u) in out.units.iter_mut() {
+        if let Some(p) = shared.get(base_key(k)) {
+            let mut p = p.clone();
+            p.sort();
+            p.dedup();
+            u.public = p;
+        }
+    }
     out
+}
+
+/// `f` for `f#2` (the same function under another cfg).
+fn base_key(key: &str) -> &str {
+    key.split('#').next().unwrap_or(key)
 }
 
 /// Items that are in `a` and not in `b`, as a multiset (each listed once).
@@ -625,6 +651,8 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
     let new_units = collect(new);
     let mut out = Vec::new();
     let mut changed_fns: BTreeSet<String> = BTreeSet::new();
+    // Changed or new functions that gained effects, with those effects in words.
+    let mut gained: HashMap<String, Vec<String>> = HashMap::new();
 
     for (key, n) in &new_units.units {
         let Some(o) = old_units.units.get(key) else {
@@ -637,7 +665,11 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
         match n.kind {
             UnitKind::Function => {
                 changed_fns.insert(key.clone());
-                out.push(function_change(o, n, item, public));
+                let change = function_change(o, n, item, public);
+                if !change.effects_added.is_empty() {
+                    gained.insert(key.clone(), change.effects_added.clone());
+                }
+                out.push(change);
             }
             kind => {
                 let code = match kind {
@@ -662,6 +694,54 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
         }
     }
 
+    // New code: functions and methods that did not exist before. Their
+    // additions to the API are reported by the API diff; what they *do*
+    // is reported here when it touches the outside world.
+    for (key, n) in &new_units.units {
+        if n.kind != UnitKind::Function
+            || old_units.units.contains_key(key)
+            || old_units.units.contains_key(base_key(key))
+            || n.facts.effects.is_empty()
+        {
+            continue;
+        }
+        changed_fns.insert(key.clone());
+        let (item, public) = shown(n, crate_name);
+        gained.insert(
+            key.clone(),
+            n.facts
+                .effects
+                .keys()
+                .map(|e| e.words().to_string())
+                .collect(),
+        );
+        let effects: Vec<String> = n
+            .facts
+            .effects
+            .iter()
+            .map(|(e, calls)| {
+                format!(
+                    "{} ({})",
+                    e.words(),
+                    calls.iter().cloned().collect::<Vec<_>>().join(", ")
+                )
+            })
+            .collect();
+        out.push(BehaviorChange {
+            summary: format!("new code with effects: {}", effects.join("; ")),
+            file: Some(n.file.clone()),
+            effects_added: effects,
+            calls_added: minus(&n.facts.calls, &[]),
+            diff: Some(unified("", &n.text, &n.key)),
+            rank: if public {
+                RANK_PUBLIC_EFFECTS
+            } else {
+                RANK_PRIVATE_EFFECTS
+            },
+            ..blank("new-code-effects", item, public)
+        });
+    }
+
     // Reach: public functions whose body did not change but that call
     // (directly or through other functions) one that did.
     const VIA_LIMIT: usize = 6;
@@ -672,6 +752,13 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
         }
         let Some(via) = reach.get(key) else { continue };
         let (item, public) = shown(n, crate_name);
+        // What the reached code now does that it did not before.
+        let mut reached: Vec<String> = via
+            .iter()
+            .flat_map(|k| gained.get(k).into_iter().flatten().cloned())
+            .collect();
+        reached.sort();
+        reached.dedup();
         let mut names: Vec<String> = Vec::new();
         for k in via.iter().take(5) {
             // `f#2` is `f` under another cfg: one name is enough.
@@ -686,10 +773,23 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
             String::new()
         };
         out.push(BehaviorChange {
-            summary: format!("behaviour changed via {}{more}", names.join(", ")),
+            summary: if reached.is_empty() {
+                format!("behaviour changed via {}{more}", names.join(", "))
+            } else {
+                format!(
+                    "behaviour changed via {}{more}, which gained: {}",
+                    names.join(", "),
+                    reached.join("; ")
+                )
+            },
             file: Some(n.file.clone()),
             via: names,
-            rank: RANK_VIA,
+            // Reaching new effects matters as much as a changed public body.
+            rank: if reached.is_empty() {
+                RANK_VIA
+            } else {
+                RANK_PUBLIC_BODY
+            },
             ..blank("changed-via-callee", item, public)
         });
     }
@@ -715,7 +815,11 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
                 summary:
                     "now derives Default: `Default::default()` gives every field its type's default"
                         .to_string(),
-                rank: RANK_PUBLIC_VALUE,
+                rank: if paths.is_empty() {
+                    RANK_PRIVATE_VALUE
+                } else {
+                    RANK_PUBLIC_VALUE
+                },
                 ..blank("default-derive-added", item, !paths.is_empty())
             });
         }
@@ -733,7 +837,11 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
                 .unwrap_or_else(|| format!("{crate_name}::{key} (private)"));
             out.push(BehaviorChange {
                 summary: "no longer derives Default".to_string(),
-                rank: RANK_PUBLIC_VALUE,
+                rank: if paths.is_empty() {
+                    RANK_PRIVATE_VALUE
+                } else {
+                    RANK_PUBLIC_VALUE
+                },
                 ..blank("default-derive-removed", item, !paths.is_empty())
             });
         }
