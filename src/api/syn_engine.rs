@@ -565,7 +565,17 @@ impl Crate {
                         _ => {
                             // `cfg_rt! { pub mod runtime; .. }`: wrapper macros that
                             // only gate items are common (tokio). Their input is
-                            // read as items, as written, marked with the macro.
+                            // read as items, as written.
+                            if let Some(included) = included_file(&mac.mac, file) {
+                                // `include!("lib_from_source.rs")`: its items are this
+                                // module's. (`include!(concat!(env!("OUT_DIR"), ..))`
+                                // names build output, which is not in the package.)
+                                match self.parse_file(&included) {
+                                    Some(f) => self.load_items(m, f.items, file, mod_rs, inline),
+                                    None => self.unexpanded_macros += 1,
+                                }
+                                continue;
+                            }
                             match items_in_macro(&mac.mac) {
                                 Some(inner) => self.load_items(m, inner, file, mod_rs, inline),
                                 None => self.unexpanded_macros += 1,
@@ -674,33 +684,59 @@ impl Crate {
 /// The items a macro invocation's input holds, each marked
 /// `#[cfg(via_macro = "name")]`, when the input parses as items.
 fn items_in_macro(mac: &syn::Macro) -> Option<Vec<Item>> {
-    if mac
-        .path
-        .segments
-        .last()
-        .is_some_and(|s| s.ident == "cfg_if")
-    {
+    let name = mac.path.segments.last()?.ident.to_string();
+    if name == "cfg_if" {
         return items_in_cfg_if(mac.tokens.clone());
     }
+    // Test scaffolding (`test_for_each_provider! { use ..::*; .. }`) is not
+    // API, and its imports would confuse name resolution.
+    if name.contains("test") {
+        return None;
+    }
     let parse = |input: syn::parse::ParseStream| {
+        // `cfg_feature! { #![feature = "client"] pub mod client; }`: an inner
+        // attribute states the condition the macro applies.
+        let inner = input.call(Attribute::parse_inner)?;
         let mut items = Vec::new();
         while !input.is_empty() {
             items.push(input.parse::<Item>()?);
         }
-        Ok(items)
+        Ok((inner, items))
     };
-    let mut items = syn::parse::Parser::parse2(parse, mac.tokens.clone()).ok()?;
+    let (inner, mut items) = syn::parse::Parser::parse2(parse, mac.tokens.clone()).ok()?;
     if items.is_empty() {
         return None;
     }
-    let name = mac.path.segments.last()?.ident.to_string();
-    let marker: Attribute = syn::parse_quote!(#[cfg(via_macro = #name)]);
+    let conditions: Vec<Attribute> = inner
+        .iter()
+        .filter_map(|a| match &a.meta {
+            syn::Meta::List(l) if l.path.is_ident("cfg") => {
+                let t = &l.tokens;
+                Some(syn::parse_quote!(#[cfg(#t)]))
+            }
+            syn::Meta::NameValue(nv) => {
+                let (path, value) = (&nv.path, &nv.value);
+                Some(syn::parse_quote!(#[cfg(#path = #value)]))
+            }
+            _ => None,
+        })
+        .collect();
     for item in items.iter_mut() {
         if let Some(attrs) = item_attrs_mut(item) {
-            attrs.push(marker.clone());
+            attrs.extend(conditions.iter().cloned());
         }
     }
     Some(items)
+}
+
+/// The file of an item-level `include!("file.rs")`, relative to the file
+/// the invocation is in.
+fn included_file(mac: &syn::Macro, file: &Path) -> Option<PathBuf> {
+    if !mac.path.is_ident("include") {
+        return None;
+    }
+    let lit: syn::LitStr = syn::parse2(mac.tokens.clone()).ok()?;
+    Some(file.parent()?.join(lit.value()))
 }
 
 /// `cfg_if! { if #[cfg(a)] { .. } else if #[cfg(b)] { .. } else { .. } }`:
@@ -1090,6 +1126,8 @@ struct Normalizer<'a> {
     module: ModId,
     /// The type an inherent impl is for: `Self` means it.
     self_name: Option<String>,
+    /// Erase `'static` too (the types of consts and statics).
+    erase_static: bool,
 }
 
 fn is_erased_lifetime(l: &syn::Lifetime) -> bool {
@@ -1130,7 +1168,10 @@ impl Normalizer<'_> {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect(),
-            Target::Item(id) => vec![decl_name(&self.krate.decls[*id].item)?.0],
+            // A type of this crate: the name as written here. Its declaration
+            // may be re-exported under another name (`pub use Config as
+            // Prefilter`), and users write the name they see.
+            Target::Item(_) => vec![segs.last()?.clone()],
             Target::Module(_) => return None,
         };
         let mut text = full.join("::");
@@ -1148,7 +1189,7 @@ impl Normalizer<'_> {
 
 impl syn::visit_mut::VisitMut for Normalizer<'_> {
     fn visit_lifetime_mut(&mut self, l: &mut syn::Lifetime) {
-        if is_erased_lifetime(l) {
+        if is_erased_lifetime(l) || self.erase_static {
             l.ident = syn::Ident::new("_", l.ident.span());
         }
     }
@@ -1300,6 +1341,7 @@ impl<'a> Walker<'a> {
             krate: self.krate,
             module,
             self_name: None,
+            erase_static: false,
         }
     }
 
@@ -1317,6 +1359,24 @@ impl<'a> Walker<'a> {
         n.self_name = self_name.map(str::to_string);
         syn::visit_mut::VisitMut::visit_signature_mut(&mut n, &mut sig);
         render::signature_shape(vis, &sig)
+    }
+
+    /// The comparison form of generics and where clause written in `module`
+    /// (lifetime parameters erased, every bound in one sorted where list).
+    fn generics_shape(&self, module: ModId, g: &syn::Generics) -> String {
+        let mut g = g.clone();
+        syn::visit_mut::VisitMut::visit_generics_mut(&mut self.normalizer(module), &mut g);
+        format!("{}{}", render::generics(&g), render::where_clause(&g))
+    }
+
+    /// The comparison form of the type of a const or static: there, an
+    /// elided lifetime *is* `'static`, so `'static` is erased too.
+    fn value_ty_shape(&self, module: ModId, ty: &syn::Type) -> String {
+        let mut ty = ty.clone();
+        let mut n = self.normalizer(module);
+        n.erase_static = true;
+        syn::visit_mut::VisitMut::visit_type_mut(&mut n, &mut ty);
+        render::ty(&ty)
     }
 
     /// The comparison form of a type written in `module`.
@@ -1507,7 +1567,7 @@ impl<'a> Walker<'a> {
             }
             Item::Const(c) => {
                 let s = format!("pub const {name}: {}", render::ty(&c.ty));
-                let sh = format!("pub const {name}: {}", self.ty_shape(module, &c.ty));
+                let sh = format!("pub const {name}: {}", self.value_ty_shape(module, &c.ty));
                 self.add(
                     key.to_string(),
                     ItemKind::Const,
@@ -1524,7 +1584,10 @@ impl<'a> Walker<'a> {
                     ""
                 };
                 let s = format!("pub static {m}{name}: {}", render::ty(&st.ty));
-                let sh = format!("pub static {m}{name}: {}", self.ty_shape(module, &st.ty));
+                let sh = format!(
+                    "pub static {m}{name}: {}",
+                    self.value_ty_shape(module, &st.ty)
+                );
                 self.add(
                     key.to_string(),
                     ItemKind::Static,
@@ -1563,11 +1626,15 @@ impl<'a> Walker<'a> {
                     Fields::Unnamed(_) => "(..)",
                     Fields::Unit => ";",
                 };
-                let (sig, sh) = plain(format!(
+                let sig = format!(
                     "pub struct {name}{}{}{shape_word}",
                     render::generics(&s.generics),
                     render::where_clause(&s.generics)
-                ));
+                );
+                let sh = format!(
+                    "pub struct {name}{}{shape_word}",
+                    self.generics_shape(module, &s.generics)
+                );
                 let facts = Facts {
                     constructible: Some(all_pub && !non_exhaustive),
                     non_exhaustive,
@@ -1585,11 +1652,15 @@ impl<'a> Walker<'a> {
                 self.remember(id, key, cfg);
             }
             Item::Union(u) => {
-                let (sig, sh) = plain(format!(
+                let sig = format!(
                     "pub union {name}{}{}",
                     render::generics(&u.generics),
                     render::where_clause(&u.generics)
-                ));
+                );
+                let sh = format!(
+                    "pub union {name}{}",
+                    self.generics_shape(module, &u.generics)
+                );
                 self.add(
                     key.to_string(),
                     ItemKind::Union,
@@ -1603,11 +1674,15 @@ impl<'a> Walker<'a> {
             }
             Item::Enum(e) => {
                 let non_exhaustive = has_attr(&e.attrs, "non_exhaustive");
-                let (sig, sh) = plain(format!(
+                let sig = format!(
                     "pub enum {name}{}{}",
                     render::generics(&e.generics),
                     render::where_clause(&e.generics)
-                ));
+                );
+                let sh = format!(
+                    "pub enum {name}{}",
+                    self.generics_shape(module, &e.generics)
+                );
                 let facts = Facts {
                     non_exhaustive,
                     ..Facts::default()
@@ -1649,11 +1724,15 @@ impl<'a> Walker<'a> {
                 } else {
                     format!(": {}", render::tokens(&t.supertraits))
                 };
-                let (sig, sh) = plain(format!(
+                let sig = format!(
                     "pub {unsafety}trait {name}{}{supers}{}",
                     render::generics(&t.generics),
                     render::where_clause(&t.generics)
-                ));
+                );
+                let sh = format!(
+                    "pub {unsafety}trait {name}{supers}{}",
+                    self.generics_shape(module, &t.generics)
+                );
                 self.add(
                     key.to_string(),
                     ItemKind::Trait,
@@ -2160,6 +2239,24 @@ mod tests {
     }
 
     #[test]
+    fn items_inside_wrapper_macros_and_includes_are_read() {
+        let s = surface(&[
+            (
+                "src/lib.rs",
+                "cfg_feature! { #![feature = \"client\"] pub mod client { pub struct SendRequest; } }\npin_project! { pub struct Fut { f: u8 } }\ntest_for_each_provider! { use std::prelude::v1::*; pub fn not_api() {} }\ninclude!(\"generated.rs\");",
+            ),
+            ("src/generated.rs", "pub fn from_include() {}"),
+        ]);
+        assert_eq!(
+            s.items["client::SendRequest"].cfg.as_deref(),
+            Some("feature = \"client\"")
+        );
+        assert!(s.items.contains_key("Fut"));
+        assert!(s.items.contains_key("from_include"));
+        assert!(!s.items.contains_key("not_api"));
+    }
+
+    #[test]
     fn cfg_if_branches_are_read_with_their_conditions() {
         let s = surface(&[
             (
@@ -2238,6 +2335,21 @@ mod tests {
             (
                 "pub fn f() -> u8 { 1 }",
                 "pub const fn f() -> u8 { 1 }",
+                "f",
+            ),
+            (
+                "pub struct Holder<'a>(&'a u8);",
+                "pub struct Holder<'b>(&'b u8);",
+                "Holder",
+            ),
+            (
+                "pub struct G<'a>(&'a u8); pub const C: G = G(&1);",
+                "pub struct G<'a>(&'a u8); pub const C: G<'static> = G(&1);",
+                "C",
+            ),
+            (
+                "pub struct Prefilter; pub fn f(p: Prefilter) {}",
+                "pub struct PrefilterConfig; pub use PrefilterConfig as Prefilter; pub fn f(p: Prefilter) {}",
                 "f",
             ),
         ];
