@@ -147,7 +147,7 @@ fn private_changes_reach_public_entry_points() {
     assert_eq!(private["code"], "fn-body-changed");
     assert_eq!(
         strings(&private["effects_added"]),
-        vec!["environment variable access (std::env::var)"]
+        vec!["environment variable access (env::var)"]
     );
     // Public entry points come first.
     assert_eq!(b[0]["public"], true);
@@ -172,7 +172,7 @@ fn new_code_is_checked_for_effects() {
     }
     let drop = b
         .iter()
-        .find(|c| c["item"] == "telemetry::Client::drop")
+        .find(|c| c["item"] == "telemetry::Client::drop (impl Drop)")
         .expect("new Drop impl");
     assert!(
         strings(&drop["effects_added"])

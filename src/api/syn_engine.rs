@@ -256,22 +256,50 @@ fn requires_test(pred: &str) -> bool {
     let Some(inner) = pred.strip_prefix("all(").and_then(|p| p.strip_suffix(')')) else {
         return false;
     };
+    split_top_level(inner).into_iter().any(requires_test)
+}
+
+/// `a, f(b, c), d` -> `["a", "f(b, c)", "d"]` (trimmed).
+fn split_top_level(text: &str) -> Vec<&str> {
     let mut depth = 0;
     let mut start = 0;
     let mut parts = Vec::new();
-    for (i, ch) in inner.char_indices() {
+    for (i, ch) in text.char_indices() {
         match ch {
             '(' => depth += 1,
             ')' => depth -= 1,
             ',' if depth == 0 => {
-                parts.push(&inner[start..i]);
+                parts.push(text[start..i].trim());
                 start = i + 1;
             }
             _ => {}
         }
     }
-    parts.push(&inner[start..]);
-    parts.into_iter().any(requires_test)
+    parts.push(text[start..].trim());
+    parts
+}
+
+/// `any(..)` of the alternatives of `a` and `b`, flattened, sorted and each
+/// listed once, so that the same conditions always read the same.
+fn merge_cfg(a: &str, b: &str) -> String {
+    let alternatives = |c: &str| -> Vec<String> {
+        match c.strip_prefix("any(").and_then(|x| x.strip_suffix(')')) {
+            Some(inner) => split_top_level(inner)
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            None => vec![c.to_string()],
+        }
+    };
+    let mut all = alternatives(a);
+    all.extend(alternatives(b));
+    all.sort();
+    all.dedup();
+    if all.len() == 1 {
+        all.remove(0)
+    } else {
+        format!("any({})", all.join(", "))
+    }
 }
 
 fn has_word_in(attrs: &[Attribute], attr: &str, word: &str) -> bool {
@@ -875,7 +903,7 @@ fn decl_name(item: &Item) -> Option<(String, Ns, Vis)> {
 
 /// What a name resolves to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Target {
+pub(crate) enum Target {
     Item(ItemId),
     Module(ModId),
     /// Another crate's item, by the path the source wrote.
@@ -892,7 +920,7 @@ struct Export {
 
 impl Crate {
     /// Resolves a path written in module `m` (a `use` path or a type path).
-    fn resolve(&self, m: ModId, path: &[String], depth: usize) -> Vec<Target> {
+    pub(crate) fn resolve(&self, m: ModId, path: &[String], depth: usize) -> Vec<Target> {
         if depth > MAX_DEPTH || path.is_empty() {
             return Vec::new();
         }
@@ -1424,7 +1452,7 @@ impl<'a> Walker<'a> {
                 // conditions is a change of conditions and not a removal.
                 if existing.cfg != item.cfg {
                     existing.cfg = match (&existing.cfg, &item.cfg) {
-                        (Some(a), Some(b)) => Some(format!("any({a}, {b})")),
+                        (Some(a), Some(b)) => Some(merge_cfg(a, b)),
                         _ => None,
                     };
                 }
@@ -1938,7 +1966,12 @@ impl<'a> Walker<'a> {
                 let Item::Impl(imp) = &decl.item else {
                     continue;
                 };
-                let self_targets = match &*imp.self_ty {
+                // `impl IntoIterator for &'a Bytes` belongs to `Bytes` too.
+                let (self_ty, by_reference) = match &*imp.self_ty {
+                    syn::Type::Reference(r) => (&*r.elem, true),
+                    other => (other, false),
+                };
+                let self_targets = match self_ty {
                     syn::Type::Path(tp) if tp.qself.is_none() => {
                         let segs: Vec<String> = tp
                             .path
@@ -2022,7 +2055,14 @@ impl<'a> Walker<'a> {
                                     }
                                 }
                                 self.add(
-                                    format!("{p} impl {neg}{trait_name}"),
+                                    if by_reference {
+                                        format!(
+                                            "{p} impl {neg}{trait_name} for {}",
+                                            self.ty_shape(m, &imp.self_ty)
+                                        )
+                                    } else {
+                                        format!("{p} impl {neg}{trait_name}")
+                                    },
                                     ItemKind::Impl,
                                     (sig.clone(), String::new()),
                                     &c,
@@ -2043,6 +2083,20 @@ impl<'a> Walker<'a> {
                                     let mut c = tcfg.clone();
                                     c.extend(impl_cfg.iter().cloned());
                                     let key = format!("{p} impl for {self_shape}");
+                                    // Its methods are reachable by anyone holding the
+                                    // foreign type: public entry points.
+                                    for ii in &imp.items {
+                                        if let ImplItem::Fn(f) = ii {
+                                            let shown = format!(
+                                                "{} (impl for {self_shape})",
+                                                self.display(&format!("{p}::{}", f.sig.ident))
+                                            );
+                                            self.public
+                                                .entry((impl_id, Some(f.sig.ident.to_string())))
+                                                .or_default()
+                                                .push(shown);
+                                        }
+                                    }
                                     self.add(
                                         key,
                                         ItemKind::Impl,
@@ -2267,7 +2321,7 @@ mod tests {
         ]);
         assert_eq!(
             s.items["f"].cfg.as_deref(),
-            Some("any(unix, all(not(any(unix)), windows))")
+            Some("any(all(not(any(unix)), windows), unix)")
         );
         assert_eq!(
             s.items["f"].signature,

@@ -17,7 +17,7 @@
 pub mod effects;
 
 use crate::api::render;
-use crate::api::syn_engine::{self, CrateModel, ItemId};
+use crate::api::syn_engine::{self, CrateModel, ItemId, ModId, Target};
 use effects::{Effect, Site};
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
@@ -126,6 +126,8 @@ struct Unit {
     owner: Option<String>,
     /// The module it is declared in (`tls::acme::alpn`).
     module: String,
+    /// The same module, as the parsed crate knows it (for resolving names).
+    mod_id: ModId,
     kind: UnitKind,
     public: Vec<String>,
     file: String,
@@ -229,7 +231,7 @@ impl<'ast> Visit<'ast> for Collector {
                     name: last.clone(),
                 });
             }
-            self.site(Site::Call(&segs), segs.join("::"));
+            self.site(Site::Call(&segs), call_text(&segs));
         }
         syn::visit::visit_expr_call(self, c);
     }
@@ -296,6 +298,45 @@ fn is_constructor(name: &str) -> bool {
         || name.starts_with("from_")
 }
 
+/// Path roots that only respell a path (`std::io::Error` and `io::Error`,
+/// `crate::format::Buf` and `format::Buf`): dropped before comparing.
+const PATH_ROOTS: &[&str] = &["std", "core", "alloc", "crate", "self"];
+
+/// `tokens` without the roots in [`PATH_ROOTS`] where they start a path.
+fn strip_path_roots(tokens: TokenStream) -> TokenStream {
+    let tts: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(tts.len());
+    let mut i = 0;
+    while i < tts.len() {
+        let is_root = matches!(&tts[i], TokenTree::Ident(id) if PATH_ROOTS.iter().any(|r| id == r))
+            && matches!(tts.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+            && matches!(tts.get(i + 2), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+            // `x.self::..` cannot happen, but `::std::..` and `a::std` can: only
+            // a path's first segment is a root.
+            && !matches!(i.checked_sub(1).and_then(|j| tts.get(j)), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+        if is_root {
+            i += 3;
+            continue;
+        }
+        out.push(match &tts[i] {
+            TokenTree::Group(g) => {
+                let mut ng = proc_macro2::Group::new(g.delimiter(), strip_path_roots(g.stream()));
+                ng.set_span(g.span());
+                TokenTree::Group(ng)
+            }
+            other => other.clone(),
+        });
+        i += 1;
+    }
+    out.into_iter().collect()
+}
+
+/// A call path as reported: without a respelling root.
+fn call_text(segs: &[String]) -> String {
+    let start = usize::from(segs.len() > 1 && PATH_ROOTS.contains(&segs[0].as_str()));
+    segs[start..].join("::")
+}
+
 /// `tokens` with every identifier in `names` replaced.
 fn rename_idents(tokens: TokenStream, names: &HashMap<String, String>) -> TokenStream {
     if names.is_empty() {
@@ -343,6 +384,7 @@ fn self_type_name(ty: &syn::Type) -> String {
 
 /// Where a function is declared and under which names it is public.
 struct Place<'a> {
+    mod_id: ModId,
     module: &'a [String],
     key: String,
     owner: Option<String>,
@@ -381,6 +423,7 @@ fn fn_unit(
         })
         .collect();
     let Place {
+        mod_id,
         module,
         key,
         owner,
@@ -392,16 +435,18 @@ fn fn_unit(
         name: sig.ident.to_string(),
         owner,
         module: module.join("::"),
+        mod_id,
         kind: UnitKind::Function,
         public,
         file: file.to_string(),
-        tokens: rename_idents(block.to_token_stream(), &params).to_string(),
+        tokens: strip_path_roots(rename_idents(block.to_token_stream(), &params)).to_string(),
         text: render::unparse(item),
         facts,
     }
 }
 
 fn value_unit(
+    mod_id: ModId,
     module: &[String],
     key: String,
     kind: UnitKind,
@@ -417,6 +462,7 @@ fn value_unit(
         key,
         owner: None,
         module: module.join("::"),
+        mod_id,
         kind,
         public,
         file: file.to_string(),
@@ -462,6 +508,7 @@ fn collect(model: &CrateModel) -> Units {
         match &decl.item {
             Item::Fn(f) => out.add(fn_unit(
                 Place {
+                    mod_id: decl.module,
                     module,
                     key: join_key(module, &[&f.sig.ident.to_string()]),
                     owner: None,
@@ -497,6 +544,7 @@ fn collect(model: &CrateModel) -> Units {
                             let name = f.sig.ident.to_string();
                             out.add(fn_unit(
                                 Place {
+                                    mod_id: decl.module,
                                     module,
                                     key: join_key(module, &[&owner, &name]),
                                     owner: Some(ty.clone()),
@@ -509,6 +557,7 @@ fn collect(model: &CrateModel) -> Units {
                             ));
                         }
                         ImplItem::Const(k) => out.add(value_unit(
+                            decl.module,
                             module,
                             join_key(module, &[&owner, &k.ident.to_string()]),
                             UnitKind::Const,
@@ -529,6 +578,7 @@ fn collect(model: &CrateModel) -> Units {
                         let name = f.sig.ident.to_string();
                         out.add(fn_unit(
                             Place {
+                                mod_id: decl.module,
                                 module,
                                 key: join_key(module, &[&tr, &name]),
                                 owner: Some(tr.clone()),
@@ -543,6 +593,7 @@ fn collect(model: &CrateModel) -> Units {
                 }
             }
             Item::Const(c) => out.add(value_unit(
+                decl.module,
                 module,
                 join_key(module, &[&c.ident.to_string()]),
                 UnitKind::Const,
@@ -551,6 +602,7 @@ fn collect(model: &CrateModel) -> Units {
                 &c.expr,
             )),
             Item::Static(s) => out.add(value_unit(
+                decl.module,
                 module,
                 join_key(module, &[&s.ident.to_string()]),
                 UnitKind::Static,
@@ -562,6 +614,7 @@ fn collect(model: &CrateModel) -> Units {
                 for v in &e.variants {
                     if let Some((_, expr)) = &v.discriminant {
                         out.add(value_unit(
+                            decl.module,
                             module,
                             join_key(module, &[&e.ident.to_string(), &v.ident.to_string()]),
                             UnitKind::Discriminant,
@@ -638,9 +691,17 @@ fn unified(old: &str, new: &str, label: &str) -> String {
 }
 
 fn shown(unit: &Unit, crate_name: &str) -> (String, bool) {
+    // A trait impl's method: say which impl (`fmt` of Debug or of Display).
+    let which = unit
+        .key
+        .split_once(" as ")
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map(|(tr, _)| format!(" (impl {tr})"))
+        .unwrap_or_default();
     // The shortest public path is the one users write.
     match unit.public.iter().min_by_key(|p| (p.len(), p.as_str())) {
-        Some(p) => (p.clone(), true),
+        Some(p) if p.ends_with(')') => (p.clone(), true),
+        Some(p) => (format!("{p}{which}"), true),
         None => (format!("{crate_name}::{} (private)", unit.key), false),
     }
 }
@@ -745,7 +806,7 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
     // Reach: public functions whose body did not change but that call
     // (directly or through other functions) one that did.
     const VIA_LIMIT: usize = 6;
-    let reach = CallGraph::new(&new_units).reach(&changed_fns, VIA_LIMIT);
+    let reach = CallGraph::new(&new_units, new).reach(&changed_fns, VIA_LIMIT);
     for (key, n) in &new_units.units {
         if n.kind != UnitKind::Function || n.public.is_empty() || changed_fns.contains(key) {
             continue;
@@ -995,6 +1056,83 @@ fn narrow<'a>(targets: Vec<&'a str>, module: &str, units: &Units) -> Vec<&'a str
     local
 }
 
+/// What the first segment of a call path names, as far as the crate's own
+/// imports tell.
+enum Resolved {
+    /// Another crate's item (`use std::cell::Cell`).
+    Elsewhere,
+    /// A module of this crate (`module::f()`), by path.
+    Module(String),
+    /// An item of this crate.
+    Local,
+    /// Not found (a prelude name, a generic parameter, a macro's output).
+    Unknown,
+}
+
+/// Of `candidates`, those declared in `module`.
+fn in_module<'a>(candidates: Option<&Vec<&'a str>>, module: &str, units: &Units) -> Vec<&'a str> {
+    candidates
+        .into_iter()
+        .flatten()
+        .copied()
+        .filter(|k| units.units.get(*k).is_some_and(|u| u.module == module))
+        .collect()
+}
+
+/// Method names that std types use everywhere: `x.len()` says nothing about
+/// which `len` is meant, so such calls are not linked by name alone.
+const COMMON_METHODS: &[&str] = &[
+    "as_ref",
+    "as_mut",
+    "as_str",
+    "as_bytes",
+    "borrow",
+    "borrow_mut",
+    "clone",
+    "cmp",
+    "contains",
+    "default",
+    "deref",
+    "deref_mut",
+    "drop",
+    "eq",
+    "extend",
+    "fmt",
+    "from",
+    "get",
+    "get_mut",
+    "hash",
+    "insert",
+    "into",
+    "into_iter",
+    "is_empty",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+    "iter",
+    "iter_mut",
+    "len",
+    "lock",
+    "map",
+    "new",
+    "next",
+    "partial_cmp",
+    "poll",
+    "pop",
+    "push",
+    "read",
+    "remove",
+    "send",
+    "take",
+    "to_owned",
+    "to_string",
+    "try_from",
+    "try_into",
+    "unwrap",
+    "write",
+];
+
 /// The functions of type `owner` named `name`.
 fn owned<'a>(
     by_owner: &HashMap<(&'a str, &'a str), Vec<&'a str>>,
@@ -1021,7 +1159,22 @@ struct CallGraph {
 }
 
 impl CallGraph {
-    fn new(units: &Units) -> Self {
+    fn new(units: &Units, model: &CrateModel) -> Self {
+        // What a name written in the caller's module refers to.
+        let resolve = |u: &Unit, name: &str| -> Resolved {
+            match model
+                .krate
+                .resolve(u.mod_id, &[name.to_string()], 0)
+                .first()
+            {
+                Some(Target::External(_)) => Resolved::Elsewhere,
+                Some(Target::Module(m)) => {
+                    Resolved::Module(model.krate.modules[*m].path.join("::"))
+                }
+                Some(Target::Item(_)) => Resolved::Local,
+                None => Resolved::Unknown,
+            }
+        };
         let mut by_name: HashMap<&str, Vec<&str>> = HashMap::new();
         let mut by_owner: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
         let mut free: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -1053,18 +1206,29 @@ impl CallGraph {
                     Callee::Path {
                         qualifier: Some(q),
                         name,
-                    } => {
-                        let t = owned(&by_owner, Some(q), name);
-                        if t.is_empty() {
-                            free.get(name.as_str()).cloned().unwrap_or_default()
-                        } else {
-                            t
+                    } => match resolve(u, q) {
+                        // `std::cell::Cell::new` is not this crate's `Cell::new`.
+                        Resolved::Elsewhere => Vec::new(),
+                        Resolved::Module(m) => in_module(free.get(name.as_str()), &m, units),
+                        Resolved::Local | Resolved::Unknown => {
+                            let t = owned(&by_owner, Some(q), name);
+                            if t.is_empty() {
+                                free.get(name.as_str()).cloned().unwrap_or_default()
+                            } else {
+                                t
+                            }
                         }
-                    }
+                    },
                     Callee::Path {
                         qualifier: None,
                         name,
-                    } => free.get(name.as_str()).cloned().unwrap_or_default(),
+                    } => match resolve(u, name) {
+                        Resolved::Elsewhere => Vec::new(),
+                        _ => free.get(name.as_str()).cloned().unwrap_or_default(),
+                    },
+                    // `x.len()` on a `str` is not this crate's `Chain::len`:
+                    // names that std types use everywhere are not linked.
+                    Callee::Method(name) if COMMON_METHODS.contains(&name.as_str()) => Vec::new(),
                     Callee::Method(name) => match by_name.get(name.as_str()) {
                         Some(v) if v.len() == 1 => v.clone(),
                         _ => Vec::new(),
@@ -1130,6 +1294,18 @@ mod tests {
                 effect.words()
             );
         }
+    }
+
+    #[test]
+    fn path_roots_are_respellings() {
+        let a: TokenStream = quote::quote!({ std::io::Error::new(k, crate::format::Buf::new()) });
+        let b: TokenStream = quote::quote!({ io::Error::new(k, format::Buf::new()) });
+        assert_eq!(
+            strip_path_roots(a).to_string(),
+            strip_path_roots(b).to_string()
+        );
+        let c: TokenStream = quote::quote!({ other::std::thing() });
+        assert_eq!(strip_path_roots(c.clone()).to_string(), c.to_string());
     }
 
     #[test]
