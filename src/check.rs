@@ -71,6 +71,8 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
                 Err(e) => return Err(e),
             }
         }
+        // A repository without commits: the working tree is all new.
+        (None, false) if repo.commit_id("HEAD").is_err() => (None, "no commits yet".to_string()),
         (None, false) => {
             let (how, sha) = repo.default_base()?;
             let r = Rev::Commit(sha);
@@ -289,6 +291,18 @@ fn analyse_bump(fetcher: &Fetcher, b: &Bump, c: &mut CrateReport) -> Result<()> 
         reason: Some(reason.to_string()),
     };
     let (old, new) = match (&b.change, &b.old, &b.new) {
+        (ChangeKind::Added | ChangeKind::Removed, _, _)
+            if b.new
+                .as_ref()
+                .or(b.old.as_ref())
+                .is_some_and(|p| p.source == Source::Path) =>
+        {
+            c.analysis = not(
+                AnalysisStatus::NotApplicable,
+                "path package (your own code): not a dependency bump",
+            );
+            return Ok(());
+        }
         (ChangeKind::Added, _, _) => {
             c.analysis = not(
                 AnalysisStatus::NotApplicable,

@@ -256,7 +256,7 @@ fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
             let mut err = anstream::stderr();
             writeln!(
                 err,
-                "bumpguard: report written to {} (verdict: {:?})",
+                "bumpguard: report written to {} (verdict: {})",
                 path.display(),
                 report.verdict.status
             )?;

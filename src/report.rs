@@ -115,6 +115,16 @@ pub enum VerdictStatus {
     Error,
 }
 
+impl std::fmt::Display for VerdictStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            VerdictStatus::Pass => "pass",
+            VerdictStatus::Blocked => "blocked",
+            VerdictStatus::Error => "error",
+        })
+    }
+}
+
 impl VerdictStatus {
     pub fn exit_code(self) -> i32 {
         match self {
@@ -406,7 +416,10 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<(
         (Some(o), None) => o.clone(),
         _ => String::new(),
     };
+    let own_code =
+        c.old_source.as_deref() == Some("path") || c.new_source.as_deref() == Some("path");
     let reach = match c.direct {
+        _ if own_code => String::new(),
         Some(true) => "direct".to_string(),
         Some(false) if c.chain.len() > 1 => format!("transitive via {}", c.chain.join(" > ")),
         Some(false) => "transitive".to_string(),

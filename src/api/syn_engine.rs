@@ -110,6 +110,7 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
     surface.items = walker.out;
     let public = walker.public;
     surface.problems = std::mem::take(&mut crate_.problems);
+    surface.notes.append(&mut crate_.notes);
     surface.unexpanded_macros = crate_.unexpanded_macros;
     if surface.items.is_empty() && crate_.unexpanded_macros > 0 {
         // Nothing public was found but macros were left unread: the API is
@@ -222,6 +223,7 @@ pub(crate) struct Crate {
     pub(crate) modules: Vec<Module>,
     pub(crate) decls: Vec<Decl>,
     problems: Vec<SourceProblem>,
+    notes: Vec<String>,
     unexpanded_macros: usize,
 }
 
@@ -410,6 +412,7 @@ impl Crate {
             modules: Vec::new(),
             decls: Vec::new(),
             problems: Vec::new(),
+            notes: Vec::new(),
             unexpanded_macros: 0,
         }
     }
@@ -447,6 +450,16 @@ impl Crate {
         };
         match syn::parse_file(&text) {
             Ok(f) => Some(f),
+            // A file that is one expression (serde_json's
+            // `"serde_json requires that either `std` ..."`) is a deliberate
+            // compile error for unsupported feature sets, not a module of
+            // items: nothing is missing.
+            Err(_) if syn::parse_str::<syn::Expr>(&text).is_ok() => {
+                self.notes.push(format!(
+                    "{display} is a single expression, not items (a deliberate compile error for some configuration): skipped"
+                ));
+                None
+            }
             Err(e) => {
                 self.problems.push(SourceProblem {
                     file: display,
