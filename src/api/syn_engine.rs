@@ -282,8 +282,9 @@ fn split_top_level(text: &str) -> Vec<&str> {
 }
 
 /// `any(..)` of the alternatives of `a` and `b`, flattened, sorted and each
-/// listed once, so that the same conditions always read the same.
-fn merge_cfg(a: &str, b: &str) -> String {
+/// listed once, so that the same conditions always read the same. `None`
+/// when they cover every case (`doc` and `not(doc)`).
+fn merge_cfg(a: &str, b: &str) -> Option<String> {
     let alternatives = |c: &str| -> Vec<String> {
         match c.strip_prefix("any(").and_then(|x| x.strip_suffix(')')) {
             Some(inner) => split_top_level(inner)
@@ -297,11 +298,14 @@ fn merge_cfg(a: &str, b: &str) -> String {
     all.extend(alternatives(b));
     all.sort();
     all.dedup();
-    if all.len() == 1 {
+    if all.iter().any(|x| all.contains(&format!("not({x})"))) {
+        return None;
+    }
+    Some(if all.len() == 1 {
         all.remove(0)
     } else {
         format!("any({})", all.join(", "))
-    }
+    })
 }
 
 fn has_word_in(attrs: &[Attribute], attr: &str, word: &str) -> bool {
@@ -1465,7 +1469,7 @@ impl<'a> Walker<'a> {
                 // conditions is a change of conditions and not a removal.
                 if existing.cfg != item.cfg {
                     existing.cfg = match (&existing.cfg, &item.cfg) {
-                        (Some(a), Some(b)) => Some(merge_cfg(a, b)),
+                        (Some(a), Some(b)) => merge_cfg(a, b),
                         _ => None,
                     };
                 }
