@@ -11,9 +11,10 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Guards dependency upgrades: shows what a change to Cargo.lock does to the
-/// public API of every bumped crate, and whether each new version number is
-/// honest under Rust's SemVer rules.
+/// Guards dependency upgrades: shows what a change to Cargo.lock does to every
+/// bumped crate: how its public API changed and whether the new version number
+/// is honest under Rust's SemVer rules, what changed inside its code (bodies,
+/// effects, values) and in its manifest.
 #[derive(Parser, Debug)]
 #[command(name = "bumpguard", version, about, long_about = None)]
 #[command(
