@@ -302,12 +302,21 @@ fn is_constructor(name: &str) -> bool {
 /// `crate::format::Buf` and `format::Buf`): dropped before comparing.
 const PATH_ROOTS: &[&str] = &["std", "core", "alloc", "crate", "self"];
 
-/// `tokens` without the roots in [`PATH_ROOTS`] where they start a path.
+/// `tokens` without the roots in [`PATH_ROOTS`] where they start a path,
+/// and with macro paths cut to the macro's name (`std::task::ready!` and
+/// `ready!` are one macro).
 fn strip_path_roots(tokens: TokenStream) -> TokenStream {
     let tts: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out = Vec::with_capacity(tts.len());
     let mut i = 0;
     while i < tts.len() {
+        if let Some(end) = macro_path_end(&tts, i) {
+            // Keep `name !` only.
+            out.push(tts[end - 1].clone());
+            out.push(tts[end].clone());
+            i = end + 1;
+            continue;
+        }
         let is_root = matches!(&tts[i], TokenTree::Ident(id) if PATH_ROOTS.iter().any(|r| id == r))
             && matches!(tts.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':')
             && matches!(tts.get(i + 2), Some(TokenTree::Punct(p)) if p.as_char() == ':')
@@ -329,6 +338,27 @@ fn strip_path_roots(tokens: TokenStream) -> TokenStream {
         i += 1;
     }
     out.into_iter().collect()
+}
+
+/// If `tts[i..]` starts a qualified macro path (`a :: b :: name !`), the
+/// index of the `!`.
+fn macro_path_end(tts: &[TokenTree], i: usize) -> Option<usize> {
+    let is_colon =
+        |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Punct(p)) if p.as_char() == ':');
+    if !matches!(tts.get(i), Some(TokenTree::Ident(_))) {
+        return None;
+    }
+    let mut j = i;
+    let mut segments = 1;
+    while is_colon(tts.get(j + 1))
+        && is_colon(tts.get(j + 2))
+        && matches!(tts.get(j + 3), Some(TokenTree::Ident(_)))
+    {
+        j += 3;
+        segments += 1;
+    }
+    let bang = matches!(tts.get(j + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!');
+    (segments > 1 && bang).then_some(j + 1)
 }
 
 /// A call path as reported: without a respelling root.
@@ -1303,6 +1333,12 @@ mod tests {
         assert_eq!(
             strip_path_roots(a).to_string(),
             strip_path_roots(b).to_string()
+        );
+        let d: TokenStream = quote::quote!({ std::task::ready!(x) });
+        let e: TokenStream = quote::quote!({ ready!(x) });
+        assert_eq!(
+            strip_path_roots(d).to_string(),
+            strip_path_roots(e).to_string()
         );
         let c: TokenStream = quote::quote!({ other::std::thing() });
         assert_eq!(strip_path_roots(c.clone()).to_string(), c.to_string());
