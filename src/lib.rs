@@ -18,6 +18,8 @@ pub mod check;
 pub mod lockdiff;
 pub mod manifest_diff;
 pub mod report;
+pub mod report_annotations;
+pub mod report_markdown;
 pub mod revision;
 pub mod semver_check;
 pub mod source;

@@ -5,6 +5,9 @@ use anyhow::{Context, Result, bail};
 use bumpguard::api::ApiSurface;
 use bumpguard::check::{self, ApiTarget, CheckOptions};
 use bumpguard::report::{self, Report};
+use bumpguard::report_annotations;
+use bumpguard::report_markdown;
+use bumpguard::revision::{LockfileText, Repo, Rev};
 use bumpguard::source::SourceSettings;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, Write};
@@ -20,7 +23,8 @@ use std::process::ExitCode;
 #[command(
     after_help = "Exit codes: 0 nothing blocks, 1 the change is blocked (the report says why), \
 2 bumpguard could not do its job.\n\nEnvironment: BUMPGUARD_OFFLINE=1 never uses the network; \
-XDG_CACHE_HOME moves the cache (default ~/.cache/bumpguard); CARGO_HOME is searched for crate archives first."
+XDG_CACHE_HOME moves the cache (default ~/.cache/bumpguard); CARGO_HOME is searched for crate archives first; \
+GITHUB_ACTIONS=true (set by GitHub) adds workflow annotations to check and diff."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -101,24 +105,71 @@ struct ApiArgs {
     #[arg(long, value_name = "DIR")]
     path: Option<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = ApiFormat::Human)]
+    format: ApiFormat,
 }
 
 #[derive(Args, Debug)]
 struct OutputArgs {
-    /// Output format.
+    /// Output format. `markdown` is for a pull-request comment or a job
+    /// summary; under GitHub Actions (GITHUB_ACTIONS=true) workflow
+    /// annotations are printed too, whatever the format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Largest Markdown report in bytes; details are cut to fit (default
+    /// 65000, a pull-request comment; 1000000 suits a job summary; 0: no limit).
+    #[arg(long, value_name = "BYTES", value_parser = parse_markdown_limit)]
+    markdown_limit: Option<usize>,
 }
 
+/// Report formats of `check` and `diff`.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 enum Format {
     Human,
     Json,
+    Markdown,
+}
+
+/// Formats of `api`, which lists items rather than a report.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum ApiFormat {
+    Human,
+    Json,
+}
+
+/// `0` means no limit; otherwise at least [`report_markdown::MIN_LIMIT`],
+/// the room the title, verdict and notice of what was cut need.
+fn parse_markdown_limit(arg: &str) -> Result<usize, String> {
+    let n: usize = arg
+        .trim()
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("'{arg}' is not a number of bytes"))?;
+    match n {
+        0 => Ok(usize::MAX),
+        n if n < report_markdown::MIN_LIMIT => Err(format!(
+            "at least {} bytes (or 0 for no limit)",
+            report_markdown::MIN_LIMIT
+        )),
+        n => Ok(n),
+    }
+}
+
+impl OutputArgs {
+    /// The Markdown budget; refuses `--markdown-limit` with another format,
+    /// where it would silently do nothing.
+    fn limit(&self) -> Result<usize> {
+        match (self.markdown_limit, self.format) {
+            (Some(_), Format::Human | Format::Json) => {
+                bail!("--markdown-limit only applies to --format markdown")
+            }
+            (Some(n), Format::Markdown) => Ok(n),
+            (None, _) => Ok(report_markdown::DEFAULT_LIMIT),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -149,6 +200,21 @@ fn main() -> ExitCode {
             for cause in e.chain().skip(1) {
                 let _ = writeln!(err, "  caused by: {cause}");
             }
+            // Under GitHub Actions the failure also shows on the run's page.
+            if report_annotations::enabled() {
+                let a = report_annotations::Annotation {
+                    level: report_annotations::AnnotationLevel::Error,
+                    file: None,
+                    line: None,
+                    title: "bumpguard could not do its job".to_string(),
+                    message: e
+                        .chain()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join("\ncaused by: "),
+                };
+                let _ = writeln!(io::stderr(), "{a}");
+            }
             ExitCode::from(2)
         }
     }
@@ -175,6 +241,7 @@ fn run(cli: Cli) -> Result<u8> {
     let sources = settings(&cli);
     match &cli.command {
         Command::Check(a) => {
+            a.output.limit()?;
             let opts = CheckOptions {
                 repo: a.repo.clone(),
                 base: a.base.clone(),
@@ -183,9 +250,15 @@ fn run(cli: Cli) -> Result<u8> {
             };
             let report = check::run_check(&opts, &sources)
                 .inspect_err(|e| failure_report("check", e, &a.output))?;
-            emit(&report, &a.output)
+            let lockfiles = if report_annotations::enabled() {
+                head_lockfiles(a)
+            } else {
+                Vec::new()
+            };
+            emit(&report, &a.output, &lockfiles)
         }
         Command::Diff(a) => {
+            a.output.limit()?;
             let report = match (&a.krate, &a.old_version, &a.new_version, &a.old, &a.new) {
                 (Some(k), Some(o), Some(n), None, None) => {
                     check::run_diff_published(k, o, n, &sources)
@@ -196,7 +269,7 @@ fn run(cli: Cli) -> Result<u8> {
                 ),
             }
             .inspect_err(|e| failure_report("diff", e, &a.output))?;
-            emit(&report, &a.output)
+            emit(&report, &a.output, &[])
         }
         Command::Api(a) => {
             let target = match (&a.spec, &a.path) {
@@ -229,28 +302,38 @@ fn failure_report(command: &str, e: &anyhow::Error, out: &OutputArgs) {
     let Some(path) = &out.output else { return };
     let report = Report::failed(command, e);
     let mut buf = Vec::new();
-    if write_report(
-        &report,
-        out.format,
-        &mut anstream::StripStream::new(&mut buf),
-    )
-    .is_ok()
-    {
+    if write_report(&report, out, &mut anstream::StripStream::new(&mut buf)).is_ok() {
         let _ = std::fs::write(path, buf);
     }
 }
 
+/// The lockfiles at the head revision `check` compared, for the lines of
+/// the annotations. Best effort: without them annotations have no line.
+fn head_lockfiles(a: &CheckArgs) -> Vec<LockfileText> {
+    let head = match (&a.head, a.staged) {
+        (Some(h), _) => Rev::Commit(h.clone()),
+        (None, true) => Rev::Index,
+        (None, false) => Rev::WorkTree,
+    };
+    Repo::open(&a.repo)
+        .and_then(|r| r.lockfiles(&head))
+        .unwrap_or_default()
+}
+
 /// Writes the report where asked and returns the exit code of its verdict.
-fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
+///
+/// Under GitHub Actions the annotations go to stdout when the report goes to
+/// a file, and to stderr when the report itself is on stdout, so that
+/// `--format json > report.json` or `--format markdown >> $GITHUB_STEP_SUMMARY`
+/// stays a clean report. The runner reads workflow commands from both
+/// streams of a `run:` step.
+fn emit(report: &Report, out: &OutputArgs, lockfiles: &[LockfileText]) -> Result<u8> {
+    let annotate = report_annotations::enabled();
     match &out.output {
         Some(path) => {
             let mut buf = Vec::new();
             // A file never gets colour codes.
-            write_report(
-                report,
-                out.format,
-                &mut anstream::StripStream::new(&mut buf),
-            )?;
+            write_report(report, out, &mut anstream::StripStream::new(&mut buf))?;
             std::fs::write(path, buf)
                 .with_context(|| format!("cannot write the report to {}", path.display()))?;
             // Still tell the person at the terminal what happened.
@@ -261,11 +344,18 @@ fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
                 path.display(),
                 report.verdict.status
             )?;
+            if annotate {
+                let mut stdout = io::stdout().lock();
+                report_annotations::write_annotations(report, lockfiles, &mut stdout)?;
+                stdout.flush()?;
+            }
         }
         None => {
+            if annotate {
+                report_annotations::write_annotations(report, lockfiles, &mut io::stderr())?;
+            }
             let mut stdout = anstream::stdout().lock();
-            let written =
-                write_report(report, out.format, &mut stdout).and_then(|()| Ok(stdout.flush()?));
+            let written = write_report(report, out, &mut stdout).and_then(|()| Ok(stdout.flush()?));
             // `bumpguard check | head` closes the pipe early: the verdict
             // still decides the exit code, so a blocked change never passes.
             if let Err(e) = written
@@ -278,22 +368,23 @@ fn emit(report: &Report, out: &OutputArgs) -> Result<u8> {
     Ok(report.verdict.status.exit_code() as u8)
 }
 
-fn write_report(report: &Report, format: Format, out: &mut dyn Write) -> Result<()> {
-    match format {
+fn write_report(report: &Report, out_args: &OutputArgs, out: &mut dyn Write) -> Result<()> {
+    match out_args.format {
         Format::Human => report::write_human(report, out)?,
         Format::Json => report::write_json(report, out)?,
+        Format::Markdown => report_markdown::write_markdown(report, out, out_args.limit()?)?,
     }
     Ok(())
 }
 
-fn print_api(surface: &ApiSurface, format: Format) -> Result<()> {
+fn print_api(surface: &ApiSurface, format: ApiFormat) -> Result<()> {
     let mut out = anstream::stdout().lock();
     match format {
-        Format::Json => {
+        ApiFormat::Json => {
             serde_json::to_writer_pretty(&mut out, surface).map_err(io::Error::from)?;
             writeln!(out)?;
         }
-        Format::Human => {
+        ApiFormat::Human => {
             for item in surface.items.values() {
                 match &item.cfg {
                     Some(cfg) => writeln!(

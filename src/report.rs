@@ -1,4 +1,6 @@
-//! Reports: one data model ([`Report`]) rendered as human text or JSON.
+//! Reports: one data model ([`Report`]) rendered as human text or JSON here,
+//! as Markdown in [`crate::report_markdown`] and as GitHub workflow
+//! annotations in [`crate::report_annotations`].
 //!
 //! The JSON form is the model serialized as is; its shape is versioned by
 //! [`SCHEMA_VERSION`] and documented in `docs/report-schema.md`. Anything
@@ -174,6 +176,17 @@ impl CrateReport {
         }
     }
 
+    /// This entry decides against the change: a semver violation, or an
+    /// analysis that is incomplete, unsupported or failed (the same rule as
+    /// [`Report::decide`]; every format marks these crates alike).
+    pub fn blocks(&self) -> bool {
+        self.violations > 0
+            || matches!(
+                self.analysis.status,
+                AnalysisStatus::Failed | AnalysisStatus::Unsupported | AnalysisStatus::Partial
+            )
+    }
+
     /// A report entry for a lockfile bump, before any analysis.
     pub fn from_bump(b: &Bump) -> Self {
         CrateReport {
@@ -283,11 +296,11 @@ fn shorten(text: &str, max: usize) -> String {
     format!("{cut}... (see --format json)")
 }
 
-fn plural(n: usize) -> &'static str {
+pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn version_pair(c: &CrateReport) -> String {
+pub(crate) fn version_pair(c: &CrateReport) -> String {
     match (&c.old_version, &c.new_version) {
         (Some(o), Some(n)) if o == n => o.clone(),
         (Some(o), Some(n)) => format!("{o} -> {n}"),
@@ -387,11 +400,7 @@ pub fn write_human(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<()> {
-    let (mark, style) = if c.violations > 0
-        || matches!(
-            c.analysis.status,
-            AnalysisStatus::Failed | AnalysisStatus::Unsupported | AnalysisStatus::Partial
-        ) {
+    let (mark, style) = if c.blocks() {
         ("x", s.red)
     } else if c.changes.iter().any(|ch| ch.required == Level::Major) {
         ("!", s.yellow)

@@ -1,0 +1,302 @@
+//! `--format markdown` on fixture crate pairs: snapshots of whole reports
+//! (so a change in wording or layout is reviewed), and the size budget:
+//! whatever the limit, the output fits, stays well-formed (balanced code
+//! fences and `<details>`), keeps the title, verdict and summary table, and
+//! says what it left out.
+
+mod support;
+
+use assert_cmd::Command;
+use std::path::Path;
+use support::fixture;
+
+const MARKER: &str = "<!-- bumpguard-report -->";
+const TABLE_HEAD: &str = "| | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Analysis |";
+
+fn bumpguard() -> Command {
+    let mut c = Command::cargo_bin("bumpguard").expect("binary");
+    c.env("BUMPGUARD_OFFLINE", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .arg("--color=never");
+    c
+}
+
+/// Exit code, stdout and stderr of `diff --old OLD --new NEW --format markdown [extra]`.
+fn markdown_dirs(old: &Path, new: &Path, extra: &[&str]) -> (i32, String, String) {
+    let out = bumpguard()
+        .args(["diff", "--format", "markdown", "--old"])
+        .arg(old)
+        .arg("--new")
+        .arg(new)
+        .args(extra)
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// The Markdown report of a fixture pair, without machine-specific paths.
+fn markdown(pair: &str, extra: &[&str]) -> (i32, String) {
+    let (code, out, err) = markdown_dirs(&fixture(pair, "old"), &fixture(pair, "new"), extra);
+    assert!(code == 0 || code == 1, "exit {code}: {err}");
+    let root = fixture(pair, "");
+    let md = out
+        .replace(&root.display().to_string(), "<pair>/")
+        .replace(env!("CARGO_PKG_VERSION"), "<version>");
+    (code, md)
+}
+
+/// Panics unless every code fence is closed by a fence of the same length,
+/// `<details>`/`<summary>` open and close in order outside code, and the
+/// report starts with the marker.
+fn assert_well_formed(md: &str) {
+    assert!(md.starts_with(MARKER), "no marker:\n{md}");
+    let mut fence: Option<String> = None;
+    let mut details = 0i32;
+    let mut summaries = 0i32;
+    for (n, line) in md.lines().enumerate() {
+        let t = line.trim_start();
+        let ticks: String = t.chars().take_while(|c| *c == '`').collect();
+        match &fence {
+            Some(f) => {
+                if ticks.len() >= f.len() && t[ticks.len()..].trim().is_empty() {
+                    fence = None;
+                }
+                continue;
+            }
+            None if ticks.len() >= 3 => {
+                fence = Some(ticks);
+                continue;
+            }
+            None => {}
+        }
+        details +=
+            (t.matches("<details").count() as i32) - (t.matches("</details>").count() as i32);
+        summaries +=
+            (t.matches("<summary>").count() as i32) - (t.matches("</summary>").count() as i32);
+        assert!(details >= 0, "line {n}: </details> without <details>\n{md}");
+        assert!(
+            summaries == 0,
+            "line {n}: <summary> not closed on its line\n{md}"
+        );
+    }
+    assert!(fence.is_none(), "unclosed code fence:\n{md}");
+    assert_eq!(details, 0, "unbalanced <details>:\n{md}");
+}
+
+#[test]
+fn a_clean_bump() {
+    let (code, md) = markdown("formatting-only", &[]);
+    assert_eq!(code, 0);
+    assert_well_formed(&md);
+    assert!(md.contains("## ✅ bumpguard: pass"), "{md}");
+    assert!(!md.contains("Shortened"), "{md}");
+    insta::assert_snapshot!("markdown_formatting_only", md);
+}
+
+#[test]
+fn a_blocked_bump() {
+    let (code, md) = markdown("breaking-in-minor", &[]);
+    assert_eq!(code, 1);
+    assert_well_formed(&md);
+    assert!(md.contains("## ❌ bumpguard: blocked"), "{md}");
+    assert!(md.contains("**Blocked because:**"), "{md}");
+    // The blocking crate's section is open.
+    assert!(md.contains("<details open>"), "{md}");
+    insta::assert_snapshot!("markdown_breaking_in_minor", md);
+}
+
+#[test]
+fn a_behaviour_change_with_its_function_diff() {
+    let (code, md) = markdown("incident-spawn-removed", &[]);
+    assert_eq!(code, 0);
+    assert_well_formed(&md);
+    assert!(md.contains("```diff"), "{md}");
+    assert!(md.contains("-    tokio::spawn(driver.run());"), "{md}");
+    insta::assert_snapshot!("markdown_incident_spawn_removed", md);
+}
+
+#[test]
+fn a_report_cut_to_fit_keeps_the_summary() {
+    let (full_code, full) = markdown("new-code-effects", &[]);
+    assert!(full.len() > 1500, "the fixture no longer needs cutting");
+    let (code, md) = markdown("new-code-effects", &["--markdown-limit", "1500"]);
+    assert_eq!(code, full_code, "cutting never changes the verdict");
+    assert!(md.len() <= 1500, "{} bytes:\n{md}", md.len());
+    assert_well_formed(&md);
+    assert!(md.contains("## ❌ bumpguard: blocked"), "{md}");
+    assert!(
+        md.contains("telemetry 1.2.0 -> 1.2.1: 1 semver violation"),
+        "{md}"
+    );
+    assert!(md.contains(TABLE_HEAD), "{md}");
+    assert!(md.contains("| ❌ | telemetry | 1.2.0 → 1.2.1 |"), "{md}");
+    assert!(md.contains("**Shortened to fit 1500 bytes.**"), "{md}");
+    assert!(md.contains("`--format json`"), "{md}");
+    insta::assert_snapshot!("markdown_cut_to_1500", md);
+}
+
+#[test]
+fn private_diffs_go_first() {
+    let (_, full) = markdown("new-code-effects", &[]);
+    // Just under the full size: one private diff is enough to leave out.
+    let limit = (full.len() - 100).to_string();
+    let (_, md) = markdown("new-code-effects", &["--markdown-limit", &limit]);
+    assert_well_formed(&md);
+    assert!(md.contains("of private code"), "{md}");
+    assert!(!md.contains("of public items"), "{md}");
+    // The public function's diff is still there.
+    assert!(md.contains("+fn drop(&mut self) {"), "{md}");
+}
+
+/// A generated pair with many changes of every kind: 30 public functions
+/// and 30 private helpers whose bodies change, 30 functions added, 12 removed.
+fn big_pair(root: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let write = |side: &str, version: &str, body: String| {
+        let dir = root.join(side);
+        std::fs::create_dir_all(dir.join("src")).expect("mkdir");
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            format!("[package]\nname = \"big\"\nversion = \"{version}\"\nedition = \"2021\"\n"),
+        )
+        .expect("write manifest");
+        std::fs::write(dir.join("src/lib.rs"), body).expect("write lib");
+        dir
+    };
+    let mut old = String::new();
+    let mut new = String::new();
+    for i in 0..30 {
+        old.push_str(&format!(
+            "pub fn public_{i}(x: u32) -> u32 {{\n    helper_{i}(x) + {i}\n}}\n\nfn helper_{i}(x: u32) -> u32 {{\n    x * {i}\n}}\n\n"
+        ));
+        new.push_str(&format!(
+            "pub fn public_{i}(x: u32) -> u32 {{\n    helper_{i}(x) + {}\n}}\n\nfn helper_{i}(x: u32) -> u32 {{\n    x * {} | 1\n}}\n\npub fn added_{i}() {{}}\n\n",
+            i + 1,
+            i + 2
+        ));
+    }
+    for i in 0..12 {
+        old.push_str(&format!("pub fn removed_{i}() {{}}\n"));
+    }
+    (write("old", "1.0.0", old), write("new", "1.1.0", new))
+}
+
+#[test]
+fn any_limit_is_honoured_and_cuts_in_order() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (old, new) = big_pair(tmp.path());
+    let (code, full, err) = markdown_dirs(&old, &new, &["--markdown-limit", "0"]);
+    assert_eq!(code, 1, "{err}");
+    assert_well_formed(&full);
+    assert!(!full.contains("Shortened"), "0 means no limit");
+    let (_, default, _) = markdown_dirs(&old, &new, &[]);
+    assert!(default.len() <= 65_000);
+    assert!(
+        full.len() > 20_000,
+        "{} bytes: the pair no longer needs cutting",
+        full.len()
+    );
+    let mut last_len = usize::MAX;
+    let n = full.len();
+    for limit in [n - 1, n * 3 / 4, n / 2, n / 4, n / 8, 4_000, 2_000, 1_024] {
+        let (c, md, _) = markdown_dirs(&old, &new, &["--markdown-limit", &limit.to_string()]);
+        assert_eq!(c, code, "limit {limit}: same verdict");
+        assert!(md.len() <= limit, "limit {limit}: {} bytes", md.len());
+        assert!(md.len() <= last_len, "a smaller limit never gives more");
+        last_len = md.len();
+        assert_well_formed(&md);
+        assert!(md.contains("## ❌ bumpguard: blocked"), "limit {limit}");
+        assert!(md.contains(TABLE_HEAD), "limit {limit}:\n{md}");
+        assert!(
+            md.contains("| ❌ | big | 1.0.0 → 1.1.0 |"),
+            "limit {limit}:\n{md}"
+        );
+        assert!(md.contains("**Shortened to fit"), "limit {limit}");
+        // Public diffs are cut only once every private one is.
+        if md.contains("of public items") {
+            assert!(!md.contains("--- helper_"), "limit {limit}:\n{md}");
+        }
+        // The 12 violations (removed functions) outlive the other API changes.
+        if md.contains("without a violation (beyond")
+            && !md.contains("with a violation (beyond")
+            && !md.contains("the details of")
+        {
+            assert_eq!(
+                md.matches("- ❌ **major**").count(),
+                12,
+                "limit {limit}:\n{md}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_limit_is_checked() {
+    let old = fixture("formatting-only", "old");
+    let new = fixture("formatting-only", "new");
+    let (code, _, err) = markdown_dirs(&old, &new, &["--markdown-limit", "100"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("at least 1024"), "{err}");
+    let out = bumpguard()
+        .args([
+            "diff",
+            "--format",
+            "json",
+            "--markdown-limit",
+            "5000",
+            "--old",
+        ])
+        .arg(&old)
+        .arg("--new")
+        .arg(&new)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only applies to --format markdown"));
+}
+
+#[test]
+fn the_report_can_go_to_a_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("report.md");
+    let file_arg = file.display().to_string();
+    let (code, out, err) = markdown_dirs(
+        &fixture("breaking-in-minor", "old"),
+        &fixture("breaking-in-minor", "new"),
+        &["--output", &file_arg],
+    );
+    assert_eq!(code, 1);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("verdict: blocked"), "{err}");
+    let md = std::fs::read_to_string(&file).expect("report file");
+    assert_well_formed(&md);
+}
+
+#[test]
+fn a_run_that_fails_still_leaves_a_markdown_report() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("report.md");
+    let out = bumpguard()
+        .args([
+            "diff",
+            "--format",
+            "markdown",
+            "--old",
+            "/nonexistent/a",
+            "--new",
+        ])
+        .arg("/nonexistent/b")
+        .arg("--output")
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let md = std::fs::read_to_string(&file).expect("report file");
+    assert_well_formed(&md);
+    assert!(md.contains("## ⚠️ bumpguard: error"), "{md}");
+    assert!(md.contains("/nonexistent/a"), "{md}");
+    assert!(!md.contains("| Crate |"), "{md}");
+}
