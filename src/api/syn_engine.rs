@@ -1406,12 +1406,23 @@ impl<'a> Walker<'a> {
         render::signature_shape(vis, &sig)
     }
 
-    /// The comparison form of generics and where clause written in `module`
-    /// (lifetime parameters erased, every bound in one sorted where list).
-    fn generics_shape(&self, module: ModId, g: &syn::Generics) -> String {
-        let mut g = g.clone();
-        syn::visit_mut::VisitMut::visit_generics_mut(&mut self.normalizer(module), &mut g);
-        format!("{}{}", render::generics(&g), render::where_clause(&g))
+    /// A type or trait declaration's display and comparison forms:
+    /// `{head}<generics>{tail} where ..` (`tail` goes before the where
+    /// clause: supertraits; for structs, the field shape).
+    fn header(&self, module: ModId, head: &str, g: &syn::Generics, tail: &str) -> (String, String) {
+        let display = format!(
+            "{head}{}{tail}{}",
+            render::generics(g),
+            render::where_clause(g)
+        );
+        let mut normalized = g.clone();
+        syn::visit_mut::VisitMut::visit_generics_mut(&mut self.normalizer(module), &mut normalized);
+        let shape = format!(
+            "{head}{}{tail}{}",
+            render::generics(&normalized),
+            render::where_clause(&normalized)
+        );
+        (display, shape)
     }
 
     /// The comparison form of the type of a const or static: there, an
@@ -1671,14 +1682,11 @@ impl<'a> Walker<'a> {
                     Fields::Unnamed(_) => "(..)",
                     Fields::Unit => ";",
                 };
-                let sig = format!(
-                    "pub struct {name}{}{}{shape_word}",
-                    render::generics(&s.generics),
-                    render::where_clause(&s.generics)
-                );
-                let sh = format!(
-                    "pub struct {name}{}{shape_word}",
-                    self.generics_shape(module, &s.generics)
+                let (sig, sh) = self.header(
+                    module,
+                    &format!("pub struct {name}"),
+                    &s.generics,
+                    shape_word,
                 );
                 let facts = Facts {
                     constructible: Some(all_pub && !non_exhaustive),
@@ -1697,15 +1705,7 @@ impl<'a> Walker<'a> {
                 self.remember(id, key, cfg);
             }
             Item::Union(u) => {
-                let sig = format!(
-                    "pub union {name}{}{}",
-                    render::generics(&u.generics),
-                    render::where_clause(&u.generics)
-                );
-                let sh = format!(
-                    "pub union {name}{}",
-                    self.generics_shape(module, &u.generics)
-                );
+                let (sig, sh) = self.header(module, &format!("pub union {name}"), &u.generics, "");
                 self.add(
                     key.to_string(),
                     ItemKind::Union,
@@ -1719,15 +1719,7 @@ impl<'a> Walker<'a> {
             }
             Item::Enum(e) => {
                 let non_exhaustive = has_attr(&e.attrs, "non_exhaustive");
-                let sig = format!(
-                    "pub enum {name}{}{}",
-                    render::generics(&e.generics),
-                    render::where_clause(&e.generics)
-                );
-                let sh = format!(
-                    "pub enum {name}{}",
-                    self.generics_shape(module, &e.generics)
-                );
+                let (sig, sh) = self.header(module, &format!("pub enum {name}"), &e.generics, "");
                 let facts = Facts {
                     non_exhaustive,
                     ..Facts::default()
@@ -1769,14 +1761,11 @@ impl<'a> Walker<'a> {
                 } else {
                     format!(": {}", render::tokens(&t.supertraits))
                 };
-                let sig = format!(
-                    "pub {unsafety}trait {name}{}{supers}{}",
-                    render::generics(&t.generics),
-                    render::where_clause(&t.generics)
-                );
-                let sh = format!(
-                    "pub {unsafety}trait {name}{supers}{}",
-                    self.generics_shape(module, &t.generics)
+                let (sig, sh) = self.header(
+                    module,
+                    &format!("pub {unsafety}trait {name}"),
+                    &t.generics,
+                    &supers,
                 );
                 self.add(
                     key.to_string(),
