@@ -293,9 +293,9 @@ fn under_any(key: &str, item: &ApiItem, roots: &BTreeSet<String>) -> bool {
     if item.parent.as_ref().is_some_and(|p| roots.contains(p)) {
         return true;
     }
-    roots.iter().any(|r| {
-        key.len() > r.len() && key.starts_with(r.as_str()) && key[r.len()..].starts_with("::")
-    })
+    // Every `a`, `a::b`, ... that `key` starts with: one set look-up each.
+    key.match_indices("::")
+        .any(|(i, _)| roots.contains(&key[..i]))
 }
 
 /// `Type impl Send` and the like: the impl key names an auto trait.

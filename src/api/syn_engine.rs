@@ -204,6 +204,9 @@ pub(crate) struct Module {
     /// `#[cfg]` of this module and its ancestors.
     cfg: Vec<String>,
     hidden: bool,
+    /// Declared `pub` (the root counts as public). A `pub use` cannot make a
+    /// private module public: it re-exports only the other namespaces.
+    public: bool,
     entries: Vec<Entry>,
     impls: Vec<ItemId>,
 }
@@ -433,6 +436,7 @@ impl Crate {
             parent,
             cfg,
             hidden,
+            public: parent.is_none(),
             entries: Vec::new(),
             impls: Vec::new(),
         });
@@ -510,6 +514,7 @@ impl Crate {
                     child_path.push(name.clone());
                     let child =
                         self.new_module(child_path, Some(m), cfg.clone(), mod_hidden || hidden);
+                    self.modules[child].public = vis_of(&im.vis) == Vis::Public;
                     self.modules[m].entries.push(Entry {
                         name: name.clone(),
                         ns: Ns::Type,
@@ -616,7 +621,9 @@ impl Crate {
                                 // module's. (`include!(concat!(env!("OUT_DIR"), ..))`
                                 // names build output, which is not in the package.)
                                 match self.parse_file(&included) {
-                                    Some(f) => self.load_items(m, f.items, file, mod_rs, inline),
+                                    // `mod` declarations in the included file are found
+                                    // next to it (windows-sys: `include!("Windows/mod.rs")`).
+                                    Some(f) => self.load_items(m, f.items, &included, true, &[]),
                                     None => self.unexpanded_macros += 1,
                                 }
                                 continue;
@@ -1075,7 +1082,13 @@ impl Crate {
                 What::Module(c) => vec![Target::Module(*c)],
                 What::ExternCrate(orig) => vec![Target::External(orig.clone())],
                 What::Use(path) => {
-                    let t = self.resolve(m, path, depth + 1);
+                    // `pub use m::{x}` where `x` is both a private module and a
+                    // public function re-exports the function only.
+                    let t: Vec<Target> = self
+                        .resolve(m, path, depth + 1)
+                        .into_iter()
+                        .filter(|t| !matches!(t, Target::Module(c) if !self.modules[*c].public))
+                        .collect();
                     if t.is_empty() {
                         // Names the source does but we cannot place (an enum variant, a
                         // macro-generated item): keep it visible as written.
@@ -2305,8 +2318,18 @@ mod tests {
                 "src/lib.rs",
                 "cfg_feature! { #![feature = \"client\"] pub mod client { pub struct SendRequest; } }\npin_project! { pub struct Fut { f: u8 } }\ntest_for_each_provider! { use std::prelude::v1::*; pub fn not_api() {} }\ninclude!(\"generated.rs\");",
             ),
-            ("src/generated.rs", "pub fn from_include() {}"),
+            (
+                "src/generated.rs",
+                "pub fn from_include() {}\ninclude!(\"Windows/mod.rs\");",
+            ),
+            ("src/Windows/mod.rs", "pub mod Win32;"),
+            ("src/Windows/Win32.rs", "pub fn foundation() {}"),
         ]);
+        assert!(
+            s.items.contains_key("Win32::foundation"),
+            "{:?}",
+            s.problems
+        );
         assert_eq!(
             s.items["client::SendRequest"].cfg.as_deref(),
             Some("feature = \"client\"")
@@ -2314,6 +2337,17 @@ mod tests {
         assert!(s.items.contains_key("Fut"));
         assert!(s.items.contains_key("from_include"));
         assert!(!s.items.contains_key("not_api"));
+    }
+
+    #[test]
+    fn a_private_module_is_not_made_public_by_a_pub_use_of_its_namesake() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "mod spawn { pub fn spawn() {} pub fn helper() {} }\npub use spawn::spawn;",
+        )]);
+        let keys: Vec<&str> = s.items.keys().map(String::as_str).collect();
+        assert_eq!(keys, vec!["spawn"]);
+        assert_eq!(s.items["spawn"].kind, ItemKind::Function);
     }
 
     #[test]
