@@ -80,7 +80,7 @@ fn effects_are_warnings_and_go_to_stdout_when_the_report_is_a_file() {
     assert_eq!(
         commands(&out),
         vec![
-            "::warning title=tls-certs 1.4.0 -> 1.5.0%3A behaviour of tls_certs%3A%3Aacme%3A%3AAcmeAlpn%3A%3Anew changed::task spawn (tokio::spawn) removed; calls removed: .run(), tokio::spawn (in src/acme.rs of tls-certs)"
+            "::warning title=tls-certs 1.4.0 -> 1.5.0%3A behaviour of tls_certs%3A%3Aacme%3A%3AAcmeAlpn%3A%3Anew changed::task spawn (tokio::spawn) removed from this function; calls removed: .run(), tokio::spawn (in src/acme.rs of tls-certs)"
         ]
     );
     let md = std::fs::read_to_string(&file).expect("report");

@@ -302,6 +302,9 @@ fn is_constructor(name: &str) -> bool {
 /// `crate::format::Buf` and `format::Buf`): dropped before comparing.
 const PATH_ROOTS: &[&str] = &["std", "core", "alloc", "crate", "self"];
 
+/// Modules whose main type is in the prelude (`std::boxed::Box` is `Box`).
+const PRELUDE_MODULES: &[&str] = &["boxed", "vec", "string", "option", "result"];
+
 /// `tokens` without the roots in [`PATH_ROOTS`] where they start a path,
 /// and with macro paths cut to the macro's name (`std::task::ready!` and
 /// `ready!` are one macro).
@@ -325,6 +328,13 @@ fn strip_path_roots(tokens: TokenStream) -> TokenStream {
             && !matches!(i.checked_sub(1).and_then(|j| tts.get(j)), Some(TokenTree::Punct(p)) if p.as_char() == ':');
         if is_root {
             i += 3;
+            // `alloc::boxed::Box` is the prelude's `Box`: drop `boxed ::` too.
+            let prelude_module = matches!(&tts.get(i), Some(TokenTree::Ident(m)) if PRELUDE_MODULES.iter().any(|x| m == x))
+                && matches!(tts.get(i + 1), Some(TokenTree::Punct(p)) if p.as_char() == ':')
+                && matches!(tts.get(i + 2), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+            if prelude_module {
+                i += 3;
+            }
             continue;
         }
         out.push(match &tts[i] {
@@ -363,7 +373,10 @@ fn macro_path_end(tts: &[TokenTree], i: usize) -> Option<usize> {
 
 /// A call path as reported: without a respelling root.
 fn call_text(segs: &[String]) -> String {
-    let start = usize::from(segs.len() > 1 && PATH_ROOTS.contains(&segs[0].as_str()));
+    let mut start = usize::from(segs.len() > 1 && PATH_ROOTS.contains(&segs[0].as_str()));
+    if start == 1 && segs.len() > 2 && PRELUDE_MODULES.contains(&segs[1].as_str()) {
+        start = 2;
+    }
     segs[start..].join("::")
 }
 
@@ -745,8 +758,28 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
     // Changed or new functions that gained effects, with those effects in words.
     let mut gained: HashMap<String, Vec<String>> = HashMap::new();
 
+    // A function that moved to another module but kept a public path is the
+    // same function: pair it by that path when its declaration path is new.
+    let mut old_by_public: HashMap<&str, &Unit> = HashMap::new();
+    for u in old_units.units.values() {
+        for p in &u.public {
+            old_by_public.entry(p.as_str()).or_insert(u);
+        }
+    }
+    let counterpart = |key: &str, n: &Unit| -> Option<&Unit> {
+        old_units
+            .units
+            .get(key)
+            .or_else(|| {
+                n.public
+                    .iter()
+                    .find_map(|p| old_by_public.get(p.as_str()).copied())
+            })
+            .filter(|o| o.kind == n.kind)
+    };
+
     for (key, n) in &new_units.units {
-        let Some(o) = old_units.units.get(key) else {
+        let Some(o) = counterpart(key, n) else {
             continue;
         };
         if o.tokens == n.tokens {
@@ -790,7 +823,7 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
     // is reported here when it touches the outside world.
     for (key, n) in &new_units.units {
         if n.kind != UnitKind::Function
-            || old_units.units.contains_key(key)
+            || counterpart(key, n).is_some()
             || old_units.units.contains_key(base_key(key))
             || n.facts.effects.is_empty()
         {
@@ -916,12 +949,17 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
         }
     }
     for (key, paths) in &old_units.default_derives {
-        if !new_units.default_derives.contains_key(key)
-            && new_units
-                .units
-                .keys()
-                .all(|k| !k.starts_with(&format!("{key}::")))
-        {
+        // Only a type that still exists can have stopped deriving Default
+        // (its methods, or a public path, are still there).
+        let still_there = new_units
+            .units
+            .keys()
+            .any(|k| k.starts_with(&format!("{key}::")));
+        // Moved to another module, still deriving it under the same public path.
+        let moved_along = paths
+            .iter()
+            .any(|p| new_units.default_derives.values().flatten().any(|q| q == p));
+        if !new_units.default_derives.contains_key(key) && still_there && !moved_along {
             let item = paths
                 .first()
                 .cloned()
@@ -1020,11 +1058,13 @@ fn function_change(o: &Unit, n: &Unit, item: String, public: bool) -> BehaviorCh
     let literals_removed = minus(&o.facts.literals, &n.facts.literals);
 
     let mut words = Vec::new();
+    // Said about what the body *writes*: an effect can move into a helper
+    // (then the helper's own finding or the reach says so).
     for e in &effects_added {
-        words.push(format!("{} added", e));
+        words.push(format!("{e} added to this function"));
     }
     for e in &effects_removed {
-        words.push(format!("{} removed", e));
+        words.push(format!("{e} removed from this function"));
     }
     for (label, list) in [
         ("calls added", &calls_added),
@@ -1333,6 +1373,12 @@ mod tests {
         assert_eq!(
             strip_path_roots(a).to_string(),
             strip_path_roots(b).to_string()
+        );
+        let f: TokenStream = quote::quote!({ alloc::boxed::Box::from(x) });
+        let g: TokenStream = quote::quote!({ Box::from(x) });
+        assert_eq!(
+            strip_path_roots(f).to_string(),
+            strip_path_roots(g).to_string()
         );
         let d: TokenStream = quote::quote!({ std::task::ready!(x) });
         let e: TokenStream = quote::quote!({ ready!(x) });
