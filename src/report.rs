@@ -534,7 +534,7 @@ fn write_change(ch: &ApiChange, s: &Styles, out: &mut dyn Write) -> io::Result<(
     } else {
         s.dim
     };
-    let level = if ch.possibly_breaking {
+    let level = if ch.possibly_breaking || ch.uncertain {
         format!("{}?", ch.required)
     } else {
         ch.required.to_string()
