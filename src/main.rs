@@ -4,6 +4,7 @@
 use anyhow::{Context, Result, bail};
 use bumpguard::api::ApiSurface;
 use bumpguard::check::{self, ApiTarget, CheckOptions};
+use bumpguard::hook;
 use bumpguard::report::{self, Report};
 use bumpguard::report_annotations;
 use bumpguard::report_markdown;
@@ -53,10 +54,53 @@ enum Command {
     /// Examples: `bumpguard diff ic-bn-lib 0.1.4 0.1.10`,
     /// `bumpguard diff --old ./v1 --new ./v2`.
     Diff(DiffArgs),
+    /// Review dependency changes in full, without gating: every API change,
+    /// every behaviour finding with its function diff. Never blocks (exit 0
+    /// unless bumpguard could not do its job). Human report on the terminal;
+    /// with --output, a full Markdown report in that file.
+    Audit(AuditArgs),
+    /// Install a git pre-commit hook that runs `bumpguard check --staged`
+    /// when a commit changes a Cargo.lock (and does nothing otherwise).
+    Hook(HookArgs),
     /// Print the public API of a crate, one item a line.
     ///
     /// Examples: `bumpguard api serde@1.0.200`, `bumpguard api --path .`.
     Api(ApiArgs),
+}
+
+#[derive(Args, Debug)]
+struct AuditArgs {
+    /// A directory inside the git repository.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    repo: PathBuf,
+    /// Base revision. Default: merge-base of HEAD and the default branch.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// Head revision. Default: the working tree.
+    #[arg(long, value_name = "REV")]
+    head: Option<String>,
+    /// Write the full report as Markdown to FILE (nothing cut).
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct HookArgs {
+    #[command(subcommand)]
+    action: HookAction,
+}
+
+#[derive(Subcommand, Debug)]
+enum HookAction {
+    /// Write .git/hooks/pre-commit (refuses to replace an existing hook without --force).
+    Install {
+        /// A directory inside the git repository.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        repo: PathBuf,
+        /// Replace an existing pre-commit hook.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -240,6 +284,48 @@ fn settings(cli: &Cli) -> SourceSettings {
 fn run(cli: Cli) -> Result<u8> {
     let sources = settings(&cli);
     match &cli.command {
+        Command::Audit(a) => {
+            let opts = CheckOptions {
+                repo: a.repo.clone(),
+                base: a.base.clone(),
+                head: a.head.clone(),
+                staged: false,
+            };
+            let report = check::run_check(&opts, &sources)?;
+            if let Some(path) = &a.output {
+                let mut buf = Vec::new();
+                report_markdown::write_markdown(&report, &mut buf, usize::MAX)?;
+                std::fs::write(path, buf)
+                    .with_context(|| format!("cannot write the report to {}", path.display()))?;
+            }
+            let mut stdout = anstream::stdout().lock();
+            if let Err(e) =
+                report::write_human_full(&report, &mut stdout).and_then(|()| stdout.flush())
+                && e.kind() != io::ErrorKind::BrokenPipe
+            {
+                return Err(e.into());
+            }
+            if let Some(path) = &a.output {
+                writeln!(
+                    anstream::stderr(),
+                    "bumpguard: full report written to {}",
+                    path.display()
+                )?;
+            }
+            // An audit informs; it does not gate. Only "could not do its job" fails.
+            Ok(if report.verdict.status == report::VerdictStatus::Error {
+                2
+            } else {
+                0
+            })
+        }
+        Command::Hook(HookArgs {
+            action: HookAction::Install { repo, force },
+        }) => {
+            let path = hook::install(repo, *force)?;
+            println!("bumpguard: pre-commit hook installed at {}", path.display());
+            Ok(0)
+        }
         Command::Check(a) => {
             a.output.limit()?;
             let opts = CheckOptions {

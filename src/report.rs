@@ -343,6 +343,16 @@ impl Styles {
 /// Writes the report for a person. `out` decides about colour (an
 /// `anstream` stream strips the styles when it is not a terminal).
 pub fn write_human(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_human_detail(report, out, false)
+}
+
+/// Like [`write_human`], with nothing left out: every API change, every
+/// behaviour finding with its function diff (for `bumpguard audit`).
+pub fn write_human_full(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_human_detail(report, out, true)
+}
+
+fn write_human_detail(report: &Report, out: &mut dyn Write, full: bool) -> io::Result<()> {
     let s = Styles::new();
     let b = s.bold;
     writeln!(
@@ -370,7 +380,7 @@ pub fn write_human(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     for c in &report.crates {
         writeln!(out)?;
-        write_crate(c, &s, out)?;
+        write_crate(c, &s, out, full)?;
     }
     if !report.notes.is_empty() {
         writeln!(out)?;
@@ -399,7 +409,7 @@ pub fn write_human(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<()> {
+fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write, full: bool) -> io::Result<()> {
     let (mark, style) = if c.blocks() {
         ("x", s.red)
     } else if c.changes.iter().any(|ch| ch.required == Level::Major) {
@@ -497,7 +507,7 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<(
                 let mut shown = 0;
                 let mut hidden = 0;
                 for ch in &c.changes {
-                    if !ch.violation && shown >= HUMAN_CHANGE_LIMIT {
+                    if !full && !ch.violation && shown >= HUMAN_CHANGE_LIMIT {
                         hidden += 1;
                         continue;
                     }
@@ -515,7 +525,7 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<(
             }
         }
     }
-    write_behavior(c, s, out)?;
+    write_behavior(c, s, out, full)?;
     write_manifest(c, s, out)?;
     for p in &c.problems {
         writeln!(out, "  {}problem:{:#} {p}", s.yellow, s.yellow)?;
@@ -570,7 +580,12 @@ fn write_change(ch: &ApiChange, s: &Styles, out: &mut dyn Write) -> io::Result<(
 /// How many behaviour findings the human report shows per crate.
 const HUMAN_BEHAVIOR_LIMIT: usize = 15;
 
-fn write_behavior(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Result<()> {
+fn write_behavior(c: &CrateReport, s: &Styles, out: &mut dyn Write, full: bool) -> io::Result<()> {
+    let limit = if full {
+        usize::MAX
+    } else {
+        HUMAN_BEHAVIOR_LIMIT
+    };
     if c.behavior.is_empty() {
         if c.analysis.status == AnalysisStatus::Analysed {
             writeln!(
@@ -588,7 +603,7 @@ fn write_behavior(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Resul
         plural(c.behavior.len()),
         public
     )?;
-    for b in c.behavior.iter().take(HUMAN_BEHAVIOR_LIMIT) {
+    for b in c.behavior.iter().take(limit) {
         let style = if !b.effects_added.is_empty() || !b.effects_removed.is_empty() {
             s.yellow
         } else {
@@ -599,12 +614,17 @@ fn write_behavior(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Resul
             writeln!(out, "           {}in {f}{:#}", s.dim, s.dim)?;
         }
         writeln!(out, "           {}", b.summary)?;
+        if full && let Some(diff) = &b.diff {
+            for line in diff.lines() {
+                writeln!(out, "             {line}")?;
+            }
+        }
     }
-    if c.behavior.len() > HUMAN_BEHAVIOR_LIMIT {
+    if c.behavior.len() > limit {
         writeln!(
             out,
             "    ... and {} more (see --format json, which also has each function's diff)",
-            c.behavior.len() - HUMAN_BEHAVIOR_LIMIT
+            c.behavior.len() - limit
         )?;
     }
     Ok(())

@@ -441,3 +441,98 @@ fn a_closed_pipe_does_not_turn_blocked_into_pass() {
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(1));
 }
+
+fn git(repo: &std::path::Path, env: &Env, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("git")
+        .current_dir(repo)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@bumpguard.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@bumpguard.invalid")
+        .env("CARGO_HOME", &env.cargo_home.root)
+        .env("XDG_CACHE_HOME", &env.cache)
+        .env("BUMPGUARD_OFFLINE", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("git")
+}
+
+#[test]
+fn the_installed_hook_blocks_a_bad_lockfile_commit_and_ignores_others() {
+    let env = Env::new();
+    let (old_sum, new_sum) = acme_archives(&env);
+    let repo = app_repo(&app_lock("0.1.4", &old_sum));
+    let mut install = Command::cargo_bin("bumpguard").expect("binary");
+    install
+        .args(["hook", "install", "--repo"])
+        .arg(repo.path())
+        .assert()
+        .success();
+    // A second install would replace the hook: refused without --force.
+    let mut again = Command::cargo_bin("bumpguard").expect("binary");
+    let out = again
+        .args(["hook", "install", "--repo"])
+        .arg(repo.path())
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("already exists"));
+
+    // No Cargo.lock in the commit: the hook lets it through.
+    repo.write("README.md", "docs\n");
+    git(repo.path(), &env, &["add", "README.md"]);
+    let out = git(repo.path(), &env, &["commit", "-q", "-m", "docs"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A staged lockfile bump with a semver violation: the commit is refused.
+    repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
+    git(repo.path(), &env, &["add", "Cargo.lock"]);
+    let out = git(repo.path(), &env, &["commit", "-q", "-m", "bump"]);
+    assert!(!out.status.success());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Verdict: BLOCKED"), "{text}");
+    assert!(text.contains("acme-opts 0.1.4 -> 0.1.10"), "{text}");
+}
+
+#[test]
+fn audit_shows_everything_and_never_blocks() {
+    let env = Env::new();
+    let (old_sum, new_sum) = acme_archives(&env);
+    let repo = app_repo(&app_lock("0.1.4", &old_sum));
+    repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
+    let report = repo.path().join("audit.md");
+    let mut audit = Command::cargo_bin("bumpguard").expect("binary");
+    let out = audit
+        .env("CARGO_HOME", &env.cargo_home.root)
+        .env("XDG_CACHE_HOME", &env.cache)
+        .env("BUMPGUARD_OFFLINE", "1")
+        .args(["--color=never", "audit", "--repo"])
+        .arg(repo.path())
+        .arg("--output")
+        .arg(&report)
+        .assert()
+        .code(0);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        text.contains("struct-pub-field-added-constructible"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Verdict: BLOCKED"),
+        "the verdict is shown, it just does not gate: {text}"
+    );
+    let md = std::fs::read_to_string(&report).expect("markdown report");
+    assert!(md.starts_with("<!-- bumpguard-report -->"));
+    assert!(
+        md.contains("acme_opts::tls::acme::alpn::Opts.tls_config"),
+        "{md}"
+    );
+}
