@@ -154,8 +154,3 @@ pub struct ApiSurface {
     pub unexpanded_macros: usize,
 }
 
-impl ApiSurface {
-    pub fn is_complete(&self) -> bool {
-        self.problems.is_empty()
-    }
-}
