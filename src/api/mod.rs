@@ -153,4 +153,3 @@ pub struct ApiSurface {
     /// Item-level macro invocations whose output the engine could not read.
     pub unexpanded_macros: usize,
 }
-
