@@ -440,56 +440,61 @@ pub fn run_diff_published(
     new: &str,
     sources: &SourceSettings,
 ) -> Result<Report> {
-    let parse = |v: &str| {
-        Version::parse(v).with_context(|| {
-            format!("'{v}' is not a version number (expected something like 1.2.3)")
-        })
-    };
-    let (old_v, new_v) = (parse(old)?, parse(new)?);
+    let (old_v, new_v) = (parse_version(old)?, parse_version(new)?);
     let fetcher = Fetcher::new(sources.clone());
-    let registry = "registry+https://github.com/rust-lang/crates.io-index".to_string();
     let mut report = new_report("diff", format!("{name} {old_v}"), format!("{name} {new_v}"));
     let mut c = crate_entry(name, &old_v, &new_v);
     c.old_source = Some("crates.io".into());
     c.new_source = Some("crates.io".into());
-    let mut trees = Vec::new();
-    for v in [&old_v, &new_v] {
-        let checksum = match fetcher.registry_checksum(name, v) {
-            Ok(sum) => sum,
-            Err(FetchError::NotFound { .. }) => {
-                let hint = match fetcher.registry_versions(name) {
-                    Ok(vs) if !vs.is_empty() => {
-                        let tail: Vec<String> =
-                            vs.iter().rev().take(8).map(|v| v.to_string()).collect();
-                        format!("; latest published versions: {}", tail.join(", "))
-                    }
-                    _ => String::new(),
-                };
-                bail!("{name} {v} is not published on crates.io{hint}");
-            }
-            Err(e) => {
-                return Err(anyhow::Error::new(e)
-                    .context(format!("cannot look up {name} {v} on crates.io")));
-            }
-        };
-        let rc = RegistryCrate {
-            name: name.to_string(),
-            version: v.clone(),
-            registry: registry.clone(),
-            checksum: Some(checksum),
-        };
-        match fetch(&fetcher, &rc) {
-            Ok(dir) => trees.push(dir),
-            Err(FetchOutcome::Fatal(e)) => return Err(e),
-            Err(FetchOutcome::Failed(msg)) => bail!("cannot get {name} {v}: {msg}"),
-        }
-    }
-    compare_trees(&trees[0], &trees[1], &mut c)?;
+    let old_dir = fetch_published(&fetcher, name, &old_v)?;
+    let new_dir = fetch_published(&fetcher, name, &new_v)?;
+    compare_trees(&old_dir, &new_dir, &mut c)?;
     c.yanked = yanked_versions(&fetcher, name, [&old_v, &new_v]);
     report.crates.push(c);
     report.notes.extend(fetcher.take_notes());
     report.decide();
     Ok(report)
+}
+
+fn parse_version(v: &str) -> Result<Version> {
+    Version::parse(v)
+        .with_context(|| format!("'{v}' is not a version number (expected something like 1.2.3)"))
+}
+
+/// The extracted tree of a version published on crates.io, its checksum
+/// taken from the index. An unknown version is an error that lists the
+/// latest published ones.
+fn fetch_published(fetcher: &Fetcher, name: &str, v: &Version) -> Result<PathBuf> {
+    let checksum = match fetcher.registry_checksum(name, v) {
+        Ok(sum) => sum,
+        Err(FetchError::NotFound { .. }) => {
+            let hint = match fetcher.registry_versions(name) {
+                Ok(vs) if !vs.is_empty() => {
+                    let tail: Vec<String> =
+                        vs.iter().rev().take(8).map(|v| v.to_string()).collect();
+                    format!("; latest published versions: {}", tail.join(", "))
+                }
+                _ => String::new(),
+            };
+            bail!("{name} {v} is not published on crates.io{hint}");
+        }
+        Err(e) => {
+            return Err(
+                anyhow::Error::new(e).context(format!("cannot look up {name} {v} on crates.io"))
+            );
+        }
+    };
+    let rc = RegistryCrate {
+        name: name.to_string(),
+        version: v.clone(),
+        registry: "registry+https://github.com/rust-lang/crates.io-index".to_string(),
+        checksum: Some(checksum),
+    };
+    match fetch(fetcher, &rc) {
+        Ok(dir) => Ok(dir),
+        Err(FetchOutcome::Fatal(e)) => Err(e),
+        Err(FetchOutcome::Failed(msg)) => bail!("cannot get {name} {v}: {msg}"),
+    }
 }
 
 fn crate_entry(name: &str, old: &Version, new: &Version) -> CrateReport {
@@ -577,23 +582,8 @@ pub fn run_api(target: &ApiTarget, sources: &SourceSettings) -> Result<ApiSurfac
             read_surface(d)
         }
         ApiTarget::Published { name, version } => {
-            let v = Version::parse(version)
-                .with_context(|| format!("'{version}' is not a version number"))?;
-            let fetcher = Fetcher::new(sources.clone());
-            let checksum = fetcher.registry_checksum(name, &v).map_err(|e| {
-                anyhow::Error::new(e).context(format!("cannot look up {name} {v} on crates.io"))
-            })?;
-            let rc = RegistryCrate {
-                name: name.clone(),
-                version: v,
-                registry: "registry+https://github.com/rust-lang/crates.io-index".to_string(),
-                checksum: Some(checksum),
-            };
-            let dir = match fetch(&fetcher, &rc) {
-                Ok(d) => d,
-                Err(FetchOutcome::Fatal(e)) => return Err(e),
-                Err(FetchOutcome::Failed(msg)) => bail!("cannot get {name} {version}: {msg}"),
-            };
+            let v = parse_version(version)?;
+            let dir = fetch_published(&Fetcher::new(sources.clone()), name, &v)?;
             read_surface(&dir)
         }
     }

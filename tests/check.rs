@@ -39,6 +39,20 @@ impl Env {
     }
 }
 
+impl Env {
+    /// Runs `bumpguard check --format json` with `args`, expects exit `code`
+    /// and returns the report.
+    fn json(&self, repo: &std::path::Path, args: &[&str], code: i32) -> serde_json::Value {
+        let out = self
+            .cmd(repo)
+            .args(args)
+            .arg("--format=json")
+            .assert()
+            .code(code);
+        serde_json::from_slice(&out.get_output().stdout).expect("json report")
+    }
+}
+
 /// The acme-opts fixture pair as crates.io would serve it.
 fn acme_archives(env: &Env) -> (String, String) {
     let old = env.cargo_home.add(
@@ -135,12 +149,7 @@ fn a_patch_bump_that_breaks_struct_literals_is_blocked() {
     assert!(text.contains("Verdict: BLOCKED"), "{text}");
 
     // The same run as JSON: labelled with the bump, its source and direct use.
-    let out = env
-        .cmd(repo.path())
-        .args(["--base", &base, "--head", &head, "--format", "json"])
-        .assert()
-        .code(1);
-    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let json = env.json(repo.path(), &["--base", &base, "--head", &head], 1);
     assert_eq!(json["schema_version"], 1);
     assert_eq!(json["verdict"]["status"], "blocked");
     let krate = &json["crates"][0];
@@ -178,20 +187,14 @@ fn staged_and_working_tree_changes_are_seen() {
     repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
 
     // Working tree against the default base (HEAD of main here).
-    let out = env.cmd(repo.path()).arg("--format=json").assert().code(1);
-    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let json = env.json(repo.path(), &[], 1);
     assert_eq!(json["head"], "working tree");
     assert_eq!(json["crates"][0]["violations"], 1);
 
     // Nothing staged yet: HEAD vs index has no change.
     env.cmd(repo.path()).arg("--staged").assert().code(0);
     repo.stage_all();
-    let out = env
-        .cmd(repo.path())
-        .args(["--staged", "--format=json"])
-        .assert()
-        .code(1);
-    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let json = env.json(repo.path(), &["--staged"], 1);
     assert_eq!(json["head"], "index");
     assert_eq!(json["crates"][0]["name"], "acme-opts");
 }
@@ -253,8 +256,7 @@ fn transitive_bumps_show_the_chain_and_new_crates_are_listed() {
     };
     let repo = app_repo(&lock("0.1.4", &old_sum, false));
     repo.write("Cargo.lock", &lock("0.1.10", &new_sum, true));
-    let out = env.cmd(repo.path()).arg("--format=json").assert().code(1);
-    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let json = env.json(repo.path(), &[], 1);
     let crates = json["crates"].as_array().expect("crates");
     let acme = crates
         .iter()
@@ -301,8 +303,7 @@ fn git_sources_are_listed_as_not_analysed_and_block() {
         "Cargo.lock",
         &git_lock("2222222222222222222222222222222222222222"),
     );
-    let out = env.cmd(repo.path()).arg("--format=json").assert().code(1);
-    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let json = env.json(repo.path(), &[], 1);
     let c = &json["crates"][0];
     assert_eq!(c["name"], "gitdep");
     assert_eq!(c["change"], "source-changed");
@@ -336,8 +337,7 @@ fn a_crate_that_cannot_be_fetched_is_reported_and_exits_2() {
     let lock = |v: &str| app_lock(v, &"cd".repeat(32));
     let repo = app_repo(&lock("0.1.4"));
     repo.write("Cargo.lock", &lock("0.1.10"));
-    let out = env.cmd(repo.path()).arg("--format=json").assert().code(2);
-    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let json = env.json(repo.path(), &[], 2);
     assert_eq!(json["verdict"]["status"], "error");
     assert_eq!(json["crates"][0]["analysis"]["status"], "failed");
 }
@@ -411,12 +411,7 @@ fn the_first_commit_of_a_repository_can_be_checked_staged() {
     let repo = Repo::new();
     repo.write("Cargo.lock", &app_lock("0.1.4", &old_sum));
     repo.stage_all();
-    let out = env
-        .cmd(repo.path())
-        .args(["--staged", "--format=json"])
-        .assert()
-        .code(0);
-    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let json = env.json(repo.path(), &["--staged"], 0);
     assert_eq!(json["base"], "no commits yet");
     assert_eq!(json["crates"][0]["change"], "added");
 }
