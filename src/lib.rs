@@ -15,6 +15,7 @@
 pub mod api;
 pub mod behavior;
 pub mod check;
+pub mod contracts;
 pub mod hook;
 pub mod lockdiff;
 pub mod manifest_diff;
