@@ -16,6 +16,7 @@ pub mod api;
 pub mod behavior;
 pub mod check;
 pub mod config;
+pub mod contracts;
 pub mod hook;
 pub mod lockdiff;
 pub mod manifest_diff;
