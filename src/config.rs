@@ -118,7 +118,12 @@ pub struct Config {
 }
 
 const TOP_KEYS: &[&str] = &["policy", "rules", "rule", "contract", "accept"];
-const POLICY_KEYS: &[&str] = &["semver-violations", "unanalysed", "contract-timeout", "runner"];
+const POLICY_KEYS: &[&str] = &[
+    "semver-violations",
+    "unanalysed",
+    "contract-timeout",
+    "runner",
+];
 const RULES_KEYS: &[&str] = &["disable", "dirs"];
 const CONTRACT_KEYS: &[&str] = &[
     "rule", "crate", "paths", "package", "test", "filter", "command", "timeout",
@@ -184,7 +189,10 @@ impl Config {
                     match r.string(key, v).as_deref() {
                         Some("block") => *slot = Gate::Block,
                         Some("warn") => *slot = Gate::Warn,
-                        Some(other) => r.error(v, format!("`{key}` is \"block\" or \"warn\", not \"{other}\"")),
+                        Some(other) => r.error(
+                            v,
+                            format!("`{key}` is \"block\" or \"warn\", not \"{other}\""),
+                        ),
                         None => {}
                     }
                 }
@@ -199,7 +207,10 @@ impl Config {
                     Some("auto") => self.policy.runner = RunnerChoice::Auto,
                     Some("cargo") => self.policy.runner = RunnerChoice::Cargo,
                     Some("nextest") => self.policy.runner = RunnerChoice::Nextest,
-                    Some(other) => r.error(v, format!("`runner` is \"auto\", \"cargo\" or \"nextest\", not \"{other}\"")),
+                    Some(other) => r.error(
+                        v,
+                        format!("`runner` is \"auto\", \"cargo\" or \"nextest\", not \"{other}\""),
+                    ),
                     None => {}
                 }
             }
@@ -238,8 +249,14 @@ impl Config {
 }
 
 /// The tables of `[[key]]`, each with the line it starts on.
-fn array_of_tables<'a, 'i>(r: &mut Reader<'_>, doc: &'a Table<'i>, key: &str) -> Vec<(usize, &'a Table<'i>)> {
-    let Some(v) = doc.get(key) else { return Vec::new() };
+fn array_of_tables<'a, 'i>(
+    r: &mut Reader<'_>,
+    doc: &'a Table<'i>,
+    key: &str,
+) -> Vec<(usize, &'a Table<'i>)> {
+    let Some(v) = doc.get(key) else {
+        return Vec::new();
+    };
     let Some(items) = v.get_ref().as_array() else {
         r.error(v, format!("`{key}` must be written as [[{key}]] tables"));
         return Vec::new();
@@ -258,7 +275,12 @@ fn opt_string(r: &mut Reader<'_>, t: &Table<'_>, key: &str) -> Option<String> {
     t.get(key).and_then(|v| r.string(key, v))
 }
 
-fn read_contract(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) -> Option<ContractBinding> {
+fn read_contract(
+    r: &mut Reader<'_>,
+    path: &Path,
+    line: usize,
+    t: &Table<'_>,
+) -> Option<ContractBinding> {
     let before = r.diags.len();
     r.unknown_keys(t, CONTRACT_KEYS, "[[contract]]");
     let rule = opt_string(r, t, "rule");
@@ -273,12 +295,18 @@ fn read_contract(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) ->
         }
     }
     match (&rule, &krate) {
-        (None, None) => r.error_at(line, "a [[contract]] needs `rule = \"<rule id>\"` or `crate = \"<name>\"`"),
+        (None, None) => r.error_at(
+            line,
+            "a [[contract]] needs `rule = \"<rule id>\"` or `crate = \"<name>\"`",
+        ),
         (Some(_), Some(_)) => r.error_at(line, "a [[contract]] has `rule` or `crate`, not both"),
         _ => {}
     }
     if rule.is_some() && !paths.is_empty() {
-        r.error_at(line, "`paths` goes with `crate`, not with `rule` (the rule has its own paths)");
+        r.error_at(
+            line,
+            "`paths` goes with `crate`, not with `rule` (the rule has its own paths)",
+        );
     }
     let command = t.get("command").map(|v| r.strings("command", v));
     let package = opt_string(r, t, "package");
@@ -298,7 +326,11 @@ fn read_contract(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) ->
             if package.is_none() && test.is_none() && filter.is_none() {
                 r.error_at(line, "a [[contract]] needs a cargo test selector (`package`, `test`, `filter`) or a `command`");
             }
-            ContractTarget::CargoTest { package, test, filter }
+            ContractTarget::CargoTest {
+                package,
+                test,
+                filter,
+            }
         }
     };
     let timeout = t
@@ -325,7 +357,12 @@ fn read_accept(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) -> O
         Some(s) => s,
         None => {
             if t.get(key).is_none() {
-                r.error_at(line, format!("an [[accept]] entry needs `{key}` (write entries with `bumpguard accept`)"));
+                r.error_at(
+                    line,
+                    format!(
+                        "an [[accept]] entry needs `{key}` (write entries with `bumpguard accept`)"
+                    ),
+                );
             }
             String::new()
         }
@@ -381,7 +418,10 @@ pub fn rules_in_force(cfg: &Config, root: &Path) -> Result<Vec<Rule>, Diags> {
             diags.push(Diag {
                 file: rule.origin.to_string(),
                 line: 1,
-                message: format!("duplicate rule id `{}`: already defined in {first}", rule.id),
+                message: format!(
+                    "duplicate rule id `{}`: already defined in {first}",
+                    rule.id
+                ),
             });
             return;
         }
@@ -404,7 +444,9 @@ pub fn rules_in_force(cfg: &Config, root: &Path) -> Result<Vec<Rule>, Diags> {
             continue;
         }
         match rules::read_dir(&dir) {
-            Ok(list) => list.into_iter().for_each(|r| add(r, &mut diags, &mut by_id)),
+            Ok(list) => list
+                .into_iter()
+                .for_each(|r| add(r, &mut diags, &mut by_id)),
             Err(d) => diags.extend(d),
         }
     }
@@ -491,10 +533,19 @@ date = "2026-12-03"
         let text: Vec<String> = err.iter().map(|d| d.to_string()).collect();
         let has = |s: &str| text.iter().any(|t| t.contains(s));
         assert!(has("bumpguard.toml:1: unknown key `colour`"), "{text:#?}");
-        assert!(has("bumpguard.toml:3: `unanalysed` is \"block\" or \"warn\""), "{text:#?}");
-        assert!(has("bumpguard.toml:4: a [[contract]] needs `rule"), "{text:#?}");
+        assert!(
+            has("bumpguard.toml:3: `unanalysed` is \"block\" or \"warn\""),
+            "{text:#?}"
+        );
+        assert!(
+            has("bumpguard.toml:4: a [[contract]] needs `rule"),
+            "{text:#?}"
+        );
         assert!(has("bumpguard.toml:6: `command` is empty"), "{text:#?}");
-        assert!(has("bumpguard.toml:9: an [[accept]] entry needs `crate`"), "{text:#?}");
+        assert!(
+            has("bumpguard.toml:9: an [[accept]] entry needs `crate`"),
+            "{text:#?}"
+        );
     }
 
     #[test]
@@ -509,11 +560,18 @@ date = "2026-12-03"
         .unwrap();
         let cfg = parse("[rule.mine]\ncrate = \"b\"\npaths = [\"**\"]\nreason = \"r\"\n").unwrap();
         let err = rules_in_force(&cfg, dir.path()).unwrap_err();
-        assert!(err.to_string().contains("duplicate rule id `mine`"), "{err}");
+        assert!(
+            err.to_string().contains("duplicate rule id `mine`"),
+            "{err}"
+        );
 
         let cfg = parse("[rules]\ndisable = [\"no-such-rule\"]\n").unwrap();
         let err = rules_in_force(&cfg, dir.path()).unwrap_err();
-        assert!(err.to_string().contains("bumpguard.toml:2: `disable` names `no-such-rule`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("bumpguard.toml:2: `disable` names `no-such-rule`"),
+            "{err}"
+        );
 
         let rules = rules_in_force(&Config::default(), dir.path()).unwrap();
         assert!(rules.iter().any(|r| r.id == "mine" && r.krate == "a"));

@@ -12,11 +12,13 @@
 //! and [`check::run_api`] wire the stages together; `main.rs` only parses
 //! arguments and maps the outcome to an exit code.
 
+pub mod accept;
 pub mod api;
 pub mod behavior;
 pub mod check;
 pub mod config;
 pub mod contracts;
+pub mod gate;
 pub mod hook;
 pub mod lockdiff;
 pub mod manifest_diff;

@@ -194,7 +194,9 @@ pub fn read_rule(
     if get("paths").is_none() && get("files").is_none() {
         r.error_at(
             id_line,
-            format!("rule `{id}` needs `paths` or `files` (use paths = [\"**\"] for the whole crate)"),
+            format!(
+                "rule `{id}` needs `paths` or `files` (use paths = [\"**\"] for the whole crate)"
+            ),
         );
     }
     let on = match get("on") {
@@ -247,7 +249,10 @@ pub fn read_rule(
             }
         }
         if !on.contains(&Trigger::Manifest) {
-            r.error(v, "`manifest-codes` is set but `on` does not contain \"manifest\"");
+            r.error(
+                v,
+                "`manifest-codes` is set but `on` does not contain \"manifest\"",
+            );
         }
     }
     let severity = match get("severity") {
@@ -256,7 +261,10 @@ pub fn read_rule(
             Some("critical") => RuleSeverity::Critical,
             Some("warning") => RuleSeverity::Warning,
             Some(other) => {
-                r.error(v, format!("unknown severity `{other}` (critical or warning)"));
+                r.error(
+                    v,
+                    format!("unknown severity `{other}` (critical or warning)"),
+                );
                 RuleSeverity::Critical
             }
             None => RuleSeverity::Critical,
@@ -305,7 +313,11 @@ pub fn builtin() -> Result<Vec<Rule>, Vec<Diag>> {
             Err(d) => diags.extend(d),
         }
     }
-    if diags.is_empty() { Ok(rules) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(rules)
+    } else {
+        Err(diags)
+    }
 }
 
 /// Reads every `*.toml` of `dir` as a rule file (sorted by name).
@@ -333,7 +345,11 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Rule>, Vec<Diag>> {
             Err(d) => diags.extend(d),
         }
     }
-    if diags.is_empty() { Ok(rules) } else { Err(diags) }
+    if diags.is_empty() {
+        Ok(rules)
+    } else {
+        Err(diags)
+    }
 }
 
 /// Reads one rule file from disk.
@@ -405,7 +421,9 @@ impl Rule {
             let psegs = p.segments();
             // The crate's own name may lead a pattern.
             let psegs = match psegs.first() {
-                Some(first) if psegs.len() > 1 && same_crate_name(first, &self.krate) => &psegs[1..],
+                Some(first) if psegs.len() > 1 && same_crate_name(first, &self.krate) => {
+                    &psegs[1..]
+                }
                 _ => psegs,
             };
             pattern::matches(psegs, &segs)
@@ -439,7 +457,10 @@ impl Rule {
 
     /// The changes of `cr` that trigger this rule (empty: not triggered).
     pub fn evidence(&self, cr: &CrateReport) -> Vec<Evidence> {
-        if !self.applies_to(&cr.name, &[cr.old_version.as_deref(), cr.new_version.as_deref()]) {
+        if !self.applies_to(
+            &cr.name,
+            &[cr.old_version.as_deref(), cr.new_version.as_deref()],
+        ) {
             return Vec::new();
         }
         let mut out = Vec::new();
@@ -493,7 +514,10 @@ pub fn api_evidence(c: &ApiChange) -> Evidence {
 pub fn behavior_evidence(b: &BehaviorChange) -> Evidence {
     let mut summary = format!("{}: {}", b.item, b.summary);
     if summary.len() > 200 {
-        let cut = (0..=200).rev().find(|i| summary.is_char_boundary(*i)).unwrap_or(0);
+        let cut = (0..=200)
+            .rev()
+            .find(|i| summary.is_char_boundary(*i))
+            .unwrap_or(0);
         summary.truncate(cut);
         summary.push('…');
     }
@@ -578,7 +602,10 @@ mod tests {
         assert!(has("r.toml:3: unknown trigger `weather`"), "{text:#?}");
         assert!(has("r.toml:4: unknown severity `loud`"), "{text:#?}");
         assert!(has("r.toml:5: unknown key `colour`"), "{text:#?}");
-        assert!(has("r.toml:6: `version` is not a semver requirement"), "{text:#?}");
+        assert!(
+            has("r.toml:6: `version` is not a semver requirement"),
+            "{text:#?}"
+        );
         assert!(has("r.toml:1: rule `r` has no `reason` key"), "{text:#?}");
     }
 
@@ -588,8 +615,13 @@ mod tests {
         assert!(!valid_id("Rustls"));
         assert!(!valid_id("a_b"));
         assert!(!valid_id(""));
-        let err = read_rule_file("X.toml", "X", "crate=\"a\"\npaths=[\"**\"]\nreason=\"r\"\n", Origin::Builtin)
-            .unwrap_err();
+        let err = read_rule_file(
+            "X.toml",
+            "X",
+            "crate=\"a\"\npaths=[\"**\"]\nreason=\"r\"\n",
+            Origin::Builtin,
+        )
+        .unwrap_err();
         assert!(err[0].message.contains("rule id `X`"));
     }
 

@@ -105,7 +105,10 @@ impl<'t> Reader<'t> {
                 let expected = known.join(", ");
                 self.error(
                     key,
-                    format!("unknown key `{}` in {what} (known keys: {expected})", key.get_ref()),
+                    format!(
+                        "unknown key `{}` in {what} (known keys: {expected})",
+                        key.get_ref()
+                    ),
                 );
             }
         }
@@ -191,7 +194,11 @@ mod tests {
         r.unknown_keys(doc.get_ref(), &["a"], "the file");
         assert_eq!(r.diags.len(), 1);
         assert_eq!(r.diags[0].line, 3);
-        assert!(r.diags[0].to_string().starts_with("f.toml:3: unknown key `zz`"));
+        assert!(
+            r.diags[0]
+                .to_string()
+                .starts_with("f.toml:3: unknown key `zz`")
+        );
     }
 
     #[test]

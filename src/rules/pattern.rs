@@ -32,25 +32,38 @@ impl Pattern {
             return Err("empty pattern".into());
         }
         if sep == "/" && text.starts_with('/') {
-            return Err("file patterns are relative to the crate root; drop the leading `/`".into());
+            return Err(
+                "file patterns are relative to the crate root; drop the leading `/`".into(),
+            );
         }
         let segs: Vec<String> = text.split(sep).map(str::to_string).collect();
         for s in &segs {
             if s.is_empty() {
-                return Err(format!("empty segment (two `{sep}` in a row, or one at an end)"));
+                return Err(format!(
+                    "empty segment (two `{sep}` in a row, or one at an end)"
+                ));
             }
             if s.contains("**") && s != "**" {
                 return Err("`**` must be a whole segment".into());
             }
             if sep == "::" {
-                if let Some(c) = s.chars().find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '*')) {
-                    return Err(format!("`{c}` cannot appear in a Rust path (use `::` between segments)"));
+                if let Some(c) = s
+                    .chars()
+                    .find(|c| !(c.is_alphanumeric() || *c == '_' || *c == '*'))
+                {
+                    return Err(format!(
+                        "`{c}` cannot appear in a Rust path (use `::` between segments)"
+                    ));
                 }
             } else if s == ".." || s == "." {
                 return Err("`.` and `..` are not allowed in file patterns".into());
             }
         }
-        Ok(Pattern { text: text.to_string(), sep, segs })
+        Ok(Pattern {
+            text: text.to_string(),
+            sep,
+            segs,
+        })
     }
 
     pub fn segments(&self) -> &[String] {
