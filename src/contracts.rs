@@ -10,9 +10,10 @@
 //! The child runs in a process group of its own, with stdin closed and its
 //! stdout and stderr captured (both read in threads, so neither pipe can fill
 //! up and block it; nothing reaches bumpguard's own stdout). When the
-//! timeout expires the whole group is killed (cargo, rustc, the test
-//! binaries and anything they started), and whatever the contract left
-//! behind in its group when it ended is killed too.
+//! timeout expires the whole process tree is killed (cargo, rustc, the test
+//! binaries, nextest's per-test process groups and anything they started),
+//! and whatever the contract left behind in its group when it ended is
+//! killed too.
 //!
 //! [`run`] never panics and never returns an error: a contract that cannot
 //! be started (program not found, no such directory, cargo-nextest missing,
@@ -363,7 +364,7 @@ fn execute(argv: &[String], opts: &RunOptions, timeout: Duration) -> Result<Exec
     }
     drop(done_tx);
     if let Some(e) = reader_failed {
-        kill_group(pgid);
+        kill_tree(pgid);
         let _ = child.wait();
         return Err(format!("could not read the output of `{program}`: {e}"));
     }
@@ -376,14 +377,14 @@ fn execute(argv: &[String], opts: &RunOptions, timeout: Duration) -> Result<Exec
             Ok(Some(status)) => break Some(status),
             Ok(None) => {}
             Err(_) => {
-                kill_group(pgid);
+                kill_tree(pgid);
                 break child.wait().ok();
             }
         }
         let now = Instant::now();
         if deadline.is_some_and(|d| now >= d) {
             timed_out = true;
-            kill_group(pgid);
+            kill_tree(pgid);
             break child.wait().ok();
         }
         let left = deadline.map_or(poll, |d| d - now);
@@ -435,15 +436,79 @@ fn spawn_error(program: &str, e: &std::io::Error) -> String {
 
 /// Sends SIGKILL to every process of the group.
 fn kill_group(pgid: u32) {
+    signal_group(pgid, libc::SIGKILL);
+}
+
+/// Kills the contract's whole process tree (on timeout). Killing its group
+/// is not enough: cargo-nextest runs every test in a process group of its
+/// own. So the group is stopped first (nothing in it can start more
+/// processes), then every descendant and its group is killed, then the
+/// group. Without `/proc` only the group is killed.
+fn kill_tree(pgid: u32) {
+    signal_group(pgid, libc::SIGSTOP);
+    // SAFETY: getpgrp(2) cannot fail and touches no memory of ours.
+    let own_group = unsafe { libc::getpgrp() };
+    for (pid, group) in descendants(pgid) {
+        if i32::try_from(group).is_ok_and(|g| g != own_group) && group != pgid {
+            signal_group(group, libc::SIGKILL);
+        }
+        if let Ok(pid) = i32::try_from(pid) {
+            // SAFETY: kill(2) has no memory-safety preconditions.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+    signal_group(pgid, libc::SIGKILL);
+}
+
+fn signal_group(pgid: u32, signal: libc::c_int) {
     if let Ok(pgid) = i32::try_from(pgid)
         && pgid > 1
     {
         // SAFETY: kill(2) has no memory-safety preconditions; a negative pid
-        // names the process group we created for the child.
+        // names a process group.
         unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
+            libc::kill(-pgid, signal);
         }
     }
+}
+
+/// Every descendant of `root` as (pid, process group), read from `/proc`.
+fn descendants(root: u32) -> Vec<(u32, u32)> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let processes: Vec<(u32, u32, u32)> = entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let (ppid, group) = parse_proc_stat(&stat)?;
+            Some((pid, ppid, group))
+        })
+        .collect();
+    let mut found: Vec<(u32, u32)> = Vec::new();
+    let mut parents = vec![root];
+    while let Some(parent) = parents.pop() {
+        for &(pid, ppid, group) in &processes {
+            if ppid == parent && pid != root && !found.iter().any(|&(p, _)| p == pid) {
+                found.push((pid, group));
+                parents.push(pid);
+            }
+        }
+    }
+    found
+}
+
+/// `/proc/PID/stat` ("pid (comm) state ppid pgrp ...") -> (ppid, pgrp). The
+/// command name may hold spaces and parentheses: fields follow the last ')'.
+fn parse_proc_stat(stat: &str) -> Option<(u32, u32)> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace().skip(1);
+    let ppid = fields.next()?.parse().ok()?;
+    let group = fields.next()?.parse().ok()?;
+    Some((ppid, group))
 }
 
 #[derive(Default)]
@@ -1118,6 +1183,13 @@ error: could not compile `svc` (lib test) due to 1 previous error
         capture.push("test result: ok. 1 passed; 0 failed; 0 ignored".into());
         assert_eq!(capture.lines.len(), 101);
         assert_eq!(parse_libtest(&capture.lines).passed, 1);
+    }
+
+    #[test]
+    fn proc_stat_fields_follow_the_last_parenthesis() {
+        let stat = "14984 (contract-ea9 (x) y) S 14956 14984 14956 0 -1 4194560 3118";
+        assert_eq!(parse_proc_stat(stat), Some((14956, 14984)));
+        assert_eq!(parse_proc_stat("garbage"), None);
     }
 
     #[test]
