@@ -508,6 +508,84 @@ impl Repo {
     }
 }
 
+impl Repo {
+    /// Where the repository lives: its working tree, or the git directory of
+    /// a bare repository. [`Repo::open`] on this path opens it again (another
+    /// thread's handle, say).
+    pub fn location(&self) -> &Path {
+        self.repo.workdir().unwrap_or_else(|| self.repo.path())
+    }
+
+    /// The bytes of one file (repository-relative, `/`-separated) at `rev`;
+    /// `None` when there is no such regular file (absent, a directory, a
+    /// symlink, a submodule). Files over 8 MiB are refused, as in
+    /// [`Repo::export`]. In the working tree the file is read from disk.
+    pub fn read_file(&self, rev: &Rev, path: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        let path = normalize_subdir(path)?;
+        if path.is_empty() {
+            return Ok(None);
+        }
+        let id = match rev {
+            Rev::Commit(spec) => {
+                let tree = self
+                    .commit(spec)?
+                    .tree()
+                    .context("cannot read the commit's tree")?;
+                match tree.get_path(Path::new(&path)) {
+                    Ok(entry)
+                        if entry.kind() == Some(ObjectType::Blob)
+                            && entry.filemode() as u32 & MODE_TYPE_MASK != MODE_SYMLINK =>
+                    {
+                        entry.id()
+                    }
+                    _ => return Ok(None),
+                }
+            }
+            Rev::Index => {
+                let index = self.index()?;
+                match index.get_path(Path::new(&path), 0) {
+                    Some(entry)
+                        if !matches!(entry.mode & MODE_TYPE_MASK, MODE_SYMLINK | MODE_GITLINK) =>
+                    {
+                        entry.id
+                    }
+                    _ => return Ok(None),
+                }
+            }
+            Rev::WorkTree => {
+                let Some(file) = safe_join(self.require_workdir()?, &path) else {
+                    return Ok(None);
+                };
+                return match fs::symlink_metadata(&file) {
+                    Ok(meta) if meta.is_file() => {
+                        if meta.len() > MAX_EXPORT_BLOB as u64 {
+                            bail!("{path} is larger than {MAX_EXPORT_BLOB} bytes");
+                        }
+                        fs::read(&file)
+                            .map(Some)
+                            .with_context(|| format!("cannot read {}", file.display()))
+                    }
+                    Ok(_) => Ok(None),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(anyhow!("cannot read {}: {e}", file.display())),
+                };
+            }
+        };
+        match self.repo.odb().and_then(|odb| odb.read_header(id)) {
+            Ok((size, _)) if size > MAX_EXPORT_BLOB => {
+                bail!("{path} at {rev} is larger than {MAX_EXPORT_BLOB} bytes")
+            }
+            Ok(_) => {}
+            Err(e) => bail!("cannot read {path} at {rev}: {}", e.message()),
+        }
+        let blob = self
+            .repo
+            .find_blob(id)
+            .with_context(|| format!("cannot read {path} at {rev}"))?;
+        Ok(Some(blob.content().to_vec()))
+    }
+}
+
 /// The merge stage of an index entry (0 = normal; 1-3 = conflict sides).
 fn index_stage(entry: &git2::IndexEntry) -> u16 {
     (entry.flags >> 12) & 0x3
