@@ -417,7 +417,42 @@ impl Repo {
     /// The working tree is not exported: use [`Repo::workdir`] directly.
     pub fn export(&self, rev: &Rev, subdir: &str, dest: &Path) -> anyhow::Result<()> {
         let subdir = normalize_subdir(subdir)?;
-        let files: Vec<(String, Oid)> = match rev {
+        let files = self.files_under(rev, &subdir)?;
+
+        fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+        let odb = self
+            .repo
+            .odb()
+            .context("cannot open the git object database")?;
+        for (rel, id) in files {
+            let Some(target) = safe_join(dest, &rel) else {
+                continue;
+            };
+            match odb.read_header(id) {
+                Ok((size, _)) if size > MAX_EXPORT_BLOB => continue,
+                Ok(_) => {}
+                Err(e) => bail!("cannot read {rel}: {}", e.message()),
+            }
+            let blob = self
+                .repo
+                .find_blob(id)
+                .with_context(|| format!("cannot read {rel}"))?;
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            fs::write(&target, blob.content())
+                .with_context(|| format!("cannot write {}", target.display()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Repo {
+    /// `(path below subdir, blob)` of the regular files under `subdir`
+    /// (normalized) at `rev`: what [`Repo::export`] writes.
+    fn files_under(&self, rev: &Rev, subdir: &str) -> anyhow::Result<Vec<(String, Oid)>> {
+        Ok(match rev {
             Rev::Commit(spec) => {
                 let root = self
                     .commit(spec)?
@@ -477,38 +512,28 @@ impl Repo {
                 "the working tree needs no export: read {} directly",
                 self.label()
             ),
-        };
-
-        fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
-        let odb = self
-            .repo
-            .odb()
-            .context("cannot open the git object database")?;
-        for (rel, id) in files {
-            let Some(target) = safe_join(dest, &rel) else {
-                continue;
-            };
-            match odb.read_header(id) {
-                Ok((size, _)) if size > MAX_EXPORT_BLOB => continue,
-                Ok(_) => {}
-                Err(e) => bail!("cannot read {rel}: {}", e.message()),
-            }
-            let blob = self
-                .repo
-                .find_blob(id)
-                .with_context(|| format!("cannot read {rel}"))?;
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create {}", parent.display()))?;
-            }
-            fs::write(&target, blob.content())
-                .with_context(|| format!("cannot write {}", target.display()))?;
-        }
-        Ok(())
+        })
     }
-}
 
-impl Repo {
+    /// A sha256 (hex) naming the contents of the folder `subdir` at `rev`:
+    /// every file's path and blob id, so two revisions holding the same
+    /// files get the same id and any change to a file gives another. Cheap:
+    /// no file is read.
+    pub fn folder_id(&self, rev: &Rev, subdir: &str) -> anyhow::Result<String> {
+        use sha2::Digest;
+        let subdir = normalize_subdir(subdir)?;
+        let mut files = self.files_under(rev, &subdir)?;
+        files.sort();
+        let mut hasher = sha2::Sha256::new();
+        for (path, id) in files {
+            hasher.update(path.as_bytes());
+            hasher.update(b"\0");
+            hasher.update(id.as_bytes());
+            hasher.update(b"\n");
+        }
+        Ok(hex::encode(hasher.finalize()))
+    }
+
     /// Where the repository lives: its working tree, or the git directory of
     /// a bare repository. [`Repo::open`] on this path opens it again (another
     /// thread's handle, say).

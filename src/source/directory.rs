@@ -12,8 +12,9 @@
 //! the old ones), so a version missing there is looked for, as
 //! `<dir>/<name>-<version>` or `<dir>/<name>`, in the tree of the revision
 //! being read; that one folder is exported to `<cache>/vendored/<key>/`,
-//! where the key is the sha256 of its `.cargo-checksum.json` (which pins
-//! every file), and verified like a folder on disk on every use.
+//! where the key is a sha256 of the folder's file paths and git blob ids at
+//! that revision (so a copy is shared only by identical folders), and
+//! verified like a folder on disk on every use.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -24,7 +25,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::config::{DirectorySource, InRepo};
-use super::{Fetcher, Mismatched, Subject, lock, normalize_checksum, sha256_hex};
+use super::{Fetcher, Mismatched, Subject, lock, normalize_checksum};
 use crate::revision::{Repo, Rev};
 
 /// The file every vendored package folder carries.
@@ -211,7 +212,12 @@ impl Fetcher {
             let sums = parse_checksums(&json, &shown, who)?;
             check_package(&sums, locked, &shown, who)?;
 
-            let key = sha256_hex(&json);
+            // Keyed by the folder's contents at this revision, so a copy
+            // exported from another revision (or repository) is reused only
+            // when every file is the same.
+            let key = repo
+                .folder_id(rev, &rel)
+                .map_err(|e| who.other(format!("{e:#}")))?;
             let root = self.settings.cache_dir.join("vendored");
             let tree = root.join(&key);
             let marker = root.join(format!("{key}.ok"));
@@ -332,7 +338,7 @@ impl Fetcher {
         Ok(())
     }
 
-    /// The regular files below `folder` (relative, `/`-separated), refusing
+    /// The files and links below `folder` (relative, `/`-separated), refusing
     /// symbolic links that resolve outside it and folders too large to walk.
     fn walk_folder(
         &self,
@@ -389,8 +395,9 @@ impl Fetcher {
                             target.display()
                         )));
                     }
-                    // Links inside the folder are harmless: their targets are
-                    // walked (and verified) on their own.
+                    // A link inside the folder reads a file that is checked
+                    // on its own; the link is listed like a file.
+                    files.push(child);
                 } else if kind.is_dir() {
                     stack.push((entry.path(), child));
                 } else {
