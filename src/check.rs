@@ -362,9 +362,19 @@ fn analyse_bump(
         );
         return Ok(());
     };
+    // Both sides are fetched even when one fails, so that a tampered new
+    // version is reported as such rather than hidden behind a missing old one.
     let [old_at, new_at] = vendored;
-    let trees = fetch(fetcher, &old_rc, old_at)
-        .and_then(|o| fetch(fetcher, &new_rc, new_at).map(|n| (o, n)));
+    let trees = match (
+        fetch(fetcher, &old_rc, old_at),
+        fetch(fetcher, &new_rc, new_at),
+    ) {
+        (Ok(o), Ok(n)) => Ok((o, n)),
+        (Err(FetchOutcome::Fatal(e)), _) | (_, Err(FetchOutcome::Fatal(e))) => {
+            Err(FetchOutcome::Fatal(e))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
     let (old_dir, new_dir) = match trees {
         Ok(t) => t,
         Err(FetchOutcome::Fatal(e)) => return Err(e),
