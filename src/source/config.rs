@@ -547,7 +547,7 @@ mod tests {
     }
 
     #[test]
-    fn gathering_prefers_config_and_reads_cargo_home_once() {
+    fn gathering_prefers_config_then_falls_back_to_cargo_home() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let root = normalize(tmp.path());
         let ws = root.join("repo/app");
