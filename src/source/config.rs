@@ -271,10 +271,10 @@ struct MergedSource {
 
 /// `path:line:column: message`.
 fn located_error(file: &ConfigFile, span: Range<usize>, message: &str) -> anyhow::Error {
-    let end = (span.start..=span.start.min(file.text.len()))
-        .rev()
-        .find(|&i| file.text.is_char_boundary(i))
-        .unwrap_or(0);
+    let mut end = span.start.min(file.text.len());
+    while !file.text.is_char_boundary(end) {
+        end -= 1;
+    }
     let before = &file.text[..end];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
