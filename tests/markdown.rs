@@ -11,7 +11,7 @@ use std::path::Path;
 use support::fixture;
 
 const MARKER: &str = "<!-- bumpguard-report -->";
-const TABLE_HEAD: &str = "| | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Analysis |";
+const TABLE_HEAD: &str = "| | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Critical rules | Contracts | Analysis |";
 
 fn bumpguard() -> Command {
     let mut c = Command::cargo_bin("bumpguard").expect("binary");
