@@ -21,6 +21,7 @@ pub mod manifest_diff;
 pub mod report;
 pub mod report_annotations;
 pub mod report_markdown;
+pub mod report_sarif;
 pub mod revision;
 pub mod semver_check;
 pub mod source;

@@ -8,11 +8,12 @@ use bumpguard::hook;
 use bumpguard::report::{self, Report};
 use bumpguard::report_annotations;
 use bumpguard::report_markdown;
+use bumpguard::report_sarif;
 use bumpguard::revision::{LockfileText, Repo, Rev};
 use bumpguard::source::SourceSettings;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Guards dependency upgrades: shows what a change to Cargo.lock does to every
@@ -79,9 +80,14 @@ struct AuditArgs {
     /// Head revision. Default: the working tree.
     #[arg(long, value_name = "REV")]
     head: Option<String>,
-    /// Write the full report as Markdown to FILE (nothing cut).
+    /// Write the full report to FILE (nothing cut), as Markdown unless
+    /// --format says otherwise; the human report still goes to the terminal.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Format of the report: in FILE with --output (default markdown),
+    /// else on standard output (default human).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
 }
 
 #[derive(Args, Debug)]
@@ -156,7 +162,8 @@ struct ApiArgs {
 #[derive(Args, Debug)]
 struct OutputArgs {
     /// Output format. `markdown` is for a pull-request comment or a job
-    /// summary; under GitHub Actions (GITHUB_ACTIONS=true) workflow
+    /// summary, `sarif` (SARIF 2.1.0) for GitHub code scanning and other
+    /// dashboards; under GitHub Actions (GITHUB_ACTIONS=true) workflow
     /// annotations are printed too, whatever the format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -175,6 +182,7 @@ enum Format {
     Human,
     Json,
     Markdown,
+    Sarif,
 }
 
 /// Formats of `api`, which lists items rather than a report.
@@ -207,7 +215,7 @@ impl OutputArgs {
     /// where it would silently do nothing.
     fn limit(&self) -> Result<usize> {
         match (self.markdown_limit, self.format) {
-            (Some(_), Format::Human | Format::Json) => {
+            (Some(_), Format::Human | Format::Json | Format::Sarif) => {
                 bail!("--markdown-limit only applies to --format markdown")
             }
             (Some(n), Format::Markdown) => Ok(n),
@@ -292,18 +300,33 @@ fn run(cli: Cli) -> Result<u8> {
                 staged: false,
             };
             let report = check::run_check(&opts, &sources)?;
+            let lockfiles = if a.format == Some(Format::Sarif) {
+                head_lockfiles(&a.repo, a.head.as_ref(), false)
+            } else {
+                Vec::new()
+            };
             if let Some(path) = &a.output {
                 let mut buf = Vec::new();
-                report_markdown::write_markdown(&report, &mut buf, usize::MAX)?;
+                let format = a.format.unwrap_or(Format::Markdown);
+                write_audit(
+                    &report,
+                    format,
+                    &lockfiles,
+                    &mut anstream::StripStream::new(&mut buf),
+                )?;
                 std::fs::write(path, buf)
                     .with_context(|| format!("cannot write the report to {}", path.display()))?;
             }
             let mut stdout = anstream::stdout().lock();
-            if let Err(e) =
-                report::write_human_full(&report, &mut stdout).and_then(|()| stdout.flush())
-                && e.kind() != io::ErrorKind::BrokenPipe
+            let on_terminal = match &a.output {
+                Some(_) => Format::Human,
+                None => a.format.unwrap_or(Format::Human),
+            };
+            if let Err(e) = write_audit(&report, on_terminal, &lockfiles, &mut stdout)
+                .and_then(|()| Ok(stdout.flush()?))
+                && !is_broken_pipe(&e)
             {
-                return Err(e.into());
+                return Err(e);
             }
             if let Some(path) = &a.output {
                 writeln!(
@@ -336,8 +359,9 @@ fn run(cli: Cli) -> Result<u8> {
             };
             let report = check::run_check(&opts, &sources)
                 .inspect_err(|e| failure_report("check", e, &a.output))?;
-            let lockfiles = if report_annotations::enabled() {
-                head_lockfiles(a)
+            // Annotations and SARIF results point at lines of the head lockfiles.
+            let lockfiles = if report_annotations::enabled() || a.output.format == Format::Sarif {
+                head_lockfiles(&a.repo, a.head.as_ref(), a.staged)
             } else {
                 Vec::new()
             };
@@ -388,20 +412,20 @@ fn failure_report(command: &str, e: &anyhow::Error, out: &OutputArgs) {
     let Some(path) = &out.output else { return };
     let report = Report::failed(command, e);
     let mut buf = Vec::new();
-    if write_report(&report, out, &mut anstream::StripStream::new(&mut buf)).is_ok() {
+    if write_report(&report, out, &[], &mut anstream::StripStream::new(&mut buf)).is_ok() {
         let _ = std::fs::write(path, buf);
     }
 }
 
 /// The lockfiles at the head revision `check` compared, for the lines of
 /// the annotations. Best effort: without them annotations have no line.
-fn head_lockfiles(a: &CheckArgs) -> Vec<LockfileText> {
-    let head = match (&a.head, a.staged) {
+fn head_lockfiles(repo: &Path, head: Option<&String>, staged: bool) -> Vec<LockfileText> {
+    let head = match (head, staged) {
         (Some(h), _) => Rev::Commit(h.clone()),
         (None, true) => Rev::Index,
         (None, false) => Rev::WorkTree,
     };
-    Repo::open(&a.repo)
+    Repo::open(repo)
         .and_then(|r| r.lockfiles(&head))
         .unwrap_or_default()
 }
@@ -419,7 +443,12 @@ fn emit(report: &Report, out: &OutputArgs, lockfiles: &[LockfileText]) -> Result
         Some(path) => {
             let mut buf = Vec::new();
             // A file never gets colour codes.
-            write_report(report, out, &mut anstream::StripStream::new(&mut buf))?;
+            write_report(
+                report,
+                out,
+                lockfiles,
+                &mut anstream::StripStream::new(&mut buf),
+            )?;
             std::fs::write(path, buf)
                 .with_context(|| format!("cannot write the report to {}", path.display()))?;
             // Still tell the person at the terminal what happened.
@@ -441,7 +470,8 @@ fn emit(report: &Report, out: &OutputArgs, lockfiles: &[LockfileText]) -> Result
                 report_annotations::write_annotations(report, lockfiles, &mut io::stderr())?;
             }
             let mut stdout = anstream::stdout().lock();
-            let written = write_report(report, out, &mut stdout).and_then(|()| Ok(stdout.flush()?));
+            let written = write_report(report, out, lockfiles, &mut stdout)
+                .and_then(|()| Ok(stdout.flush()?));
             // `bumpguard check | head` closes the pipe early: the verdict
             // still decides the exit code, so a blocked change never passes.
             if let Err(e) = written
@@ -454,11 +484,34 @@ fn emit(report: &Report, out: &OutputArgs, lockfiles: &[LockfileText]) -> Result
     Ok(report.verdict.status.exit_code() as u8)
 }
 
-fn write_report(report: &Report, out_args: &OutputArgs, out: &mut dyn Write) -> Result<()> {
+/// `lockfiles` (the head revision's) give SARIF results their lines.
+fn write_report(
+    report: &Report,
+    out_args: &OutputArgs,
+    lockfiles: &[LockfileText],
+    out: &mut dyn Write,
+) -> Result<()> {
     match out_args.format {
         Format::Human => report::write_human(report, out)?,
         Format::Json => report::write_json(report, out)?,
         Format::Markdown => report_markdown::write_markdown(report, out, out_args.limit()?)?,
+        Format::Sarif => report_sarif::write_sarif(report, lockfiles, out)?,
+    }
+    Ok(())
+}
+
+/// The audit's report in `format`, with nothing left out.
+fn write_audit(
+    report: &Report,
+    format: Format,
+    lockfiles: &[LockfileText],
+    out: &mut dyn Write,
+) -> Result<()> {
+    match format {
+        Format::Human => report::write_human_full(report, out)?,
+        Format::Json => report::write_json(report, out)?,
+        Format::Markdown => report_markdown::write_markdown(report, out, usize::MAX)?,
+        Format::Sarif => report_sarif::write_sarif(report, lockfiles, out)?,
     }
     Ok(())
 }
