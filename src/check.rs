@@ -10,6 +10,7 @@ use crate::api::{ApiSurface, syn_engine};
 use crate::behavior;
 use crate::lockdiff::{self, Bump, ChangeKind, Source};
 use crate::manifest_diff;
+use crate::progress::{Progress, Silent};
 use crate::report::{
     Analysis, AnalysisStatus, CrateReport, Report, SCHEMA_VERSION, Verdict, VerdictStatus,
 };
@@ -22,6 +23,7 @@ use anyhow::{Context, Result, bail};
 use semver::Version;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// What `bumpguard check` compares.
 #[derive(Debug, Clone)]
@@ -55,6 +57,15 @@ fn new_report(command: &str, base: String, head: String) -> Report {
 
 /// `bumpguard check`: every bump between two revisions of a repository.
 pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report> {
+    run_check_with(opts, sources, &Silent)
+}
+
+/// [`run_check`], telling `progress` how far it got (stages, each crate).
+pub fn run_check_with(
+    opts: &CheckOptions,
+    sources: &SourceSettings,
+    progress: &dyn Progress,
+) -> Result<Report> {
     let repo = Repo::open(&opts.repo)?;
     let (base, base_label) = match (&opts.base, opts.staged) {
         (Some(b), _) => {
@@ -93,6 +104,11 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
         None => Vec::new(),
     };
     let new_files = repo.lockfiles(&head)?;
+    progress.stage(&format!(
+        "lockfiles read: {} at {base_label}, {} at {head_label}",
+        old_files.len(),
+        new_files.len()
+    ));
     if old_files.is_empty() && new_files.is_empty() {
         bail!(
             "no Cargo.lock in the repository at {base_label} nor at {head_label}: nothing to check (is this a Rust project with a committed Cargo.lock?)"
@@ -144,12 +160,25 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
         }));
     }
 
+    progress.stage(&format!(
+        "lockfiles compared: {} package change{}",
+        bumps.len(),
+        if bumps.len() == 1 { "" } else { "s" }
+    ));
     let fetcher = Fetcher::new(sources.clone());
+    progress.crates_started(bumps.len());
     let analysed = parallel_map(&bumps, |(b, features)| {
+        let started = Instant::now();
         let mut c = CrateReport::from_bump(b);
         c.features = features.clone();
-        analyse_bump(&fetcher, b, &mut c).map(|()| c)
+        progress.crate_started(&crate_label(&c));
+        let r = analyse_bump(&fetcher, b, &mut c, progress).map(|()| c);
+        if let Ok(c) = &r {
+            progress.crate_done(c, started.elapsed());
+        }
+        r
     });
+    progress.crates_finished();
     for c in analysed {
         report.crates.push(c?);
     }
@@ -282,10 +311,19 @@ fn yanked_versions<'a>(
         .collect()
 }
 
+fn crate_label(c: &CrateReport) -> String {
+    format!("{} {}", c.name, crate::report::version_pair(c))
+}
+
 /// Fetches both versions of a bumped crate and compares their APIs. A
 /// checksum mismatch is returned as an error (it stops the run); every
 /// other problem is recorded on `c`.
-fn analyse_bump(fetcher: &Fetcher, b: &Bump, c: &mut CrateReport) -> Result<()> {
+fn analyse_bump(
+    fetcher: &Fetcher,
+    b: &Bump,
+    c: &mut CrateReport,
+    progress: &dyn Progress,
+) -> Result<()> {
     let not = |status, reason: &str| Analysis {
         status,
         reason: Some(reason.to_string()),
@@ -343,7 +381,9 @@ fn analyse_bump(fetcher: &Fetcher, b: &Bump, c: &mut CrateReport) -> Result<()> 
         );
         return Ok(());
     };
+    let fetching = Instant::now();
     let trees = fetch(fetcher, &old_rc).and_then(|o| fetch(fetcher, &new_rc).map(|n| (o, n)));
+    progress.crate_step(&crate_label(c), "both versions fetched", fetching.elapsed());
     let (old_dir, new_dir) = match trees {
         Ok(t) => t,
         Err(FetchOutcome::Fatal(e)) => return Err(e),

@@ -18,6 +18,7 @@ pub mod check;
 pub mod hook;
 pub mod lockdiff;
 pub mod manifest_diff;
+pub mod progress;
 pub mod report;
 pub mod report_annotations;
 pub mod report_markdown;

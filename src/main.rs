@@ -5,6 +5,7 @@ use anyhow::{Context, Result, bail};
 use bumpguard::api::ApiSurface;
 use bumpguard::check::{self, ApiTarget, CheckOptions};
 use bumpguard::hook;
+use bumpguard::progress::{Progress, Terminal};
 use bumpguard::report::{self, Report};
 use bumpguard::report_annotations;
 use bumpguard::report_markdown;
@@ -40,6 +41,12 @@ struct Cli {
     /// Where bumpguard keeps downloaded and extracted crates.
     #[arg(long, value_name = "DIR", global = true)]
     cache_dir: Option<PathBuf>,
+    /// Print only the verdict line and errors (report files are still written).
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print each stage and each crate with timings on stderr.
+    #[arg(long, short, global = true)]
+    verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -170,6 +177,10 @@ struct OutputArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also write the report in another format to a file, from the same
+    /// analysis: FORMAT=FILE, e.g. `--also sarif=bumpguard.sarif`. Repeatable.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_also)]
+    also: Vec<Also>,
     /// Largest Markdown report in bytes; details are cut to fit (default
     /// 65000, a pull-request comment; 1000000 suits a job summary; 0: no limit).
     #[arg(long, value_name = "BYTES", value_parser = parse_markdown_limit)]
@@ -183,6 +194,41 @@ enum Format {
     Json,
     Markdown,
     Sarif,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Sarif => "sarif",
+        }
+    }
+}
+
+/// One `--also FORMAT=FILE`.
+#[derive(Clone, Debug)]
+struct Also {
+    format: Format,
+    path: PathBuf,
+}
+
+fn parse_also(arg: &str) -> Result<Also, String> {
+    let Some((name, path)) = arg.split_once('=') else {
+        return Err(format!(
+            "'{arg}' is not FORMAT=FILE (for example sarif=bumpguard.sarif)"
+        ));
+    };
+    let format = Format::from_str(name.trim(), true)
+        .map_err(|_| format!("unknown format '{name}' (human, json, markdown or sarif)"))?;
+    if path.is_empty() {
+        return Err(format!("no file after '{name}='"));
+    }
+    Ok(Also {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 /// Formats of `api`, which lists items rather than a report.
@@ -214,13 +260,28 @@ impl OutputArgs {
     /// The Markdown budget; refuses `--markdown-limit` with another format,
     /// where it would silently do nothing.
     fn limit(&self) -> Result<usize> {
-        match (self.markdown_limit, self.format) {
-            (Some(_), Format::Human | Format::Json | Format::Sarif) => {
-                bail!("--markdown-limit only applies to --format markdown")
+        match self.markdown_limit {
+            Some(_) if !self.wants(Format::Markdown) => {
+                bail!(
+                    "--markdown-limit only applies to --format markdown (or --also markdown=FILE)"
+                )
             }
-            (Some(n), Format::Markdown) => Ok(n),
-            (None, _) => Ok(report_markdown::DEFAULT_LIMIT),
+            Some(n) => Ok(n),
+            None => Ok(report_markdown::DEFAULT_LIMIT),
         }
+    }
+
+    /// Whether a report in `format` is written, on stdout or to a file.
+    fn wants(&self, format: Format) -> bool {
+        self.format == format || self.also.iter().any(|a| a.format == format)
+    }
+
+    /// Every report file asked for: `--output` in `--format`, then each `--also`.
+    fn files(&self) -> Vec<(Format, &Path)> {
+        let main = self.output.as_deref().map(|p| (self.format, p));
+        main.into_iter()
+            .chain(self.also.iter().map(|a| (a.format, a.path.as_path())))
+            .collect()
     }
 }
 
@@ -291,6 +352,8 @@ fn settings(cli: &Cli) -> SourceSettings {
 
 fn run(cli: Cli) -> Result<u8> {
     let sources = settings(&cli);
+    let term = Terminal::new(cli.verbose, cli.quiet);
+    let quiet = cli.quiet;
     match &cli.command {
         Command::Audit(a) => {
             let opts = CheckOptions {
@@ -299,7 +362,7 @@ fn run(cli: Cli) -> Result<u8> {
                 head: a.head.clone(),
                 staged: false,
             };
-            let report = check::run_check(&opts, &sources)?;
+            let report = check::run_check_with(&opts, &sources, &term)?;
             let lockfiles = if a.format == Some(Format::Sarif) {
                 head_lockfiles(&a.repo, a.head.as_ref(), false)
             } else {
@@ -322,13 +385,19 @@ fn run(cli: Cli) -> Result<u8> {
                 Some(_) => Format::Human,
                 None => a.format.unwrap_or(Format::Human),
             };
-            if let Err(e) = write_audit(&report, on_terminal, &lockfiles, &mut stdout)
-                .and_then(|()| Ok(stdout.flush()?))
+            let written = if quiet && on_terminal == Format::Human {
+                report::write_verdict_line(&report, &mut stdout).map_err(Into::into)
+            } else {
+                write_audit(&report, on_terminal, &lockfiles, &mut stdout)
+            };
+            if let Err(e) = written.and_then(|()| Ok(stdout.flush()?))
                 && !is_broken_pipe(&e)
             {
                 return Err(e);
             }
-            if let Some(path) = &a.output {
+            if let Some(path) = &a.output
+                && !quiet
+            {
                 writeln!(
                     anstream::stderr(),
                     "bumpguard: full report written to {}",
@@ -346,7 +415,9 @@ fn run(cli: Cli) -> Result<u8> {
             action: HookAction::Install { repo, force },
         }) => {
             let path = hook::install(repo, *force)?;
-            println!("bumpguard: pre-commit hook installed at {}", path.display());
+            if !quiet {
+                println!("bumpguard: pre-commit hook installed at {}", path.display());
+            }
             Ok(0)
         }
         Command::Check(a) => {
@@ -357,15 +428,15 @@ fn run(cli: Cli) -> Result<u8> {
                 head: a.head.clone(),
                 staged: a.staged,
             };
-            let report = check::run_check(&opts, &sources)
+            let report = check::run_check_with(&opts, &sources, &term)
                 .inspect_err(|e| failure_report("check", e, &a.output))?;
             // Annotations and SARIF results point at lines of the head lockfiles.
-            let lockfiles = if report_annotations::enabled() || a.output.format == Format::Sarif {
+            let lockfiles = if report_annotations::enabled() || a.output.wants(Format::Sarif) {
                 head_lockfiles(&a.repo, a.head.as_ref(), a.staged)
             } else {
                 Vec::new()
             };
-            emit(&report, &a.output, &lockfiles)
+            emit(&report, &a.output, &lockfiles, &term, quiet)
         }
         Command::Diff(a) => {
             a.output.limit()?;
@@ -379,7 +450,8 @@ fn run(cli: Cli) -> Result<u8> {
                 ),
             }
             .inspect_err(|e| failure_report("diff", e, &a.output))?;
-            emit(&report, &a.output, &[])
+            term.stage("both versions fetched and compared");
+            emit(&report, &a.output, &[], &term, quiet)
         }
         Command::Api(a) => {
             let target = match (&a.spec, &a.path) {
@@ -399,7 +471,7 @@ fn run(cli: Cli) -> Result<u8> {
                 (None, None) => bail!("give CRATE@VERSION or --path DIR"),
             };
             let surface = check::run_api(&target, &sources)?;
-            print_api(&surface, a.format)?;
+            print_api(&surface, a.format, quiet)?;
             Ok(0)
         }
     }
@@ -409,12 +481,30 @@ fn run(cli: Cli) -> Result<u8> {
 /// says so (verdict `error`), so that CI reading the file never finds
 /// nothing, or last run's file. Best effort: the error itself is printed anyway.
 fn failure_report(command: &str, e: &anyhow::Error, out: &OutputArgs) {
-    let Some(path) = &out.output else { return };
     let report = Report::failed(command, e);
-    let mut buf = Vec::new();
-    if write_report(&report, out, &[], &mut anstream::StripStream::new(&mut buf)).is_ok() {
-        let _ = std::fs::write(path, buf);
+    for (format, path) in out.files() {
+        let _ = write_file(&report, format, out, &[], path);
     }
+}
+
+/// Writes the report in `format` to the file at `path`, without colour codes.
+fn write_file(
+    report: &Report,
+    format: Format,
+    out: &OutputArgs,
+    lockfiles: &[LockfileText],
+    path: &Path,
+) -> Result<()> {
+    let mut buf = Vec::new();
+    write_report(
+        report,
+        format,
+        out,
+        lockfiles,
+        &mut anstream::StripStream::new(&mut buf),
+    )?;
+    std::fs::write(path, buf)
+        .with_context(|| format!("cannot write the report to {}", path.display()))
 }
 
 /// The lockfiles at the head revision `check` compared, for the lines of
@@ -437,28 +527,44 @@ fn head_lockfiles(repo: &Path, head: Option<&String>, staged: bool) -> Vec<Lockf
 /// `--format json > report.json` or `--format markdown >> $GITHUB_STEP_SUMMARY`
 /// stays a clean report. The runner reads workflow commands from both
 /// streams of a `run:` step.
-fn emit(report: &Report, out: &OutputArgs, lockfiles: &[LockfileText]) -> Result<u8> {
+///
+/// With `quiet` the terminal gets the verdict line only: instead of the
+/// human report on stdout, or on stderr when the report goes elsewhere.
+fn emit(
+    report: &Report,
+    out: &OutputArgs,
+    lockfiles: &[LockfileText],
+    term: &Terminal,
+    quiet: bool,
+) -> Result<u8> {
     let annotate = report_annotations::enabled();
+    for a in &out.also {
+        write_file(report, a.format, out, lockfiles, &a.path)?;
+        if !quiet {
+            writeln!(
+                anstream::stderr(),
+                "bumpguard: {} report written to {}",
+                a.format.name(),
+                a.path.display()
+            )?;
+        }
+    }
+    let verdict_on_stdout = quiet && out.output.is_none() && out.format == Format::Human;
+    if quiet && !verdict_on_stdout {
+        report::write_verdict_line(report, &mut anstream::stderr())?;
+    }
     match &out.output {
         Some(path) => {
-            let mut buf = Vec::new();
-            // A file never gets colour codes.
-            write_report(
-                report,
-                out,
-                lockfiles,
-                &mut anstream::StripStream::new(&mut buf),
-            )?;
-            std::fs::write(path, buf)
-                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+            write_file(report, out.format, out, lockfiles, path)?;
             // Still tell the person at the terminal what happened.
-            let mut err = anstream::stderr();
-            writeln!(
-                err,
-                "bumpguard: report written to {} (verdict: {})",
-                path.display(),
-                report.verdict.status
-            )?;
+            if !quiet {
+                writeln!(
+                    anstream::stderr(),
+                    "bumpguard: report written to {} (verdict: {})",
+                    path.display(),
+                    report.verdict.status
+                )?;
+            }
             if annotate {
                 let mut stdout = io::stdout().lock();
                 report_annotations::write_annotations(report, lockfiles, &mut stdout)?;
@@ -470,8 +576,12 @@ fn emit(report: &Report, out: &OutputArgs, lockfiles: &[LockfileText]) -> Result
                 report_annotations::write_annotations(report, lockfiles, &mut io::stderr())?;
             }
             let mut stdout = anstream::stdout().lock();
-            let written = write_report(report, out, lockfiles, &mut stdout)
-                .and_then(|()| Ok(stdout.flush()?));
+            let written = if verdict_on_stdout {
+                report::write_verdict_line(report, &mut stdout).map_err(Into::into)
+            } else {
+                write_report(report, out.format, out, lockfiles, &mut stdout)
+            }
+            .and_then(|()| Ok(stdout.flush()?));
             // `bumpguard check | head` closes the pipe early: the verdict
             // still decides the exit code, so a blocked change never passes.
             if let Err(e) = written
@@ -481,17 +591,22 @@ fn emit(report: &Report, out: &OutputArgs, lockfiles: &[LockfileText]) -> Result
             }
         }
     }
+    term.stage(&format!(
+        "report written; verdict {}",
+        report.verdict.status
+    ));
     Ok(report.verdict.status.exit_code() as u8)
 }
 
 /// `lockfiles` (the head revision's) give SARIF results their lines.
 fn write_report(
     report: &Report,
+    format: Format,
     out_args: &OutputArgs,
     lockfiles: &[LockfileText],
     out: &mut dyn Write,
 ) -> Result<()> {
-    match out_args.format {
+    match format {
         Format::Human => report::write_human(report, out)?,
         Format::Json => report::write_json(report, out)?,
         Format::Markdown => report_markdown::write_markdown(report, out, out_args.limit()?)?,
@@ -516,7 +631,8 @@ fn write_audit(
     Ok(())
 }
 
-fn print_api(surface: &ApiSurface, format: ApiFormat) -> Result<()> {
+/// `quiet` leaves out the warnings and notes on stderr.
+fn print_api(surface: &ApiSurface, format: ApiFormat, quiet: bool) -> Result<()> {
     let mut out = anstream::stdout().lock();
     match format {
         ApiFormat::Json => {
@@ -535,6 +651,9 @@ fn print_api(surface: &ApiSurface, format: ApiFormat) -> Result<()> {
                 }
             }
             let mut err = anstream::stderr();
+            if quiet {
+                return Ok(out.flush()?);
+            }
             for p in &surface.problems {
                 writeln!(err, "warning: {p}")?;
             }

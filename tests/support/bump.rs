@@ -33,24 +33,25 @@ fn identity(dir: &Path) -> (String, String) {
     )
 }
 
-fn app_lock(name: &str, version: &str, sum: &str) -> String {
-    let deps = [name];
-    let mut packages = [
-        Pkg {
-            name: "app",
-            version: "0.1.0",
-            source: None,
-            checksum: None,
-            deps: &deps,
-        },
-        Pkg {
+/// A lockfile: `app` depending on each `(name, version, checksum)`.
+fn app_lock(crates: &[(String, String, String)]) -> String {
+    let deps: Vec<&str> = crates.iter().map(|(n, _, _)| n.as_str()).collect();
+    let mut packages = vec![Pkg {
+        name: "app",
+        version: "0.1.0",
+        source: None,
+        checksum: None,
+        deps: &deps,
+    }];
+    for (name, version, sum) in crates {
+        packages.push(Pkg {
             name,
             version,
             source: Some(CRATES_IO),
             checksum: Some(sum),
             deps: &[],
-        },
-    ];
+        });
+    }
     // Sorted by name, as cargo writes them.
     packages.sort_by_key(|p| p.name);
     lockfile(&packages)
@@ -58,42 +59,53 @@ fn app_lock(name: &str, version: &str, sum: &str) -> String {
 
 /// The repository for fixture pair `pair`, both commits made.
 pub fn bumped(pair: &str) -> Bumped {
+    bumped_all(&[pair])
+}
+
+/// The repository where every pair of `pairs` is bumped in one commit;
+/// `name` and the versions of [`Bumped`] are the first pair's.
+pub fn bumped_all(pairs: &[&str]) -> Bumped {
     let tmp = tempfile::tempdir().expect("tempdir");
     let cargo_home = FakeCargoHome::new(&tmp.path().join("cargo-home"));
     let cache = tmp.path().join("cache");
-    let (name, old_version) = identity(&fixture(pair, "old"));
-    let (_, new_version) = identity(&fixture(pair, "new"));
-    let old_sum = cargo_home.add(
-        &name,
-        &old_version,
-        &crate_archive(&fixture(pair, "old"), &name, &old_version),
-    );
-    let new_sum = cargo_home.add(
-        &name,
-        &new_version,
-        &crate_archive(&fixture(pair, "new"), &name, &new_version),
-    );
+    let mut old = Vec::new();
+    let mut new = Vec::new();
+    for pair in pairs {
+        for (side, list) in [("old", &mut old), ("new", &mut new)] {
+            let (name, version) = identity(&fixture(pair, side));
+            let sum = cargo_home.add(
+                &name,
+                &version,
+                &crate_archive(&fixture(pair, side), &name, &version),
+            );
+            list.push((name, version, sum));
+        }
+    }
     let repo = Repo::new();
+    let deps: String = old
+        .iter()
+        .map(|(n, v, _)| format!("{n} = \"{v}\"\n"))
+        .collect();
     repo.write(
         "Cargo.toml",
         &format!(
-            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{name} = \"{old_version}\"\n"
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n{deps}"
         ),
     );
     repo.write("src/main.rs", "fn main() {}\n");
-    repo.write("Cargo.lock", &app_lock(&name, &old_version, &old_sum));
+    repo.write("Cargo.lock", &app_lock(&old));
     let base = repo.commit("initial");
-    let head_lock = app_lock(&name, &new_version, &new_sum);
+    let head_lock = app_lock(&new);
     repo.write("Cargo.lock", &head_lock);
-    let head = repo.commit(&format!("bump {name}"));
+    let head = repo.commit("bump dependencies");
     Bumped {
         tmp,
         repo,
         cargo_home,
         cache,
-        name,
-        old_version,
-        new_version,
+        name: old[0].0.clone(),
+        old_version: old[0].1.clone(),
+        new_version: new[0].1.clone(),
         base,
         head,
         head_lock,
