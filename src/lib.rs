@@ -16,6 +16,7 @@ pub mod api;
 pub mod behavior;
 pub mod check;
 pub mod hook;
+pub mod init;
 pub mod lockdiff;
 pub mod manifest_diff;
 pub mod progress;

@@ -70,6 +70,10 @@ enum Command {
     /// Install a git pre-commit hook that runs `bumpguard check --staged`
     /// when a commit changes a Cargo.lock (and does nothing otherwise).
     Hook(HookArgs),
+    /// Write starter files: a commented bumpguard.toml, the GitHub workflow
+    /// (.github/workflows/bumpguard.yml) and a contract-test skeleton
+    /// (tests/bumpguard_contracts.rs). Never replaces a file without --force.
+    Init(InitArgs),
     /// Print the public API of a crate, one item a line.
     ///
     /// Examples: `bumpguard api serde@1.0.200`, `bumpguard api --path .`.
@@ -95,6 +99,17 @@ struct AuditArgs {
     /// else on standard output (default human).
     #[arg(long, value_enum)]
     format: Option<Format>,
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    /// Where to write. Default: the root of the git repository around the
+    /// current directory, else the current directory.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Replace files that exist.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -417,6 +432,19 @@ fn run(cli: Cli) -> Result<u8> {
             let path = hook::install(repo, *force)?;
             if !quiet {
                 println!("bumpguard: pre-commit hook installed at {}", path.display());
+            }
+            Ok(0)
+        }
+        Command::Init(a) => {
+            let dir = match &a.dir {
+                Some(d) => d.clone(),
+                None => bumpguard::init::default_dir(Path::new(".")),
+            };
+            for w in bumpguard::init::init(&dir, a.force)? {
+                if !quiet {
+                    let verb = if w.replaced { "replaced" } else { "wrote" };
+                    println!("bumpguard: {verb} {} ({})", w.path.display(), w.what);
+                }
             }
             Ok(0)
         }
