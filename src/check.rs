@@ -8,6 +8,9 @@
 
 use crate::api::{ApiSurface, syn_engine};
 use crate::behavior;
+use crate::config::{self, Config, ContractBinding, ContractTarget, RunnerChoice};
+use crate::contracts;
+use crate::gate::{self, ContractOutcome, ContractState, Contracts};
 use crate::lockdiff::{self, Bump, ChangeKind, Source};
 use crate::manifest_diff;
 use crate::progress::{Progress, Silent};
@@ -37,6 +40,20 @@ pub struct CheckOptions {
     pub head: Option<String>,
     /// Compare HEAD with the index (pre-commit use).
     pub staged: bool,
+    /// The configuration file; `None`: `bumpguard.toml` at the repository
+    /// root when there is one.
+    pub config: Option<PathBuf>,
+    /// Run the contracts bound to triggered rules, or only say what would
+    /// run (and why not).
+    pub contracts: ContractsMode,
+}
+
+/// Whether `check` runs contract tests.
+#[derive(Debug, Clone)]
+pub enum ContractsMode {
+    Run,
+    /// Do not run them; the reason is shown with each contract.
+    Skip(String),
 }
 
 fn new_report(command: &str, base: String, head: String) -> Report {
@@ -48,6 +65,7 @@ fn new_report(command: &str, base: String, head: String) -> Report {
         head,
         crates: Vec::new(),
         notes: Vec::new(),
+        stale_acceptances: Vec::new(),
         verdict: Verdict {
             status: VerdictStatus::Pass,
             reasons: Vec::new(),
@@ -183,8 +201,173 @@ pub fn run_check_with(
         report.crates.push(c?);
     }
     report.notes.extend(fetcher.take_notes());
-    report.decide();
+    gate_check(&mut report, &repo, &head, opts, sources)?;
     Ok(report)
+}
+
+/// Reads the configuration and the rules in force, then applies rules,
+/// contracts (run on the head revision) and acceptances to the report.
+fn gate_check(
+    report: &mut Report,
+    repo: &Repo,
+    head: &Rev,
+    opts: &CheckOptions,
+    sources: &SourceSettings,
+) -> Result<()> {
+    let root = repo
+        .workdir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| opts.repo.clone());
+    let cfg = Config::find(&root, opts.config.as_deref())
+        .map_err(|d| anyhow::Error::new(d).context("the bumpguard configuration has problems"))?;
+    let rules = config::rules_in_force(&cfg, &root)
+        .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
+    let place = std::cell::OnceCell::new();
+    let run = |b: &ContractBinding| -> ContractOutcome {
+        let place = place.get_or_init(|| contract_place(repo, head, sources));
+        match place {
+            Ok(p) => run_contract(b, p, &cfg, sources),
+            Err(e) => ContractOutcome {
+                at: b.at.clone(),
+                command: gate::describe(b),
+                status: ContractState::Error,
+                detail: Some(format!("cannot prepare the head revision to run it: {e}")),
+                passed: 0,
+                failed: 0,
+                failed_tests: Vec::new(),
+                duration_ms: 0,
+                output_tail: String::new(),
+            },
+        }
+    };
+    let mode = match &opts.contracts {
+        ContractsMode::Run => Contracts::Run(&run),
+        ContractsMode::Skip(why) => Contracts::WouldRun(why),
+    };
+    gate::apply(report, &rules, &cfg, mode);
+    if let Some(Ok(p)) = place.get()
+        && let Some(note) = &p.note
+    {
+        report.notes.push(note.clone());
+    }
+    Ok(())
+}
+
+/// Where contracts run: the working tree when it holds the head revision,
+/// else an export of the head commit (with its own target directory in
+/// bumpguard's cache, kept between runs).
+struct ContractPlace {
+    dir: PathBuf,
+    target_dir: Option<PathBuf>,
+    note: Option<String>,
+    _export: Option<tempfile::TempDir>,
+}
+
+fn contract_place(
+    repo: &Repo,
+    head: &Rev,
+    sources: &SourceSettings,
+) -> Result<ContractPlace, String> {
+    let workdir = repo.workdir().map(Path::to_path_buf);
+    let in_place = |note: Option<String>| {
+        workdir.clone().map(|dir| ContractPlace {
+            dir,
+            target_dir: None,
+            note,
+            _export: None,
+        })
+    };
+    let place = match head {
+        Rev::WorkTree => in_place(None),
+        Rev::Index => in_place(Some(
+            "contracts ran in the working tree, which may hold changes that are not staged"
+                .to_string(),
+        )),
+        Rev::Commit(spec) => match repo.worktree_is(spec) {
+            Ok(true) => in_place(None),
+            _ => {
+                let tmp = tempfile::tempdir()
+                    .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+                repo.export(head, "", tmp.path())
+                    .map_err(|e| format!("{e:#}"))?;
+                Some(ContractPlace {
+                    dir: tmp.path().to_path_buf(),
+                    target_dir: Some(sources.cache_dir.join("contract-target")),
+                    note: Some(format!(
+                        "contracts ran on an export of {spec} (the working tree holds another revision)"
+                    )),
+                    _export: Some(tmp),
+                })
+            }
+        },
+    };
+    place.ok_or_else(|| "the repository has no working tree".to_string())
+}
+
+fn run_contract(
+    b: &ContractBinding,
+    place: &ContractPlace,
+    cfg: &Config,
+    sources: &SourceSettings,
+) -> ContractOutcome {
+    let spec = match &b.target {
+        ContractTarget::CargoTest {
+            package,
+            test,
+            filter,
+        } => contracts::ContractSpec::CargoTest {
+            package: package.clone(),
+            test: test.clone(),
+            filter: filter.clone(),
+        },
+        ContractTarget::Command(cmd) => contracts::ContractSpec::Command(cmd.clone()),
+    };
+    let runner = match cfg.policy.runner {
+        RunnerChoice::Auto => contracts::Runner::Auto,
+        RunnerChoice::Cargo => contracts::Runner::Cargo,
+        RunnerChoice::Nextest => contracts::Runner::Nextest,
+    };
+    let run = contracts::run(
+        &spec,
+        &contracts::RunOptions {
+            dir: place.dir.clone(),
+            timeout: b.timeout.unwrap_or(cfg.policy.contract_timeout),
+            runner,
+            offline: sources.offline,
+            target_dir: place.target_dir.clone(),
+        },
+    );
+    let (status, detail) = match run.status {
+        contracts::ContractStatus::Passed => (ContractState::Passed, None),
+        contracts::ContractStatus::Failed => (ContractState::Failed, None),
+        contracts::ContractStatus::NoTestsRan => (
+            ContractState::NoTestsRan,
+            Some("no test matched the selector: check package, test and filter".to_string()),
+        ),
+        contracts::ContractStatus::TimedOut => (
+            ContractState::TimedOut,
+            Some(format!(
+                "killed after {} s",
+                b.timeout.unwrap_or(cfg.policy.contract_timeout).as_secs()
+            )),
+        ),
+        contracts::ContractStatus::Error(e) => (ContractState::Error, Some(e)),
+    };
+    ContractOutcome {
+        at: b.at.clone(),
+        command: run.command,
+        status,
+        detail,
+        passed: run.passed,
+        failed: run.failed,
+        failed_tests: run.failed_tests,
+        duration_ms: run.duration_ms,
+        output_tail: if status == ContractState::Passed {
+            String::new()
+        } else {
+            run.output_tail
+        },
+    }
 }
 
 /// Applies `f` to every item on a few threads (downloads wait on the
@@ -492,7 +675,7 @@ pub fn run_diff_published(
     c.yanked = yanked_versions(&fetcher, name, [&old_v, &new_v]);
     report.crates.push(c);
     report.notes.extend(fetcher.take_notes());
-    report.decide();
+    gate_builtin(&mut report)?;
     Ok(report)
 }
 
@@ -604,8 +787,18 @@ pub fn run_diff_dirs(old_dir: &Path, new_dir: &Path) -> Result<Report> {
     c.new_source = Some("path".into());
     compare_trees(old_dir, new_dir, &mut c)?;
     report.crates.push(c);
-    report.decide();
+    gate_builtin(&mut report)?;
     Ok(report)
+}
+
+/// `diff` has no repository: the built-in rules mark what they cover, and
+/// nothing is run or blocked by them.
+fn gate_builtin(report: &mut Report) -> Result<()> {
+    let rules = crate::rules::builtin().map_err(|d| {
+        anyhow::Error::new(crate::toml_read::Diags(d)).context("the built-in rules have problems")
+    })?;
+    gate::apply(report, &rules, &Config::default(), Contracts::NotApplicable);
+    Ok(())
 }
 
 /// Which crate `bumpguard api` should list.

@@ -12,9 +12,13 @@
 //! and [`check::run_api`] wire the stages together; `main.rs` only parses
 //! arguments and maps the outcome to an exit code.
 
+pub mod accept;
 pub mod api;
 pub mod behavior;
 pub mod check;
+pub mod config;
+pub mod contracts;
+pub mod gate;
 pub mod hook;
 pub mod init;
 pub mod lockdiff;
@@ -25,7 +29,9 @@ pub mod report_annotations;
 pub mod report_markdown;
 pub mod report_sarif;
 pub mod revision;
+pub mod rules;
 pub mod semver_check;
 pub mod source;
+pub mod toml_read;
 pub mod versions;
 pub mod workspace;

@@ -3,7 +3,8 @@
 
 use anyhow::{Context, Result, bail};
 use bumpguard::api::ApiSurface;
-use bumpguard::check::{self, ApiTarget, CheckOptions};
+use bumpguard::check::{self, ApiTarget, CheckOptions, ContractsMode};
+use bumpguard::gate;
 use bumpguard::hook;
 use bumpguard::progress::{Progress, Terminal};
 use bumpguard::report::{self, Report};
@@ -74,6 +75,16 @@ enum Command {
     /// (.github/workflows/bumpguard.yml) and a contract-test skeleton
     /// (tests/bumpguard_contracts.rs). Never replaces a file without --force.
     Init(InitArgs),
+    /// Accept one finding of the change (a triggered rule or a semver
+    /// violation): writes an [[accept]] entry to bumpguard.toml bound to
+    /// that exact change (crate, versions, code and a digest of the
+    /// evidence). A later, different change is not covered.
+    ///
+    /// The finding ids are in the report (`[bg-...]`). Takes the same
+    /// revision options as `check`.
+    Accept(AcceptArgs),
+    /// Validate rule files, or list the rules in force.
+    Rules(RulesArgs),
     /// Print the public API of a crate, one item a line.
     ///
     /// Examples: `bumpguard api serde@1.0.200`, `bumpguard api --path .`.
@@ -99,6 +110,9 @@ struct AuditArgs {
     /// else on standard output (default human).
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Configuration file. Default: bumpguard.toml at the repository root, when present.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -110,6 +124,67 @@ struct InitArgs {
     /// Replace files that exist.
     #[arg(long)]
     force: bool,
+}
+
+#[derive(Args, Debug)]
+struct AcceptArgs {
+    /// The finding's id, as the report shows it (bg-...).
+    finding: String,
+    /// Why this change is fine (stored with the acceptance).
+    #[arg(long)]
+    reason: String,
+    /// Who accepts. Default: git's user.name and user.email.
+    #[arg(long)]
+    by: Option<String>,
+    /// A directory inside the git repository.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    repo: PathBuf,
+    /// Base revision. Default: merge-base of HEAD and the default branch.
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
+    /// Head revision. Default: the working tree.
+    #[arg(long, value_name = "REV", conflicts_with = "staged")]
+    head: Option<String>,
+    /// Compare HEAD with the index.
+    #[arg(long)]
+    staged: bool,
+    /// Configuration file to write to. Default: bumpguard.toml at the repository root.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct RulesArgs {
+    #[command(subcommand)]
+    action: RulesAction,
+}
+
+#[derive(Subcommand, Debug)]
+enum RulesAction {
+    /// Validate rule files, rule folders or a bumpguard.toml (every problem,
+    /// with file and line; exit 1 when there are any). Without PATHS: the
+    /// repository's configuration and every rule in force.
+    Check {
+        paths: Vec<PathBuf>,
+        /// A directory inside the repository (without PATHS).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        repo: PathBuf,
+        /// Configuration file (without PATHS).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// List the rules in force and where each comes from.
+    List {
+        /// A directory inside the repository.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        repo: PathBuf,
+        /// Configuration file.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ApiFormat::Human)]
+        format: ApiFormat,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -145,6 +220,13 @@ struct CheckArgs {
     /// Compare HEAD with the index (what `git commit` would record); for pre-commit hooks.
     #[arg(long)]
     staged: bool,
+    /// Configuration file. Default: bumpguard.toml at the repository root, when present.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Do not run contract tests; report what would run (triggered critical
+    /// rules then stay blocking).
+    #[arg(long)]
+    no_run_contracts: bool,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -376,6 +458,10 @@ fn run(cli: Cli) -> Result<u8> {
                 base: a.base.clone(),
                 head: a.head.clone(),
                 staged: false,
+                config: a.config.clone(),
+                contracts: ContractsMode::Skip(
+                    "an audit never runs contracts; `bumpguard check` does".to_string(),
+                ),
             };
             let report = check::run_check_with(&opts, &sources, &term)?;
             let lockfiles = if a.format == Some(Format::Sarif) {
@@ -455,6 +541,12 @@ fn run(cli: Cli) -> Result<u8> {
                 base: a.base.clone(),
                 head: a.head.clone(),
                 staged: a.staged,
+                config: a.config.clone(),
+                contracts: if a.no_run_contracts {
+                    ContractsMode::Skip("--no-run-contracts".to_string())
+                } else {
+                    ContractsMode::Run
+                },
             };
             let report = check::run_check_with(&opts, &sources, &term)
                 .inspect_err(|e| failure_report("check", e, &a.output))?;
@@ -481,6 +573,8 @@ fn run(cli: Cli) -> Result<u8> {
             term.stage("both versions fetched and compared");
             emit(&report, &a.output, &[], &term, quiet)
         }
+        Command::Accept(a) => accept(a, &sources),
+        Command::Rules(RulesArgs { action }) => rules_command(action),
         Command::Api(a) => {
             let target = match (&a.spec, &a.path) {
                 (_, Some(p)) => ApiTarget::Dir(p.clone()),
@@ -500,6 +594,205 @@ fn run(cli: Cli) -> Result<u8> {
             };
             let surface = check::run_api(&target, &sources)?;
             print_api(&surface, a.format, quiet)?;
+            Ok(0)
+        }
+    }
+}
+
+/// The repository root for configuration: the work tree of the repository
+/// containing `dir`, or `dir` itself outside a repository.
+fn config_root(dir: &std::path::Path) -> PathBuf {
+    Repo::open(dir)
+        .ok()
+        .and_then(|r| r.workdir().map(|w| w.to_path_buf()))
+        .unwrap_or_else(|| dir.to_path_buf())
+}
+
+fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
+    let opts = CheckOptions {
+        repo: a.repo.clone(),
+        base: a.base.clone(),
+        head: a.head.clone(),
+        staged: a.staged,
+        config: a.config.clone(),
+        contracts: ContractsMode::Skip("accept does not run contracts".to_string()),
+    };
+    let report = check::run_check(&opts, sources)?;
+    let found = gate::acceptables(&report);
+    let Some(f) = found.iter().find(|f| f.finding == a.finding.trim()) else {
+        if found.is_empty() {
+            bail!(
+                "no finding {} in this change: it has no triggered rule and no semver violation to accept",
+                a.finding
+            );
+        }
+        let list: Vec<String> = found
+            .iter()
+            .map(|f| format!("  {}  {}", f.finding, f.summary))
+            .collect();
+        bail!(
+            "no finding {} in this change (a different change has a different id); findings here:\n{}",
+            a.finding,
+            list.join("\n")
+        );
+    };
+    let root = config_root(&a.repo);
+    let path = bumpguard::accept::config_path(&root, a.config.as_deref());
+    let already = report.crates.iter().any(|c| {
+        c.rules
+            .iter()
+            .any(|h| h.finding == f.finding && h.accepted.is_some())
+            || c.changes
+                .iter()
+                .any(|x| x.finding.as_deref() == Some(&f.finding) && x.accepted.is_some())
+    });
+    if already {
+        println!(
+            "bumpguard: {} is already accepted in {}",
+            f.finding,
+            path.display()
+        );
+        return Ok(0);
+    }
+    let by = match &a.by {
+        Some(b) => b.clone(),
+        None => Repo::open(&a.repo).ok().and_then(|r| r.user()).context(
+            "who accepts? git has no user.name/user.email here; pass --by \"Name <email>\"",
+        )?,
+    };
+    let date = bumpguard::accept::today();
+    bumpguard::accept::append(
+        &path,
+        &bumpguard::accept::Entry {
+            finding: f,
+            reason: &a.reason,
+            by: &by,
+            date: &date,
+        },
+    )?;
+    println!(
+        "bumpguard: accepted {} ({}) in {}",
+        f.finding,
+        f.summary,
+        path.display()
+    );
+    Ok(0)
+}
+
+fn rules_command(action: &RulesAction) -> Result<u8> {
+    use bumpguard::config::{self, Config};
+    use bumpguard::toml_read::Diags;
+    match action {
+        RulesAction::Check {
+            paths,
+            repo,
+            config: cfg_path,
+        } => {
+            let mut diags = Vec::new();
+            let mut count = 0;
+            if paths.is_empty() {
+                let root = config_root(repo);
+                match Config::find(&root, cfg_path.as_deref()) {
+                    Ok(cfg) => match config::rules_in_force(&cfg, &root) {
+                        Ok(r) => count = r.len(),
+                        Err(Diags(d)) => diags.extend(d),
+                    },
+                    Err(Diags(d)) => diags.extend(d),
+                }
+            }
+            for p in paths {
+                if p.is_dir() {
+                    match bumpguard::rules::read_dir(p) {
+                        Ok(r) => count += r.len(),
+                        Err(d) => diags.extend(d),
+                    }
+                } else if p.file_name().is_some_and(|n| n == config::FILE_NAME) {
+                    match Config::load(p) {
+                        Ok(c) => count += c.rules.len(),
+                        Err(Diags(d)) => diags.extend(d),
+                    }
+                } else {
+                    match bumpguard::rules::read_rule_path(p) {
+                        Ok(_) => count += 1,
+                        Err(d) => diags.extend(d),
+                    }
+                }
+            }
+            if diags.is_empty() {
+                println!(
+                    "bumpguard: {count} rule{} valid",
+                    if count == 1 { "" } else { "s" }
+                );
+                Ok(0)
+            } else {
+                let mut err = anstream::stderr();
+                for d in &diags {
+                    writeln!(err, "error: {d}")?;
+                }
+                writeln!(
+                    err,
+                    "bumpguard: {} problem{} found",
+                    diags.len(),
+                    if diags.len() == 1 { "" } else { "s" }
+                )?;
+                Ok(1)
+            }
+        }
+        RulesAction::List {
+            repo,
+            config: cfg_path,
+            format,
+        } => {
+            let root = config_root(repo);
+            let cfg = Config::find(&root, cfg_path.as_deref()).map_err(|d| {
+                anyhow::Error::new(d).context("the bumpguard configuration has problems")
+            })?;
+            let rules = config::rules_in_force(&cfg, &root)
+                .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
+            let mut out = io::stdout().lock();
+            match format {
+                ApiFormat::Json => {
+                    serde_json::to_writer_pretty(&mut out, &rules).map_err(io::Error::from)?;
+                    writeln!(out)?;
+                }
+                ApiFormat::Human => {
+                    for r in &rules {
+                        let version = r
+                            .version
+                            .as_ref()
+                            .map(|v| format!(" {v}"))
+                            .unwrap_or_default();
+                        let what: Vec<String> = r
+                            .paths
+                            .iter()
+                            .map(|p| p.to_string())
+                            .chain(r.files.iter().map(|f| format!("file {f}")))
+                            .collect();
+                        writeln!(
+                            out,
+                            "{:<32} {:<8} {}{version}: {}  ({})\n{:<32} {}",
+                            r.id,
+                            format!("{:?}", r.severity).to_lowercase(),
+                            r.krate,
+                            what.join(", "),
+                            r.origin,
+                            "",
+                            r.reason
+                        )?;
+                    }
+                    for (id, _) in &cfg.disable {
+                        writeln!(
+                            out,
+                            "{id:<32} disabled in {}",
+                            cfg.path
+                                .as_ref()
+                                .map(|p| p.display().to_string())
+                                .unwrap_or_default()
+                        )?;
+                    }
+                    writeln!(out, "{} rules in force", rules.len())?;
+                }
+            }
             Ok(0)
         }
     }

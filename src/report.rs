@@ -7,6 +7,8 @@
 //! that changes a field's meaning or removes one bumps the version.
 
 use crate::behavior::BehaviorChange;
+use crate::config::{Gate, Policy};
+use crate::gate::{RuleHit, StaleAcceptance};
 use crate::lockdiff::{Bump, ChangeKind, LockedPackage, Source};
 use crate::manifest_diff::{ManifestChange, Severity};
 use crate::semver_check::ApiChange;
@@ -33,6 +35,8 @@ pub struct Report {
     pub crates: Vec<CrateReport>,
     /// Run-wide remarks: degraded modes, limits of the engine.
     pub notes: Vec<String>,
+    /// Acceptances in the configuration that matched nothing in this run.
+    pub stale_acceptances: Vec<StaleAcceptance>,
     pub verdict: Verdict,
 }
 
@@ -73,6 +77,8 @@ pub struct CrateReport {
     pub problems: Vec<String>,
     /// What the engine could not see in this crate.
     pub notes: Vec<String>,
+    /// Critical-module rules this bump triggered, with their contracts.
+    pub rules: Vec<RuleHit>,
 }
 
 /// Whether the crate's API was compared, and if not, why.
@@ -173,6 +179,7 @@ impl CrateReport {
             violations: 0,
             problems: Vec::new(),
             notes: Vec::new(),
+            rules: Vec::new(),
         }
     }
 
@@ -181,6 +188,7 @@ impl CrateReport {
     /// [`Report::decide`]; every format marks these crates alike).
     pub fn blocks(&self) -> bool {
         self.violations > 0
+            || self.rules.iter().any(|h| h.blocks)
             || matches!(
                 self.analysis.status,
                 AnalysisStatus::Failed | AnalysisStatus::Unsupported | AnalysisStatus::Partial
@@ -216,6 +224,7 @@ impl Report {
             head: String::new(),
             crates: Vec::new(),
             notes: Vec::new(),
+            stale_acceptances: Vec::new(),
             verdict: Verdict {
                 status: VerdictStatus::Error,
                 reasons: error.chain().map(|c| c.to_string()).collect(),
@@ -223,39 +232,69 @@ impl Report {
         }
     }
 
-    /// Derives the verdict from the crates (call after filling them).
+    /// Derives the verdict from the crates under the default policy (call
+    /// after filling them).
     pub fn decide(&mut self) {
+        self.decide_with(&Policy::default());
+    }
+
+    /// Derives the verdict from the crates: semver violations and crates
+    /// that could not be analysed block unless the policy says `warn`
+    /// (then they are listed as warnings in the reasons); a triggered
+    /// critical rule that is not proven blocks; a crate that could not be
+    /// fetched at all is an error.
+    pub fn decide_with(&mut self, policy: &Policy) {
         let mut reasons = Vec::new();
         let mut status = VerdictStatus::Pass;
+        let gate = |g: Gate,
+                    status: &mut VerdictStatus,
+                    reasons: &mut Vec<String>,
+                    text: String| match g {
+            Gate::Block => {
+                *status = status.max_with(VerdictStatus::Blocked);
+                reasons.push(text);
+            }
+            Gate::Warn => reasons.push(format!("warning (policy: warn): {text}")),
+        };
         for c in &self.crates {
             let label = format!("{} {}", c.name, version_pair(c));
             if c.violations > 0 {
-                status = status.max_with(VerdictStatus::Blocked);
-                reasons.push(format!(
-                    "{label}: {} semver violation{} (the changes need a {} bump; this {} allows {})",
-                    c.violations,
-                    plural(c.violations),
-                    c.required.map(|l| l.to_string()).unwrap_or_default(),
-                    c.bump.map(|b| format!("{b} bump")).unwrap_or_else(|| "bump".into()),
-                    c.allows.map(|l| format!("{l} changes")).unwrap_or_default(),
-                ));
+                gate(
+                    policy.semver_violations,
+                    &mut status,
+                    &mut reasons,
+                    format!(
+                        "{label}: {} semver violation{} (the changes need a {} bump; this {} allows {})",
+                        c.violations,
+                        plural(c.violations),
+                        c.required.map(|l| l.to_string()).unwrap_or_default(),
+                        c.bump
+                            .map(|b| format!("{b} bump"))
+                            .unwrap_or_else(|| "bump".into()),
+                        c.allows.map(|l| format!("{l} changes")).unwrap_or_default(),
+                    ),
+                );
             }
             match c.analysis.status {
-                AnalysisStatus::Partial => {
-                    status = status.max_with(VerdictStatus::Blocked);
-                    reasons.push(format!(
+                AnalysisStatus::Partial => gate(
+                    policy.unanalysed,
+                    &mut status,
+                    &mut reasons,
+                    format!(
                         "{label}: analysis incomplete ({} source problem{})",
                         c.problems.len(),
                         plural(c.problems.len())
-                    ));
-                }
-                AnalysisStatus::Unsupported => {
-                    status = status.max_with(VerdictStatus::Blocked);
-                    reasons.push(format!(
+                    ),
+                ),
+                AnalysisStatus::Unsupported => gate(
+                    policy.unanalysed,
+                    &mut status,
+                    &mut reasons,
+                    format!(
                         "{label}: not analysed ({})",
                         c.analysis.reason.as_deref().unwrap_or("unsupported")
-                    ));
-                }
+                    ),
+                ),
                 AnalysisStatus::Failed => {
                     status = status.max_with(VerdictStatus::Error);
                     reasons.push(format!(
@@ -264,6 +303,13 @@ impl Report {
                     ));
                 }
                 AnalysisStatus::Analysed | AnalysisStatus::NotApplicable => {}
+            }
+            for h in c.rules.iter().filter(|h| h.blocks) {
+                status = status.max_with(VerdictStatus::Blocked);
+                reasons.push(format!(
+                    "{label}: critical rule `{}` triggered ({}): {}",
+                    h.rule, h.finding, h.next
+                ));
             }
         }
         self.verdict = Verdict { status, reasons };
@@ -389,6 +435,17 @@ fn write_human_detail(report: &Report, out: &mut dyn Write, full: bool) -> io::R
             writeln!(out, "  - {n}")?;
         }
     }
+    if !report.stale_acceptances.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{b}Stale acceptances{b:#}")?;
+        for a in &report.stale_acceptances {
+            writeln!(
+                out,
+                "  - {} ({}, {} {} -> {}): {}",
+                a.finding, a.at, a.krate, a.old, a.new, a.why
+            )?;
+        }
+    }
     writeln!(out)?;
     match report.verdict.status {
         VerdictStatus::Pass => writeln!(
@@ -502,6 +559,7 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write, full: bool) -> 
             s.dim
         )?;
     }
+    write_rules(c, s, out, full)?;
     match c.analysis.status {
         AnalysisStatus::Analysed | AnalysisStatus::Partial => {
             if c.changes.is_empty() {
@@ -597,6 +655,86 @@ fn write_change(ch: &ApiChange, s: &Styles, out: &mut dyn Write) -> io::Result<(
     }
     if ch.violation || ch.required == Level::Major {
         writeln!(out, "           {}{}{:#}", s.dim, ch.message, s.dim)?;
+    }
+    if let Some(at) = &ch.accepted {
+        writeln!(
+            out,
+            "           {}violation accepted in {at}{:#}",
+            s.green, s.green
+        )?;
+    } else if let Some(id) = &ch.finding {
+        writeln!(out, "           {}finding {id}{:#}", s.dim, s.dim)?;
+    }
+    Ok(())
+}
+
+/// Triggered rules, first in a crate's entry: they are what blocks.
+fn write_rules(c: &CrateReport, s: &Styles, out: &mut dyn Write, full: bool) -> io::Result<()> {
+    for h in &c.rules {
+        let (style, label) = match (h.severity, h.blocks) {
+            (_, true) => (s.red, "CRITICAL RULE"),
+            (crate::rules::RuleSeverity::Critical, false) => (s.yellow, "critical rule"),
+            (crate::rules::RuleSeverity::Warning, false) => (s.yellow, "warning rule"),
+        };
+        writeln!(
+            out,
+            "  {style}{label}{style:#} {}{}{:#} ({}): {}  {}[{}]{:#}",
+            s.bold, h.rule, s.bold, h.origin, h.reason, s.dim, h.finding, s.dim
+        )?;
+        if let Some(r) = &h.reference {
+            writeln!(out, "    {}{r}{:#}", s.dim, s.dim)?;
+        }
+        let limit = if full { usize::MAX } else { 5 };
+        writeln!(out, "    triggered by:")?;
+        for e in h.evidence.iter().take(limit) {
+            writeln!(out, "      - {}", shorten(&e.summary, 200))?;
+        }
+        if h.evidence.len() > limit {
+            writeln!(out, "      ... and {} more", h.evidence.len() - limit)?;
+        }
+        for o in &h.contracts {
+            let st = match o.status {
+                crate::gate::ContractState::Passed => s.green,
+                crate::gate::ContractState::NotRun => s.dim,
+                _ => s.red,
+            };
+            let counts = if o.passed + o.failed > 0 {
+                format!(", {} passed, {} failed", o.passed, o.failed)
+            } else {
+                String::new()
+            };
+            writeln!(
+                out,
+                "    contract `{}` ({}): {st}{}{st:#}{counts}",
+                o.command,
+                o.at,
+                o.status.words()
+            )?;
+            if !o.failed_tests.is_empty() {
+                writeln!(out, "      failed: {}", o.failed_tests.join(", "))?;
+            }
+            if let Some(d) = &o.detail {
+                writeln!(out, "      {d}")?;
+            }
+            if !o.output_tail.is_empty() {
+                let lines: Vec<&str> = o.output_tail.lines().collect();
+                let from = lines.len().saturating_sub(if full { 40 } else { 12 });
+                for l in &lines[from..] {
+                    writeln!(out, "      {}| {l}{:#}", s.dim, s.dim)?;
+                }
+            }
+        }
+        writeln!(out, "    {}next:{:#} {}", s.bold, s.bold, h.next)?;
+        if let Some(sug) = &h.suggestion {
+            writeln!(out, "    bind a contract in bumpguard.toml:")?;
+            for l in sug.binding.lines() {
+                writeln!(out, "      {l}")?;
+            }
+            writeln!(out, "    and write the test ({}):", sug.test_file)?;
+            for l in sug.test.lines() {
+                writeln!(out, "      {l}")?;
+            }
+        }
     }
     Ok(())
 }

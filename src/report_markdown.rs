@@ -302,6 +302,7 @@ fn importance(c: &CrateReport) -> u8 {
 /// manifest finding.
 fn needs_attention(c: &CrateReport) -> bool {
     c.changes.iter().any(|ch| ch.required == Level::Major)
+        || !c.rules.is_empty()
         || c.behavior.iter().any(has_effects)
         || c.manifest.iter().any(|m| m.severity == Severity::High)
 }
@@ -313,6 +314,7 @@ fn has_effects(b: &BehaviorChange) -> bool {
 /// Whether a crate has anything to say beyond its table row.
 fn has_details(c: &CrateReport) -> bool {
     !(c.changes.is_empty()
+        && c.rules.is_empty()
         && c.behavior.is_empty()
         && c.manifest.is_empty()
         && c.problems.is_empty()
@@ -524,7 +526,7 @@ fn more_line(s: &mut String, hidden: usize, what: &str) -> fmt::Result {
     Ok(())
 }
 
-const TABLE_HEAD: &str = "| | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Analysis |\n|---|---|---|---|---|---|---|---|---|\n";
+const TABLE_HEAD: &str = "| | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Critical rules | Contracts | Analysis |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
 
 fn table(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
     if report.crates.is_empty() {
@@ -539,7 +541,7 @@ fn table(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
         }
         writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             crate_icon(c),
             escape_text(&c.name),
             escape_text(&versions(c)),
@@ -548,17 +550,74 @@ fn table(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
             api_cell(c),
             behavior_cell(c),
             manifest_cell(c),
+            rules_cell(c),
+            contracts_cell(c),
             analysis_cell(c),
         )?;
     }
     if hidden > 0 {
         writeln!(
             s,
-            "| | … and {hidden} more crate{} (left out to fit) | | | | | | | |",
+            "| | … and {hidden} more crate{} (left out to fit) | | | | | | | | | |",
             plural(hidden)
         )?;
     }
     writeln!(s)
+}
+
+fn rules_cell(c: &CrateReport) -> String {
+    if c.rules.is_empty() {
+        return "–".to_string();
+    }
+    c.rules
+        .iter()
+        .map(|h| {
+            let mark = if h.blocks { "⛔ " } else { "" };
+            format!("{mark}{}", code_span(&h.rule))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn contracts_cell(c: &CrateReport) -> String {
+    use crate::gate::{ContractState, HitStatus};
+    if c.rules.is_empty() {
+        return "–".to_string();
+    }
+    let mut parts = Vec::new();
+    for h in &c.rules {
+        let text = match h.status {
+            HitStatus::Accepted => "accepted".to_string(),
+            HitStatus::NoContract => "**missing**".to_string(),
+            HitStatus::Reported if h.contracts.is_empty() => "not required".to_string(),
+            _ => {
+                let passed = h
+                    .contracts
+                    .iter()
+                    .filter(|o| o.status == ContractState::Passed)
+                    .count();
+                let not_run = h
+                    .contracts
+                    .iter()
+                    .filter(|o| o.status == ContractState::NotRun)
+                    .count();
+                let failing = h.contracts.len() - passed - not_run;
+                let mut t = Vec::new();
+                if passed > 0 {
+                    t.push(format!("{passed} passed"));
+                }
+                if failing > 0 {
+                    t.push(format!("**{failing} failing**"));
+                }
+                if not_run > 0 {
+                    t.push(format!("{not_run} not run"));
+                }
+                t.join(", ")
+            }
+        };
+        parts.push(text);
+    }
+    parts.join("; ")
 }
 
 fn versions(c: &CrateReport) -> String {
@@ -663,6 +722,7 @@ fn details(c: &CrateReport, p: &CratePlan, s: &mut String) -> fmt::Result {
     )?;
     writeln!(s)?;
     facts(c, s)?;
+    rules_section(c, s)?;
     api_section(c, p, s)?;
     behavior_section(c, p, s)?;
     manifest_section(c, s)?;
@@ -901,6 +961,59 @@ fn behavior_finding(b: &BehaviorChange, with_diff: bool, s: &mut String) -> fmt:
     if with_diff && let Some(d) = &b.diff {
         writeln!(s)?;
         fenced(s, "diff", d, "  ")?;
+    }
+    Ok(())
+}
+
+/// Triggered rules, their evidence (first ten), contracts and what to do.
+/// Never cut: they are what blocks.
+fn rules_section(c: &CrateReport, s: &mut String) -> fmt::Result {
+    use crate::gate::ContractState;
+    for h in &c.rules {
+        let lead = if h.blocks {
+            "⛔ Critical rule"
+        } else {
+            "Rule"
+        };
+        writeln!(
+            s,
+            "**{lead} {}** ({}) · finding {}: {}",
+            code_span(&h.rule),
+            escape_text(&h.origin),
+            code_span(&h.finding),
+            inline(&h.reason)
+        )?;
+        writeln!(s)?;
+        for e in h.evidence.iter().take(KEEP_API) {
+            writeln!(s, "- {} {}", code_span(&e.code), inline(&e.summary))?;
+        }
+        more_line(s, h.evidence.len().saturating_sub(KEEP_API), "change")?;
+        for o in &h.contracts {
+            let state = match o.status {
+                ContractState::Passed => "✅ passed".to_string(),
+                ContractState::NotRun => "not run".to_string(),
+                other => format!("❌ {}", other.words()),
+            };
+            writeln!(
+                s,
+                "- contract {} ({}): {state}",
+                code_span(&o.command),
+                escape_text(&o.at)
+            )?;
+            if !o.failed_tests.is_empty() {
+                writeln!(s, "  - failed: {}", inline(&o.failed_tests.join(", ")))?;
+            }
+            if let Some(d) = &o.detail {
+                writeln!(s, "  - {}", inline(d))?;
+            }
+        }
+        writeln!(s)?;
+        writeln!(s, "Next: {}", inline(&h.next))?;
+        writeln!(s)?;
+        if let Some(sug) = &h.suggestion {
+            fenced(s, "toml", &sug.binding, "")?;
+            fenced(s, "rust", &sug.test, "")?;
+        }
     }
     Ok(())
 }

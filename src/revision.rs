@@ -81,6 +81,35 @@ impl Repo {
         }
     }
 
+    /// True when `spec` is the commit checked out and no tracked file of the
+    /// working tree differs from it (untracked files do not count), so that
+    /// running something in the working tree runs it on that commit.
+    pub fn worktree_is(&self, spec: &str) -> anyhow::Result<bool> {
+        if self.repo.workdir().is_none() || self.commit_id(spec)? != self.commit_id("HEAD")? {
+            return Ok(false);
+        }
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(false).include_ignored(false);
+        let statuses = self
+            .repo
+            .statuses(Some(&mut opts))
+            .context("cannot read the working tree's status")?;
+        Ok(statuses.is_empty())
+    }
+
+    /// `Name <email>` from git's configuration, when set.
+    pub fn user(&self) -> Option<String> {
+        let cfg = self.repo.config().ok()?;
+        let name = cfg.get_string("user.name").ok();
+        let email = cfg.get_string("user.email").ok();
+        match (name, email) {
+            (Some(n), Some(e)) => Some(format!("{n} <{e}>")),
+            (Some(n), None) => Some(n),
+            (None, Some(e)) => Some(format!("<{e}>")),
+            (None, None) => None,
+        }
+    }
+
     /// The checkout directory; `None` for a bare repository.
     pub fn workdir(&self) -> Option<&Path> {
         self.repo.workdir()

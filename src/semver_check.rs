@@ -262,6 +262,13 @@ pub struct ApiChange {
     /// violation on its own.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub uncertain: bool,
+    /// Id of a violation, for `bumpguard accept` (set by the gate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<String>,
+    /// Where the acceptance that covers this violation is written (it then
+    /// no longer counts as a violation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted: Option<String>,
 }
 
 impl ApiChange {
@@ -290,6 +297,8 @@ impl ApiChange {
             reference: r.reference,
             violation: false,
             uncertain: false,
+            finding: None,
+            accepted: None,
         }
     }
 }

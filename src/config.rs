@@ -1,0 +1,579 @@
+//! The repository's `bumpguard.toml`: policy, rules, contract bindings and
+//! acceptances (format in `docs/rules.md`). Read key by key so that every
+//! problem is reported at once with its line.
+
+use crate::rules::{self, Origin, Pattern, Rule};
+use crate::toml_read::{Diag, Diags, Reader, Table};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The configuration file's name at the root of a repository.
+pub const FILE_NAME: &str = "bumpguard.toml";
+/// Where a repository keeps its own rule files unless `[rules] dirs` says otherwise.
+pub const DEFAULT_RULE_DIR: &str = ".bumpguard/rules";
+
+/// Whether a kind of problem blocks the merge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Gate {
+    Block,
+    Warn,
+}
+
+/// Which test runner runs cargo-test contracts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunnerChoice {
+    /// cargo-nextest when installed, else cargo test.
+    Auto,
+    Cargo,
+    Nextest,
+}
+
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub semver_violations: Gate,
+    pub unanalysed: Gate,
+    pub contract_timeout: Duration,
+    pub runner: RunnerChoice,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            semver_violations: Gate::Block,
+            unanalysed: Gate::Block,
+            contract_timeout: Duration::from_secs(600),
+            runner: RunnerChoice::Auto,
+        }
+    }
+}
+
+/// What a contract runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContractTarget {
+    /// `cargo test [-p package] [--test test] -- [filter]`.
+    CargoTest {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        package: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        test: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        filter: Option<String>,
+    },
+    /// A program and its arguments; passes when it exits 0.
+    Command(Vec<String>),
+}
+
+/// A `[[contract]]` entry: which rule hits it proves, and what to run.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractBinding {
+    /// Bound to a rule by id ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// ... or to a crate (and item patterns of it).
+    #[serde(rename = "crate", skip_serializing_if = "Option::is_none")]
+    pub krate: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<Pattern>,
+    pub target: ContractTarget,
+    #[serde(skip)]
+    pub timeout: Option<Duration>,
+    /// `bumpguard.toml:12`, for messages.
+    pub at: String,
+}
+
+/// An `[[accept]]` entry: a person accepted one exact finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Acceptance {
+    pub finding: String,
+    #[serde(rename = "crate")]
+    pub krate: String,
+    pub old: String,
+    pub new: String,
+    pub code: String,
+    pub digest: String,
+    pub reason: String,
+    pub by: String,
+    pub date: String,
+    pub at: String,
+}
+
+/// `bumpguard.toml`, read. `Config::default()` when the repository has none.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file it was read from (none: defaults).
+    pub path: Option<PathBuf>,
+    pub policy: Policy,
+    /// Built-in rule ids switched off, with the line that says so.
+    pub disable: Vec<(String, usize)>,
+    /// Rule folders, as written (relative to the repository root).
+    pub rule_dirs: Option<Vec<(String, usize)>>,
+    pub rules: Vec<Rule>,
+    pub contracts: Vec<ContractBinding>,
+    pub accepts: Vec<Acceptance>,
+}
+
+const TOP_KEYS: &[&str] = &["policy", "rules", "rule", "contract", "accept"];
+const POLICY_KEYS: &[&str] = &[
+    "semver-violations",
+    "unanalysed",
+    "contract-timeout",
+    "runner",
+];
+const RULES_KEYS: &[&str] = &["disable", "dirs"];
+const CONTRACT_KEYS: &[&str] = &[
+    "rule", "crate", "paths", "package", "test", "filter", "command", "timeout",
+];
+const ACCEPT_KEYS: &[&str] = &[
+    "finding", "crate", "old", "new", "code", "digest", "reason", "by", "date",
+];
+
+impl Config {
+    /// The configuration for a repository: `explicit` when given (it must
+    /// exist), else `<root>/bumpguard.toml` when there is one, else defaults.
+    pub fn find(root: &Path, explicit: Option<&Path>) -> Result<Config, Diags> {
+        match explicit {
+            Some(p) => Config::load(p),
+            None => {
+                let p = root.join(FILE_NAME);
+                if p.is_file() {
+                    Config::load(&p)
+                } else {
+                    Ok(Config::default())
+                }
+            }
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Config, Diags> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Diags(vec![Diag {
+                file: path.display().to_string(),
+                line: 1,
+                message: format!("cannot read the configuration: {e}"),
+            }])
+        })?;
+        Config::parse(path, &text).map_err(Diags)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config, Vec<Diag>> {
+        let mut r = Reader::new(path.display().to_string(), text);
+        let mut cfg = Config {
+            path: Some(path.to_path_buf()),
+            ..Config::default()
+        };
+        if let Some(doc) = r.parse() {
+            cfg.read(&mut r, doc.get_ref());
+        }
+        if r.diags.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(r.diags)
+        }
+    }
+
+    fn read(&mut self, r: &mut Reader<'_>, doc: &Table<'_>) {
+        r.unknown_keys(doc, TOP_KEYS, "bumpguard.toml");
+        let path = self.path.clone().unwrap_or_default();
+        if let Some(t) = doc.get("policy").and_then(|v| r.table("policy", v)) {
+            r.unknown_keys(t, POLICY_KEYS, "[policy]");
+            for (key, slot) in [
+                ("semver-violations", &mut self.policy.semver_violations),
+                ("unanalysed", &mut self.policy.unanalysed),
+            ] {
+                if let Some(v) = t.get(key) {
+                    match r.string(key, v).as_deref() {
+                        Some("block") => *slot = Gate::Block,
+                        Some("warn") => *slot = Gate::Warn,
+                        Some(other) => r.error(
+                            v,
+                            format!("`{key}` is \"block\" or \"warn\", not \"{other}\""),
+                        ),
+                        None => {}
+                    }
+                }
+            }
+            if let Some(v) = t.get("contract-timeout")
+                && let Some(n) = r.count("contract-timeout", v)
+            {
+                self.policy.contract_timeout = Duration::from_secs(n);
+            }
+            if let Some(v) = t.get("runner") {
+                match r.string("runner", v).as_deref() {
+                    Some("auto") => self.policy.runner = RunnerChoice::Auto,
+                    Some("cargo") => self.policy.runner = RunnerChoice::Cargo,
+                    Some("nextest") => self.policy.runner = RunnerChoice::Nextest,
+                    Some(other) => r.error(
+                        v,
+                        format!("`runner` is \"auto\", \"cargo\" or \"nextest\", not \"{other}\""),
+                    ),
+                    None => {}
+                }
+            }
+        }
+        if let Some(t) = doc.get("rules").and_then(|v| r.table("rules", v)) {
+            r.unknown_keys(t, RULES_KEYS, "[rules]");
+            if let Some(v) = t.get("disable") {
+                self.disable = r.strings("disable", v);
+            }
+            if let Some(v) = t.get("dirs") {
+                self.rule_dirs = Some(r.strings("dirs", v));
+            }
+        }
+        if let Some(t) = doc.get("rule").and_then(|v| r.table("rule", v)) {
+            for (id, v) in t.iter() {
+                let line = r.line(id.span().start);
+                if let Some(table) = r.table(&format!("rule.{}", id.get_ref()), v)
+                    && let Some(rule) =
+                        rules::read_rule(r, id.get_ref(), line, table, Origin::Config(path.clone()))
+                {
+                    self.rules.push(rule);
+                }
+            }
+        }
+        for (i, t) in array_of_tables(r, doc, "contract") {
+            if let Some(c) = read_contract(r, &path, i, t) {
+                self.contracts.push(c);
+            }
+        }
+        for (i, t) in array_of_tables(r, doc, "accept") {
+            if let Some(a) = read_accept(r, &path, i, t) {
+                self.accepts.push(a);
+            }
+        }
+    }
+}
+
+/// The tables of `[[key]]`, each with the line it starts on.
+fn array_of_tables<'a, 'i>(
+    r: &mut Reader<'_>,
+    doc: &'a Table<'i>,
+    key: &str,
+) -> Vec<(usize, &'a Table<'i>)> {
+    let Some(v) = doc.get(key) else {
+        return Vec::new();
+    };
+    let Some(items) = v.get_ref().as_array() else {
+        r.error(v, format!("`{key}` must be written as [[{key}]] tables"));
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        match item.get_ref().as_table() {
+            Some(t) => out.push((r.line(item.span().start), t)),
+            None => r.error(item, format!("each `{key}` entry must be a table")),
+        }
+    }
+    out
+}
+
+fn opt_string(r: &mut Reader<'_>, t: &Table<'_>, key: &str) -> Option<String> {
+    t.get(key).and_then(|v| r.string(key, v))
+}
+
+fn read_contract(
+    r: &mut Reader<'_>,
+    path: &Path,
+    line: usize,
+    t: &Table<'_>,
+) -> Option<ContractBinding> {
+    let before = r.diags.len();
+    r.unknown_keys(t, CONTRACT_KEYS, "[[contract]]");
+    let rule = opt_string(r, t, "rule");
+    let krate = opt_string(r, t, "crate");
+    let mut paths = Vec::new();
+    if let Some(v) = t.get("paths") {
+        for (text, l) in r.strings("paths", v) {
+            match Pattern::parse(&text, "::") {
+                Ok(p) => paths.push(p),
+                Err(e) => r.error_at(l, format!("bad pattern `{text}` in `paths`: {e}")),
+            }
+        }
+    }
+    match (&rule, &krate) {
+        (None, None) => r.error_at(
+            line,
+            "a [[contract]] needs `rule = \"<rule id>\"` or `crate = \"<name>\"`",
+        ),
+        (Some(_), Some(_)) => r.error_at(line, "a [[contract]] has `rule` or `crate`, not both"),
+        _ => {}
+    }
+    if rule.is_some() && !paths.is_empty() {
+        r.error_at(
+            line,
+            "`paths` goes with `crate`, not with `rule` (the rule has its own paths)",
+        );
+    }
+    let command = t.get("command").map(|v| r.strings("command", v));
+    let package = opt_string(r, t, "package");
+    let test = opt_string(r, t, "test");
+    let filter = opt_string(r, t, "filter");
+    let target = match command {
+        Some(cmd) => {
+            if package.is_some() || test.is_some() || filter.is_some() {
+                r.error_at(line, "a [[contract]] is a `command` or a cargo test (`package`, `test`, `filter`), not both");
+            }
+            if cmd.is_empty() {
+                r.error_at(line, "`command` is empty");
+            }
+            ContractTarget::Command(cmd.into_iter().map(|(s, _)| s).collect())
+        }
+        None => {
+            if package.is_none() && test.is_none() && filter.is_none() {
+                r.error_at(line, "a [[contract]] needs a cargo test selector (`package`, `test`, `filter`) or a `command`");
+            }
+            ContractTarget::CargoTest {
+                package,
+                test,
+                filter,
+            }
+        }
+    };
+    let timeout = t
+        .get("timeout")
+        .and_then(|v| r.count("timeout", v))
+        .map(Duration::from_secs);
+    if r.diags.len() > before {
+        return None;
+    }
+    Some(ContractBinding {
+        rule,
+        krate,
+        paths,
+        target,
+        timeout,
+        at: format!("{}:{line}", path.display()),
+    })
+}
+
+fn read_accept(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) -> Option<Acceptance> {
+    let before = r.diags.len();
+    r.unknown_keys(t, ACCEPT_KEYS, "[[accept]]");
+    let mut field = |key: &str| match opt_string(r, t, key) {
+        Some(s) => s,
+        None => {
+            if t.get(key).is_none() {
+                r.error_at(
+                    line,
+                    format!(
+                        "an [[accept]] entry needs `{key}` (write entries with `bumpguard accept`)"
+                    ),
+                );
+            }
+            String::new()
+        }
+    };
+    let a = Acceptance {
+        finding: field("finding"),
+        krate: field("crate"),
+        old: field("old"),
+        new: field("new"),
+        code: field("code"),
+        digest: field("digest"),
+        reason: field("reason"),
+        by: field("by"),
+        date: field("date"),
+        at: format!("{}:{line}", path.display()),
+    };
+    if a.reason.trim().is_empty() && t.get("reason").is_some() {
+        r.error_at(line, "an acceptance needs a reason");
+    }
+    (r.diags.len() == before).then_some(a)
+}
+
+/// The rules in force for a repository, in id order: the built-in pack
+/// minus `[rules] disable`, replaced or extended by the repository's rule
+/// files and `[rule.<id>]` tables. Every problem in every file is reported.
+pub fn rules_in_force(cfg: &Config, root: &Path) -> Result<Vec<Rule>, Diags> {
+    let mut diags = Vec::new();
+    let builtin = rules::builtin().unwrap_or_else(|d| {
+        diags.extend(d);
+        Vec::new()
+    });
+    let cfg_file = cfg
+        .path
+        .as_ref()
+        .map_or_else(|| FILE_NAME.to_string(), |p| p.display().to_string());
+    let mut by_id: BTreeMap<String, Rule> = BTreeMap::new();
+    for r in builtin {
+        by_id.insert(r.id.clone(), r);
+    }
+    for (id, line) in &cfg.disable {
+        if by_id.remove(id).is_none() {
+            diags.push(Diag {
+                file: cfg_file.clone(),
+                line: *line,
+                message: format!("`disable` names `{id}`, which is not a built-in rule (see `bumpguard rules list`)"),
+            });
+        }
+    }
+    // Rules of the repository: a second rule with one id is an error.
+    let mut own: BTreeMap<String, Origin> = BTreeMap::new();
+    let mut add = |rule: Rule, diags: &mut Vec<Diag>, by_id: &mut BTreeMap<String, Rule>| {
+        if let Some(first) = own.get(&rule.id) {
+            diags.push(Diag {
+                file: rule.origin.to_string(),
+                line: 1,
+                message: format!(
+                    "duplicate rule id `{}`: already defined in {first}",
+                    rule.id
+                ),
+            });
+            return;
+        }
+        own.insert(rule.id.clone(), rule.origin.clone());
+        by_id.insert(rule.id.clone(), rule);
+    };
+    let dirs: Vec<(PathBuf, Option<usize>)> = match &cfg.rule_dirs {
+        Some(list) => list.iter().map(|(d, l)| (root.join(d), Some(*l))).collect(),
+        None => vec![(root.join(DEFAULT_RULE_DIR), None)],
+    };
+    for (dir, line) in dirs {
+        if !dir.is_dir() {
+            if let Some(line) = line {
+                diags.push(Diag {
+                    file: cfg_file.clone(),
+                    line,
+                    message: format!("rule folder {} does not exist", dir.display()),
+                });
+            }
+            continue;
+        }
+        match rules::read_dir(&dir) {
+            Ok(list) => list
+                .into_iter()
+                .for_each(|r| add(r, &mut diags, &mut by_id)),
+            Err(d) => diags.extend(d),
+        }
+    }
+    for r in &cfg.rules {
+        add(r.clone(), &mut diags, &mut by_id);
+    }
+    if diags.is_empty() {
+        Ok(by_id.into_values().collect())
+    } else {
+        Err(Diags(diags))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Vec<Diag>> {
+        Config::parse(Path::new("bumpguard.toml"), text)
+    }
+
+    #[test]
+    fn full_config_reads() {
+        let cfg = parse(
+            r#"
+[policy]
+semver-violations = "warn"
+contract-timeout = 30
+runner = "cargo"
+
+[rules]
+disable = ["x"]
+
+[rule.certlib-acme]
+crate = "certlib"
+paths = ["tls::acme::**"]
+reason = "certificates"
+
+[[contract]]
+rule = "certlib-acme"
+package = "service"
+test = "contracts"
+filter = "acme"
+
+[[contract]]
+crate = "certlib"
+paths = ["tls::**"]
+command = ["sh", "check.sh"]
+timeout = 5
+
+[[accept]]
+finding = "bg-1"
+crate = "certlib"
+old = "1.4.0"
+new = "1.5.0"
+code = "rule:certlib-acme"
+digest = "sha256:00"
+reason = "ok"
+by = "me"
+date = "2026-12-03"
+"#,
+        )
+        .unwrap();
+        assert_eq!(cfg.policy.semver_violations, Gate::Warn);
+        assert_eq!(cfg.policy.contract_timeout, Duration::from_secs(30));
+        assert_eq!(cfg.policy.runner, RunnerChoice::Cargo);
+        assert_eq!(cfg.rules.len(), 1);
+        assert_eq!(cfg.contracts.len(), 2);
+        assert_eq!(cfg.contracts[0].at, "bumpguard.toml:15");
+        assert_eq!(
+            cfg.contracts[1].target,
+            ContractTarget::Command(vec!["sh".into(), "check.sh".into()])
+        );
+        assert_eq!(cfg.accepts.len(), 1);
+        assert_eq!(cfg.accepts[0].code, "rule:certlib-acme");
+    }
+
+    #[test]
+    fn problems_are_collected() {
+        let err = parse(
+            "colour = 1\n[policy]\nunanalysed = \"maybe\"\n[[contract]]\npackage = \"s\"\n[[contract]]\nrule = \"a\"\ncommand = []\n[[accept]]\nfinding = \"x\"\n",
+        )
+        .unwrap_err();
+        let text: Vec<String> = err.iter().map(|d| d.to_string()).collect();
+        let has = |s: &str| text.iter().any(|t| t.contains(s));
+        assert!(has("bumpguard.toml:1: unknown key `colour`"), "{text:#?}");
+        assert!(
+            has("bumpguard.toml:3: `unanalysed` is \"block\" or \"warn\""),
+            "{text:#?}"
+        );
+        assert!(
+            has("bumpguard.toml:4: a [[contract]] needs `rule"),
+            "{text:#?}"
+        );
+        assert!(has("bumpguard.toml:6: `command` is empty"), "{text:#?}");
+        assert!(
+            has("bumpguard.toml:9: an [[accept]] entry needs `crate`"),
+            "{text:#?}"
+        );
+    }
+
+    #[test]
+    fn repository_rules_and_duplicates() {
+        let dir = tempfile::tempdir().unwrap();
+        let rules_dir = dir.path().join(DEFAULT_RULE_DIR);
+        std::fs::create_dir_all(&rules_dir).unwrap();
+        std::fs::write(
+            rules_dir.join("mine.toml"),
+            "crate = \"a\"\npaths = [\"**\"]\nreason = \"r\"\n",
+        )
+        .unwrap();
+        let cfg = parse("[rule.mine]\ncrate = \"b\"\npaths = [\"**\"]\nreason = \"r\"\n").unwrap();
+        let err = rules_in_force(&cfg, dir.path()).unwrap_err();
+        assert!(
+            err.to_string().contains("duplicate rule id `mine`"),
+            "{err}"
+        );
+
+        let cfg = parse("[rules]\ndisable = [\"no-such-rule\"]\n").unwrap();
+        let err = rules_in_force(&cfg, dir.path()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("bumpguard.toml:2: `disable` names `no-such-rule`"),
+            "{err}"
+        );
+
+        let rules = rules_in_force(&Config::default(), dir.path()).unwrap();
+        assert!(rules.iter().any(|r| r.id == "mine" && r.krate == "a"));
+    }
+}

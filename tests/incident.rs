@@ -1,0 +1,457 @@
+//! The incident this tool exists for, end to end and offline.
+//!
+//! A small service depends on `certlib`, a certificate library served from
+//! a local directory registry (the `cargo vendor` layout) made by this test.
+//! In certlib 1.5.0 the ACME constructor stops spawning the driver that
+//! issues certificates: everything compiles, the API only grew, and the
+//! service's TLS listener would get no certificate. A rule marks certlib's
+//! `tls::acme` module critical; the service binds a contract test that asks
+//! the resolver for a certificate.
+//!
+//! Needs: cargo and git2 only; no network (`BUMPGUARD_OFFLINE=1`, and cargo
+//! runs `--offline` against the directory registry).
+
+mod support;
+
+use assert_cmd::Command;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use support::Repo;
+
+const CRATES_IO: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+/// certlib's `tls::acme` module in each version.
+fn acme_source(version: &str) -> String {
+    let common = r#"use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// What to request certificates for.
+pub struct Opts {
+    pub domains: Vec<String>,
+}
+
+/// Hands certificate chains to the TLS stack.
+pub struct Resolver {
+    certs: Mutex<Vec<(String, String)>>,
+    ready: Condvar,
+}
+
+impl Resolver {
+    /// The chain for `domain`, waiting up to two seconds for issuance.
+    pub fn certificate(&self, domain: &str) -> Option<String> {
+        let guard = self.certs.lock().ok()?;
+        let (guard, _) = self
+            .ready
+            .wait_timeout_while(guard, Duration::from_secs(2), |c| {
+                !c.iter().any(|(d, _)| d == domain)
+            })
+            .ok()?;
+        guard.iter().find(|(d, _)| d == domain).map(|(_, c)| c.clone())
+    }
+}
+
+/// Talks to the ACME server and installs the issued chains.
+pub struct Driver {
+    resolver: Arc<Resolver>,
+    domains: Vec<String>,
+}
+
+impl Driver {
+    pub fn run(self) {
+        for d in self.domains {
+            let chain = format!("-----BEGIN CERTIFICATE-----\n{d}\n-----END CERTIFICATE-----");
+            if let Ok(mut certs) = self.resolver.certs.lock() {
+                certs.push((d, chain));
+            }
+            self.resolver.ready.notify_all();
+        }
+    }
+}
+
+fn resolver() -> Arc<Resolver> {
+    Arc::new(Resolver { certs: Mutex::new(Vec::new()), ready: Condvar::new() })
+}
+"#;
+    let client = match version {
+        "1.4.0" => {
+            r#"
+/// The ACME TLS-ALPN-01 client; certificates are issued in the background.
+pub struct AcmeAlpn {
+    resolver: Arc<Resolver>,
+}
+
+impl AcmeAlpn {
+    pub fn new(opts: Opts) -> Self {
+        let resolver = resolver();
+        let driver = Driver { resolver: resolver.clone(), domains: opts.domains };
+        std::thread::spawn(move || driver.run());
+        AcmeAlpn { resolver }
+    }
+
+    pub fn resolver(&self) -> Arc<Resolver> {
+        self.resolver.clone()
+    }
+}
+"#
+        }
+        // The driver is handed to the caller instead of being started.
+        "1.5.0" | "1.5.2" => {
+            r#"
+/// The ACME TLS-ALPN-01 client. Run the driver from `take_driver()` on the
+/// runtime of your choice.
+pub struct AcmeAlpn {
+    resolver: Arc<Resolver>,
+    driver: Option<Driver>,
+}
+
+impl AcmeAlpn {
+    pub fn new(opts: Opts) -> Self {
+        let resolver = resolver();
+        let driver = Driver { resolver: resolver.clone(), domains: opts.domains };
+        AcmeAlpn { resolver, driver: Some(driver) }
+    }
+
+    pub fn take_driver(&mut self) -> Option<Driver> {
+        self.driver.take()
+    }
+
+    pub fn resolver(&self) -> Arc<Resolver> {
+        self.resolver.clone()
+    }
+}
+"#
+        }
+        // Fixed: started again unless the caller takes the driver first.
+        "1.5.1" => {
+            r#"
+/// The ACME TLS-ALPN-01 client; certificates are issued in the background.
+pub struct AcmeAlpn {
+    resolver: Arc<Resolver>,
+    driver: Option<Driver>,
+}
+
+impl AcmeAlpn {
+    pub fn new(opts: Opts) -> Self {
+        let resolver = resolver();
+        let driver = Driver { resolver: resolver.clone(), domains: opts.domains };
+        std::thread::spawn(move || driver.run());
+        AcmeAlpn { resolver, driver: None }
+    }
+
+    pub fn take_driver(&mut self) -> Option<Driver> {
+        self.driver.take()
+    }
+
+    pub fn resolver(&self) -> Arc<Resolver> {
+        self.resolver.clone()
+    }
+}
+"#
+        }
+        other => panic!("no certlib {other}"),
+    };
+    let mut text = format!("{common}{client}");
+    if version == "1.5.2" {
+        // A further change of the same module: renewal margin moved.
+        text.push_str(
+            "\n/// Days before expiry when renewal starts.\npub const RENEW_DAYS: u32 = 20;\n",
+        );
+    }
+    text
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Writes certlib `version` into the directory registry, with the
+/// `.cargo-checksum.json` cargo (and bumpguard) verify; returns the
+/// package checksum that Cargo.lock records.
+fn publish(registry: &Path, version: &str) -> String {
+    let dir = registry.join(format!("certlib-{version}"));
+    let files: Vec<(&str, String)> = vec![
+        (
+            "Cargo.toml",
+            format!("[package]\nname = \"certlib\"\nversion = \"{version}\"\nedition = \"2021\"\n"),
+        ),
+        ("src/lib.rs", "pub mod tls;\n".to_string()),
+        ("src/tls/mod.rs", "pub mod acme;\n".to_string()),
+        ("src/tls/acme.rs", acme_source(version)),
+    ];
+    let mut sums = serde_json::Map::new();
+    for (rel, text) in &files {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        sums.insert(rel.to_string(), sha256_hex(text.as_bytes()).into());
+    }
+    // A registry's package checksum is the .crate's sha256; this registry
+    // has no .crate, so any stable digest of the version does.
+    let package = sha256_hex(format!("certlib-{version}").as_bytes());
+    let json = serde_json::json!({ "files": sums, "package": package });
+    std::fs::write(dir.join(".cargo-checksum.json"), json.to_string()).unwrap();
+    package
+}
+
+struct Incident {
+    _tmp: tempfile::TempDir,
+    repo: Repo,
+    checksums: std::collections::BTreeMap<String, String>,
+    cargo_home: PathBuf,
+    cache: PathBuf,
+    target: PathBuf,
+}
+
+const RULE: &str = r#"crate = "certlib"
+paths = ["tls::acme::**"]
+reason = "every listener's certificate chain comes from certlib's ACME client"
+"#;
+
+const BINDING: &str = r#"[[contract]]
+rule = "certlib-acme"
+package = "service"
+test = "contracts"
+filter = "acme"
+"#;
+
+impl Incident {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = tmp.path().join("registry");
+        let mut checksums = std::collections::BTreeMap::new();
+        for v in ["1.4.0", "1.5.0", "1.5.1", "1.5.2"] {
+            checksums.insert(v.to_string(), publish(&registry, v));
+        }
+        let cargo_home = tmp.path().join("cargo-home");
+        std::fs::create_dir_all(&cargo_home).unwrap();
+        let repo = Repo::new();
+        repo.write(
+            ".cargo/config.toml",
+            &format!(
+                "[source.crates-io]\nreplace-with = \"fixture-registry\"\n\n[source.fixture-registry]\ndirectory = \"{}\"\n",
+                registry.display()
+            ),
+        );
+        repo.write(".gitignore", "/target\n");
+        repo.write(
+            "src/lib.rs",
+            "//! The service: serves TLS with certificates from certlib's ACME client.\n\
+             use certlib::tls::acme::{AcmeAlpn, Opts};\n\n\
+             pub fn start(domains: Vec<String>) -> AcmeAlpn {\n    AcmeAlpn::new(Opts { domains })\n}\n",
+        );
+        repo.write(
+            "tests/contracts.rs",
+            "#[test]\n\
+             fn acme_certificate_is_issued() {\n    \
+                 let acme = service::start(vec![\"example.com\".to_string()]);\n    \
+                 let chain = acme.resolver().certificate(\"example.com\");\n    \
+                 assert!(chain.is_some(), \"no certificate for example.com: the ACME driver never ran\");\n\
+             }\n",
+        );
+        repo.write(".bumpguard/rules/certlib-acme.toml", RULE);
+        repo.write("bumpguard.toml", BINDING);
+        let inc = Incident {
+            repo,
+            checksums,
+            cargo_home,
+            cache: tmp.path().join("cache"),
+            target: tmp.path().join("target"),
+            _tmp: tmp,
+        };
+        inc.use_certlib("1.4.0");
+        inc
+    }
+
+    /// Points the service at certlib `version` (manifest and lockfile).
+    fn use_certlib(&self, version: &str) {
+        self.repo.write(
+            "Cargo.toml",
+            &format!(
+                "[package]\nname = \"service\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\ncertlib = \"={version}\"\n"
+            ),
+        );
+        self.repo.write(
+            "Cargo.lock",
+            &format!(
+                "# This file is automatically @generated by Cargo.\n# It is not intended for manual editing.\nversion = 4\n\n\
+                 [[package]]\nname = \"certlib\"\nversion = \"{version}\"\nsource = \"{CRATES_IO}\"\nchecksum = \"{}\"\n\n\
+                 [[package]]\nname = \"service\"\nversion = \"0.1.0\"\ndependencies = [\n \"certlib\",\n]\n",
+                self.checksums[version]
+            ),
+        );
+    }
+
+    fn bumpguard(&self) -> Command {
+        let mut c = Command::cargo_bin("bumpguard").unwrap();
+        c.env("CARGO_HOME", &self.cargo_home)
+            .env("XDG_CACHE_HOME", &self.cache)
+            .env("CARGO_TARGET_DIR", &self.target)
+            .env("BUMPGUARD_OFFLINE", "1")
+            .env_remove("GITHUB_ACTIONS")
+            .current_dir(self.repo.path())
+            .arg("--color=never");
+        c
+    }
+
+    /// `bumpguard check --base BASE --head HEAD`: exit code, stdout, and the JSON report.
+    fn check(&self, base: &str, head: &str, code: i32) -> (String, serde_json::Value) {
+        let human = self
+            .bumpguard()
+            .args(["check", "--base", base, "--head", head])
+            .assert()
+            .code(code);
+        let human = String::from_utf8_lossy(&human.get_output().stdout).into_owned();
+        let json = self
+            .bumpguard()
+            .args([
+                "check",
+                "--base",
+                base,
+                "--head",
+                head,
+                "--format=json",
+                "--no-run-contracts",
+            ])
+            .output()
+            .unwrap();
+        let report = serde_json::from_slice(&json.stdout).unwrap_or_else(|e| {
+            panic!(
+                "json report: {e}\n{}",
+                String::from_utf8_lossy(&json.stderr)
+            )
+        });
+        (human, report)
+    }
+}
+
+fn certlib(report: &serde_json::Value) -> &serde_json::Value {
+    report["crates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "certlib")
+        .expect("certlib in the report")
+}
+
+#[test]
+fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through() {
+    let inc = Incident::new();
+    let base = inc.repo.commit("service on certlib 1.4.0");
+
+    // 1. The bump that broke production: the contract runs and fails.
+    inc.use_certlib("1.5.0");
+    let broken = inc.repo.commit("bump certlib to 1.5.0");
+    let (out, report) = inc.check(&base, &broken, 1);
+    assert!(out.contains("CRITICAL RULE certlib-acme"), "{out}");
+    assert!(out.contains("certlib::tls::acme::AcmeAlpn::new"), "{out}");
+    assert!(out.contains("task spawn"), "{out}");
+    assert!(out.contains("failed: acme_certificate_is_issued"), "{out}");
+    assert!(
+        out.contains("cargo test -p service --test contracts"),
+        "{out}"
+    );
+    assert!(out.contains("Verdict: BLOCKED"), "{out}");
+    let hit = &certlib(&report)["rules"][0];
+    assert_eq!(hit["rule"], "certlib-acme");
+    assert_eq!(
+        certlib(&report)["violations"],
+        0,
+        "the API only grew: no semver violation"
+    );
+    let finding = hit["finding"].as_str().unwrap().to_string();
+
+    // 2. The fixed release: the same contract passes, nothing blocks.
+    inc.use_certlib("1.5.1");
+    let fixed = inc.repo.commit("bump certlib to 1.5.1");
+    let (out, report) = inc.check(&base, &fixed, 0);
+    assert!(
+        out.contains("contract `cargo test -p service --test contracts"),
+        "{out}"
+    );
+    assert!(out.contains("): passed, 1 passed, 0 failed"), "{out}");
+    assert!(out.contains("Verdict: pass"), "{out}");
+    assert_eq!(certlib(&report)["rules"][0]["rule"], "certlib-acme");
+
+    // 3. No contract bound: blocked, with a binding and a test to start from.
+    inc.repo.write("bumpguard.toml", "# contracts go here\n");
+    inc.repo.commit("drop the contract binding");
+    let (out, report) = inc.check(&base, &broken, 1);
+    assert!(
+        out.contains("no contract test is bound to rule `certlib-acme`"),
+        "{out}"
+    );
+    assert!(out.contains("rule = \"certlib-acme\""), "{out}");
+    assert!(out.contains("fn certlib_acme_contract()"), "{out}");
+    assert_eq!(certlib(&report)["rules"][0]["status"], "no-contract");
+
+    // 4. A person accepts that exact change: it passes.
+    inc.repo.write("bumpguard.toml", BINDING);
+    let out = inc
+        .bumpguard()
+        .args(["accept", &finding, "--base", &base, "--head", &broken])
+        .args([
+            "--reason",
+            "we start the driver ourselves now",
+            "--by",
+            "Ada <ada@example.com>",
+        ])
+        .assert()
+        .code(0);
+    let said = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(said.contains(&format!("accepted {finding}")), "{said}");
+    let cfg = std::fs::read_to_string(inc.repo.path().join("bumpguard.toml")).unwrap();
+    assert!(
+        cfg.starts_with(BINDING),
+        "the file's own text is kept:\n{cfg}"
+    );
+    assert!(
+        cfg.contains("code = \"rule:certlib-acme\"") && cfg.contains("old = \"1.4.0\""),
+        "{cfg}"
+    );
+    inc.repo.commit("accept the certlib 1.5.0 ACME change");
+    let (out, report) = inc.check(&base, &broken, 0);
+    assert!(out.contains("accepted in"), "{out}");
+    assert_eq!(certlib(&report)["rules"][0]["status"], "accepted");
+
+    // 5. A further change to the same module is not covered.
+    inc.use_certlib("1.5.2");
+    let later = inc.repo.commit("bump certlib to 1.5.2");
+    let (out, report) = inc.check(&base, &later, 1);
+    assert!(out.contains("CRITICAL RULE certlib-acme"), "{out}");
+    assert!(out.contains("Stale acceptances"), "{out}");
+    assert_eq!(report["stale_acceptances"][0]["finding"], finding.as_str());
+    assert_ne!(certlib(&report)["rules"][0]["finding"], finding.as_str());
+}
+
+#[test]
+fn the_acceptance_id_of_an_unknown_finding_is_refused() {
+    let inc = Incident::new();
+    let base = inc.repo.commit("service on certlib 1.4.0");
+    inc.use_certlib("1.5.0");
+    let head = inc.repo.commit("bump certlib to 1.5.0");
+    let before = std::fs::read_to_string(inc.repo.path().join("bumpguard.toml")).unwrap();
+    let out = inc
+        .bumpguard()
+        .args([
+            "accept",
+            "bg-0000000000",
+            "--base",
+            &base,
+            "--head",
+            &head,
+            "--reason",
+            "x",
+            "--by",
+            "me",
+        ])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("no finding bg-0000000000"), "{err}");
+    assert!(
+        err.contains("rule certlib-acme triggered"),
+        "lists what can be accepted: {err}"
+    );
+    let after = std::fs::read_to_string(inc.repo.path().join("bumpguard.toml")).unwrap();
+    assert_eq!(before, after, "nothing written");
+}
