@@ -19,7 +19,7 @@ use crate::report::{
 };
 use crate::revision::{LockfileText, Repo, Rev};
 use crate::semver_check;
-use crate::source::{FetchError, Fetcher, RegistryCrate, SourceSettings};
+use crate::source::{FetchError, Fetcher, RegistryCrate, Replacements, SourceSettings, Vendored};
 use crate::versions::{allowed_level, bump_kind};
 use crate::workspace::{self, WorkspaceInfo};
 use anyhow::{Context, Result, bail};
@@ -145,6 +145,9 @@ pub fn run_check_with(
 
     // Each bump with the features the workspace members ask of it (when known).
     let mut bumps: Vec<(Bump, Vec<String>)> = Vec::new();
+    // Lockfile path -> the directory sources (`cargo vendor`) its workspace
+    // reads crates from, per Cargo's configuration at the head revision.
+    let mut vendored: BTreeMap<String, Replacements> = BTreeMap::new();
     for (path, (old_text, new_text)) in &by_path {
         if old_text == new_text {
             continue;
@@ -167,6 +170,10 @@ pub fn run_check_with(
             _ => {}
         }
         let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let replacements =
+            Replacements::for_revision(&repo, &head, dir, sources.cargo_home.as_deref())
+                .context("cannot read Cargo's source replacement configuration")?;
+        vendored.insert(path.clone(), replacements);
         let ws = workspace_info(&repo, &head, dir, &mut report.notes);
         let d = lockdiff::diff_files(old.as_ref(), new.as_ref(), ws.as_ref());
         bumps.extend(d.bumps.into_iter().map(|b| {
@@ -190,7 +197,20 @@ pub fn run_check_with(
         let mut c = CrateReport::from_bump(b);
         c.features = features.clone();
         progress.crate_started(&crate_label(&c));
-        let r = analyse_bump(&fetcher, b, &mut c, progress).map(|()| c);
+        // The old version as vendored at the base revision, the new at the head.
+        let at = |rev| {
+            vendored
+                .get(&b.lockfile)
+                .map_or(Vendored::NONE, |r| r.at(rev))
+        };
+        let r = analyse_bump(
+            &fetcher,
+            b,
+            &mut c,
+            [at(base.as_ref()), at(Some(&head))],
+            progress,
+        )
+        .map(|()| c);
         if let Ok(c) = &r {
             progress.crate_done(c, started.elapsed());
         }
@@ -501,10 +521,12 @@ fn crate_label(c: &CrateReport) -> String {
 /// Fetches both versions of a bumped crate and compares their APIs. A
 /// checksum mismatch is returned as an error (it stops the run); every
 /// other problem is recorded on `c`.
+/// `vendored` says where the old and the new version may be vendored.
 fn analyse_bump(
     fetcher: &Fetcher,
     b: &Bump,
     c: &mut CrateReport,
+    vendored: [Vendored<'_>; 2],
     progress: &dyn Progress,
 ) -> Result<()> {
     let not = |status, reason: &str| Analysis {
@@ -565,7 +587,19 @@ fn analyse_bump(
         return Ok(());
     };
     let fetching = Instant::now();
-    let trees = fetch(fetcher, &old_rc).and_then(|o| fetch(fetcher, &new_rc).map(|n| (o, n)));
+    // Both sides are fetched even when one fails, so that a tampered new
+    // version is reported as such rather than hidden behind a missing old one.
+    let [old_at, new_at] = vendored;
+    let trees = match (
+        fetch(fetcher, &old_rc, old_at),
+        fetch(fetcher, &new_rc, new_at),
+    ) {
+        (Ok(o), Ok(n)) => Ok((o, n)),
+        (Err(FetchOutcome::Fatal(e)), _) | (_, Err(FetchOutcome::Fatal(e))) => {
+            Err(FetchOutcome::Fatal(e))
+        }
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
     progress.crate_step(&crate_label(c), "both versions fetched", fetching.elapsed());
     let (old_dir, new_dir) = match trees {
         Ok(t) => t,
@@ -587,10 +621,14 @@ enum FetchOutcome {
     Failed(String),
 }
 
-fn fetch(fetcher: &Fetcher, rc: &RegistryCrate) -> std::result::Result<PathBuf, FetchOutcome> {
-    fetcher.crate_tree(rc).map_err(|e| match e {
+fn fetch(
+    fetcher: &Fetcher,
+    rc: &RegistryCrate,
+    vendored: Vendored<'_>,
+) -> std::result::Result<PathBuf, FetchOutcome> {
+    fetcher.crate_tree_at(rc, vendored).map_err(|e| match e {
         FetchError::ChecksumMismatch { .. } => FetchOutcome::Fatal(anyhow::Error::new(e).context(format!(
-            "refusing to analyse {} {}: its archive does not match the checksum in Cargo.lock (tampered or corrupt download)",
+            "refusing to analyse {} {}: its source does not match its checksum (tampered or corrupt)",
             rc.name, rc.version
         ))),
         other => FetchOutcome::Failed(other.to_string()),
@@ -713,7 +751,7 @@ fn fetch_published(fetcher: &Fetcher, name: &str, v: &Version) -> Result<PathBuf
         registry: "registry+https://github.com/rust-lang/crates.io-index".to_string(),
         checksum: Some(checksum),
     };
-    match fetch(fetcher, &rc) {
+    match fetch(fetcher, &rc, Vendored::NONE) {
         Ok(dir) => Ok(dir),
         Err(FetchOutcome::Fatal(e)) => Err(e),
         Err(FetchOutcome::Failed(msg)) => bail!("cannot get {name} {v}: {msg}"),

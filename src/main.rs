@@ -28,6 +28,7 @@ use std::process::ExitCode;
     after_help = "Exit codes: 0 nothing blocks, 1 the change is blocked (the report says why), \
 2 bumpguard could not do its job.\n\nEnvironment: BUMPGUARD_OFFLINE=1 never uses the network; \
 XDG_CACHE_HOME moves the cache (default ~/.cache/bumpguard); CARGO_HOME is searched for crate archives first; \
+check reads vendored crates where .cargo/config.toml (or CARGO_HOME/config.toml) replaces crates-io with a directory; \
 GITHUB_ACTIONS=true (set by GitHub) adds workflow annotations to check and diff."
 )]
 struct Cli {
@@ -36,7 +37,7 @@ struct Cli {
     /// When to use colours in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
-    /// Never use the network: only cargo's cache and bumpguard's cache (same as BUMPGUARD_OFFLINE=1).
+    /// Never use the network: only vendored directories, cargo's cache and bumpguard's cache (same as BUMPGUARD_OFFLINE=1).
     #[arg(long, global = true)]
     offline: bool,
     /// Where bumpguard keeps downloaded and extracted crates.

@@ -446,7 +446,42 @@ impl Repo {
     /// The working tree is not exported: use [`Repo::workdir`] directly.
     pub fn export(&self, rev: &Rev, subdir: &str, dest: &Path) -> anyhow::Result<()> {
         let subdir = normalize_subdir(subdir)?;
-        let files: Vec<(String, Oid)> = match rev {
+        let files = self.files_under(rev, &subdir)?;
+
+        fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
+        let odb = self
+            .repo
+            .odb()
+            .context("cannot open the git object database")?;
+        for (rel, id) in files {
+            let Some(target) = safe_join(dest, &rel) else {
+                continue;
+            };
+            match odb.read_header(id) {
+                Ok((size, _)) if size > MAX_EXPORT_BLOB => continue,
+                Ok(_) => {}
+                Err(e) => bail!("cannot read {rel}: {}", e.message()),
+            }
+            let blob = self
+                .repo
+                .find_blob(id)
+                .with_context(|| format!("cannot read {rel}"))?;
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            fs::write(&target, blob.content())
+                .with_context(|| format!("cannot write {}", target.display()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Repo {
+    /// `(path below subdir, blob)` of the regular files under `subdir`
+    /// (normalized) at `rev`: what [`Repo::export`] writes.
+    fn files_under(&self, rev: &Rev, subdir: &str) -> anyhow::Result<Vec<(String, Oid)>> {
+        Ok(match rev {
             Rev::Commit(spec) => {
                 let root = self
                     .commit(spec)?
@@ -506,34 +541,102 @@ impl Repo {
                 "the working tree needs no export: read {} directly",
                 self.label()
             ),
-        };
+        })
+    }
 
-        fs::create_dir_all(dest).with_context(|| format!("cannot create {}", dest.display()))?;
-        let odb = self
-            .repo
-            .odb()
-            .context("cannot open the git object database")?;
-        for (rel, id) in files {
-            let Some(target) = safe_join(dest, &rel) else {
-                continue;
-            };
-            match odb.read_header(id) {
-                Ok((size, _)) if size > MAX_EXPORT_BLOB => continue,
-                Ok(_) => {}
-                Err(e) => bail!("cannot read {rel}: {}", e.message()),
-            }
-            let blob = self
-                .repo
-                .find_blob(id)
-                .with_context(|| format!("cannot read {rel}"))?;
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent)
-                    .with_context(|| format!("cannot create {}", parent.display()))?;
-            }
-            fs::write(&target, blob.content())
-                .with_context(|| format!("cannot write {}", target.display()))?;
+    /// A sha256 (hex) naming the contents of the folder `subdir` at `rev`:
+    /// every file's path and blob id, so two revisions holding the same
+    /// files get the same id and any change to a file gives another. Cheap:
+    /// no file is read.
+    pub fn folder_id(&self, rev: &Rev, subdir: &str) -> anyhow::Result<String> {
+        use sha2::Digest;
+        let subdir = normalize_subdir(subdir)?;
+        let mut files = self.files_under(rev, &subdir)?;
+        files.sort();
+        let mut hasher = sha2::Sha256::new();
+        for (path, id) in files {
+            hasher.update(path.as_bytes());
+            hasher.update(b"\0");
+            hasher.update(id.as_bytes());
+            hasher.update(b"\n");
         }
-        Ok(())
+        Ok(hex::encode(hasher.finalize()))
+    }
+
+    /// Where the repository lives: its working tree, or the git directory of
+    /// a bare repository. [`Repo::open`] on this path opens it again (another
+    /// thread's handle, say).
+    pub fn location(&self) -> &Path {
+        self.repo.workdir().unwrap_or_else(|| self.repo.path())
+    }
+
+    /// The bytes of one file (repository-relative, `/`-separated) at `rev`;
+    /// `None` when there is no such regular file (absent, a directory, a
+    /// symlink, a submodule). Files over 8 MiB are refused, as in
+    /// [`Repo::export`]. In the working tree the file is read from disk.
+    pub fn read_file(&self, rev: &Rev, path: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        let path = normalize_subdir(path)?;
+        if path.is_empty() {
+            return Ok(None);
+        }
+        let id = match rev {
+            Rev::Commit(spec) => {
+                let tree = self
+                    .commit(spec)?
+                    .tree()
+                    .context("cannot read the commit's tree")?;
+                match tree.get_path(Path::new(&path)) {
+                    Ok(entry)
+                        if entry.kind() == Some(ObjectType::Blob)
+                            && entry.filemode() as u32 & MODE_TYPE_MASK != MODE_SYMLINK =>
+                    {
+                        entry.id()
+                    }
+                    _ => return Ok(None),
+                }
+            }
+            Rev::Index => {
+                let index = self.index()?;
+                match index.get_path(Path::new(&path), 0) {
+                    Some(entry)
+                        if !matches!(entry.mode & MODE_TYPE_MASK, MODE_SYMLINK | MODE_GITLINK) =>
+                    {
+                        entry.id
+                    }
+                    _ => return Ok(None),
+                }
+            }
+            Rev::WorkTree => {
+                let Some(file) = safe_join(self.require_workdir()?, &path) else {
+                    return Ok(None);
+                };
+                return match fs::symlink_metadata(&file) {
+                    Ok(meta) if meta.is_file() => {
+                        if meta.len() > MAX_EXPORT_BLOB as u64 {
+                            bail!("{path} is larger than {MAX_EXPORT_BLOB} bytes");
+                        }
+                        fs::read(&file)
+                            .map(Some)
+                            .with_context(|| format!("cannot read {}", file.display()))
+                    }
+                    Ok(_) => Ok(None),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(anyhow!("cannot read {}: {e}", file.display())),
+                };
+            }
+        };
+        match self.repo.odb().and_then(|odb| odb.read_header(id)) {
+            Ok((size, _)) if size > MAX_EXPORT_BLOB => {
+                bail!("{path} at {rev} is larger than {MAX_EXPORT_BLOB} bytes")
+            }
+            Ok(_) => {}
+            Err(e) => bail!("cannot read {path} at {rev}: {}", e.message()),
+        }
+        let blob = self
+            .repo
+            .find_blob(id)
+            .with_context(|| format!("cannot read {path} at {rev}"))?;
+        Ok(Some(blob.content().to_vec()))
     }
 }
 

@@ -8,6 +8,11 @@
 //! diff of what Cargo would really build.
 //!
 //! Lookup order, cheapest first:
+//! 0. when Cargo's configuration replaces the crate's registry with a
+//!    directory source (`cargo vendor`), that directory: its package folder
+//!    read in place, or, for a directory inside the repository that lacks
+//!    the version, the folder as it is in the revision being read, exported
+//!    to `<cache_dir>/vendored/` (see [`directory`](self::directory));
 //! 1. bumpguard's cache of unpacked trees, `<cache_dir>/src/<sha256>/`, used
 //!    only when the marker `<cache_dir>/src/<sha256>.ok` (written after a
 //!    complete unpack) names the same crate and version;
@@ -17,18 +22,20 @@
 //!
 //! Every archive is hashed before use, whichever cache it came from.
 
+mod config;
+mod directory;
 mod extract;
 mod http;
 mod index;
 
+pub use config::{DirectorySource, Replacements, Vendored};
 pub use extract::ExtractLimits;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, SystemTime};
 
@@ -123,14 +130,20 @@ impl SourceSettings {
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     #[error(
-        "{name} {version}: checksum mismatch: Cargo.lock says {expected}, the archive from {origin} hashes to {actual}"
+        "{name} {version}: checksum mismatch: {}",
+        what.describe(expected, actual, origin)
     )]
     ChecksumMismatch {
         name: String,
         version: String,
+        /// The checksum that should have been found.
         expected: String,
+        /// The one found.
         actual: String,
+        /// Where: the archive's path or URL, the vendored file.
         origin: String,
+        /// What was checked.
+        what: Mismatched,
     },
     #[error("{name} {version} was not found in the registry {registry}")]
     NotFound {
@@ -150,6 +163,36 @@ pub enum FetchError {
         version: String,
         message: String,
     },
+}
+
+/// What a [`FetchError::ChecksumMismatch`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mismatched {
+    /// A `.crate` archive (the `origin`) hashed to another value than
+    /// Cargo.lock's.
+    Archive,
+    /// A vendored package's `.cargo-checksum.json` (the `origin`) names
+    /// another package checksum than Cargo.lock's.
+    VendoredPackage,
+    /// A vendored file (the `origin`) hashed to another value than the one
+    /// its package's `.cargo-checksum.json` lists.
+    VendoredFile,
+}
+
+impl Mismatched {
+    fn describe(self, expected: &str, actual: &str, origin: &str) -> String {
+        match self {
+            Mismatched::Archive => {
+                format!("Cargo.lock says {expected}, the archive from {origin} hashes to {actual}")
+            }
+            Mismatched::VendoredPackage => format!(
+                "Cargo.lock says {expected}, but {origin} gives {actual} as the package checksum: the vendored copy is not the package Cargo.lock names"
+            ),
+            Mismatched::VendoredFile => format!(
+                "{origin} hashes to {actual}, but the package's .cargo-checksum.json lists {expected}: the vendored file was changed"
+            ),
+        }
+    }
 }
 
 /// A registry package to fetch.
@@ -270,12 +313,23 @@ impl Subject<'_> {
     }
 
     fn mismatch(&self, expected: &str, actual: String, origin: String) -> FetchError {
+        self.mismatch_of(Mismatched::Archive, expected, actual, origin)
+    }
+
+    fn mismatch_of(
+        &self,
+        what: Mismatched,
+        expected: &str,
+        actual: String,
+        origin: String,
+    ) -> FetchError {
         FetchError::ChecksumMismatch {
             name: self.name.to_string(),
             version: self.version.clone(),
             expected: expected.to_string(),
             actual,
             origin,
+            what,
         }
     }
 
@@ -311,7 +365,10 @@ pub struct Fetcher {
     /// Sparse registry root -> its `dl` template.
     dl_templates: Mutex<HashMap<String, String>>,
     notes: Mutex<Vec<String>>,
-    swept: AtomicBool,
+    /// Cache folders already rid of stale unpack folders by this fetcher.
+    swept: Mutex<HashSet<PathBuf>>,
+    /// Directory source on disk -> the packages in it (read once).
+    vendor_dirs: Mutex<HashMap<PathBuf, Arc<Vec<directory::Package>>>>,
     /// Checksum -> a lock held while that crate is looked up and installed,
     /// so threads sharing this `Fetcher` download and unpack it once and
     /// never see another thread's half-installed tree.
@@ -344,7 +401,8 @@ impl Fetcher {
             index_files: Mutex::new(HashMap::new()),
             dl_templates: Mutex::new(HashMap::new()),
             notes: Mutex::new(Vec::new()),
-            swept: AtomicBool::new(false),
+            swept: Mutex::new(HashSet::new()),
+            vendor_dirs: Mutex::new(HashMap::new()),
             busy: Mutex::new(HashMap::new()),
         }
     }
@@ -377,8 +435,25 @@ impl Fetcher {
     }
 
     /// The directory holding `krate`'s unpacked sources (its `Cargo.toml` is
-    /// directly inside), verified against the expected checksum.
+    /// directly inside), verified against the expected checksum. No
+    /// directory source is consulted: see [`Fetcher::crate_tree_at`].
     pub fn crate_tree(&self, krate: &RegistryCrate) -> Result<PathBuf, FetchError> {
+        self.crate_tree_at(krate, Vendored::NONE)
+    }
+
+    /// [`Fetcher::crate_tree`], but first from the directory source that
+    /// `vendored` puts in place of the crate's registry, if any: the package
+    /// folder whose `Cargo.toml` names this crate and version, its
+    /// `.cargo-checksum.json` naming Cargo.lock's checksum and every file
+    /// listed there hashing to its sha256. A folder in the working tree is
+    /// returned in place (never modified); one found only in a revision is
+    /// exported to the cache first. A version the directory lacks is an
+    /// error offline, and otherwise fetched as usual (with a note).
+    pub fn crate_tree_at(
+        &self,
+        krate: &RegistryCrate,
+        vendored: Vendored<'_>,
+    ) -> Result<PathBuf, FetchError> {
         let mut who = Subject {
             name: &krate.name,
             version: krate.version.to_string(),
@@ -392,6 +467,29 @@ impl Fetcher {
         })?;
         who.registry = registry.label();
         check_name(&who)?;
+        if let Some(dir) = vendored
+            .replacements
+            .and_then(|r| r.for_registry(&registry))
+        {
+            let locked = krate
+                .checksum
+                .as_deref()
+                .map(|sum| {
+                    normalize_checksum(sum)
+                        .ok_or_else(|| who.other(format!("`{sum}` is not a sha256 checksum")))
+                })
+                .transpose()?;
+            match self.vendored_tree(dir, vendored.rev, locked.as_deref(), &who)? {
+                directory::Lookup::Found(tree) => return Ok(tree),
+                directory::Lookup::Missing(why) if self.settings.offline => {
+                    return Err(who.other(format!("{why}; offline mode is on")));
+                }
+                directory::Lookup::Missing(why) => self.note(format!(
+                    "{} {}: {why}; fetched from {} instead",
+                    who.name, who.version, who.registry
+                )),
+            }
+        }
         let expected = match &krate.checksum {
             Some(sum) => normalize_checksum(sum)
                 .ok_or_else(|| who.other(format!("`{sum}` is not a sha256 checksum")))?,
@@ -409,7 +507,10 @@ impl Fetcher {
         }
 
         let archive = self.verified_archive(&registry, &expected, &who)?;
-        self.unpack_and_install(&archive, &src_root, &tree, &marker, &marker_text, &who)?;
+        let top = format!("{}-{}", who.name, who.version);
+        self.install(&src_root, &tree, &marker, &marker_text, &who, |staging| {
+            extract::unpack(&archive, &top, staging, &self.limits).map_err(|why| who.other(why))
+        })?;
         Ok(tree)
     }
 
@@ -773,17 +874,18 @@ impl Fetcher {
         Ok(template)
     }
 
-    /// Unpacks into a fresh folder next to the final one, then renames it
-    /// into place and only then writes the marker, so neither a killed run
-    /// nor a concurrent one can leave a half-unpacked tree that looks done.
-    fn unpack_and_install(
+    /// Has `fill` write the tree into a fresh folder next to the final one,
+    /// then renames it into place and only then writes the marker, so neither
+    /// a killed run nor a concurrent one can leave a half-written tree that
+    /// looks done.
+    fn install(
         &self,
-        archive: &[u8],
         src_root: &Path,
         tree: &Path,
         marker: &Path,
         marker_text: &str,
         who: &Subject<'_>,
+        fill: impl FnOnce(&Path) -> Result<(), FetchError>,
     ) -> Result<(), FetchError> {
         fs::create_dir_all(src_root)
             .map_err(|e| who.other(format!("cannot create {}: {e}", src_root.display())))?;
@@ -797,9 +899,7 @@ impl Fetcher {
                     src_root.display()
                 ))
             })?;
-        let top = format!("{}-{}", who.name, who.version);
-        extract::unpack(archive, &top, staging.path(), &self.limits)
-            .map_err(|why| who.other(why))?;
+        fill(staging.path())?;
 
         if let Err(first) = fs::rename(staging.path(), tree) {
             if !tree.exists() {
@@ -848,10 +948,10 @@ impl Fetcher {
             .map_err(|e| who.other(format!("cannot write {}: {e}", marker.display())))
     }
 
-    /// Removes unpack folders a killed run left behind, once per `Fetcher`.
-    /// Best effort: they only waste space.
+    /// Removes unpack folders a killed run left behind, once per cache
+    /// folder and `Fetcher`. Best effort: they only waste space.
     fn sweep_stale_extractions(&self, src_root: &Path) {
-        if self.swept.swap(true, Ordering::Relaxed) {
+        if !lock(&self.swept).insert(src_root.to_path_buf()) {
             return;
         }
         let Ok(entries) = fs::read_dir(src_root) else {
