@@ -222,6 +222,11 @@ pub fn run_check_with(
     }
     report.notes.extend(fetcher.take_notes());
     gate_check(&mut report, &repo, &head, opts, sources)?;
+    let hits: usize = report.crates.iter().map(|c| c.rules.len()).sum();
+    progress.stage(&format!(
+        "rules, contracts and acceptances applied: {hits} rule hit{}",
+        if hits == 1 { "" } else { "s" }
+    ));
     Ok(report)
 }
 

@@ -6,15 +6,20 @@
 //! "rule") of the tool's driver, with its help text and, where the Cargo book
 //! has a section for it, a `helpUri` there. Codes come from four tables:
 //! API changes ([`semver_check::RULES`]), behaviour findings
-//! ([`behavior::CODES`]), manifest findings ([`manifest_diff::RULES`]) and,
+//! ([`behavior::CODES`]), manifest findings ([`manifest_diff::RULES`]),
 //! defined here, the analysis outcomes that block on their own (a crate not
-//! analysed, analysed incompletely, or that could not be fetched).
+//! analysed, analysed incompletely, or that could not be fetched), and the
+//! critical-module rules a bump triggered (`rule:<id>`, described from the
+//! rule itself).
 //!
-//! Levels: `error` for what decides the verdict (semver violations and
-//! analyses that are incomplete, unsupported or failed), `warning` for what
+//! Levels: `error` for semver violations and for what blocks (analyses
+//! that are incomplete, unsupported or failed, triggered rules that are
+//! neither proven by their contracts nor accepted), `warning` for what
 //! deserves a reviewer's look (major-level API changes that do not violate,
 //! behaviour findings that add or remove an effect, high-severity manifest
-//! findings), `note` for the rest.
+//! findings, warning rules), `note` for the rest. A violation or a rule hit
+//! accepted in `bumpguard.toml` carries an `external` suppression with
+//! status `accepted`, which code scanning shows as dismissed.
 //!
 //! Results are located where the pull request changed something: the
 //! `version` line of the crate's entry in the head `Cargo.lock`, found by
@@ -25,10 +30,12 @@
 //! validates the output against the official schema.
 
 use crate::behavior::{self, BehaviorChange};
+use crate::gate::{HitStatus, RuleHit};
 use crate::manifest_diff::{self, ManifestChange, Severity};
 use crate::report::{AnalysisStatus, CrateReport, Report, VerdictStatus, plural, version_pair};
 use crate::report_annotations;
 use crate::revision::LockfileText;
+use crate::rules::RuleSeverity;
 use crate::semver_check::{self, ApiChange};
 use crate::versions::Level;
 use serde::Serialize;
@@ -163,8 +170,21 @@ pub struct SarifResult {
     pub message: Message,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub locations: Vec<Location>,
+    /// Set when a person accepted this finding in `bumpguard.toml`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppression>,
     pub partial_fingerprints: BTreeMap<String, String>,
     pub properties: BTreeMap<String, serde_json::Value>,
+}
+
+/// `suppression`: an acceptance recorded outside the analysed code.
+#[derive(Debug, Clone, Serialize)]
+pub struct Suppression {
+    /// Always `external`: acceptances live in `bumpguard.toml`.
+    pub kind: &'static str,
+    /// Always `accepted`.
+    pub status: &'static str,
+    pub justification: String,
 }
 
 /// `location`: the lockfile line, and the item's path when there is one.
@@ -216,6 +236,7 @@ enum Category {
     Api,
     Behavior,
     Manifest,
+    Rule,
 }
 
 impl Category {
@@ -225,6 +246,7 @@ impl Category {
             Category::Api => "api",
             Category::Behavior => "behavior",
             Category::Manifest => "manifest",
+            Category::Rule => "rule",
         }
     }
 }
@@ -415,6 +437,8 @@ struct Finding {
     item: Option<(String, Option<String>)>,
     /// What identifies the finding across runs, besides the crate.
     subject: String,
+    /// Where its acceptance is written, when a person accepted it.
+    accepted: Option<String>,
     properties: BTreeMap<String, serde_json::Value>,
 }
 
@@ -459,6 +483,9 @@ fn api_finding(c: &CrateReport, ch: &ApiChange) -> Finding {
     if let Some(cfg) = &ch.cfg {
         message.push_str(&format!("\nwhen: {cfg}"));
     }
+    if let Some(at) = &ch.accepted {
+        message.push_str(&format!("\nviolation accepted in {at}"));
+    }
     let opt = |s: &Option<String>| s.clone().map_or(serde_json::Value::Null, Into::into);
     Finding {
         code: ch.code.to_string(),
@@ -466,7 +493,9 @@ fn api_finding(c: &CrateReport, ch: &ApiChange) -> Finding {
         message,
         item: Some((ch.path.clone(), Some(ch.kind.word().to_string()))),
         subject: ch.path.clone(),
+        accepted: ch.accepted.clone(),
         properties: props([
+            ("finding", opt(&ch.finding)),
             ("required", ch.required.to_string().into()),
             ("violation", ch.violation.into()),
             ("possiblyBreaking", ch.possibly_breaking.into()),
@@ -500,6 +529,7 @@ fn behavior_finding(b: &BehaviorChange) -> Finding {
         message,
         item: Some((b.item.clone(), None)),
         subject: b.item.clone(),
+        accepted: None,
         properties: props([
             ("public", b.public.into()),
             (
@@ -524,6 +554,7 @@ fn manifest_finding(m: &ManifestChange) -> Finding {
         message: format!("{}: {}", m.subject, m.message),
         item: None,
         subject: m.subject.clone(),
+        accepted: None,
         properties: props([
             ("severity", m.severity.to_string().into()),
             ("old", opt(&m.old)),
@@ -560,15 +591,133 @@ fn analysis_finding(c: &CrateReport) -> Option<Finding> {
         message,
         item: None,
         subject: String::new(),
+        accepted: None,
         properties: BTreeMap::new(),
     })
 }
 
-/// Every finding of a crate: its analysis outcome first, then API,
-/// behaviour and manifest findings in the report's order.
+/// The SARIF rule id of a critical-module rule: the code its acceptances use.
+fn hit_code(h: &RuleHit) -> String {
+    format!("rule:{}", h.rule)
+}
+
+fn hit_status_words(s: HitStatus) -> &'static str {
+    match s {
+        HitStatus::Proven => "proven by its contracts",
+        HitStatus::Accepted => "accepted",
+        HitStatus::NoContract => "no contract is bound to it",
+        HitStatus::ContractFailed => "a contract did not pass",
+        HitStatus::NotRun => "its contracts were not run",
+        HitStatus::Reported => "reported",
+    }
+}
+
+/// A triggered rule: an error while it blocks, a warning for a warning
+/// rule, a note once proven or accepted.
+fn rule_finding(h: &RuleHit) -> Finding {
+    let level = if h.blocks {
+        SarifLevel::Error
+    } else if h.severity == RuleSeverity::Warning {
+        SarifLevel::Warning
+    } else {
+        SarifLevel::Note
+    };
+    let kind = match h.severity {
+        RuleSeverity::Critical => "critical rule",
+        RuleSeverity::Warning => "warning rule",
+    };
+    let mut message = format!(
+        "{kind} `{}` triggered ({}): {}. {}",
+        h.rule,
+        hit_status_words(h.status),
+        h.reason,
+        h.next
+    );
+    const EVIDENCE_MAX: usize = 5;
+    for e in h.evidence.iter().take(EVIDENCE_MAX) {
+        message.push_str(&format!("\n- {}", e.summary));
+    }
+    if h.evidence.len() > EVIDENCE_MAX {
+        message.push_str(&format!("\n- and {} more", h.evidence.len() - EVIDENCE_MAX));
+    }
+    for o in &h.contracts {
+        message.push_str(&format!(
+            "\ncontract `{}` ({}): {}",
+            o.command,
+            o.at,
+            o.status.words()
+        ));
+    }
+    let contracts: Vec<serde_json::Value> = h
+        .contracts
+        .iter()
+        .map(|o| serde_json::json!({"command": o.command, "at": o.at, "status": o.status.words()}))
+        .collect();
+    Finding {
+        code: hit_code(h),
+        level,
+        message,
+        item: None,
+        subject: h.digest.clone(),
+        accepted: h.accepted.clone(),
+        properties: props([
+            ("finding", h.finding.clone().into()),
+            ("digest", h.digest.clone().into()),
+            ("origin", h.origin.clone().into()),
+            ("blocks", h.blocks.into()),
+            (
+                "status",
+                serde_json::to_value(h.status).unwrap_or(serde_json::Value::Null),
+            ),
+            ("contracts", contracts.into()),
+        ]),
+    }
+}
+
+/// The descriptor of a triggered rule, from the rule itself.
+fn hit_descriptor(h: &RuleHit) -> ReportingDescriptor {
+    let (kind, level) = match h.severity {
+        RuleSeverity::Critical => ("critical", SarifLevel::Error),
+        RuleSeverity::Warning => ("warning", SarifLevel::Warning),
+    };
+    let what = format!(
+        "A {kind} rule ({}) naming a part of a dependency your service relies on. When a bump touches it, the contracts bound to it in bumpguard.toml must pass on the new version, or a person must accept that exact change (bumpguard accept).",
+        h.origin
+    );
+    let help_uri = h
+        .reference
+        .clone()
+        .filter(|r| r.starts_with("https://") || r.starts_with("http://"))
+        .unwrap_or_else(|| repo_doc("rules.md"));
+    let reason = capitalized(&h.reason);
+    let code = hit_code(h);
+    ReportingDescriptor {
+        name: format!("Rule{}", pascal_case(&h.rule)),
+        short_description: Message {
+            text: reason.clone(),
+        },
+        full_description: Message {
+            text: format!("{reason}. {what}"),
+        },
+        help: MultiformatMessage {
+            text: format!("{code}: {reason}. {what} See {help_uri}"),
+            markdown: format!("**`{code}`**: {reason}.\n\n{what}\n\nSee <{help_uri}>."),
+        },
+        help_uri: Some(help_uri),
+        id: code,
+        default_configuration: Configuration { level },
+        properties: RuleProperties {
+            tags: vec![Category::Rule.tag().to_string(), kind.to_string()],
+        },
+    }
+}
+
+/// Every finding of a crate: its analysis outcome first, then triggered
+/// rules, then API, behaviour and manifest findings in the report's order.
 fn findings(c: &CrateReport) -> Vec<Finding> {
     analysis_finding(c)
         .into_iter()
+        .chain(c.rules.iter().map(rule_finding))
         .chain(c.changes.iter().map(|ch| api_finding(c, ch)))
         .chain(c.behavior.iter().map(behavior_finding))
         .chain(c.manifest.iter().map(manifest_finding))
@@ -607,6 +756,13 @@ pub fn sarif_log(report: &Report, lockfiles: &[LockfileText]) -> SarifLog {
         .copied()
         .filter(|code| raw.iter().any(|(_, f)| f.code == *code))
         .collect();
+    // Triggered rules, described from the first hit of each.
+    let mut hits: BTreeMap<String, &RuleHit> = BTreeMap::new();
+    for c in &report.crates {
+        for h in &c.rules {
+            hits.entry(hit_code(h)).or_insert(h);
+        }
+    }
     // A code no table knows is a bug elsewhere; keep its results all the same.
     let mut unknown: Vec<&str> = raw
         .iter()
@@ -619,6 +775,9 @@ pub fn sarif_log(report: &Report, lockfiles: &[LockfileText]) -> SarifLog {
     let rules: Vec<ReportingDescriptor> = used
         .iter()
         .map(|code| {
+            if let Some(h) = hits.get(*code) {
+                return hit_descriptor(h);
+            }
             descriptor(code).unwrap_or_else(|| ReportingDescriptor {
                 id: code.to_string(),
                 name: pascal_case(code),
@@ -687,6 +846,15 @@ pub fn sarif_log(report: &Report, lockfiles: &[LockfileText]) -> SarifLog {
                     text: format!("{} {}: {}", c.name, version_pair(c), f.message),
                 },
                 locations,
+                suppressions: f
+                    .accepted
+                    .iter()
+                    .map(|at| Suppression {
+                        kind: "external",
+                        status: "accepted",
+                        justification: format!("accepted in {at}"),
+                    })
+                    .collect(),
                 partial_fingerprints: BTreeMap::from([(
                     FINGERPRINT.to_string(),
                     fingerprint(c, f),
@@ -706,6 +874,15 @@ pub fn sarif_log(report: &Report, lockfiles: &[LockfileText]) -> SarifLog {
     notifications.extend(report.notes.iter().map(|n| Notification {
         level: SarifLevel::Note,
         message: Message { text: n.clone() },
+    }));
+    notifications.extend(report.stale_acceptances.iter().map(|a| Notification {
+        level: SarifLevel::Warning,
+        message: Message {
+            text: format!(
+                "stale acceptance {} ({}, {} {} -> {}, {}): {}",
+                a.finding, a.at, a.krate, a.old, a.new, a.code, a.why
+            ),
+        },
     }));
 
     let properties = props([

@@ -360,3 +360,107 @@ fn the_vendored_schema_is_the_official_one() {
         "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
     );
 }
+
+/// A critical-module rule the bump triggers is an error result of its own
+/// rule (`rule:<id>`, described from the rule file); once a person accepts
+/// the rule hit and the violation, both results carry an `accepted`
+/// suppression and are no longer errors.
+#[test]
+fn rule_hits_are_results_and_acceptances_are_suppressions() {
+    let b = bumped("field-added-constructible");
+    b.repo.write(
+        "bumpguard.toml",
+        "[rule.acme-opts-alpn]\ncrate = \"acme-opts\"\npaths = [\"tls::acme::**\"]\nreason = \"certificates for every listener come from here\"\nreference = \"https://docs.rs/acme-opts\"\n",
+    );
+    let sarif = |b: &support::bump::Bumped, code: i32| -> Value {
+        let out = b
+            .bumpguard()
+            .args(["check", "--format", "sarif", "--no-run-contracts"])
+            .args(["--base", &b.base, "--head", &b.head, "--repo"])
+            .arg(b.repo.path())
+            .assert()
+            .code(code);
+        let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        validate(
+            &text,
+            b.tmp.path(),
+            "rule_hits_are_results_and_acceptances_are_suppressions",
+        );
+        serde_json::from_str(&text).expect("json")
+    };
+    let log = sarif(&b, 1);
+    assert_rules_consistent(&log);
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    let hit = results
+        .iter()
+        .find(|r| r["ruleId"] == "rule:acme-opts-alpn")
+        .expect("a result for the rule hit");
+    assert_eq!(hit["level"], "error");
+    assert_eq!(hit["properties"]["blocks"], true);
+    assert!(hit.get("suppressions").is_none());
+    let text = hit["message"]["text"].as_str().expect("text");
+    assert!(
+        text.contains("critical rule `acme-opts-alpn` triggered"),
+        "{text}"
+    );
+    assert_eq!(
+        hit["locations"][0]["physicalLocation"]["region"]["startLine"],
+        b.version_line()
+    );
+    let rule = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["id"] == "rule:acme-opts-alpn")
+        .expect("descriptor");
+    assert_eq!(rule["helpUri"], "https://docs.rs/acme-opts");
+    assert_eq!(
+        rule["shortDescription"]["text"],
+        "Certificates for every listener come from here"
+    );
+
+    // Accept the rule hit and the semver violation by their finding ids.
+    let violation = results
+        .iter()
+        .find(|r| r["properties"]["violation"] == true)
+        .expect("violation");
+    for finding in [
+        &hit["properties"]["finding"],
+        &violation["properties"]["finding"],
+    ] {
+        let id = finding.as_str().expect("finding id");
+        b.bumpguard()
+            .args([
+                "accept",
+                id,
+                "--reason",
+                "reviewed",
+                "--by",
+                "Ada <ada@example.com>",
+            ])
+            .args(["--base", &b.base, "--head", &b.head, "--repo"])
+            .arg(b.repo.path())
+            .assert()
+            .code(0);
+    }
+    let log = sarif(&b, 0);
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert!(
+        results.iter().all(|r| r["level"] != "error"),
+        "{results:#?}"
+    );
+    for id in [
+        "rule:acme-opts-alpn",
+        "struct-pub-field-added-constructible",
+    ] {
+        let r = results.iter().find(|r| r["ruleId"] == id).expect(id);
+        assert_eq!(r["suppressions"][0]["kind"], "external", "{r}");
+        assert_eq!(r["suppressions"][0]["status"], "accepted", "{r}");
+        assert!(
+            r["suppressions"][0]["justification"]
+                .as_str()
+                .is_some_and(|j| j.starts_with("accepted in ") && j.contains("bumpguard.toml:")),
+            "{r}"
+        );
+    }
+}
