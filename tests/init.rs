@@ -145,6 +145,40 @@ fn uncommented(text: &str) -> String {
         .collect()
 }
 
+/// `bumpguard rules check` (the configuration reader `check` uses) accepts
+/// the written bumpguard.toml as it is, and with its example uncommented.
+#[test]
+fn bumpguard_reads_the_configuration_template_without_problems() {
+    let repo = Repo::new();
+    bumpguard()
+        .args(["init", "-q", "--dir"])
+        .arg(repo.path())
+        .assert()
+        .code(0);
+    let check = |repo: &Repo| {
+        let out = bumpguard()
+            .args(["rules", "check", "--repo"])
+            .arg(repo.path())
+            .output()
+            .expect("rules check");
+        assert!(
+            out.status.success(),
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    check(&repo);
+    let template = manifest_file("templates/bumpguard.toml");
+    let example = Repo::new();
+    example.write(
+        "bumpguard.toml",
+        &(template.clone() + &uncommented(&template)),
+    );
+    std::fs::create_dir_all(example.path().join(".bumpguard/rules")).expect("mkdir");
+    check(&example);
+}
+
 #[test]
 fn the_configuration_template_is_valid_and_documented() {
     let docs = manifest_file("docs/rules.md");
@@ -163,7 +197,14 @@ fn the_configuration_template_is_valid_and_documented() {
     assert_eq!(table["policy"]["semver-violations"].as_str(), Some("block"));
 
     // The commented example is valid too, and binds the skeleton's tests.
-    let example: toml::Table = toml::from_str(&uncommented(&text)).expect("example is TOML");
+    // Uncommented in place: `dirs` falls under [rules], the rest after it.
+    let example: toml::Table =
+        toml::from_str(&(text.clone() + &uncommented(&text))).expect("example is TOML");
+    assert_eq!(
+        example["rules"]["dirs"].as_array().map(Vec::len),
+        Some(1),
+        "the commented dirs line"
+    );
     let rule = example["rule"]["certlib-acme"]
         .as_table()
         .expect("the rule");
