@@ -204,10 +204,26 @@ fn a_blocked_bump_fails_the_step_with_the_report_in_the_summary() {
         return;
     }
     let b = bumped("field-added-constructible");
+    // A configuration outside the default place, given as the `config` input.
+    b.repo.write(
+        "ci/bumpguard.toml",
+        "[rule.acme-opts-alpn]\ncrate = \"acme-opts\"\npaths = [\"tls::acme::**\"]\nreason = \"certificates come from here\"\n",
+    );
     let r = Runner::new();
-    let o = r.check(&b, &[("INPUT_SARIF", "reports/bumpguard.sarif")]);
+    let o = r.check(
+        &b,
+        &[
+            ("INPUT_SARIF", "reports/bumpguard.sarif"),
+            ("INPUT_CONFIG", "ci/bumpguard.toml"),
+        ],
+    );
     assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
     assert_nothing_ran(&r, &b);
+    assert!(
+        o.summary.contains("acme-opts-alpn"),
+        "the config input was not used: {}",
+        o.summary
+    );
 
     // The job summary is the Markdown report.
     assert!(o.summary.starts_with(MARKER), "{}", o.summary);
