@@ -296,3 +296,21 @@ fn the_example_workflow_uses_this_version() {
         "examples/bumpguard.yml pins another release"
     );
 }
+
+/// The README shows the example workflow as it is (without its header comment).
+#[test]
+fn the_readme_shows_the_example_workflow() {
+    let example = manifest_file("examples/bumpguard.yml");
+    let body: String = example
+        .lines()
+        .skip_while(|l| l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let readme = manifest_file("README.md");
+    let start = readme
+        .find("```yaml\nname: bumpguard\n")
+        .expect("the workflow in the README")
+        + "```yaml\n".len();
+    let end = start + readme[start..].find("```\n").expect("end of block");
+    assert_eq!(&readme[start..end], body);
+}
