@@ -13,6 +13,7 @@ use crate::contracts;
 use crate::gate::{self, ContractOutcome, ContractState, Contracts};
 use crate::lockdiff::{self, Bump, ChangeKind, Source};
 use crate::manifest_diff;
+use crate::progress::{Progress, Silent};
 use crate::report::{
     Analysis, AnalysisStatus, CrateReport, Report, SCHEMA_VERSION, Verdict, VerdictStatus,
 };
@@ -25,6 +26,7 @@ use anyhow::{Context, Result, bail};
 use semver::Version;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// What `bumpguard check` compares.
 #[derive(Debug, Clone)]
@@ -73,6 +75,15 @@ fn new_report(command: &str, base: String, head: String) -> Report {
 
 /// `bumpguard check`: every bump between two revisions of a repository.
 pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report> {
+    run_check_with(opts, sources, &Silent)
+}
+
+/// [`run_check`], telling `progress` how far it got (stages, each crate).
+pub fn run_check_with(
+    opts: &CheckOptions,
+    sources: &SourceSettings,
+    progress: &dyn Progress,
+) -> Result<Report> {
     let repo = Repo::open(&opts.repo)?;
     let (base, base_label) = match (&opts.base, opts.staged) {
         (Some(b), _) => {
@@ -111,6 +122,11 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
         None => Vec::new(),
     };
     let new_files = repo.lockfiles(&head)?;
+    progress.stage(&format!(
+        "lockfiles read: {} at {base_label}, {} at {head_label}",
+        old_files.len(),
+        new_files.len()
+    ));
     if old_files.is_empty() && new_files.is_empty() {
         bail!(
             "no Cargo.lock in the repository at {base_label} nor at {head_label}: nothing to check (is this a Rust project with a committed Cargo.lock?)"
@@ -169,23 +185,48 @@ pub fn run_check(opts: &CheckOptions, sources: &SourceSettings) -> Result<Report
         }));
     }
 
+    progress.stage(&format!(
+        "lockfiles compared: {} package change{}",
+        bumps.len(),
+        if bumps.len() == 1 { "" } else { "s" }
+    ));
     let fetcher = Fetcher::new(sources.clone());
+    progress.crates_started(bumps.len());
     let analysed = parallel_map(&bumps, |(b, features)| {
+        let started = Instant::now();
         let mut c = CrateReport::from_bump(b);
         c.features = features.clone();
+        progress.crate_started(&crate_label(&c));
         // The old version as vendored at the base revision, the new at the head.
         let at = |rev| {
             vendored
                 .get(&b.lockfile)
                 .map_or(Vendored::NONE, |r| r.at(rev))
         };
-        analyse_bump(&fetcher, b, &mut c, [at(base.as_ref()), at(Some(&head))]).map(|()| c)
+        let r = analyse_bump(
+            &fetcher,
+            b,
+            &mut c,
+            [at(base.as_ref()), at(Some(&head))],
+            progress,
+        )
+        .map(|()| c);
+        if let Ok(c) = &r {
+            progress.crate_done(c, started.elapsed());
+        }
+        r
     });
+    progress.crates_finished();
     for c in analysed {
         report.crates.push(c?);
     }
     report.notes.extend(fetcher.take_notes());
     gate_check(&mut report, &repo, &head, opts, sources)?;
+    let hits: usize = report.crates.iter().map(|c| c.rules.len()).sum();
+    progress.stage(&format!(
+        "rules, contracts and acceptances applied: {hits} rule hit{}",
+        if hits == 1 { "" } else { "s" }
+    ));
     Ok(report)
 }
 
@@ -478,6 +519,10 @@ fn yanked_versions<'a>(
         .collect()
 }
 
+fn crate_label(c: &CrateReport) -> String {
+    format!("{} {}", c.name, crate::report::version_pair(c))
+}
+
 /// Fetches both versions of a bumped crate and compares their APIs. A
 /// checksum mismatch is returned as an error (it stops the run); every
 /// other problem is recorded on `c`.
@@ -487,6 +532,7 @@ fn analyse_bump(
     b: &Bump,
     c: &mut CrateReport,
     vendored: [Vendored<'_>; 2],
+    progress: &dyn Progress,
 ) -> Result<()> {
     let not = |status, reason: &str| Analysis {
         status,
@@ -545,6 +591,7 @@ fn analyse_bump(
         );
         return Ok(());
     };
+    let fetching = Instant::now();
     // Both sides are fetched even when one fails, so that a tampered new
     // version is reported as such rather than hidden behind a missing old one.
     let [old_at, new_at] = vendored;
@@ -558,6 +605,7 @@ fn analyse_bump(
         }
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
+    progress.crate_step(&crate_label(c), "both versions fetched", fetching.elapsed());
     let (old_dir, new_dir) = match trees {
         Ok(t) => t,
         Err(FetchOutcome::Fatal(e)) => return Err(e),

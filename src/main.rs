@@ -6,14 +6,16 @@ use bumpguard::api::ApiSurface;
 use bumpguard::check::{self, ApiTarget, CheckOptions, ContractsMode};
 use bumpguard::gate;
 use bumpguard::hook;
+use bumpguard::progress::{Progress, Terminal};
 use bumpguard::report::{self, Report};
 use bumpguard::report_annotations;
 use bumpguard::report_markdown;
+use bumpguard::report_sarif;
 use bumpguard::revision::{LockfileText, Repo, Rev};
 use bumpguard::source::SourceSettings;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Guards dependency upgrades: shows what a change to Cargo.lock does to every
@@ -41,6 +43,12 @@ struct Cli {
     /// Where bumpguard keeps downloaded and extracted crates.
     #[arg(long, value_name = "DIR", global = true)]
     cache_dir: Option<PathBuf>,
+    /// Print only the verdict line and errors (report files are still written).
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print each stage and each crate with timings on stderr.
+    #[arg(long, short, global = true)]
+    verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -64,6 +72,10 @@ enum Command {
     /// Install a git pre-commit hook that runs `bumpguard check --staged`
     /// when a commit changes a Cargo.lock (and does nothing otherwise).
     Hook(HookArgs),
+    /// Write starter files: a commented bumpguard.toml, the GitHub workflow
+    /// (.github/workflows/bumpguard.yml) and a contract-test skeleton
+    /// (tests/bumpguard_contracts.rs). Never replaces a file without --force.
+    Init(InitArgs),
     /// Accept one finding of the change (a triggered rule or a semver
     /// violation): writes an [[accept]] entry to bumpguard.toml bound to
     /// that exact change (crate, versions, code and a digest of the
@@ -91,12 +103,28 @@ struct AuditArgs {
     /// Head revision. Default: the working tree.
     #[arg(long, value_name = "REV")]
     head: Option<String>,
-    /// Write the full report as Markdown to FILE (nothing cut).
+    /// Write the full report to FILE (nothing cut), as Markdown unless
+    /// --format says otherwise; the human report still goes to the terminal.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Format of the report: in FILE with --output (default markdown),
+    /// else on standard output (default human).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Configuration file. Default: bumpguard.toml at the repository root, when present.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+struct InitArgs {
+    /// Where to write. Default: the root of the git repository around the
+    /// current directory, else the current directory.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Replace files that exist.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -239,13 +267,18 @@ struct ApiArgs {
 #[derive(Args, Debug)]
 struct OutputArgs {
     /// Output format. `markdown` is for a pull-request comment or a job
-    /// summary; under GitHub Actions (GITHUB_ACTIONS=true) workflow
+    /// summary, `sarif` (SARIF 2.1.0) for GitHub code scanning and other
+    /// dashboards; under GitHub Actions (GITHUB_ACTIONS=true) workflow
     /// annotations are printed too, whatever the format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Also write the report in another format to a file, from the same
+    /// analysis: FORMAT=FILE, e.g. `--also sarif=bumpguard.sarif`. Repeatable.
+    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_also)]
+    also: Vec<Also>,
     /// Largest Markdown report in bytes; details are cut to fit (default
     /// 65000, a pull-request comment; 1000000 suits a job summary; 0: no limit).
     #[arg(long, value_name = "BYTES", value_parser = parse_markdown_limit)]
@@ -258,6 +291,42 @@ enum Format {
     Human,
     Json,
     Markdown,
+    Sarif,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Sarif => "sarif",
+        }
+    }
+}
+
+/// One `--also FORMAT=FILE`.
+#[derive(Clone, Debug)]
+struct Also {
+    format: Format,
+    path: PathBuf,
+}
+
+fn parse_also(arg: &str) -> Result<Also, String> {
+    let Some((name, path)) = arg.split_once('=') else {
+        return Err(format!(
+            "'{arg}' is not FORMAT=FILE (for example sarif=bumpguard.sarif)"
+        ));
+    };
+    let format = Format::from_str(name.trim(), true)
+        .map_err(|_| format!("unknown format '{name}' (human, json, markdown or sarif)"))?;
+    if path.is_empty() {
+        return Err(format!("no file after '{name}='"));
+    }
+    Ok(Also {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 /// Formats of `api`, which lists items rather than a report.
@@ -289,13 +358,28 @@ impl OutputArgs {
     /// The Markdown budget; refuses `--markdown-limit` with another format,
     /// where it would silently do nothing.
     fn limit(&self) -> Result<usize> {
-        match (self.markdown_limit, self.format) {
-            (Some(_), Format::Human | Format::Json) => {
-                bail!("--markdown-limit only applies to --format markdown")
+        match self.markdown_limit {
+            Some(_) if !self.wants(Format::Markdown) => {
+                bail!(
+                    "--markdown-limit only applies to --format markdown (or --also markdown=FILE)"
+                )
             }
-            (Some(n), Format::Markdown) => Ok(n),
-            (None, _) => Ok(report_markdown::DEFAULT_LIMIT),
+            Some(n) => Ok(n),
+            None => Ok(report_markdown::DEFAULT_LIMIT),
         }
+    }
+
+    /// Whether a report in `format` is written, on stdout or to a file.
+    fn wants(&self, format: Format) -> bool {
+        self.format == format || self.also.iter().any(|a| a.format == format)
+    }
+
+    /// Every report file asked for: `--output` in `--format`, then each `--also`.
+    fn files(&self) -> Vec<(Format, &Path)> {
+        let main = self.output.as_deref().map(|p| (self.format, p));
+        main.into_iter()
+            .chain(self.also.iter().map(|a| (a.format, a.path.as_path())))
+            .collect()
     }
 }
 
@@ -366,6 +450,8 @@ fn settings(cli: &Cli) -> SourceSettings {
 
 fn run(cli: Cli) -> Result<u8> {
     let sources = settings(&cli);
+    let term = Terminal::new(cli.verbose, cli.quiet);
+    let quiet = cli.quiet;
     match &cli.command {
         Command::Audit(a) => {
             let opts = CheckOptions {
@@ -378,21 +464,42 @@ fn run(cli: Cli) -> Result<u8> {
                     "an audit never runs contracts; `bumpguard check` does".to_string(),
                 ),
             };
-            let report = check::run_check(&opts, &sources)?;
+            let report = check::run_check_with(&opts, &sources, &term)?;
+            let lockfiles = if a.format == Some(Format::Sarif) {
+                head_lockfiles(&a.repo, a.head.as_ref(), false)
+            } else {
+                Vec::new()
+            };
             if let Some(path) = &a.output {
                 let mut buf = Vec::new();
-                report_markdown::write_markdown(&report, &mut buf, usize::MAX)?;
+                let format = a.format.unwrap_or(Format::Markdown);
+                write_audit(
+                    &report,
+                    format,
+                    &lockfiles,
+                    &mut anstream::StripStream::new(&mut buf),
+                )?;
                 std::fs::write(path, buf)
                     .with_context(|| format!("cannot write the report to {}", path.display()))?;
             }
             let mut stdout = anstream::stdout().lock();
-            if let Err(e) =
-                report::write_human_full(&report, &mut stdout).and_then(|()| stdout.flush())
-                && e.kind() != io::ErrorKind::BrokenPipe
+            let on_terminal = match &a.output {
+                Some(_) => Format::Human,
+                None => a.format.unwrap_or(Format::Human),
+            };
+            let written = if quiet && on_terminal == Format::Human {
+                report::write_verdict_line(&report, &mut stdout).map_err(Into::into)
+            } else {
+                write_audit(&report, on_terminal, &lockfiles, &mut stdout)
+            };
+            if let Err(e) = written.and_then(|()| Ok(stdout.flush()?))
+                && !is_broken_pipe(&e)
             {
-                return Err(e.into());
+                return Err(e);
             }
-            if let Some(path) = &a.output {
+            if let Some(path) = &a.output
+                && !quiet
+            {
                 writeln!(
                     anstream::stderr(),
                     "bumpguard: full report written to {}",
@@ -410,7 +517,22 @@ fn run(cli: Cli) -> Result<u8> {
             action: HookAction::Install { repo, force },
         }) => {
             let path = hook::install(repo, *force)?;
-            println!("bumpguard: pre-commit hook installed at {}", path.display());
+            if !quiet {
+                println!("bumpguard: pre-commit hook installed at {}", path.display());
+            }
+            Ok(0)
+        }
+        Command::Init(a) => {
+            let dir = match &a.dir {
+                Some(d) => d.clone(),
+                None => bumpguard::init::default_dir(Path::new(".")),
+            };
+            for w in bumpguard::init::init(&dir, a.force)? {
+                if !quiet {
+                    let verb = if w.replaced { "replaced" } else { "wrote" };
+                    println!("bumpguard: {verb} {} ({})", w.path.display(), w.what);
+                }
+            }
             Ok(0)
         }
         Command::Check(a) => {
@@ -427,14 +549,15 @@ fn run(cli: Cli) -> Result<u8> {
                     ContractsMode::Run
                 },
             };
-            let report = check::run_check(&opts, &sources)
+            let report = check::run_check_with(&opts, &sources, &term)
                 .inspect_err(|e| failure_report("check", e, &a.output))?;
-            let lockfiles = if report_annotations::enabled() {
-                head_lockfiles(a)
+            // Annotations and SARIF results point at lines of the head lockfiles.
+            let lockfiles = if report_annotations::enabled() || a.output.wants(Format::Sarif) {
+                head_lockfiles(&a.repo, a.head.as_ref(), a.staged)
             } else {
                 Vec::new()
             };
-            emit(&report, &a.output, &lockfiles)
+            emit(&report, &a.output, &lockfiles, &term, quiet)
         }
         Command::Diff(a) => {
             a.output.limit()?;
@@ -448,7 +571,8 @@ fn run(cli: Cli) -> Result<u8> {
                 ),
             }
             .inspect_err(|e| failure_report("diff", e, &a.output))?;
-            emit(&report, &a.output, &[])
+            term.stage("both versions fetched and compared");
+            emit(&report, &a.output, &[], &term, quiet)
         }
         Command::Accept(a) => accept(a, &sources),
         Command::Rules(RulesArgs { action }) => rules_command(action),
@@ -470,7 +594,7 @@ fn run(cli: Cli) -> Result<u8> {
                 (None, None) => bail!("give CRATE@VERSION or --path DIR"),
             };
             let surface = check::run_api(&target, &sources)?;
-            print_api(&surface, a.format)?;
+            print_api(&surface, a.format, quiet)?;
             Ok(0)
         }
     }
@@ -679,23 +803,41 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
 /// says so (verdict `error`), so that CI reading the file never finds
 /// nothing, or last run's file. Best effort: the error itself is printed anyway.
 fn failure_report(command: &str, e: &anyhow::Error, out: &OutputArgs) {
-    let Some(path) = &out.output else { return };
     let report = Report::failed(command, e);
-    let mut buf = Vec::new();
-    if write_report(&report, out, &mut anstream::StripStream::new(&mut buf)).is_ok() {
-        let _ = std::fs::write(path, buf);
+    for (format, path) in out.files() {
+        let _ = write_file(&report, format, out, &[], path);
     }
+}
+
+/// Writes the report in `format` to the file at `path`, without colour codes.
+fn write_file(
+    report: &Report,
+    format: Format,
+    out: &OutputArgs,
+    lockfiles: &[LockfileText],
+    path: &Path,
+) -> Result<()> {
+    let mut buf = Vec::new();
+    write_report(
+        report,
+        format,
+        out,
+        lockfiles,
+        &mut anstream::StripStream::new(&mut buf),
+    )?;
+    std::fs::write(path, buf)
+        .with_context(|| format!("cannot write the report to {}", path.display()))
 }
 
 /// The lockfiles at the head revision `check` compared, for the lines of
 /// the annotations. Best effort: without them annotations have no line.
-fn head_lockfiles(a: &CheckArgs) -> Vec<LockfileText> {
-    let head = match (&a.head, a.staged) {
+fn head_lockfiles(repo: &Path, head: Option<&String>, staged: bool) -> Vec<LockfileText> {
+    let head = match (head, staged) {
         (Some(h), _) => Rev::Commit(h.clone()),
         (None, true) => Rev::Index,
         (None, false) => Rev::WorkTree,
     };
-    Repo::open(&a.repo)
+    Repo::open(repo)
         .and_then(|r| r.lockfiles(&head))
         .unwrap_or_default()
 }
@@ -707,23 +849,44 @@ fn head_lockfiles(a: &CheckArgs) -> Vec<LockfileText> {
 /// `--format json > report.json` or `--format markdown >> $GITHUB_STEP_SUMMARY`
 /// stays a clean report. The runner reads workflow commands from both
 /// streams of a `run:` step.
-fn emit(report: &Report, out: &OutputArgs, lockfiles: &[LockfileText]) -> Result<u8> {
+///
+/// With `quiet` the terminal gets the verdict line only: instead of the
+/// human report on stdout, or on stderr when the report goes elsewhere.
+fn emit(
+    report: &Report,
+    out: &OutputArgs,
+    lockfiles: &[LockfileText],
+    term: &Terminal,
+    quiet: bool,
+) -> Result<u8> {
     let annotate = report_annotations::enabled();
+    for a in &out.also {
+        write_file(report, a.format, out, lockfiles, &a.path)?;
+        if !quiet {
+            writeln!(
+                anstream::stderr(),
+                "bumpguard: {} report written to {}",
+                a.format.name(),
+                a.path.display()
+            )?;
+        }
+    }
+    let verdict_on_stdout = quiet && out.output.is_none() && out.format == Format::Human;
+    if quiet && !verdict_on_stdout {
+        report::write_verdict_line(report, &mut anstream::stderr())?;
+    }
     match &out.output {
         Some(path) => {
-            let mut buf = Vec::new();
-            // A file never gets colour codes.
-            write_report(report, out, &mut anstream::StripStream::new(&mut buf))?;
-            std::fs::write(path, buf)
-                .with_context(|| format!("cannot write the report to {}", path.display()))?;
+            write_file(report, out.format, out, lockfiles, path)?;
             // Still tell the person at the terminal what happened.
-            let mut err = anstream::stderr();
-            writeln!(
-                err,
-                "bumpguard: report written to {} (verdict: {})",
-                path.display(),
-                report.verdict.status
-            )?;
+            if !quiet {
+                writeln!(
+                    anstream::stderr(),
+                    "bumpguard: report written to {} (verdict: {})",
+                    path.display(),
+                    report.verdict.status
+                )?;
+            }
             if annotate {
                 let mut stdout = io::stdout().lock();
                 report_annotations::write_annotations(report, lockfiles, &mut stdout)?;
@@ -735,7 +898,12 @@ fn emit(report: &Report, out: &OutputArgs, lockfiles: &[LockfileText]) -> Result
                 report_annotations::write_annotations(report, lockfiles, &mut io::stderr())?;
             }
             let mut stdout = anstream::stdout().lock();
-            let written = write_report(report, out, &mut stdout).and_then(|()| Ok(stdout.flush()?));
+            let written = if verdict_on_stdout {
+                report::write_verdict_line(report, &mut stdout).map_err(Into::into)
+            } else {
+                write_report(report, out.format, out, lockfiles, &mut stdout)
+            }
+            .and_then(|()| Ok(stdout.flush()?));
             // `bumpguard check | head` closes the pipe early: the verdict
             // still decides the exit code, so a blocked change never passes.
             if let Err(e) = written
@@ -745,19 +913,48 @@ fn emit(report: &Report, out: &OutputArgs, lockfiles: &[LockfileText]) -> Result
             }
         }
     }
+    term.stage(&format!(
+        "report written; verdict {}",
+        report.verdict.status
+    ));
     Ok(report.verdict.status.exit_code() as u8)
 }
 
-fn write_report(report: &Report, out_args: &OutputArgs, out: &mut dyn Write) -> Result<()> {
-    match out_args.format {
+/// `lockfiles` (the head revision's) give SARIF results their lines.
+fn write_report(
+    report: &Report,
+    format: Format,
+    out_args: &OutputArgs,
+    lockfiles: &[LockfileText],
+    out: &mut dyn Write,
+) -> Result<()> {
+    match format {
         Format::Human => report::write_human(report, out)?,
         Format::Json => report::write_json(report, out)?,
         Format::Markdown => report_markdown::write_markdown(report, out, out_args.limit()?)?,
+        Format::Sarif => report_sarif::write_sarif(report, lockfiles, out)?,
     }
     Ok(())
 }
 
-fn print_api(surface: &ApiSurface, format: ApiFormat) -> Result<()> {
+/// The audit's report in `format`, with nothing left out.
+fn write_audit(
+    report: &Report,
+    format: Format,
+    lockfiles: &[LockfileText],
+    out: &mut dyn Write,
+) -> Result<()> {
+    match format {
+        Format::Human => report::write_human_full(report, out)?,
+        Format::Json => report::write_json(report, out)?,
+        Format::Markdown => report_markdown::write_markdown(report, out, usize::MAX)?,
+        Format::Sarif => report_sarif::write_sarif(report, lockfiles, out)?,
+    }
+    Ok(())
+}
+
+/// `quiet` leaves out the warnings and notes on stderr.
+fn print_api(surface: &ApiSurface, format: ApiFormat, quiet: bool) -> Result<()> {
     let mut out = anstream::stdout().lock();
     match format {
         ApiFormat::Json => {
@@ -776,6 +973,9 @@ fn print_api(surface: &ApiSurface, format: ApiFormat) -> Result<()> {
                 }
             }
             let mut err = anstream::stderr();
+            if quiet {
+                return Ok(out.flush()?);
+            }
             for p in &surface.problems {
                 writeln!(err, "warning: {p}")?;
             }

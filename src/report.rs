@@ -466,6 +466,30 @@ fn write_human_detail(report: &Report, out: &mut dyn Write, full: bool) -> io::R
     Ok(())
 }
 
+/// The verdict in one line, with its first reason (what `--quiet` prints).
+pub fn write_verdict_line(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = Styles::new();
+    let reasons = &report.verdict.reasons;
+    let first = match reasons.first() {
+        Some(r) if reasons.len() > 1 => format!(
+            ": {r} (and {} more reason{})",
+            reasons.len() - 1,
+            plural(reasons.len() - 1)
+        ),
+        Some(r) => format!(": {r}"),
+        None => String::new(),
+    };
+    match report.verdict.status {
+        VerdictStatus::Pass => writeln!(
+            out,
+            "{}Verdict: pass{:#} (nothing blocks)",
+            s.green, s.green
+        ),
+        VerdictStatus::Blocked => writeln!(out, "{}Verdict: BLOCKED{:#}{first}", s.red, s.red),
+        VerdictStatus::Error => writeln!(out, "{}Verdict: ERROR{:#}{first}", s.red, s.red),
+    }
+}
+
 fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write, full: bool) -> io::Result<()> {
     let (mark, style) = if c.blocks() {
         ("x", s.red)

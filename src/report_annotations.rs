@@ -129,8 +129,10 @@ pub fn lockfile_line(text: &str, name: &str, version: &str) -> Option<usize> {
     None
 }
 
-/// Where to point an annotation about crate `c`.
-fn location(c: &CrateReport, lockfiles: &[LockfileText]) -> (Option<String>, Option<usize>) {
+/// Where to point a finding about crate `c`: its lockfile's path and the
+/// line of its new version's entry there (see [`lockfile_line`]). The SARIF
+/// report locates its results the same way.
+pub fn location(c: &CrateReport, lockfiles: &[LockfileText]) -> (Option<String>, Option<usize>) {
     let Some(path) = &c.lockfile else {
         return (None, None);
     };

@@ -2,7 +2,9 @@
 //! archives with real checksums, a fake `CARGO_HOME`, real git repositories.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod bump;
 pub mod registry;
+pub mod tools;
 
 use flate2::Compression;
 use flate2::write::GzEncoder;

@@ -1,0 +1,464 @@
+//! The GitHub Action's shell steps (action/run.sh) run in a simulated
+//! Actions environment: an event payload whose pull request title, body and
+//! branch carry shell metacharacters, GITHUB_STEP_SUMMARY and GITHUB_OUTPUT
+//! files, the built bumpguard on PATH instead of `cargo install`, a fake
+//! `gh` that answers the comments API (filtering with the real jq) and
+//! records what was posted, against real temporary git repositories with a
+//! lockfile bump.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::bump::{Bumped, bumped};
+use support::tools::{assert_valid_sarif, available};
+
+const MARKER: &str = "<!-- bumpguard-report -->";
+
+/// Everything the runner would provide, in a temporary directory.
+struct Runner {
+    dir: tempfile::TempDir,
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    summary: String,
+    outputs: BTreeMap<String, String>,
+}
+
+/// A fake `gh`: logs each call's arguments as a line of `gh.log`; with
+/// `--input FILE` stores FILE as `gh-body.json`; otherwise applies the
+/// `--jq` filter to `comments.json` with the real jq, as gh would to the
+/// API's answer. `gh-fails` makes every call fail.
+const FAKE_GH: &str = r#"#!/usr/bin/env bash
+dir=$(dirname "$0")
+printf '%s\n' "$*" >>"$dir/gh.log"
+[[ ! -e $dir/gh-fails ]] || exit 1
+filter="" input="" prev=""
+for a in "$@"; do
+  [[ $prev == --jq ]] && filter=$a
+  [[ $prev == --input ]] && input=$a
+  prev=$a
+done
+if [[ -n $input ]]; then cp "$input" "$dir/gh-body.json"; echo '{}'; exit 0; fi
+jq -r "$filter" "$dir/comments.json"
+"#;
+
+impl Runner {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for d in ["home", "runner-temp", "bin"] {
+            std::fs::create_dir_all(dir.path().join(d)).expect("mkdir");
+        }
+        let gh = dir.path().join("bin/gh");
+        std::fs::write(&gh, FAKE_GH).expect("fake gh");
+        make_executable(&gh);
+        Runner { dir }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// The pull_request event for `b`, with hostile text in every free-form field.
+    fn event(&self, b: &Bumped) -> PathBuf {
+        let event = json!({
+            "action": "synchronize",
+            "number": 42,
+            "pull_request": {
+                "number": 42,
+                "title": "Bump acme-opts $(touch pwned-title) `touch pwned-tick`; touch pwned-semi",
+                "body": "\"; touch pwned-body; echo \"$(touch pwned-body2)",
+                "head": { "sha": b.head, "ref": "feature/$(touch pwned-branch)" },
+                "base": { "sha": b.base, "ref": "main" },
+            },
+            "repository": { "full_name": "octo/app" },
+        });
+        let path = self.path("event.json");
+        std::fs::write(&path, event.to_string()).expect("event");
+        path
+    }
+
+    /// Runs `action/run.sh check` in `b`'s repository with `inputs`.
+    fn check(&self, b: &Bumped, inputs: &[(&str, &str)]) -> Outcome {
+        let summary = self.path("summary.md");
+        let output = self.path("output.txt");
+        let _ = std::fs::remove_file(&summary);
+        let _ = std::fs::remove_file(&output);
+        let bumpguard_dir = Path::new(env!("CARGO_BIN_EXE_bumpguard"))
+            .parent()
+            .expect("bin dir")
+            .to_path_buf();
+        let path = format!(
+            "{}:{}:{}",
+            self.path("bin").display(),
+            bumpguard_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut cmd = Command::new("bash");
+        cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("action/run.sh"))
+            .arg("check")
+            .current_dir(b.repo.path())
+            .env("PATH", path)
+            .env("HOME", self.path("home"))
+            .env("CARGO_HOME", &b.cargo_home.root)
+            .env("BUMPGUARD_OFFLINE", "1")
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_WORKSPACE", b.repo.path())
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", self.event(b))
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_REPOSITORY", "octo/app")
+            .env("GITHUB_ACTION_PATH", env!("CARGO_MANIFEST_DIR"))
+            .env("RUNNER_TEMP", self.path("runner-temp"))
+            .env("GH_TOKEN", "not-a-real-token")
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("NO_COLOR");
+        for name in [
+            "INPUT_BASE",
+            "INPUT_HEAD",
+            "INPUT_CONFIG",
+            "INPUT_COMMENT",
+            "INPUT_SARIF",
+            "INPUT_ARGS",
+        ] {
+            cmd.env_remove(name);
+        }
+        for (k, v) in inputs {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run action/run.sh");
+        let outputs = std::fs::read_to_string(&output)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+            summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+            outputs,
+        }
+    }
+
+    fn gh_log(&self) -> String {
+        std::fs::read_to_string(self.path("bin/gh.log")).unwrap_or_default()
+    }
+
+    fn set_comments(&self, comments: Value) {
+        std::fs::write(self.path("bin/comments.json"), comments.to_string()).expect("comments");
+    }
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut p = std::fs::metadata(path).expect("stat").permissions();
+    p.set_mode(0o755);
+    std::fs::set_permissions(path, p).expect("chmod");
+}
+
+/// Files under `root` whose name starts with `pwned`.
+fn pwned(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if e.file_name().to_string_lossy().starts_with("pwned") {
+                found.push(e.path());
+            }
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(e.path());
+            }
+        }
+    }
+    found
+}
+
+fn tools_present(test: &str) -> bool {
+    available("jq", test, "apt-get install jq; GitHub's runners have it")
+}
+
+fn assert_nothing_ran(r: &Runner, b: &Bumped) {
+    let mut found = pwned(r.dir.path());
+    found.extend(pwned(b.repo.path()));
+    found.extend(pwned(b.tmp.path()));
+    assert!(
+        found.is_empty(),
+        "text from the event was run as shell code: {found:?}"
+    );
+}
+
+#[test]
+fn a_blocked_bump_fails_the_step_with_the_report_in_the_summary() {
+    if !tools_present("a_blocked_bump_fails_the_step_with_the_report_in_the_summary") {
+        return;
+    }
+    let b = bumped("field-added-constructible");
+    // A configuration outside the default place, given as the `config` input.
+    b.repo.write(
+        "ci/bumpguard.toml",
+        "[rule.acme-opts-alpn]\ncrate = \"acme-opts\"\npaths = [\"tls::acme::**\"]\nreason = \"certificates come from here\"\n",
+    );
+    let r = Runner::new();
+    let o = r.check(
+        &b,
+        &[
+            ("INPUT_SARIF", "reports/bumpguard.sarif"),
+            ("INPUT_CONFIG", "ci/bumpguard.toml"),
+        ],
+    );
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert_nothing_ran(&r, &b);
+    assert!(
+        o.summary.contains("acme-opts-alpn"),
+        "the config input was not used: {}",
+        o.summary
+    );
+
+    // The job summary is the Markdown report.
+    assert!(o.summary.starts_with(MARKER), "{}", o.summary);
+    assert!(
+        o.summary.contains("## ❌ bumpguard: blocked"),
+        "{}",
+        o.summary
+    );
+    assert!(o.summary.contains("acme-opts"), "{}", o.summary);
+    assert!(
+        o.summary.contains("struct-pub-field-added-constructible"),
+        "{}",
+        o.summary
+    );
+    // Base and head came from the event payload.
+    assert!(o.summary.contains(&b.base[..7]), "{}", o.summary);
+    assert!(o.summary.contains(&b.head[..7]), "{}", o.summary);
+
+    // Outputs: the verdict, and a report file holding what the summary got.
+    assert_eq!(
+        o.outputs.get("verdict").map(String::as_str),
+        Some("blocked")
+    );
+    assert_eq!(o.outputs.get("exit-code").map(String::as_str), Some("1"));
+    let report = PathBuf::from(o.outputs.get("report").expect("report output"));
+    assert!(
+        report.starts_with(r.path("runner-temp")),
+        "{}",
+        report.display()
+    );
+    assert_eq!(std::fs::read_to_string(&report).expect("report"), o.summary);
+
+    // Annotations for the run's page, pointing at the bumped lockfile line.
+    assert!(
+        o.stdout.contains(&format!(
+            "::error file=Cargo.lock,line={},title=acme-opts 0.1.4 -> 0.1.10%3A 1 semver violation::",
+            b.version_line()
+        )),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains("bumpguard: verdict blocked (exit code 1)"),
+        "{}",
+        o.stdout
+    );
+
+    // The SARIF file, relative to the workspace.
+    let sarif = b.repo.path().join("reports/bumpguard.sarif");
+    let log: Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif file")).expect("json");
+    assert_eq!(log["runs"][0]["properties"]["verdict"], "blocked");
+    if available(
+        "check-jsonschema",
+        "the action's SARIF schema check",
+        "pip install check-jsonschema",
+    ) {
+        assert_valid_sarif(&sarif);
+    }
+    // No comment unless asked.
+    assert_eq!(r.gh_log(), "");
+}
+
+#[test]
+fn a_clean_bump_passes_and_extra_arguments_reach_bumpguard() {
+    if !tools_present("a_clean_bump_passes_and_extra_arguments_reach_bumpguard") {
+        return;
+    }
+    let b = bumped("comments-only");
+    let r = Runner::new();
+    let o = r.check(&b, &[("INPUT_ARGS", "--markdown-limit 1100  --verbose")]);
+    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    assert_nothing_ran(&r, &b);
+    assert!(o.summary.starts_with(MARKER));
+    assert!(o.summary.contains("## ✅ bumpguard: pass"), "{}", o.summary);
+    assert!(o.summary.contains("quiet"), "{}", o.summary);
+    assert!(o.summary.len() <= 1100, "--markdown-limit was not passed");
+    assert!(
+        o.stderr.contains("bumpguard: ["),
+        "--verbose was not passed: {}",
+        o.stderr
+    );
+    assert_eq!(o.outputs.get("verdict").map(String::as_str), Some("pass"));
+    assert_eq!(o.outputs.get("exit-code").map(String::as_str), Some("0"));
+    assert!(Path::new(o.outputs.get("report").expect("report")).exists());
+}
+
+#[test]
+fn an_error_fails_the_step_and_still_writes_a_summary() {
+    if !tools_present("an_error_fails_the_step_and_still_writes_a_summary") {
+        return;
+    }
+    let b = bumped("comments-only");
+    let r = Runner::new();
+    // An unknown base commit: bumpguard cannot do its job.
+    let o = r.check(&b, &[("INPUT_BASE", &"0".repeat(40))]);
+    assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
+    assert_eq!(o.outputs.get("verdict").map(String::as_str), Some("error"));
+    assert!(o.summary.starts_with(MARKER), "{}", o.summary);
+    assert!(o.summary.contains("bumpguard: error"), "{}", o.summary);
+
+    // Arguments bumpguard refuses, made of shell syntax: refused, never run.
+    let o = r.check(
+        &b,
+        &[(
+            "INPUT_ARGS",
+            "--markdown-limit=$(touch${IFS}pwned-args) `touch pwned-args2`",
+        )],
+    );
+    assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
+    assert_nothing_ran(&r, &b);
+    assert_eq!(o.outputs.get("verdict").map(String::as_str), Some("error"));
+    assert!(
+        o.summary.contains("bumpguard could not run (exit code 2)"),
+        "{}",
+        o.summary
+    );
+}
+
+#[test]
+fn the_comment_is_created_once_then_updated_in_place() {
+    if !tools_present("the_comment_is_created_once_then_updated_in_place") {
+        return;
+    }
+    let b = bumped("field-added-constructible");
+    let r = Runner::new();
+    // No bumpguard comment yet (one mentions the marker, but not first).
+    r.set_comments(json!([
+        { "id": 11, "body": "LGTM" },
+        { "id": 12, "body": format!("quoting {MARKER} here") },
+    ]));
+    let o = r.check(&b, &[("INPUT_COMMENT", "true")]);
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    let log = r.gh_log();
+    let calls: Vec<&str> = log.lines().collect();
+    assert_eq!(calls.len(), 2, "{log}");
+    assert!(
+        calls[0].starts_with("api --paginate repos/octo/app/issues/42/comments --jq "),
+        "{log}"
+    );
+    assert!(
+        calls[1].starts_with("api --method POST repos/octo/app/issues/42/comments --input "),
+        "{log}"
+    );
+    let body: Value = serde_json::from_str(
+        &std::fs::read_to_string(r.path("bin/gh-body.json")).expect("posted body"),
+    )
+    .expect("json body");
+    assert_eq!(body["body"].as_str(), Some(o.summary.as_str()));
+    assert!(
+        o.stdout
+            .contains("posted the report as a comment on pull request #42")
+    );
+
+    // Next push: the earlier comment is found by its marker and edited.
+    std::fs::remove_file(r.path("bin/gh.log")).expect("reset log");
+    r.set_comments(json!([
+        { "id": 11, "body": "LGTM" },
+        { "id": 77, "body": format!("{MARKER}\n## old report") },
+    ]));
+    let o = r.check(&b, &[("INPUT_COMMENT", "true")]);
+    assert_eq!(o.code, 1);
+    let log = r.gh_log();
+    let calls: Vec<&str> = log.lines().collect();
+    assert_eq!(calls.len(), 2, "{log}");
+    assert!(
+        calls[1].starts_with("api --method PATCH repos/octo/app/issues/comments/77 --input "),
+        "{log}"
+    );
+    assert!(
+        o.stdout
+            .contains("updated the report comment on pull request #42")
+    );
+    assert_nothing_ran(&r, &b);
+
+    // A token that may not comment (a fork's): a warning, the verdict still decides.
+    std::fs::write(r.path("bin/gh-fails"), "").expect("fail switch");
+    let o = r.check(&b, &[("INPUT_COMMENT", "true")]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stdout
+            .contains("::warning title=bumpguard::could not list the pull request's comments"),
+        "{}",
+        o.stdout
+    );
+    assert_eq!(
+        o.outputs.get("verdict").map(String::as_str),
+        Some("blocked")
+    );
+}
+
+#[test]
+fn the_cache_key_follows_the_action_source_only() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("action");
+    for (file, text) in [
+        ("Cargo.toml", "[package]\nname = \"x\"\n"),
+        ("Cargo.lock", "version = 4\n"),
+        ("src/main.rs", "fn main() {}\n"),
+        ("README.md", "docs\n"),
+    ] {
+        let p = root.join(file);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    let key = || {
+        let output = tmp.path().join("output.txt");
+        let _ = std::fs::remove_file(&output);
+        let out = Command::new("bash")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("action/run.sh"))
+            .arg("key")
+            .env("GITHUB_ACTION_PATH", &root)
+            .env("GITHUB_OUTPUT", &output)
+            .output()
+            .expect("run.sh key");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&output).expect("output");
+        let hash = text
+            .trim()
+            .strip_prefix("hash=")
+            .expect("hash=")
+            .to_string();
+        assert_eq!(hash.len(), 20);
+        assert!(hash.chars().all(|c| c.is_ascii_hexdigit()));
+        hash
+    };
+    let first = key();
+    assert_eq!(key(), first, "the key is stable");
+    std::fs::write(root.join("README.md"), "other docs\n").expect("write");
+    assert_eq!(key(), first, "documentation does not invalidate the binary");
+    std::fs::write(root.join("src/main.rs"), "fn main() { }\n").expect("write");
+    assert_ne!(key(), first, "a source change rebuilds the binary");
+}
