@@ -443,12 +443,10 @@ pub fn rules_in_force(cfg: &Config, root: &Path) -> Result<Vec<Rule>, Diags> {
             }
             continue;
         }
-        match rules::read_dir(&dir) {
-            Ok(list) => list
-                .into_iter()
-                .for_each(|r| add(r, &mut diags, &mut by_id)),
-            Err(d) => diags.extend(d),
-        }
+        let (list, problems) = rules::read_dir(&dir);
+        diags.extend(problems);
+        list.into_iter()
+            .for_each(|r| add(r, &mut diags, &mut by_id));
     }
     for r in &cfg.rules {
         add(r.clone(), &mut diags, &mut by_id);

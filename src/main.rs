@@ -703,10 +703,9 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
             }
             for p in paths {
                 if p.is_dir() {
-                    match bumpguard::rules::read_dir(p) {
-                        Ok(r) => count += r.len(),
-                        Err(d) => diags.extend(d),
-                    }
+                    let (rules, problems) = bumpguard::rules::read_dir(p);
+                    count += rules.len();
+                    diags.extend(problems);
                 } else if p.file_name().is_some_and(|n| n == config::FILE_NAME) {
                     match Config::load(p) {
                         Ok(c) => count += c.rules.len(),

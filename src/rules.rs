@@ -320,18 +320,21 @@ pub fn builtin() -> Result<Vec<Rule>, Vec<Diag>> {
     }
 }
 
-/// Reads every `*.toml` of `dir` as a rule file (sorted by name).
-pub fn read_dir(dir: &Path) -> Result<Vec<Rule>, Vec<Diag>> {
+/// Reads every `*.toml` of `dir` as a rule file (sorted by name): the
+/// rules that are valid and the problems of the others (so that a problem
+/// in one file does not hide, say, a duplicate id in another).
+pub fn read_dir(dir: &Path) -> (Vec<Rule>, Vec<Diag>) {
     let mut rules = Vec::new();
     let mut diags = Vec::new();
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            return Err(vec![Diag {
+            diags.push(Diag {
                 file: dir.display().to_string(),
                 line: 1,
                 message: format!("cannot read the rule folder: {e}"),
-            }]);
+            });
+            return (rules, diags);
         }
     };
     let mut files: Vec<PathBuf> = entries
@@ -345,11 +348,7 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Rule>, Vec<Diag>> {
             Err(d) => diags.extend(d),
         }
     }
-    if diags.is_empty() {
-        Ok(rules)
-    } else {
-        Err(diags)
-    }
+    (rules, diags)
 }
 
 /// Reads one rule file from disk.

@@ -69,6 +69,33 @@ fn diff_ic_bn_lib_finds_the_acme_alpn_struct_literal_break() {
     );
     assert_eq!(change["new"], "pub tls_config: Option<ClientConfig>");
 
+    // The built-in pack marks the tls::acme findings critical (diff has no
+    // repository to run contracts in, so the hit is reported, not run).
+    let hit = krate["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|h| h["rule"] == "ic-bn-lib-acme")
+        .unwrap_or_else(|| panic!("ic-bn-lib-acme not triggered: {}", krate["rules"]));
+    assert_eq!(hit["severity"], "critical");
+    assert_eq!(hit["origin"], "built-in");
+    let subjects: Vec<&str> = hit["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["subject"].as_str())
+        .collect();
+    assert!(
+        subjects.contains(&"ic_bn_lib::tls::acme::alpn::Opts.tls_config"),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects
+            .iter()
+            .all(|s| s.starts_with("ic_bn_lib::tls::acme")),
+        "only tls::acme findings: {subjects:?}"
+    );
+
     // The human report says the same.
     let out = bumpguard(cache.path())
         .args(["diff", "ic-bn-lib", "0.1.4", "0.1.10"])
@@ -138,6 +165,18 @@ fn check_a_repository_that_bumps_ic_bn_lib() {
     assert_eq!(krate["new_source"], "crates.io");
     assert_eq!(krate["direct"], true);
     assert_eq!(alpn_violation(&json)["violation"], true);
+    // In a repository the built-in ACME rule needs a contract: none is bound.
+    let hit = &krate["rules"][0];
+    assert_eq!(hit["rule"], "ic-bn-lib-acme");
+    assert_eq!(hit["status"], "no-contract");
+    assert_eq!(hit["blocks"], true);
+    assert!(
+        hit["suggestion"]["binding"]
+            .as_str()
+            .unwrap()
+            .contains("rule = \"ic-bn-lib-acme\""),
+        "{hit}"
+    );
 }
 
 fn diff_json(cache: &std::path::Path, krate: &str, old: &str, new: &str) -> serde_json::Value {

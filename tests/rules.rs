@@ -1,0 +1,107 @@
+//! `bumpguard rules check` and `rules list`: rule files are read with every
+//! problem reported at once, with file and line; the built-in pack is valid.
+
+use assert_cmd::Command;
+
+fn bumpguard() -> Command {
+    let mut c = Command::cargo_bin("bumpguard").expect("binary");
+    c.env_remove("GITHUB_ACTIONS").arg("--color=never");
+    c
+}
+
+fn write(dir: &std::path::Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+#[test]
+fn every_problem_in_every_rule_file_is_reported_with_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    std::fs::create_dir(repo.join(".git")).ok();
+    write(
+        repo,
+        ".bumpguard/rules/unknown-key.toml",
+        "crate = \"a\"\npaths = [\"**\"]\nreason = \"r\"\nseverty = \"critical\"\n",
+    );
+    write(
+        repo,
+        ".bumpguard/rules/bad-pattern.toml",
+        "crate = \"a\"\nreason = \"r\"\npaths = [\n  \"tls::acme\",\n  \"tls/acme\",\n]\n",
+    );
+    write(
+        repo,
+        ".bumpguard/rules/dup.toml",
+        "crate = \"a\"\npaths = [\"x::**\"]\nreason = \"r\"\n",
+    );
+    write(
+        repo,
+        "bumpguard.toml",
+        "[rule.dup]\ncrate = \"b\"\npaths = [\"**\"]\nreason = \"twice\"\n",
+    );
+    let out = bumpguard()
+        .args(["rules", "check", "--repo"])
+        .arg(repo)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("unknown-key.toml:4: unknown key `severty`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad-pattern.toml:5: bad pattern `tls/acme`"),
+        "{err}"
+    );
+    assert!(err.contains("duplicate rule id `dup`"), "{err}");
+    assert!(err.contains("3 problems found"), "{err}");
+
+    // Given as paths, the files are checked the same way.
+    let out = bumpguard()
+        .args(["rules", "check"])
+        .arg(repo.join(".bumpguard/rules/unknown-key.toml"))
+        .arg(repo.join(".bumpguard/rules/dup.toml"))
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("1 problem found"), "{err}");
+}
+
+#[test]
+fn the_built_in_pack_is_valid_and_listed_with_its_origin() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let out = bumpguard()
+        .args(["rules", "check"])
+        .arg(&dir)
+        .assert()
+        .code(0);
+    let said = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let n: usize = said
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(n >= 20, "at least 20 built-in rules: {said}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "bumpguard.toml",
+        "[rules]\ndisable = [\"url-parsing\"]\n\n[rule.our-tls]\ncrate = \"rustls\"\npaths = [\"server::**\"]\nreason = \"our listeners\"\n",
+    );
+    let out = bumpguard()
+        .args(["rules", "list", "--format", "json", "--repo"])
+        .arg(tmp.path())
+        .assert()
+        .code(0);
+    let rules: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let rules = rules.as_array().unwrap();
+    let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+    assert!(ids.contains(&"ic-bn-lib-acme"), "{ids:?}");
+    assert!(ids.contains(&"our-tls"), "{ids:?}");
+    assert!(!ids.contains(&"url-parsing"), "disabled: {ids:?}");
+    assert_eq!(ids.len(), n, "34 built-in - 1 disabled + 1 own");
+    let own = rules.iter().find(|r| r["id"] == "our-tls").unwrap();
+    assert_eq!(own["origin"]["kind"], "config");
+}
