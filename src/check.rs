@@ -270,6 +270,22 @@ fn gate_check(
         ContractsMode::Skip(why) => Contracts::WouldRun(why),
     };
     gate::apply(report, &rules, &cfg, mode);
+    // Which of the repository's own code reaches what triggered each rule.
+    if report.crates.iter().any(|c| !c.rules.is_empty())
+        && let Ok(p) = place.get_or_init(|| contract_place(repo, head, sources))
+    {
+        for c in &mut report.crates {
+            for h in &mut c.rules {
+                let items: Vec<String> = h
+                    .evidence
+                    .iter()
+                    .filter(|e| e.kind != "manifest")
+                    .map(|e| e.subject.clone())
+                    .collect();
+                h.call_sites = crate::callsites::find(&p.dir, &items);
+            }
+        }
+    }
     if let Some(Ok(p)) = place.get()
         && let Some(note) = &p.note
     {

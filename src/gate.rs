@@ -45,6 +45,9 @@ pub struct RuleHit {
     /// Where the acceptance that covers this hit is written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<String>,
+    /// Places in the repository's code that name the triggering items.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub call_sites: Vec<crate::callsites::CallSite>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -301,6 +304,7 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
                 next: String::new(),
                 suggestion: None,
                 accepted: acceptance.map(|a| a.at.clone()),
+                call_sites: Vec::new(),
             };
             // Accepted hits need no proof; everything else runs what is bound.
             if acceptance.is_none() {

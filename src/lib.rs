@@ -15,6 +15,7 @@
 pub mod accept;
 pub mod api;
 pub mod behavior;
+pub mod callsites;
 pub mod check;
 pub mod config;
 pub mod contracts;

@@ -724,6 +724,21 @@ fn write_rules(c: &CrateReport, s: &Styles, out: &mut dyn Write, full: bool) -> 
                 }
             }
         }
+        if !h.call_sites.is_empty() {
+            let sites: Vec<String> = h
+                .call_sites
+                .iter()
+                .take(if full { usize::MAX } else { 5 })
+                .map(|c| format!("{}:{}", c.file, c.line))
+                .collect();
+            let more = h.call_sites.len().saturating_sub(sites.len());
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            writeln!(out, "    your code reaching it: {}{more}", sites.join(", "))?;
+        }
         writeln!(out, "    {}next:{:#} {}", s.bold, s.bold, h.next)?;
         if let Some(sug) = &h.suggestion {
             writeln!(out, "    bind a contract in bumpguard.toml:")?;

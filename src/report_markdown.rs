@@ -1007,6 +1007,15 @@ fn rules_section(c: &CrateReport, s: &mut String) -> fmt::Result {
                 writeln!(s, "  - {}", inline(d))?;
             }
         }
+        if !h.call_sites.is_empty() {
+            let sites: Vec<String> = h
+                .call_sites
+                .iter()
+                .take(KEEP_API)
+                .map(|c| code_span(&format!("{}:{}", c.file, c.line)))
+                .collect();
+            writeln!(s, "- your code reaching it: {}", sites.join(", "))?;
+        }
         writeln!(s)?;
         writeln!(s, "Next: {}", inline(&h.next))?;
         writeln!(s)?;

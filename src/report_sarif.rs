@@ -171,6 +171,9 @@ pub struct SarifResult {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub locations: Vec<Location>,
     /// Set when a person accepted this finding in `bumpguard.toml`.
+    /// For a triggered rule: the repository's code that reaches it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_locations: Vec<Location>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressions: Vec<Suppression>,
     pub partial_fingerprints: BTreeMap<String, String>,
@@ -440,6 +443,8 @@ struct Finding {
     /// Where its acceptance is written, when a person accepted it.
     accepted: Option<String>,
     properties: BTreeMap<String, serde_json::Value>,
+    /// Places in the repository's code it concerns (rule hits).
+    related: Vec<crate::callsites::CallSite>,
 }
 
 fn props<const N: usize>(
@@ -488,6 +493,7 @@ fn api_finding(c: &CrateReport, ch: &ApiChange) -> Finding {
     }
     let opt = |s: &Option<String>| s.clone().map_or(serde_json::Value::Null, Into::into);
     Finding {
+        related: Vec::new(),
         code: ch.code.to_string(),
         level,
         message,
@@ -520,6 +526,7 @@ fn behavior_finding(b: &BehaviorChange) -> Finding {
     }
     let list = |v: &Vec<String>| serde_json::Value::from(v.clone());
     Finding {
+        related: Vec::new(),
         code: b.code.to_string(),
         level: if effects {
             SarifLevel::Warning
@@ -545,6 +552,7 @@ fn behavior_finding(b: &BehaviorChange) -> Finding {
 fn manifest_finding(m: &ManifestChange) -> Finding {
     let opt = |s: &Option<String>| s.clone().map_or(serde_json::Value::Null, Into::into);
     Finding {
+        related: Vec::new(),
         code: m.code.to_string(),
         level: if m.severity == Severity::High {
             SarifLevel::Warning
@@ -586,6 +594,7 @@ fn analysis_finding(c: &CrateReport) -> Option<Finding> {
         AnalysisStatus::Analysed | AnalysisStatus::NotApplicable => return None,
     };
     Some(Finding {
+        related: Vec::new(),
         code: code.to_string(),
         level: SarifLevel::Error,
         message,
@@ -660,6 +669,7 @@ fn rule_finding(h: &RuleHit) -> Finding {
         item: None,
         subject: h.digest.clone(),
         accepted: h.accepted.clone(),
+        related: h.call_sites.clone(),
         properties: props([
             ("finding", h.finding.clone().into()),
             ("digest", h.digest.clone().into()),
@@ -846,6 +856,25 @@ pub fn sarif_log(report: &Report, lockfiles: &[LockfileText]) -> SarifLog {
                     text: format!("{} {}: {}", c.name, version_pair(c), f.message),
                 },
                 locations,
+                related_locations: f
+                    .related
+                    .iter()
+                    .map(|site| Location {
+                        physical_location: Some(PhysicalLocation {
+                            artifact_location: ArtifactLocation {
+                                uri: site.file.clone(),
+                                uri_base_id: "%SRCROOT%",
+                            },
+                            region: Some(Region {
+                                start_line: site.line,
+                            }),
+                        }),
+                        logical_locations: vec![LogicalLocation {
+                            fully_qualified_name: site.item.clone(),
+                            kind: None,
+                        }],
+                    })
+                    .collect(),
                 suppressions: f
                     .accepted
                     .iter()

@@ -353,14 +353,44 @@ fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through
     assert!(failed_line.contains("acme_certificate_is_issued"), "{out}");
     assert!(out.contains("-p service --test contracts"), "{out}");
     assert!(out.contains("Verdict: BLOCKED"), "{out}");
+    assert!(out.contains("your code reaching it: src/lib.rs:5"), "{out}");
     let hit = &certlib(&report)["rules"][0];
     assert_eq!(hit["rule"], "certlib-acme");
+    assert_eq!(hit["call_sites"][0]["file"], "src/lib.rs");
+    assert_eq!(
+        hit["call_sites"][0]["item"],
+        "certlib::tls::acme::AcmeAlpn::new"
+    );
     assert_eq!(
         certlib(&report)["violations"],
         0,
         "the API only grew: no semver violation"
     );
     let finding = hit["finding"].as_str().unwrap().to_string();
+    // SARIF: the rule hit points at the service's call site too.
+    let sarif = inc
+        .bumpguard()
+        .args([
+            "check",
+            "--base",
+            &base,
+            "--head",
+            &broken,
+            "--format=sarif",
+            "--no-run-contracts",
+        ])
+        .output()
+        .unwrap();
+    let sarif: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "rule:certlib-acme")
+        .expect("a result for the rule");
+    let related = &result["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(related["artifactLocation"]["uri"], "src/lib.rs", "{result}");
+    assert_eq!(related["region"]["startLine"], 5, "{result}");
 
     // 2. The fixed release: the same contract passes, nothing blocks
     //    (with plain cargo test as the runner this time).
