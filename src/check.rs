@@ -248,10 +248,10 @@ fn gate_check(
     let rules = config::rules_in_force(&cfg, &root)
         .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
     let place = std::cell::OnceCell::new();
-    let run = |b: &ContractBinding| -> ContractOutcome {
+    let run = |b: &ContractBinding, dir: &str| -> ContractOutcome {
         let place = place.get_or_init(|| contract_place(repo, head, sources));
         match place {
-            Ok(p) => run_contract(b, p, &cfg, sources),
+            Ok(p) => run_contract(b, &p.dir.join(dir), p.target_dir.clone(), &cfg, sources),
             Err(e) => ContractOutcome {
                 at: b.at.clone(),
                 command: gate::describe(b),
@@ -347,7 +347,8 @@ fn contract_place(
 
 fn run_contract(
     b: &ContractBinding,
-    place: &ContractPlace,
+    dir: &Path,
+    target_dir: Option<PathBuf>,
     cfg: &Config,
     sources: &SourceSettings,
 ) -> ContractOutcome {
@@ -371,11 +372,11 @@ fn run_contract(
     let run = contracts::run(
         &spec,
         &contracts::RunOptions {
-            dir: place.dir.clone(),
+            dir: dir.to_path_buf(),
             timeout: b.timeout.unwrap_or(cfg.policy.contract_timeout),
             runner,
             offline: sources.offline,
-            target_dir: place.target_dir.clone(),
+            target_dir,
         },
     );
     let (status, detail) = match run.status {

@@ -134,8 +134,10 @@ pub struct StaleAcceptance {
 
 /// How contracts are handled in this run.
 pub enum Contracts<'a> {
-    /// Run bound contracts (each binding at most once per run).
-    Run(&'a dyn Fn(&ContractBinding) -> ContractOutcome),
+    /// Run bound contracts (each binding at most once per workspace and
+    /// run); the second argument is the folder of the crate's lockfile,
+    /// relative to the repository root (`""` at the root).
+    Run(&'a dyn Fn(&ContractBinding, &str) -> ContractOutcome),
     /// Say what would run; triggered critical rules stay blocking.
     WouldRun(&'a str),
     /// No repository to prove anything in (`diff`): hits are reported, never blocking.
@@ -253,7 +255,7 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
         }
     };
     // Contracts run once per binding, whatever number of hits they prove.
-    let mut runs: BTreeMap<usize, ContractOutcome> = BTreeMap::new();
+    let mut runs: BTreeMap<(usize, String), ContractOutcome> = BTreeMap::new();
 
     for c in &mut report.crates {
         let (old, new) = versions(c);
@@ -310,7 +312,12 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
             if acceptance.is_none() {
                 for (i, b) in &bound {
                     let outcome = match &contracts {
-                        Contracts::Run(run) => runs.entry(*i).or_insert_with(|| run(b)).clone(),
+                        Contracts::Run(run) => {
+                            let dir = workspace_dir(c);
+                            runs.entry((*i, dir.clone()))
+                                .or_insert_with(|| run(b, &dir))
+                                .clone()
+                        }
                         Contracts::WouldRun(why) => not_run(b, why),
                         Contracts::NotApplicable => {
                             not_run(b, "contracts run in `bumpguard check`")
@@ -365,6 +372,14 @@ fn stale_reason(crates: &[CrateReport], a: &Acceptance) -> String {
             a.krate, a.old, a.new
         )
     }
+}
+
+/// The folder of the crate's lockfile: where its workspace's tests run.
+fn workspace_dir(c: &CrateReport) -> String {
+    c.lockfile
+        .as_deref()
+        .and_then(|l| l.rsplit_once('/').map(|(d, _)| d.to_string()))
+        .unwrap_or_default()
 }
 
 fn not_run(b: &ContractBinding, why: &str) -> ContractOutcome {
@@ -561,5 +576,262 @@ fn suggestion(rule: &Rule, c: &CrateReport) -> Suggestion {
         binding,
         test_file: "tests/bumpguard_contracts.rs".to_string(),
         test,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ItemKind;
+    use crate::config::Acceptance;
+    use crate::lockdiff::ChangeKind;
+    use crate::report::{SCHEMA_VERSION, Verdict, VerdictStatus};
+    use crate::rules::Origin;
+    use crate::semver_check::ApiChange;
+    use crate::versions::Level;
+    use std::path::Path;
+
+    fn change(path: &str, new_sig: &str) -> ApiChange {
+        ApiChange {
+            code: "item-added",
+            required: Level::Minor,
+            possibly_breaking: false,
+            kind: ItemKind::Function,
+            path: path.to_string(),
+            old: None,
+            new: Some(new_sig.to_string()),
+            cfg: None,
+            message: "added".to_string(),
+            reference: "",
+            violation: false,
+            uncertain: false,
+            finding: None,
+            accepted: None,
+        }
+    }
+
+    fn report(changes: Vec<ApiChange>) -> Report {
+        let mut c = CrateReport::blank("certlib", ChangeKind::Updated);
+        c.old_version = Some("1.4.0".into());
+        c.new_version = Some("1.5.0".into());
+        c.changes = changes;
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: String::new(),
+            command: "check".into(),
+            base: String::new(),
+            head: String::new(),
+            crates: vec![c],
+            notes: Vec::new(),
+            stale_acceptances: Vec::new(),
+            verdict: Verdict {
+                status: VerdictStatus::Pass,
+                reasons: Vec::new(),
+            },
+        }
+    }
+
+    fn rule(severity: &str) -> Rule {
+        crate::rules::read_rule_file(
+            "r.toml",
+            "certlib-acme",
+            &format!("crate = \"certlib\"\npaths = [\"tls::acme::**\"]\nreason = \"certs\"\nseverity = \"{severity}\"\n"),
+            Origin::Builtin,
+        )
+        .unwrap()
+    }
+
+    fn config(text: &str) -> Config {
+        Config::parse(Path::new("bumpguard.toml"), text).unwrap()
+    }
+
+    fn acme() -> Vec<ApiChange> {
+        vec![
+            change("certlib::tls::acme::connect", "pub fn connect()"),
+            change("certlib::http::get", "pub fn get()"),
+        ]
+    }
+
+    #[test]
+    fn only_matching_changes_are_evidence_and_no_contract_blocks() {
+        let mut r = report(acme());
+        apply(
+            &mut r,
+            &[rule("critical")],
+            &Config::default(),
+            Contracts::WouldRun("test"),
+        );
+        let hit = &r.crates[0].rules[0];
+        assert_eq!(hit.evidence.len(), 1);
+        assert_eq!(hit.evidence[0].subject, "certlib::tls::acme::connect");
+        assert_eq!(hit.status, HitStatus::NoContract);
+        assert!(hit.blocks);
+        assert!(
+            hit.suggestion
+                .as_ref()
+                .unwrap()
+                .binding
+                .contains("rule = \"certlib-acme\"")
+        );
+        assert_eq!(r.verdict.status, VerdictStatus::Blocked);
+    }
+
+    #[test]
+    fn a_warning_rule_and_a_diff_never_block() {
+        let mut r = report(acme());
+        apply(
+            &mut r,
+            &[rule("warning")],
+            &Config::default(),
+            Contracts::WouldRun("test"),
+        );
+        assert!(!r.crates[0].rules[0].blocks);
+        assert_eq!(r.verdict.status, VerdictStatus::Pass);
+        let mut r = report(acme());
+        apply(
+            &mut r,
+            &[rule("critical")],
+            &Config::default(),
+            Contracts::NotApplicable,
+        );
+        assert!(!r.crates[0].rules[0].blocks);
+        assert_eq!(r.verdict.status, VerdictStatus::Pass);
+    }
+
+    fn outcome(state: ContractState) -> ContractOutcome {
+        ContractOutcome {
+            at: "bumpguard.toml:1".into(),
+            command: "cargo test".into(),
+            status: state,
+            detail: None,
+            passed: u32::from(state == ContractState::Passed),
+            failed: u32::from(state == ContractState::Failed),
+            failed_tests: Vec::new(),
+            duration_ms: 1,
+            output_tail: String::new(),
+        }
+    }
+
+    #[test]
+    fn contracts_decide_and_run_once_per_binding() {
+        let cfg = config(
+            "[[contract]]\nrule = \"certlib-acme\"\npackage = \"s\"\n\n[[contract]]\ncrate = \"certlib\"\npaths = [\"http::**\"]\ncommand = [\"true\"]\n",
+        );
+        let calls = std::cell::Cell::new(0);
+        let pass = |_: &ContractBinding, _: &str| {
+            calls.set(calls.get() + 1);
+            outcome(ContractState::Passed)
+        };
+        let mut r = report(acme());
+        apply(&mut r, &[rule("critical")], &cfg, Contracts::Run(&pass));
+        let hit = &r.crates[0].rules[0];
+        // The crate+paths binding is about http::, not the acme evidence.
+        assert_eq!(hit.contracts.len(), 1);
+        assert_eq!(hit.status, HitStatus::Proven);
+        assert_eq!(calls.get(), 1);
+        assert_eq!(r.verdict.status, VerdictStatus::Pass);
+
+        let fail = |_: &ContractBinding, _: &str| outcome(ContractState::NoTestsRan);
+        let mut r = report(acme());
+        apply(&mut r, &[rule("critical")], &cfg, Contracts::Run(&fail));
+        assert_eq!(r.crates[0].rules[0].status, HitStatus::ContractFailed);
+        assert!(
+            r.verdict.reasons[0].contains("no test matched"),
+            "{:?}",
+            r.verdict.reasons
+        );
+    }
+
+    #[test]
+    fn an_acceptance_covers_the_exact_evidence_only() {
+        let mut r = report(acme());
+        apply(
+            &mut r,
+            &[rule("critical")],
+            &Config::default(),
+            Contracts::WouldRun("test"),
+        );
+        let hit = r.crates[0].rules[0].clone();
+        let accept = |digest: &str| {
+            let mut cfg = Config::default();
+            cfg.accepts.push(Acceptance {
+                finding: hit.finding.clone(),
+                krate: "certlib".into(),
+                old: "1.4.0".into(),
+                new: "1.5.0".into(),
+                code: "rule:certlib-acme".into(),
+                digest: digest.to_string(),
+                reason: "fine".into(),
+                by: "me".into(),
+                date: "2026-12-03".into(),
+                at: "bumpguard.toml:3".into(),
+            });
+            cfg
+        };
+        let mut r = report(acme());
+        apply(
+            &mut r,
+            &[rule("critical")],
+            &accept(&hit.digest),
+            Contracts::WouldRun("test"),
+        );
+        assert_eq!(r.crates[0].rules[0].status, HitStatus::Accepted);
+        assert!(r.stale_acceptances.is_empty());
+        assert_eq!(r.verdict.status, VerdictStatus::Pass);
+
+        // Same crate and versions, different evidence: not covered, and stale.
+        let mut other = acme();
+        other[0].new = Some("pub fn connect(timeout: u64)".into());
+        let mut r = report(other);
+        apply(
+            &mut r,
+            &[rule("critical")],
+            &accept(&hit.digest),
+            Contracts::WouldRun("test"),
+        );
+        assert_eq!(r.crates[0].rules[0].status, HitStatus::NoContract);
+        assert_ne!(r.crates[0].rules[0].finding, hit.finding);
+        assert_eq!(r.stale_acceptances.len(), 1);
+        assert!(
+            r.stale_acceptances[0]
+                .why
+                .contains("not the one that was accepted")
+        );
+        assert_eq!(r.verdict.status, VerdictStatus::Blocked);
+    }
+
+    #[test]
+    fn an_accepted_violation_no_longer_counts() {
+        let mut ch = change("certlib::tls::acme::connect", "pub fn connect()");
+        ch.required = Level::Major;
+        ch.violation = true;
+        let mut r = report(vec![ch.clone()]);
+        r.crates[0].violations = 1;
+        apply(&mut r, &[], &Config::default(), Contracts::WouldRun("test"));
+        assert_eq!(r.verdict.status, VerdictStatus::Blocked);
+        let found = acceptables(&r);
+        assert_eq!(found.len(), 1);
+        let mut cfg = Config::default();
+        cfg.accepts.push(Acceptance {
+            finding: found[0].finding.clone(),
+            krate: "certlib".into(),
+            old: "1.4.0".into(),
+            new: "1.5.0".into(),
+            code: found[0].code.clone(),
+            digest: found[0].digest.clone(),
+            reason: "fine".into(),
+            by: "me".into(),
+            date: "2026-12-03".into(),
+            at: "bumpguard.toml:1".into(),
+        });
+        let mut r = report(vec![ch]);
+        r.crates[0].violations = 1;
+        apply(&mut r, &[], &cfg, Contracts::WouldRun("test"));
+        assert_eq!(r.crates[0].violations, 0);
+        assert_eq!(
+            r.crates[0].changes[0].accepted.as_deref(),
+            Some("bumpguard.toml:1")
+        );
+        assert_eq!(r.verdict.status, VerdictStatus::Pass);
     }
 }
