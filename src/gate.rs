@@ -645,6 +645,11 @@ mod tests {
         Config::parse(Path::new("bumpguard.toml"), text).unwrap()
     }
 
+    /// Applies one rule of `severity` without running contracts.
+    fn would_run(r: &mut Report, severity: &str, cfg: &Config) {
+        apply(r, &[rule(severity)], cfg, Contracts::WouldRun("test"));
+    }
+
     fn acme() -> Vec<ApiChange> {
         vec![
             change("certlib::tls::acme::connect", "pub fn connect()"),
@@ -655,12 +660,7 @@ mod tests {
     #[test]
     fn only_matching_changes_are_evidence_and_no_contract_blocks() {
         let mut r = report(acme());
-        apply(
-            &mut r,
-            &[rule("critical")],
-            &Config::default(),
-            Contracts::WouldRun("test"),
-        );
+        would_run(&mut r, "critical", &Config::default());
         let hit = &r.crates[0].rules[0];
         assert_eq!(hit.evidence.len(), 1);
         assert_eq!(hit.evidence[0].subject, "certlib::tls::acme::connect");
@@ -679,12 +679,7 @@ mod tests {
     #[test]
     fn a_warning_rule_and_a_diff_never_block() {
         let mut r = report(acme());
-        apply(
-            &mut r,
-            &[rule("warning")],
-            &Config::default(),
-            Contracts::WouldRun("test"),
-        );
+        would_run(&mut r, "warning", &Config::default());
         assert!(!r.crates[0].rules[0].blocks);
         assert_eq!(r.verdict.status, VerdictStatus::Pass);
         let mut r = report(acme());
@@ -745,12 +740,7 @@ mod tests {
     #[test]
     fn an_acceptance_covers_the_exact_evidence_only() {
         let mut r = report(acme());
-        apply(
-            &mut r,
-            &[rule("critical")],
-            &Config::default(),
-            Contracts::WouldRun("test"),
-        );
+        would_run(&mut r, "critical", &Config::default());
         let hit = r.crates[0].rules[0].clone();
         let accept = |digest: &str| {
             let mut cfg = Config::default();
@@ -769,12 +759,7 @@ mod tests {
             cfg
         };
         let mut r = report(acme());
-        apply(
-            &mut r,
-            &[rule("critical")],
-            &accept(&hit.digest),
-            Contracts::WouldRun("test"),
-        );
+        would_run(&mut r, "critical", &accept(&hit.digest));
         assert_eq!(r.crates[0].rules[0].status, HitStatus::Accepted);
         assert!(r.stale_acceptances.is_empty());
         assert_eq!(r.verdict.status, VerdictStatus::Pass);
@@ -783,12 +768,7 @@ mod tests {
         let mut other = acme();
         other[0].new = Some("pub fn connect(timeout: u64)".into());
         let mut r = report(other);
-        apply(
-            &mut r,
-            &[rule("critical")],
-            &accept(&hit.digest),
-            Contracts::WouldRun("test"),
-        );
+        would_run(&mut r, "critical", &accept(&hit.digest));
         assert_eq!(r.crates[0].rules[0].status, HitStatus::NoContract);
         assert_ne!(r.crates[0].rules[0].finding, hit.finding);
         assert_eq!(r.stale_acceptances.len(), 1);

@@ -137,21 +137,41 @@ struct AcceptArgs {
     /// Who accepts. Default: git's user.name and user.email.
     #[arg(long)]
     by: Option<String>,
-    /// A directory inside the git repository.
+    #[command(flatten)]
+    revs: RevisionArgs,
+}
+
+/// Which change of which repository: shared by `check` and `accept`.
+#[derive(Args, Debug)]
+struct RevisionArgs {
+    /// A directory inside the git repository to check.
     #[arg(long, value_name = "DIR", default_value = ".")]
     repo: PathBuf,
-    /// Base revision. Default: merge-base of HEAD and the default branch.
+    /// Base revision (sha, branch, tag, HEAD~1...). Default: merge-base of HEAD and the default branch.
     #[arg(long, value_name = "REV")]
     base: Option<String>,
     /// Head revision. Default: the working tree.
     #[arg(long, value_name = "REV", conflicts_with = "staged")]
     head: Option<String>,
-    /// Compare HEAD with the index.
+    /// Compare HEAD with the index (what `git commit` would record); for pre-commit hooks.
     #[arg(long)]
     staged: bool,
-    /// Configuration file to write to. Default: bumpguard.toml at the repository root.
+    /// Configuration file (acceptances are written there too). Default: bumpguard.toml at the repository root.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+}
+
+impl RevisionArgs {
+    fn options(&self, contracts: ContractsMode) -> CheckOptions {
+        CheckOptions {
+            repo: self.repo.clone(),
+            base: self.base.clone(),
+            head: self.head.clone(),
+            staged: self.staged,
+            config: self.config.clone(),
+            contracts,
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -209,21 +229,8 @@ enum HookAction {
 
 #[derive(Args, Debug)]
 struct CheckArgs {
-    /// A directory inside the git repository to check.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    repo: PathBuf,
-    /// Base revision (sha, branch, tag, HEAD~1...). Default: merge-base of HEAD and the default branch.
-    #[arg(long, value_name = "REV")]
-    base: Option<String>,
-    /// Head revision. Default: the working tree.
-    #[arg(long, value_name = "REV", conflicts_with = "staged")]
-    head: Option<String>,
-    /// Compare HEAD with the index (what `git commit` would record); for pre-commit hooks.
-    #[arg(long)]
-    staged: bool,
-    /// Configuration file. Default: bumpguard.toml at the repository root, when present.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    revs: RevisionArgs,
     /// Do not run contract tests; report what would run (triggered critical
     /// rules then stay blocking).
     #[arg(long)]
@@ -537,23 +544,16 @@ fn run(cli: Cli) -> Result<u8> {
         }
         Command::Check(a) => {
             a.output.limit()?;
-            let opts = CheckOptions {
-                repo: a.repo.clone(),
-                base: a.base.clone(),
-                head: a.head.clone(),
-                staged: a.staged,
-                config: a.config.clone(),
-                contracts: if a.no_run_contracts {
-                    ContractsMode::Skip("--no-run-contracts".to_string())
-                } else {
-                    ContractsMode::Run
-                },
-            };
+            let opts = a.revs.options(if a.no_run_contracts {
+                ContractsMode::Skip("--no-run-contracts".to_string())
+            } else {
+                ContractsMode::Run
+            });
             let report = check::run_check_with(&opts, &sources, &term)
                 .inspect_err(|e| failure_report("check", e, &a.output))?;
             // Annotations and SARIF results point at lines of the head lockfiles.
             let lockfiles = if report_annotations::enabled() || a.output.wants(Format::Sarif) {
-                head_lockfiles(&a.repo, a.head.as_ref(), a.staged)
+                head_lockfiles(&a.revs.repo, a.revs.head.as_ref(), a.revs.staged)
             } else {
                 Vec::new()
             };
@@ -610,14 +610,9 @@ fn config_root(dir: &std::path::Path) -> PathBuf {
 }
 
 fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
-    let opts = CheckOptions {
-        repo: a.repo.clone(),
-        base: a.base.clone(),
-        head: a.head.clone(),
-        staged: a.staged,
-        config: a.config.clone(),
-        contracts: ContractsMode::Skip("accept does not run contracts".to_string()),
-    };
+    let opts = a.revs.options(ContractsMode::Skip(
+        "accept does not run contracts".to_string(),
+    ));
     let report = check::run_check(&opts, sources)?;
     let found = gate::acceptables(&report);
     let Some(f) = found.iter().find(|f| f.finding == a.finding.trim()) else {
@@ -637,8 +632,8 @@ fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
             list.join("\n")
         );
     };
-    let root = config_root(&a.repo);
-    let path = bumpguard::accept::config_path(&root, a.config.as_deref());
+    let root = config_root(&a.revs.repo);
+    let path = bumpguard::accept::config_path(&root, a.revs.config.as_deref());
     let already = report.crates.iter().any(|c| {
         c.rules
             .iter()
@@ -657,9 +652,12 @@ fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
     }
     let by = match &a.by {
         Some(b) => b.clone(),
-        None => Repo::open(&a.repo).ok().and_then(|r| r.user()).context(
-            "who accepts? git has no user.name/user.email here; pass --by \"Name <email>\"",
-        )?,
+        None => Repo::open(&a.revs.repo)
+            .ok()
+            .and_then(|r| r.user())
+            .context(
+                "who accepts? git has no user.name/user.email here; pass --by \"Name <email>\"",
+            )?,
     };
     let date = bumpguard::accept::today();
     bumpguard::accept::append(
