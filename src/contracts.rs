@@ -247,6 +247,9 @@ fn cargo_test_args(
     if let Some(test) = test {
         argv.extend(["--test".into(), test.into()]);
     }
+    // The lockfile under review is what the tests must run on: never let
+    // cargo re-resolve (and rewrite the user's Cargo.lock).
+    argv.push("--locked".into());
     if offline {
         argv.push("--offline".into());
     }
@@ -324,6 +327,8 @@ fn execute(argv: &[String], opts: &RunOptions, timeout: Duration) -> Result<Exec
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env("CARGO_TERM_COLOR", "never")
+        // A failing test's message, not a backtrace, belongs in the report's excerpt.
+        .env("RUST_BACKTRACE", "0")
         .process_group(0);
     if let Some(target_dir) = &opts.target_dir {
         command.env("CARGO_TARGET_DIR", target_dir);
@@ -1129,7 +1134,7 @@ error: could not compile `svc` (lib test) due to 1 previous error
                 true,
                 false
             )),
-            "cargo test -p svc --test contracts --offline --no-fail-fast -- 'acme renew'"
+            "cargo test -p svc --test contracts --locked --offline --no-fail-fast -- 'acme renew'"
         );
         assert_eq!(
             shell_words(&cargo_test_args(
@@ -1140,7 +1145,7 @@ error: could not compile `svc` (lib test) due to 1 previous error
                 false,
                 true
             )),
-            "cargo nextest run --no-fail-fast --no-tests=warn"
+            "cargo nextest run --locked --no-fail-fast --no-tests=warn"
         );
         assert_eq!(
             shell_words(&["sh", "-c", "echo 'hi'; exit 1", ""]),

@@ -112,6 +112,12 @@ fn fixture() -> &'static Fixture {
             &fixture.broken.join("Cargo.toml"),
             &manifest("contract_broken"),
         );
+        // Contracts run with --locked: a project without dependencies still
+        // needs its lockfile.
+        write(
+            &fixture.broken.join("Cargo.lock"),
+            "version = 4\n\n[[package]]\nname = \"contract_broken\"\nversion = \"0.1.0\"\n",
+        );
         write(
             &fixture.broken.join("src/lib.rs"),
             "pub fn answer() -> u32 {\n    \"forty-two\"\n}\n",
@@ -246,7 +252,7 @@ fn cargo_passing_tests_pass() {
     assert!(run.failed_tests.is_empty());
     assert_eq!(
         run.command,
-        "cargo test -p contract_probe --test contract --offline --no-fail-fast -- passing"
+        "cargo test -p contract_probe --test contract --locked --offline --no-fail-fast -- passing"
     );
     assert_eq!(run.exit_code, Some(0));
     assert!(run.output_tail.contains("test passing_one ... ok"));
@@ -374,7 +380,7 @@ fn nextest_passing_failing_and_empty_selections() {
     assert_eq!((passing.passed, passing.failed), (2, 0));
     assert_eq!(
         passing.command,
-        "cargo nextest run -p contract_probe --test contract --offline --no-fail-fast \
+        "cargo nextest run -p contract_probe --test contract --locked --offline --no-fail-fast \
          --no-tests=warn -- passing"
     );
 
