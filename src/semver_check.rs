@@ -432,13 +432,8 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                 ItemKind::ExternalReexport => "reexport-changed",
                 _ => "item-signature-changed",
             };
-            let mut change = ApiChange::new(
-                code,
-                n,
-                Some(o),
-                Some(n),
-                format!("`{}` changed", n.path),
-            );
+            let mut change =
+                ApiChange::new(code, n, Some(o), Some(n), format!("`{}` changed", n.path));
             // Written the same, resolved differently: a name in it now goes
             // through other imports (serde_json's `io::Write` under its own
             // `io` module). Usually the same type reached another way; a

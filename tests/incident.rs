@@ -403,7 +403,7 @@ fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through
     let (out, report) = inc.check(&base, &fixed, 0);
     assert!(out.contains("-p service --test contracts"), "{out}");
     assert!(
-        out.contains("contract `cargo test -p service --test contracts --offline"),
+        out.contains("contract `cargo test -p service --test contracts --locked --offline"),
         "{out}"
     );
     assert!(out.contains("): passed, 1 passed, 0 failed"), "{out}");
