@@ -84,6 +84,8 @@ pub struct ContractBinding {
     pub timeout: Option<Duration>,
     /// `bumpguard.toml:12`, for messages.
     pub at: String,
+    #[serde(skip)]
+    pub line: usize,
 }
 
 /// An `[[accept]]` entry: a person accepted one exact finding.
@@ -198,7 +200,7 @@ impl Config {
                 }
             }
             if let Some(v) = t.get("contract-timeout")
-                && let Some(n) = r.count("contract-timeout", v)
+                && let Some(n) = r.positive("contract-timeout", v)
             {
                 self.policy.contract_timeout = Duration::from_secs(n);
             }
@@ -335,7 +337,7 @@ fn read_contract(
     };
     let timeout = t
         .get("timeout")
-        .and_then(|v| r.count("timeout", v))
+        .and_then(|v| r.positive("timeout", v))
         .map(Duration::from_secs);
     if r.diags.len() > before {
         return None;
@@ -347,6 +349,7 @@ fn read_contract(
         target,
         timeout,
         at: format!("{}:{line}", path.display()),
+        line,
     })
 }
 
@@ -417,7 +420,7 @@ pub fn rules_in_force(cfg: &Config, root: &Path) -> Result<Vec<Rule>, Diags> {
         if let Some(first) = own.get(&rule.id) {
             diags.push(Diag {
                 file: rule.origin.to_string(),
-                line: 1,
+                line: rule.line,
                 message: format!(
                     "duplicate rule id `{}`: already defined in {first}",
                     rule.id
@@ -450,6 +453,22 @@ pub fn rules_in_force(cfg: &Config, root: &Path) -> Result<Vec<Rule>, Diags> {
     }
     for r in &cfg.rules {
         add(r.clone(), &mut diags, &mut by_id);
+    }
+    for c in &cfg.contracts {
+        if let Some(id) = &c.rule
+            && !by_id.contains_key(id)
+        {
+            let why = if cfg.disable.iter().any(|(d, _)| d == id) {
+                "is switched off in [rules] disable"
+            } else {
+                "is not a rule in force (see `bumpguard rules list`)"
+            };
+            diags.push(Diag {
+                file: cfg_file.clone(),
+                line: c.line,
+                message: format!("[[contract]] is bound to rule `{id}`, which {why}"),
+            });
+        }
     }
     if diags.is_empty() {
         Ok(by_id.into_values().collect())

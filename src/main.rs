@@ -691,11 +691,17 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
             let mut count = 0;
             if paths.is_empty() {
                 let root = config_root(repo);
-                match Config::find(&root, cfg_path.as_deref()) {
-                    Ok(cfg) => match config::rules_in_force(&cfg, &root) {
-                        Ok(r) => count = r.len(),
-                        Err(Diags(d)) => diags.extend(d),
-                    },
+                // A broken configuration must not hide the rule files' problems.
+                let (cfg, cfg_ok) = match Config::find(&root, cfg_path.as_deref()) {
+                    Ok(cfg) => (cfg, true),
+                    Err(Diags(d)) => {
+                        diags.extend(d);
+                        (Config::default(), false)
+                    }
+                };
+                match config::rules_in_force(&cfg, &root) {
+                    Ok(r) if cfg_ok => count = r.len(),
+                    Ok(_) => {}
                     Err(Diags(d)) => diags.extend(d),
                 }
             }

@@ -103,6 +103,9 @@ pub struct Rule {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     pub origin: Origin,
+    /// Where the rule starts in its file (1 for a rule file).
+    #[serde(skip)]
+    pub line: usize,
 }
 
 const RULE_KEYS: &[&str] = &[
@@ -191,6 +194,17 @@ pub fn read_rule(
     };
     let paths = patterns("paths", "::");
     let files = patterns("files", "/");
+    let listed = |k: &str| {
+        get(k)
+            .and_then(|v| v.get_ref().as_array())
+            .is_some_and(|a| !a.is_empty())
+    };
+    if (get("paths").is_some() || get("files").is_some()) && !listed("paths") && !listed("files") {
+        r.error_at(
+            id_line,
+            format!("rule `{id}` lists no pattern in `paths` or `files`: it would never trigger"),
+        );
+    }
     if get("paths").is_none() && get("files").is_none() {
         r.error_at(
             id_line,
@@ -287,6 +301,7 @@ pub fn read_rule(
         reason,
         reference,
         origin,
+        line: id_line,
     })
 }
 

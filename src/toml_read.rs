@@ -126,11 +126,14 @@ impl<'t> Reader<'t> {
         }
     }
 
-    /// An array of strings (a lone string is accepted as a one-element
-    /// array), each with its line.
+    /// An array of strings, each with its line.
     pub fn strings(&mut self, key: &str, v: &Value<'_>) -> Vec<(String, usize)> {
         if let Some(s) = v.get_ref().as_str() {
-            return vec![(s.to_string(), self.line(v.span().start))];
+            self.error(
+                v,
+                format!("`{key}` must be an array of strings: write {key} = [{s:?}]"),
+            );
+            return Vec::new();
         }
         let Some(items) = v.get_ref().as_array() else {
             let t = v.get_ref().type_str();
@@ -159,14 +162,15 @@ impl<'t> Reader<'t> {
         b
     }
 
-    /// A non-negative integer.
-    pub fn count(&mut self, key: &str, v: &Value<'_>) -> Option<u64> {
+    /// A whole number of 1 or more.
+    pub fn positive(&mut self, key: &str, v: &Value<'_>) -> Option<u64> {
         let n = v
             .get_ref()
             .as_integer()
-            .and_then(|i| u64::from_str_radix(i.as_str(), i.radix()).ok());
+            .and_then(|i| u64::from_str_radix(i.as_str().replace('_', "").as_str(), i.radix()).ok())
+            .filter(|n| *n > 0);
         if n.is_none() {
-            self.error(v, format!("`{key}` must be a whole number of 0 or more"));
+            self.error(v, format!("`{key}` must be a whole number of 1 or more"));
         }
         n
     }
@@ -209,12 +213,17 @@ mod tests {
     }
 
     #[test]
-    fn strings_accepts_one_or_many() {
+    fn strings_wants_an_array() {
         let mut r = Reader::new("f.toml", "a = \"x\"\nb = [\"y\", 3]\n");
         let doc = r.parse().unwrap();
         let t = doc.get_ref();
-        assert_eq!(r.strings("a", &t["a"]), vec![("x".to_string(), 1)]);
+        assert_eq!(r.strings("a", &t["a"]), vec![]);
         assert_eq!(r.strings("b", &t["b"]), vec![("y".to_string(), 2)]);
-        assert_eq!(r.diags.len(), 1);
+        assert_eq!(r.diags.len(), 2);
+        assert!(
+            r.diags[0].message.contains("write a = [\"x\"]"),
+            "{:?}",
+            r.diags
+        );
     }
 }

@@ -105,3 +105,70 @@ fn the_built_in_pack_is_valid_and_listed_with_its_origin() {
     let own = rules.iter().find(|r| r["id"] == "our-tls").unwrap();
     assert_eq!(own["origin"]["kind"], "config");
 }
+
+#[test]
+fn contracts_rules_and_policy_are_validated_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    write(
+        repo,
+        ".bumpguard/rules/empty.toml",
+        "crate = \"url\"\npaths = []\nreason = \"never triggers\"\n",
+    );
+    write(
+        repo,
+        ".bumpguard/rules/lone.toml",
+        "crate = \"url\"\npaths = \"Url::parse\"\nreason = \"r\"\n",
+    );
+    write(
+        repo,
+        "bumpguard.toml",
+        "[policy]\ncontract-timeout = 0\n\n[[contract]]\nrule = \"serde-json-serialisation\"\npackage = \"svc\"\n\n[rule.x]\ncrate = \"a\"\npaths = [\"**\"]\nreason = \"r\"\n\n[rule.empty]\ncrate = \"b\"\npaths = [\"**\"]\nreason = \"twice\"\n",
+    );
+    let out = bumpguard()
+        .args(["rules", "check", "--repo"])
+        .arg(repo)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    // The configuration's own problem does not hide the rule files'.
+    assert!(
+        err.contains("bumpguard.toml:2: `contract-timeout` must be a whole number of 1 or more"),
+        "{err}"
+    );
+    assert!(
+        err.contains("empty.toml:1: rule `empty` lists no pattern"),
+        "{err}"
+    );
+    assert!(
+        err.contains("lone.toml:2: `paths` must be an array of strings"),
+        "{err}"
+    );
+
+    // With the policy fixed, the contract's unknown rule and the duplicate
+    // id are reported at their own lines.
+    let text = std::fs::read_to_string(repo.join("bumpguard.toml"))
+        .unwrap()
+        .replace("contract-timeout = 0", "contract-timeout = 60");
+    write(repo, "bumpguard.toml", &text);
+    std::fs::remove_file(repo.join(".bumpguard/rules/lone.toml")).unwrap();
+    write(
+        repo,
+        ".bumpguard/rules/empty.toml",
+        "crate = \"url\"\npaths = [\"Url::parse\"]\nreason = \"r\"\n",
+    );
+    let out = bumpguard()
+        .args(["rules", "check", "--repo"])
+        .arg(repo)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("bumpguard.toml:4: [[contract]] is bound to rule `serde-json-serialisation`, which is not a rule in force"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bumpguard.toml:13: duplicate rule id `empty`"),
+        "{err}"
+    );
+}
