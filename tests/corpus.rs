@@ -79,6 +79,10 @@ fn pairs() -> Vec<(String, PathBuf)> {
 /// `bumpguard diff --old A --new B --format json`, with the pair's directory
 /// replaced by `<pair>` so that the report does not depend on the checkout.
 fn diff(pair: &Path, old: &str, new: &str) -> Result<Value, String> {
+    diff_with(pair, old, new, &[])
+}
+
+fn diff_with(pair: &Path, old: &str, new: &str, flags: &[&str]) -> Result<Value, String> {
     let out = Command::cargo_bin("bumpguard")
         .expect("binary")
         .env("BUMPGUARD_OFFLINE", "1")
@@ -86,6 +90,7 @@ fn diff(pair: &Path, old: &str, new: &str) -> Result<Value, String> {
         .arg(pair.join(old))
         .arg("--new")
         .arg(pair.join(new))
+        .args(flags)
         .output()
         .map_err(|e| e.to_string())?;
     let code = out.status.code().unwrap_or(-1);
@@ -254,4 +259,61 @@ fn every_api_change_code_has_a_fixture() {
         .filter(|c| !bumpguard::semver_check::RULES.iter().any(|r| r.code == *c))
         .collect();
     assert!(unknown.is_empty(), "fixtures expect unknown codes: {unknown:?}");
+}
+
+/// (code, violation, outside_features) of each change under `flags`.
+fn seen_with(pair: &str, flags: &[&str]) -> Vec<(String, bool, Option<String>)> {
+    let v = diff_with(&corpus_dir().join(pair), "old", "new", flags)
+        .unwrap_or_else(|e| panic!("{pair} {flags:?}: {e}"));
+    krate(&v)["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| {
+            (
+                c["code"].as_str().unwrap_or("?").to_string(),
+                c["violation"].as_bool().unwrap_or(false),
+                c["outside_features"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_feature_flags_choose_the_view() {
+    let field = "non-default-feature-item-field-added";
+    let major = "struct-pub-field-added-constructible".to_string();
+    let extra = Some("feature extra".to_string());
+    // Default view: named with its feature, and still a violation (the
+    // crate's promise covers every feature).
+    assert_eq!(seen_with(field, &[]), vec![(major.clone(), true, extra.clone())]);
+    // A feature set without it: listed, not a violation.
+    assert_eq!(
+        seen_with(field, &["--no-default-features"]),
+        vec![(major.clone(), false, extra.clone())]
+    );
+    assert_eq!(
+        seen_with(field, &["--features", "std"]),
+        vec![(major.clone(), false, extra)]
+    );
+    // With it: an ordinary violation.
+    assert_eq!(
+        seen_with(field, &["--features", "extra"]),
+        vec![(major.clone(), true, None)]
+    );
+    assert_eq!(seen_with(field, &["--all-features"]), vec![(major, true, None)]);
+
+    // Moved behind `extra`: gated by default, a mere cfg change when the
+    // view has `extra`.
+    let gated = "item-moved-behind-non-default-feature";
+    assert_eq!(seen_with(gated, &[])[0].0, "item-feature-gated");
+    assert_eq!(seen_with(gated, &["--all-features"])[0].0, "cfg-changed");
+    assert_eq!(seen_with(gated, &["--features=extra"])[0].0, "cfg-changed");
+    // Moved behind the default `std`: gated only without default features.
+    let std = "item-moved-behind-default-feature";
+    assert_eq!(seen_with(std, &[])[0].0, "cfg-changed");
+    assert_eq!(
+        seen_with(std, &["--no-default-features"])[0].0,
+        "item-feature-gated"
+    );
 }
