@@ -94,8 +94,8 @@ fn diff_with(pair: &Path, old: &str, new: &str, flags: &[&str]) -> Result<Value,
         .output()
         .map_err(|e| e.to_string())?;
     let code = out.status.code().unwrap_or(-1);
-    let stdout = String::from_utf8_lossy(&out.stdout)
-        .replace(&format!("{}/", pair.display()), "<pair>/");
+    let stdout =
+        String::from_utf8_lossy(&out.stdout).replace(&format!("{}/", pair.display()), "<pair>/");
     if code != 0 && code != 1 {
         return Err(format!(
             "exit {code}: {}",
@@ -156,7 +156,10 @@ fn check_pair(name: &str, dir: &Path) -> Result<Value, String> {
         let c = krate(&same);
         for field in ["changes", "behavior", "manifest"] {
             if c[field].as_array().is_none_or(|a| !a.is_empty()) {
-                return Err(format!("{name}: {side} -> {side} reports {field}: {}", c[field]));
+                return Err(format!(
+                    "{name}: {side} -> {side} reports {field}: {}",
+                    c[field]
+                ));
             }
         }
     }
@@ -190,10 +193,9 @@ fn every_pair_reports_what_its_expectation_says_and_matches_its_snapshot() {
 
 /// One row of the table in `docs/api-fixtures.md`.
 fn doc_rows() -> BTreeMap<String, (String, Vec<String>, String)> {
-    let doc = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/api-fixtures.md"),
-    )
-    .expect("docs/api-fixtures.md");
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/api-fixtures.md"))
+            .expect("docs/api-fixtures.md");
     let mut rows = BTreeMap::new();
     for line in doc.lines() {
         let cells: Vec<&str> = line.split(" | ").map(str::trim).collect();
@@ -258,7 +260,10 @@ fn every_api_change_code_has_a_fixture() {
         .iter()
         .filter(|c| !bumpguard::semver_check::RULES.iter().any(|r| r.code == *c))
         .collect();
-    assert!(unknown.is_empty(), "fixtures expect unknown codes: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "fixtures expect unknown codes: {unknown:?}"
+    );
 }
 
 /// (code, violation, outside_features) of each change under `flags`.
@@ -286,7 +291,10 @@ fn the_feature_flags_choose_the_view() {
     let extra = Some("feature extra".to_string());
     // Default view: named with its feature, and still a violation (the
     // crate's promise covers every feature).
-    assert_eq!(seen_with(field, &[]), vec![(major.clone(), true, extra.clone())]);
+    assert_eq!(
+        seen_with(field, &[]),
+        vec![(major.clone(), true, extra.clone())]
+    );
     // A feature set without it: listed, not a violation.
     assert_eq!(
         seen_with(field, &["--no-default-features"]),
@@ -301,7 +309,10 @@ fn the_feature_flags_choose_the_view() {
         seen_with(field, &["--features", "extra"]),
         vec![(major.clone(), true, None)]
     );
-    assert_eq!(seen_with(field, &["--all-features"]), vec![(major, true, None)]);
+    assert_eq!(
+        seen_with(field, &["--all-features"]),
+        vec![(major, true, None)]
+    );
 
     // Moved behind `extra`: gated by default, a mere cfg change when the
     // view has `extra`.

@@ -16,7 +16,10 @@ pub enum FeatureView {
     /// `--all-features`.
     All,
     /// `--features a,b` with or without `--no-default-features`.
-    Selected { features: Vec<String>, default: bool },
+    Selected {
+        features: Vec<String>,
+        default: bool,
+    },
 }
 
 impl FeatureView {

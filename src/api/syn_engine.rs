@@ -1970,7 +1970,14 @@ impl<'a> Walker<'a> {
                         ..Facts::default()
                     };
                     let vkey = format!("{key}::{}", v.ident);
-                    self.add(vkey.clone(), ItemKind::Variant, (s, sh), &c, Some(key), facts);
+                    self.add(
+                        vkey.clone(),
+                        ItemKind::Variant,
+                        (s, sh),
+                        &c,
+                        Some(key),
+                        facts,
+                    );
                     self.mark(&vkey, &v.attrs);
                 }
                 self.remember(id, key, cfg);
@@ -1993,7 +2000,14 @@ impl<'a> Walker<'a> {
                     object_safe: Some(object_safe(t)),
                     ..Facts::default()
                 };
-                self.add(key.to_string(), ItemKind::Trait, (sig, sh), cfg, None, facts);
+                self.add(
+                    key.to_string(),
+                    ItemKind::Trait,
+                    (sig, sh),
+                    cfg,
+                    None,
+                    facts,
+                );
                 self.mark(key, &t.attrs);
                 for ti in &t.items {
                     self.trait_item(module, key, ti, cfg);
@@ -2502,15 +2516,61 @@ fn repr(attrs: &[Attribute]) -> Option<String> {
 /// an attribute macro, whose output the syn engine does not see.
 fn is_attribute_macro(a: &Attribute) -> bool {
     const BUILTIN: &[&str] = &[
-        "cfg", "cfg_attr", "doc", "derive", "repr", "non_exhaustive", "deprecated", "must_use",
-        "inline", "cold", "track_caller", "allow", "warn", "deny", "forbid", "expect", "path",
-        "macro_export", "macro_use", "test", "ignore", "should_panic", "no_mangle", "export_name",
-        "link", "link_name", "link_section", "used", "target_feature", "automatically_derived",
-        "proc_macro", "proc_macro_derive", "proc_macro_attribute", "global_allocator",
-        "panic_handler", "no_std", "no_implicit_prelude", "unsafe", "instruction_set",
-        "collapse_debuginfo", "debugger_visualizer", "coverage", "optimize", "naked",
-        "diagnostic", "rustfmt", "clippy", "rustdoc", "feature", "stable", "unstable",
-        "rustc_const_stable", "rustc_const_unstable", "const_trait", "may_dangle",
+        "cfg",
+        "cfg_attr",
+        "doc",
+        "derive",
+        "repr",
+        "non_exhaustive",
+        "deprecated",
+        "must_use",
+        "inline",
+        "cold",
+        "track_caller",
+        "allow",
+        "warn",
+        "deny",
+        "forbid",
+        "expect",
+        "path",
+        "macro_export",
+        "macro_use",
+        "test",
+        "ignore",
+        "should_panic",
+        "no_mangle",
+        "export_name",
+        "link",
+        "link_name",
+        "link_section",
+        "used",
+        "target_feature",
+        "automatically_derived",
+        "proc_macro",
+        "proc_macro_derive",
+        "proc_macro_attribute",
+        "global_allocator",
+        "panic_handler",
+        "no_std",
+        "no_implicit_prelude",
+        "unsafe",
+        "instruction_set",
+        "collapse_debuginfo",
+        "debugger_visualizer",
+        "coverage",
+        "optimize",
+        "naked",
+        "diagnostic",
+        "rustfmt",
+        "clippy",
+        "rustdoc",
+        "feature",
+        "stable",
+        "unstable",
+        "rustc_const_stable",
+        "rustc_const_unstable",
+        "const_trait",
+        "may_dangle",
     ];
     let Some(first) = a.path().segments.first() else {
         return false;
