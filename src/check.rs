@@ -6,6 +6,7 @@
 //! Problems with single crates do not stop the run; they are recorded on the
 //! crate and decide the verdict.
 
+use crate::api::features::FeatureView;
 use crate::api::{ApiSurface, syn_engine};
 use crate::behavior;
 use crate::config::{self, Config, ContractBinding, ContractTarget, RunnerChoice};
@@ -631,7 +632,8 @@ fn analyse_bump(
             return Ok(());
         }
     };
-    compare_trees(&old_dir, &new_dir, c)?;
+    let view = FeatureView::from_consumer(&c.features);
+    compare_trees(&old_dir, &new_dir, c, &view)?;
     if old.source.is_crates_io() && new.source.is_crates_io() {
         c.yanked = yanked_versions(fetcher, &b.name, [&old.version, &new.version]);
     }
@@ -658,7 +660,14 @@ fn fetch(
 }
 
 /// Reads both trees and fills `c` with the API changes.
-fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<()> {
+/// `view`: the features the API is looked at with (`check`: the ones the
+/// consumer enables, from `c.features`).
+fn compare_trees(
+    old_dir: &Path,
+    new_dir: &Path,
+    c: &mut CrateReport,
+    view: &FeatureView,
+) -> Result<()> {
     let (old, old_model) = syn_engine::read_crate(old_dir)?;
     let (new, new_model) = syn_engine::read_crate(new_dir)?;
     if let (Some(o), Some(n)) = (&old_model, &new_model) {
@@ -675,15 +684,20 @@ fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<
             problems.push(format!("{label} version: {p}"));
         }
     }
-    let mut changes = semver_check::diff(&old, &new);
+    let mut changes = semver_check::diff_in_view(&old, &new, view);
     c.violations = semver_check::mark_violations(&mut changes, c.allows);
     c.required = Some(semver_check::required_level(&changes));
     c.changes = changes;
     // What the engine could not see: in the new version, and where the old
     // one differs, in the old one too (labelled).
     let mut notes = new.notes.clone();
+    // Notes that say the same of the old version with other numbers
+    // (`derive macros on 6 public type(s)` vs `on 7`) are not repeated.
+    let kind = |n: &str| n.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
     for n in &old.notes {
-        if !notes.contains(n) {
+        let counted = n.starts_with(|c: char| c.is_alphabetic());
+        let said = notes.contains(n) || (counted && notes.iter().any(|x| kind(x) == kind(n)));
+        if !said {
             notes.push(format!("old version: {n}"));
         }
     }
@@ -692,6 +706,22 @@ fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<
             "behaviour reach is found through a call graph built from names (not types): a call through a trait, a closure or a function pointer can be missed"
                 .to_string(),
         );
+    }
+    let outside = c
+        .changes
+        .iter()
+        .filter(|ch| ch.outside_features.is_some())
+        .count();
+    if outside > 0 {
+        notes.push(format!(
+            "API seen with {}: {outside} change(s) exist only under other features and name them{}",
+            view.describe(),
+            if view.explicit() {
+                "; they are not violations for this feature set"
+            } else {
+                "; they still count, because the crate's SemVer promise covers every feature"
+            }
+        ));
     }
     c.notes = notes;
     c.analysis = if problems.is_empty() {
@@ -723,6 +753,17 @@ pub fn run_diff_published(
     new: &str,
     sources: &SourceSettings,
 ) -> Result<Report> {
+    run_diff_published_in(name, old, new, sources, &FeatureView::Default)
+}
+
+/// [`run_diff_published`] with the API looked at through `view`.
+pub fn run_diff_published_in(
+    name: &str,
+    old: &str,
+    new: &str,
+    sources: &SourceSettings,
+    view: &FeatureView,
+) -> Result<Report> {
     let (old_v, new_v) = (parse_version(old)?, parse_version(new)?);
     let fetcher = Fetcher::new(sources.clone());
     let mut report = new_report("diff", format!("{name} {old_v}"), format!("{name} {new_v}"));
@@ -731,7 +772,7 @@ pub fn run_diff_published(
     c.new_source = Some("crates.io".into());
     let old_dir = fetch_published(&fetcher, name, &old_v)?;
     let new_dir = fetch_published(&fetcher, name, &new_v)?;
-    compare_trees(&old_dir, &new_dir, &mut c)?;
+    compare_trees(&old_dir, &new_dir, &mut c, view)?;
     c.yanked = yanked_versions(&fetcher, name, [&old_v, &new_v]);
     report.crates.push(c);
     report.notes.extend(fetcher.take_notes());
@@ -816,6 +857,11 @@ fn manifest_identity(dir: &Path) -> Result<(String, Option<Version>)> {
 
 /// `bumpguard diff --old DIR --new DIR`: two local crate trees.
 pub fn run_diff_dirs(old_dir: &Path, new_dir: &Path) -> Result<Report> {
+    run_diff_dirs_in(old_dir, new_dir, &FeatureView::Default)
+}
+
+/// [`run_diff_dirs`] with the API looked at through `view`.
+pub fn run_diff_dirs_in(old_dir: &Path, new_dir: &Path, view: &FeatureView) -> Result<Report> {
     let (old_name, old_v) = manifest_identity(old_dir)?;
     let (new_name, new_v) = manifest_identity(new_dir)?;
     let mut report = new_report(
@@ -845,7 +891,7 @@ pub fn run_diff_dirs(old_dir: &Path, new_dir: &Path) -> Result<Report> {
     }
     c.old_source = Some("path".into());
     c.new_source = Some("path".into());
-    compare_trees(old_dir, new_dir, &mut c)?;
+    compare_trees(old_dir, new_dir, &mut c, view)?;
     report.crates.push(c);
     gate_builtin(&mut report)?;
     Ok(report)

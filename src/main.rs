@@ -254,8 +254,43 @@ struct DiffArgs {
     /// Directory of the new crate (with its Cargo.toml).
     #[arg(long, value_name = "DIR", requires = "old")]
     new: Option<PathBuf>,
+    /// Look at the API with these features (comma or space separated), as
+    /// cargo's --features. Changes that exist only under other features are
+    /// listed with the features they need and are not violations.
+    #[arg(long, value_name = "FEATURES", conflicts_with = "all_features")]
+    features: Vec<String>,
+    /// Look at the API with every feature on.
+    #[arg(long)]
+    all_features: bool,
+    /// Leave the crate's default features off.
+    #[arg(long, conflicts_with = "all_features")]
+    no_default_features: bool,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+impl DiffArgs {
+    /// The feature set the flags ask for (no flags: the crate's defaults).
+    fn view(&self) -> bumpguard::api::features::FeatureView {
+        use bumpguard::api::features::FeatureView;
+        let features: Vec<String> = self
+            .features
+            .iter()
+            .flat_map(|f| f.split([',', ' ']))
+            .filter(|f| !f.is_empty())
+            .map(str::to_string)
+            .collect();
+        if self.all_features {
+            FeatureView::All
+        } else if features.is_empty() && !self.no_default_features {
+            FeatureView::Default
+        } else {
+            FeatureView::Selected {
+                features,
+                default: !self.no_default_features,
+            }
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -563,9 +598,9 @@ fn run(cli: Cli) -> Result<u8> {
             a.output.limit()?;
             let report = match (&a.krate, &a.old_version, &a.new_version, &a.old, &a.new) {
                 (Some(k), Some(o), Some(n), None, None) => {
-                    check::run_diff_published(k, o, n, &sources)
+                    check::run_diff_published_in(k, o, n, &sources, &a.view())
                 }
-                (None, None, None, Some(o), Some(n)) => check::run_diff_dirs(o, n),
+                (None, None, None, Some(o), Some(n)) => check::run_diff_dirs_in(o, n, &a.view()),
                 _ => bail!(
                     "give either CRATE OLD_VERSION NEW_VERSION or --old DIR --new DIR (see bumpguard diff --help)"
                 ),

@@ -8,6 +8,7 @@
 //! members, its parent) at a time. Engines fill this model; `semver_check`
 //! reads it and never looks at syntax.
 
+pub mod features;
 pub mod render;
 pub mod syn_engine;
 
@@ -39,6 +40,8 @@ pub enum ItemKind {
     Macro,
     /// A `pub use` of another crate's item: its content is that crate's.
     ExternalReexport,
+    /// A Cargo feature (from `Cargo.toml`).
+    Feature,
 }
 
 impl ItemKind {
@@ -64,6 +67,7 @@ impl ItemKind {
             ItemKind::TypeAlias => "type",
             ItemKind::Macro => "macro",
             ItemKind::ExternalReexport => "re-export",
+            ItemKind::Feature => "feature",
         }
     }
 }
@@ -117,6 +121,34 @@ pub struct Facts {
     /// Functions and methods: `const fn` (usable in constant expressions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_const: Option<bool>,
+    /// Free functions and inherent methods: `unsafe fn` (kept out of the
+    /// shape, so that becoming unsafe and becoming safe are told apart).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_unsafe: Option<bool>,
+    /// Structs, enums, unions: the `#[repr(..)]` parts, sorted (`C, packed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repr: Option<String>,
+    /// Variants: the explicit discriminant (`= 3`), as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discriminant: Option<String>,
+    /// Type, trait, alias: type parameters with a default (`U = u8`). They
+    /// are left out of the shape, so that adding one is told apart from
+    /// adding a parameter users must name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub defaulted_params: Vec<String>,
+    /// `#[deprecated]`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub deprecated: bool,
+    /// `#[must_use]`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub must_use: bool,
+    /// Traits: a supertrait outside code cannot name, so no one outside the
+    /// crate can implement it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sealed: bool,
+    /// Traits: usable as `dyn Trait`, where that can be decided from source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_safe: Option<bool>,
 }
 
 /// A problem met while reading a crate's sources that did not stop the analysis.
@@ -152,4 +184,11 @@ pub struct ApiSurface {
     pub notes: Vec<String>,
     /// Item-level macro invocations whose output the engine could not read.
     pub unexpanded_macros: usize,
+    /// Keys of items that are public but `#[doc(hidden)]`: not API, but an
+    /// item that becomes hidden is told apart from one that is removed.
+    #[serde(skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub hidden: std::collections::BTreeSet<String>,
+    /// The `[features]` table of `Cargo.toml` (`default` included).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub features: BTreeMap<String, Vec<String>>,
 }

@@ -79,9 +79,29 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
         .and_then(|v| v.as_bool())
         .unwrap_or(false);
 
+    let features = manifest
+        .get("features")
+        .and_then(|f| f.as_table())
+        .map(|t| {
+            t.iter()
+                .map(|(name, v)| {
+                    let enables = v
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|x| x.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (name.clone(), enables)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let mut surface = ApiSurface {
         crate_name: crate_name.clone(),
         version,
+        features,
         ..ApiSurface::default()
     };
     let root_file = dir.join(lib_path);
@@ -107,7 +127,10 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
     walker.walk(root, &[], &BTreeSet::new(), &mut Vec::new());
     walker.macros();
     walker.attach_impls();
+    walker.mark_sealed();
+    let unseen = walker.unseen_notes();
     surface.items = walker.out;
+    surface.hidden = walker.hidden;
     let public = walker.public;
     surface.problems = std::mem::take(&mut crate_.problems);
     surface.notes.append(&mut crate_.notes);
@@ -130,20 +153,7 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
             crate_.unexpanded_macros
         ));
     }
-    if surface
-        .items
-        .values()
-        .any(|i| i.kind == ItemKind::Impl && i.signature.ends_with("(derived)"))
-    {
-        surface.notes.push(
-            "derive macros: derived traits are listed by name as impls; other items they generate are not seen by the syn engine"
-                .to_string(),
-        );
-    }
-    surface.notes.push(
-        "auto traits (Send, Sync, Unpin, ...) are not checked by the syn engine: a type that stops being Send is not reported"
-            .to_string(),
-    );
+    surface.notes.extend(unseen);
     Ok((
         surface,
         Some(CrateModel {
@@ -940,6 +950,8 @@ struct Export {
     target: Target,
     /// cfg of the `pub use` (or the item) that exports it.
     cfg: Vec<String>,
+    /// Exported under `#[doc(hidden)]`: reachable, but not API.
+    hidden: bool,
 }
 
 impl Crate {
@@ -1068,7 +1080,7 @@ impl Crate {
         stack.push(m);
         let mut globs = Vec::new();
         for e in &self.modules[m].entries {
-            if e.vis != Vis::Public || e.hidden {
+            if e.vis != Vis::Public {
                 continue;
             }
             let targets = match &e.what {
@@ -1101,7 +1113,9 @@ impl Crate {
                     }
                 }
                 What::Glob(path) => {
-                    globs.push((path.clone(), e.cfg.clone()));
+                    if !e.hidden {
+                        globs.push((path.clone(), e.cfg.clone()));
+                    }
                     continue;
                 }
             };
@@ -1110,6 +1124,7 @@ impl Crate {
                     name: e.name.clone(),
                     target,
                     cfg: e.cfg.clone(),
+                    hidden: e.hidden,
                 });
             }
         }
@@ -1128,6 +1143,7 @@ impl Crate {
                                 name: ex.name,
                                 target: ex.target,
                                 cfg: c,
+                                hidden: ex.hidden,
                             });
                         }
                     }
@@ -1135,6 +1151,7 @@ impl Crate {
                         name: "*".to_string(),
                         target: Target::External(format!("{p}::*")),
                         cfg: cfg.clone(),
+                        hidden: false,
                     }),
                     Target::Item(_) => {}
                 }
@@ -1381,6 +1398,11 @@ struct Walker<'a> {
     paths_of: HashMap<ItemId, PublicPaths>,
     /// Public display paths of functions, methods and values, by declaration.
     public: HashMap<(ItemId, Option<String>), Vec<String>>,
+    /// Keys of public but `#[doc(hidden)]` items.
+    hidden: BTreeSet<String>,
+    /// Public items carrying attributes that are not built in (attribute
+    /// macros), by display path, with the attribute.
+    attr_macros: Vec<String>,
 }
 
 impl<'a> Walker<'a> {
@@ -1391,6 +1413,8 @@ impl<'a> Walker<'a> {
             out: Default::default(),
             paths_of: HashMap::new(),
             public: HashMap::new(),
+            hidden: BTreeSet::new(),
+            attr_macros: Vec::new(),
         }
     }
 
@@ -1422,7 +1446,19 @@ impl<'a> Walker<'a> {
     /// A type or trait declaration's display and comparison forms:
     /// `{head}<generics>{tail} where ..` (`tail` goes before the where
     /// clause: supertraits; for structs, the field shape).
-    fn header(&self, module: ModId, head: &str, g: &syn::Generics, tail: &str) -> (String, String) {
+    ///
+    /// In the comparison form, lifetime parameters are counted rather than
+    /// named (`'a` -> `'b` is no change, a new one is), and type or const
+    /// parameters with a default are left out and returned on their own
+    /// (users need not name them, so adding one is not like adding a
+    /// parameter they must write).
+    fn header(
+        &self,
+        module: ModId,
+        head: &str,
+        g: &syn::Generics,
+        tail: &str,
+    ) -> (String, String, Vec<String>) {
         let display = format!(
             "{head}{}{tail}{}",
             render::generics(g),
@@ -1430,12 +1466,139 @@ impl<'a> Walker<'a> {
         );
         let mut normalized = g.clone();
         syn::visit_mut::VisitMut::visit_generics_mut(&mut self.normalizer(module), &mut normalized);
+        let mut defaulted = Vec::new();
+        normalized.params = std::mem::take(&mut normalized.params)
+            .into_iter()
+            .filter(|p| {
+                let has_default = match p {
+                    syn::GenericParam::Type(tp) => tp.default.is_some(),
+                    syn::GenericParam::Const(cp) => cp.default.is_some(),
+                    syn::GenericParam::Lifetime(_) => false,
+                };
+                if has_default {
+                    defaulted.push(render::tokens(p));
+                }
+                !has_default
+            })
+            .collect();
+        let lifetimes = match g.lifetimes().count() {
+            0 => String::new(),
+            n => format!("[{n} lifetime(s)]"),
+        };
         let shape = format!(
-            "{head}{}{tail}{}",
+            "{head}{lifetimes}{}{tail}{}",
             render::generics(&normalized),
             render::where_clause(&normalized)
         );
-        (display, shape)
+        (display, shape, defaulted)
+    }
+
+    /// Facts and notes that come from an item's attributes.
+    fn mark(&mut self, key: &str, attrs: &[Attribute]) {
+        if let Some(i) = self.out.get_mut(key) {
+            i.facts.deprecated |= has_attr(attrs, "deprecated");
+            i.facts.must_use |= has_attr(attrs, "must_use");
+        }
+        for a in attrs {
+            if is_attribute_macro(a) {
+                let shown = format!("#[{}] on `{}`", render::tokens(a.path()), self.display(key));
+                if !self.attr_macros.contains(&shown) {
+                    self.attr_macros.push(shown);
+                }
+            }
+        }
+    }
+
+    /// Traits whose supertrait outside code cannot name are sealed: no one
+    /// outside the crate can implement them.
+    fn mark_sealed(&mut self) {
+        let traits: Vec<(ItemId, PublicPaths)> =
+            self.paths_of.iter().map(|(k, v)| (*k, v.clone())).collect();
+        for (id, paths) in traits {
+            let Item::Trait(t) = &self.krate.decls[id].item else {
+                continue;
+            };
+            let m = self.krate.decls[id].module;
+            let sealed = t.supertraits.iter().any(|b| {
+                let syn::TypeParamBound::Trait(tb) = b else {
+                    return false;
+                };
+                let segs: Vec<String> = tb
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let targets = self.krate.resolve(m, &segs, 0);
+                !targets.is_empty()
+                    && targets.iter().all(|t| {
+                        matches!(t, Target::Item(sid)
+                            if !self.paths_of.contains_key(sid)
+                                && !self.krate.decls[*sid].hidden
+                                && matches!(self.krate.decls[*sid].item, Item::Trait(_)))
+                    })
+            });
+            if sealed {
+                for (k, _) in paths {
+                    if let Some(i) = self.out.get_mut(&k) {
+                        i.facts.sealed = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /// What the engine could not check in this crate, said concretely.
+    fn unseen_notes(&self) -> Vec<String> {
+        fn some(list: &[String]) -> String {
+            let mut s = list.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+            if list.len() > 3 {
+                s.push_str(&format!(" and {} more", list.len() - 3));
+            }
+            s
+        }
+        let mut notes = Vec::new();
+        let mut derived: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for i in self.out.values() {
+            if i.kind == ItemKind::Impl
+                && i.signature.ends_with("(derived)")
+                && let (Some(p), Some((_, t))) = (&i.parent, i.key.rsplit_once(" impl "))
+            {
+                derived.entry(p.as_str()).or_default().push(t);
+            }
+        }
+        if !derived.is_empty() {
+            let list: Vec<String> = derived
+                .iter()
+                .map(|(ty, traits)| format!("`{}` ({})", ty, traits.join(", ")))
+                .collect();
+            notes.push(format!(
+                "derive macros on {} public type(s) ({}): impls from derives are compared by trait name only, not by the code the derive macro generates",
+                list.len(),
+                some(&list)
+            ));
+        }
+        if !self.attr_macros.is_empty() {
+            notes.push(format!(
+                "attribute macros on {} public item(s) ({}): what they expand to is not seen; the items are compared as written",
+                self.attr_macros.len(),
+                some(&self.attr_macros)
+            ));
+        }
+        let types: Vec<String> = self
+            .out
+            .values()
+            .filter(|i| matches!(i.kind, ItemKind::Struct | ItemKind::Enum | ItemKind::Union))
+            .map(|i| format!("`{}`", i.key))
+            .collect();
+        if !types.is_empty() {
+            notes.push(format!(
+                "auto traits (Send, Sync, Unpin, UnwindSafe) of {} public type(s) ({}) are not checked: a type that stops being Send or Sync is not reported",
+                types.len(),
+                some(&types)
+            ));
+        }
+        notes
     }
 
     /// The comparison form of the type of a const or static: there, an
@@ -1531,10 +1694,15 @@ impl<'a> Walker<'a> {
             let key = path.join("::");
             let mut c = cfg.clone();
             c.extend(ex.cfg.iter().cloned());
+            if ex.hidden {
+                self.hidden.insert(key);
+                continue;
+            }
             match ex.target {
                 Target::Module(child) => {
                     let module = &self.krate.modules[child];
                     if module.hidden {
+                        self.hidden.insert(key);
                         continue;
                     }
                     c.extend(module.cfg.iter().cloned());
@@ -1552,6 +1720,7 @@ impl<'a> Walker<'a> {
                 Target::Item(id) => {
                     let decl = &self.krate.decls[id];
                     if decl.hidden {
+                        self.hidden.insert(key);
                         continue;
                     }
                     c.extend(decl.cfg.iter().cloned());
@@ -1620,9 +1789,12 @@ impl<'a> Walker<'a> {
                 let mut sig = f.sig.clone();
                 sig.ident = syn::Ident::new(name, f.sig.ident.span());
                 let s = render::signature(&f.vis, &sig);
+                // `unsafe` is a fact of its own: becoming safe is minor.
+                sig.safety = syn::Safety::Default;
                 let shape = self.sig_shape(module, None, &f.vis, &sig);
                 let facts = Facts {
                     is_const: Some(f.sig.constness.is_some()),
+                    is_unsafe: Some(matches!(f.sig.safety, syn::Safety::Unsafe(_))),
                     ..Facts::default()
                 };
                 self.add(
@@ -1633,6 +1805,7 @@ impl<'a> Walker<'a> {
                     None,
                     facts,
                 );
+                self.mark(key, &f.attrs);
             }
             Item::Const(c) => {
                 let s = format!("pub const {name}: {}", render::ty(&c.ty));
@@ -1645,6 +1818,7 @@ impl<'a> Walker<'a> {
                     None,
                     Facts::default(),
                 );
+                self.mark(key, &c.attrs);
             }
             Item::Static(st) => {
                 let m = if matches!(st.mutability, syn::StaticMutability::Mut(_)) {
@@ -1665,6 +1839,7 @@ impl<'a> Walker<'a> {
                     None,
                     Facts::default(),
                 );
+                self.mark(key, &st.attrs);
             }
             Item::Type(t) => {
                 let head = format!(
@@ -1682,6 +1857,7 @@ impl<'a> Walker<'a> {
                     None,
                     Facts::default(),
                 );
+                self.mark(key, &t.attrs);
                 self.remember(id, key, cfg);
             }
             Item::Struct(s) => {
@@ -1690,20 +1866,40 @@ impl<'a> Walker<'a> {
                     .fields
                     .iter()
                     .all(|f| matches!(f.vis, Visibility::Public(_)));
-                let shape_word = match &s.fields {
+                let shape_word = |fields: &Fields| match fields {
                     Fields::Named(_) => " { .. }",
                     Fields::Unnamed(_) => "(..)",
                     Fields::Unit => ";",
                 };
-                let (sig, sh) = self.header(
+                // With no public field (and at least one), outside code can
+                // neither build nor destructure it: tuple or named is not
+                // part of the API.
+                let opaque = !s.fields.is_empty()
+                    && !s
+                        .fields
+                        .iter()
+                        .any(|f| matches!(f.vis, Visibility::Public(_)));
+                let (sig, _, _) = self.header(
                     module,
                     &format!("pub struct {name}"),
                     &s.generics,
-                    shape_word,
+                    shape_word(&s.fields),
+                );
+                let (_, sh, defaulted_params) = self.header(
+                    module,
+                    &format!("pub struct {name}"),
+                    &s.generics,
+                    if opaque {
+                        " { .. }"
+                    } else {
+                        shape_word(&s.fields)
+                    },
                 );
                 let facts = Facts {
                     constructible: Some(all_pub && !non_exhaustive),
                     non_exhaustive,
+                    repr: repr(&s.attrs),
+                    defaulted_params,
                     ..Facts::default()
                 };
                 self.add(
@@ -1714,33 +1910,49 @@ impl<'a> Walker<'a> {
                     None,
                     facts,
                 );
+                self.mark(key, &s.attrs);
                 self.fields(module, key, &s.fields, cfg);
                 self.remember(id, key, cfg);
             }
             Item::Union(u) => {
-                let (sig, sh) = self.header(module, &format!("pub union {name}"), &u.generics, "");
+                let (sig, sh, defaulted_params) =
+                    self.header(module, &format!("pub union {name}"), &u.generics, "");
+                let facts = Facts {
+                    repr: repr(&u.attrs),
+                    defaulted_params,
+                    ..Facts::default()
+                };
                 self.add(
                     key.to_string(),
                     ItemKind::Union,
                     (sig, sh),
                     cfg,
                     None,
-                    Facts::default(),
+                    facts,
                 );
+                self.mark(key, &u.attrs);
                 self.fields(module, key, &Fields::Named(u.fields.clone()), cfg);
                 self.remember(id, key, cfg);
             }
             Item::Enum(e) => {
                 let non_exhaustive = has_attr(&e.attrs, "non_exhaustive");
-                let (sig, sh) = self.header(module, &format!("pub enum {name}"), &e.generics, "");
+                let (sig, sh, defaulted_params) =
+                    self.header(module, &format!("pub enum {name}"), &e.generics, "");
                 let facts = Facts {
                     non_exhaustive,
+                    repr: repr(&e.attrs),
+                    defaulted_params,
                     ..Facts::default()
                 };
                 self.add(key.to_string(), ItemKind::Enum, (sig, sh), cfg, None, facts);
+                self.mark(key, &e.attrs);
                 for v in &e.variants {
                     let vcfg = cfgs(&v.attrs);
-                    if is_test_only(&vcfg) || is_hidden(&v.attrs) {
+                    if is_test_only(&vcfg) {
+                        continue;
+                    }
+                    if is_hidden(&v.attrs) {
+                        self.hidden.insert(format!("{key}::{}", v.ident));
                         continue;
                     }
                     let mut c = cfg.clone();
@@ -1754,16 +1966,19 @@ impl<'a> Walker<'a> {
 
                     let facts = Facts {
                         non_exhaustive: has_attr(&v.attrs, "non_exhaustive"),
+                        discriminant: v.discriminant.as_ref().map(|(_, e)| render::tokens(e)),
                         ..Facts::default()
                     };
+                    let vkey = format!("{key}::{}", v.ident);
                     self.add(
-                        format!("{key}::{}", v.ident),
+                        vkey.clone(),
                         ItemKind::Variant,
                         (s, sh),
                         &c,
                         Some(key),
                         facts,
                     );
+                    self.mark(&vkey, &v.attrs);
                 }
                 self.remember(id, key, cfg);
             }
@@ -1774,20 +1989,26 @@ impl<'a> Walker<'a> {
                 } else {
                     format!(": {}", render::tokens(&t.supertraits))
                 };
-                let (sig, sh) = self.header(
+                let (sig, sh, defaulted_params) = self.header(
                     module,
                     &format!("pub {unsafety}trait {name}"),
                     &t.generics,
                     &supers,
                 );
+                let facts = Facts {
+                    defaulted_params,
+                    object_safe: Some(object_safe(t)),
+                    ..Facts::default()
+                };
                 self.add(
                     key.to_string(),
                     ItemKind::Trait,
                     (sig, sh),
                     cfg,
                     None,
-                    Facts::default(),
+                    facts,
                 );
+                self.mark(key, &t.attrs);
                 for ti in &t.items {
                     self.trait_item(module, key, ti, cfg);
                     if let TraitItem::Fn(f) = ti {
@@ -1830,7 +2051,7 @@ impl<'a> Walker<'a> {
 
     fn fields(&mut self, module: ModId, parent: &str, fields: &Fields, cfg: &BTreeSet<String>) {
         for (i, f) in fields.iter().enumerate() {
-            if !matches!(f.vis, Visibility::Public(_)) || is_hidden(&f.attrs) {
+            if !matches!(f.vis, Visibility::Public(_)) {
                 continue;
             }
             let fcfg = cfgs(&f.attrs);
@@ -1844,6 +2065,10 @@ impl<'a> Walker<'a> {
                 .as_ref()
                 .map(|i| i.to_string())
                 .unwrap_or_else(|| i.to_string());
+            if is_hidden(&f.attrs) {
+                self.hidden.insert(format!("{parent}.{name}"));
+                continue;
+            }
             let s = format!("pub {name}: {}", render::ty(&f.ty));
             let sh = format!("pub {name}: {}", self.ty_shape(module, &f.ty));
             self.add(
@@ -1906,7 +2131,11 @@ impl<'a> Walker<'a> {
             _ => return,
         };
         let own = cfgs(attrs);
-        if is_test_only(&own) || is_hidden(attrs) {
+        if is_test_only(&own) {
+            return;
+        }
+        if is_hidden(attrs) {
+            self.hidden.insert(format!("{parent}::{name}"));
             return;
         }
         let mut c = cfg.clone();
@@ -1915,14 +2144,9 @@ impl<'a> Walker<'a> {
             has_default: Some(has_default),
             ..Facts::default()
         };
-        self.add(
-            format!("{parent}::{name}"),
-            kind,
-            (sig, shape),
-            &c,
-            Some(parent),
-            facts,
-        );
+        let key = format!("{parent}::{name}");
+        self.add(key.clone(), kind, (sig, shape), &c, Some(parent), facts);
+        self.mark(&key, attrs);
     }
 
     /// `#[macro_export] macro_rules!` macros: public at the crate root.
@@ -1932,10 +2156,11 @@ impl<'a> Walker<'a> {
                 continue;
             };
             let Some(ident) = &mac.ident else { continue };
-            if !has_attr(&mac.attrs, "macro_export")
-                || decl.hidden
-                || self.krate.modules[decl.module].hidden
-            {
+            if !has_attr(&mac.attrs, "macro_export") {
+                continue;
+            }
+            if decl.hidden || self.krate.modules[decl.module].hidden {
+                self.hidden.insert(format!("{ident}!"));
                 continue;
             }
             let _ = id;
@@ -2144,7 +2369,11 @@ impl<'a> Walker<'a> {
             match ii {
                 ImplItem::Fn(f) if matches!(f.vis, Visibility::Public(_)) => {
                     let own = cfgs(&f.attrs);
-                    if is_test_only(&own) || is_hidden(&f.attrs) {
+                    if is_test_only(&own) {
+                        continue;
+                    }
+                    if is_hidden(&f.attrs) {
+                        self.hidden.insert(format!("{owner}::{}", f.sig.ident));
                         continue;
                     }
                     let mut c = cfg.clone();
@@ -2154,31 +2383,40 @@ impl<'a> Walker<'a> {
                         syn::Type::Path(tp) => tp.path.segments.last().map(|s| s.ident.to_string()),
                         _ => None,
                     };
+                    let mut bare = f.sig.clone();
+                    bare.safety = syn::Safety::Default;
                     let sh = self.sig_shape(
                         self.krate.decls[impl_id].module,
                         self_name.as_deref(),
                         &f.vis,
-                        &f.sig,
+                        &bare,
                     );
                     let shown = self.display(&format!("{owner}::{}", f.sig.ident));
                     self.public
                         .entry((impl_id, Some(f.sig.ident.to_string())))
                         .or_default()
                         .push(shown);
+                    let key = format!("{owner}::{}", f.sig.ident);
                     self.add(
-                        format!("{owner}::{}", f.sig.ident),
+                        key.clone(),
                         ItemKind::Method,
                         (s, sh),
                         &c,
                         Some(owner),
                         Facts {
                             is_const: Some(f.sig.constness.is_some()),
+                            is_unsafe: Some(matches!(f.sig.safety, syn::Safety::Unsafe(_))),
                             ..Facts::default()
                         },
                     );
+                    self.mark(&key, &f.attrs);
                 }
                 ImplItem::Const(k) if matches!(k.vis, Visibility::Public(_)) => {
-                    if is_hidden(&k.attrs) || is_test_only(&cfgs(&k.attrs)) {
+                    if is_test_only(&cfgs(&k.attrs)) {
+                        continue;
+                    }
+                    if is_hidden(&k.attrs) {
+                        self.hidden.insert(format!("{owner}::{}", k.ident));
                         continue;
                     }
                     let s = format!("pub const {}: {}", k.ident, render::ty(&k.ty));
@@ -2254,6 +2492,146 @@ fn variant_fields(fields: &Fields, ty: impl Fn(&syn::Type) -> String) -> String 
         }
         Fields::Unit => String::new(),
     }
+}
+
+/// The parts of `#[repr(..)]`, sorted: `C, packed`, `u8`, `align(8)`.
+fn repr(attrs: &[Attribute]) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for a in attrs.iter().filter(|a| a.path().is_ident("repr")) {
+        if let Ok(l) = a.meta.require_list() {
+            parts.extend(
+                split_top_level(&render::tokens(&l.tokens))
+                    .into_iter()
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+    parts.sort();
+    parts.dedup();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// Attributes the compiler or a tool defines; anything else on an item is
+/// an attribute macro, whose output the syn engine does not see.
+fn is_attribute_macro(a: &Attribute) -> bool {
+    const BUILTIN: &[&str] = &[
+        "cfg",
+        "cfg_attr",
+        "doc",
+        "derive",
+        "repr",
+        "non_exhaustive",
+        "deprecated",
+        "must_use",
+        "inline",
+        "cold",
+        "track_caller",
+        "allow",
+        "warn",
+        "deny",
+        "forbid",
+        "expect",
+        "path",
+        "macro_export",
+        "macro_use",
+        "test",
+        "ignore",
+        "should_panic",
+        "no_mangle",
+        "export_name",
+        "link",
+        "link_name",
+        "link_section",
+        "used",
+        "target_feature",
+        "automatically_derived",
+        "proc_macro",
+        "proc_macro_derive",
+        "proc_macro_attribute",
+        "global_allocator",
+        "panic_handler",
+        "no_std",
+        "no_implicit_prelude",
+        "unsafe",
+        "instruction_set",
+        "collapse_debuginfo",
+        "debugger_visualizer",
+        "coverage",
+        "optimize",
+        "naked",
+        "diagnostic",
+        "rustfmt",
+        "clippy",
+        "rustdoc",
+        "feature",
+        "stable",
+        "unstable",
+        "rustc_const_stable",
+        "rustc_const_unstable",
+        "const_trait",
+        "may_dangle",
+    ];
+    let Some(first) = a.path().segments.first() else {
+        return false;
+    };
+    let first = first.ident.to_string();
+    !BUILTIN.contains(&first.as_str()) && !first.starts_with("rustc_")
+}
+
+/// Whether `dyn Trait` is allowed, as far as the declaration shows: no
+/// `Sized` supertrait, no associated consts or generic associated types,
+/// and every method without `where Self: Sized` has a receiver, no type or
+/// const parameters, is not `async`, and returns neither `Self` nor
+/// `impl Trait`.
+fn object_safe(t: &syn::ItemTrait) -> bool {
+    let is_sized = |b: &syn::TypeParamBound| {
+        matches!(b, syn::TypeParamBound::Trait(tb)
+            if tb.path.segments.last().is_some_and(|s| s.ident == "Sized"))
+    };
+    let self_sized = |g: &syn::Generics| {
+        g.where_clause.as_ref().is_some_and(|w| {
+            w.predicates.iter().any(|p| match p {
+                syn::WherePredicate::Type(pt) => {
+                    matches!(&pt.bounded_ty, syn::Type::Path(tp) if tp.path.is_ident("Self"))
+                        && pt.bounds.iter().any(is_sized)
+                }
+                _ => false,
+            })
+        })
+    };
+    if t.supertraits.iter().any(is_sized) {
+        return false;
+    }
+    t.items.iter().all(|item| match item {
+        TraitItem::Const(_) => false,
+        TraitItem::Type(ty) => ty.generics.params.is_empty(),
+        TraitItem::Fn(f) => {
+            if self_sized(&f.sig.generics) {
+                return true;
+            }
+            let returns_self_or_impl = match &f.sig.output {
+                syn::ReturnType::Default => false,
+                syn::ReturnType::Type(_, ty) => {
+                    let text = render::ty(ty);
+                    text.contains("impl ")
+                        || text
+                            .split(|c: char| !c.is_alphanumeric() && c != '_' && c != ':')
+                            .any(|w| w == "Self")
+                }
+            };
+            f.sig.receiver().is_some()
+                && f.sig.asyncness.is_none()
+                && !f
+                    .sig
+                    .generics
+                    .params
+                    .iter()
+                    .any(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+                && !returns_self_or_impl
+        }
+        _ => true,
+    })
 }
 
 /// Trait names in `#[derive(...)]` attributes (last path segment).
