@@ -6,6 +6,8 @@
 //! Problems with single crates do not stop the run; they are recorded on the
 //! crate and decide the verdict.
 
+use crate::api::engines::{self, Engine};
+use crate::api::rustdoc_engine::{self, BuildOptions, Features};
 use crate::api::{ApiSurface, syn_engine};
 use crate::behavior;
 use crate::config::{self, Config, ContractBinding, ContractTarget, RunnerChoice};
@@ -614,7 +616,7 @@ fn analyse_bump(
             return Ok(());
         }
     };
-    compare_trees(&old_dir, &new_dir, c)?;
+    compare_trees(&old_dir, &new_dir, c, fetcher.settings())?;
     if old.source.is_crates_io() && new.source.is_crates_io() {
         c.yanked = yanked_versions(fetcher, &b.name, [&old.version, &new.version]);
     }
@@ -640,8 +642,14 @@ fn fetch(
     })
 }
 
-/// Reads both trees and fills `c` with the API changes.
-fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<()> {
+/// Reads both trees and fills `c` with the API changes (by the engine
+/// `settings` name; rustdoc builds with the features in `c.features`).
+fn compare_trees(
+    old_dir: &Path,
+    new_dir: &Path,
+    c: &mut CrateReport,
+    settings: &SourceSettings,
+) -> Result<()> {
     let (old, old_model) = syn_engine::read_crate(old_dir)?;
     let (new, new_model) = syn_engine::read_crate(new_dir)?;
     if let (Some(o), Some(n)) = (&old_model, &new_model) {
@@ -658,7 +666,13 @@ fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<
             problems.push(format!("{label} version: {p}"));
         }
     }
-    let mut changes = semver_check::diff(&old, &new);
+    let build = BuildOptions {
+        cache_dir: settings.cache_dir.clone(),
+        offline: settings.offline,
+        features: Features::from_requested(&c.features),
+    };
+    let api = engines::diff_trees(settings.engine, old_dir, new_dir, &old, &new, &build);
+    let mut changes = api.changes;
     c.violations = semver_check::mark_violations(&mut changes, c.allows);
     c.required = Some(semver_check::required_level(&changes));
     c.changes = changes;
@@ -676,8 +690,14 @@ fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<
                 .to_string(),
         );
     }
+    notes.extend(api.notes);
     c.notes = notes;
-    c.analysis = if problems.is_empty() {
+    c.analysis = if let Some(failure) = api.failure {
+        Analysis {
+            status: AnalysisStatus::Failed,
+            reason: Some(failure),
+        }
+    } else if problems.is_empty() {
         Analysis {
             status: AnalysisStatus::Analysed,
             reason: None,
@@ -695,8 +715,21 @@ fn compare_trees(old_dir: &Path, new_dir: &Path, c: &mut CrateReport) -> Result<
     Ok(())
 }
 
-fn read_surface(dir: &Path) -> Result<ApiSurface> {
-    syn_engine::surface_from_dir(dir)
+fn read_surface(dir: &Path, settings: &SourceSettings) -> Result<ApiSurface> {
+    match settings.engine {
+        Engine::Syn => syn_engine::surface_from_dir(dir),
+        Engine::Rustdoc => {
+            let opts = BuildOptions {
+                cache_dir: settings.cache_dir.clone(),
+                offline: settings.offline,
+                features: Features::Default,
+            };
+            Ok(rustdoc_engine::surface_from_dir(dir, &opts)?)
+        }
+        Engine::Both => bail!(
+            "`bumpguard api` lists one engine's view: give --engine syn or --engine rustdoc (`both` is for diff and check)"
+        ),
+    }
 }
 
 /// `bumpguard diff CRATE OLD NEW`: two published versions from crates.io.
@@ -714,7 +747,7 @@ pub fn run_diff_published(
     c.new_source = Some("crates.io".into());
     let old_dir = fetch_published(&fetcher, name, &old_v)?;
     let new_dir = fetch_published(&fetcher, name, &new_v)?;
-    compare_trees(&old_dir, &new_dir, &mut c)?;
+    compare_trees(&old_dir, &new_dir, &mut c, sources)?;
     c.yanked = yanked_versions(&fetcher, name, [&old_v, &new_v]);
     report.crates.push(c);
     report.notes.extend(fetcher.take_notes());
@@ -797,8 +830,17 @@ fn manifest_identity(dir: &Path) -> Result<(String, Option<Version>)> {
     Ok((name.to_string(), version))
 }
 
-/// `bumpguard diff --old DIR --new DIR`: two local crate trees.
+/// `bumpguard diff --old DIR --new DIR`: two local crate trees, with the syn engine.
 pub fn run_diff_dirs(old_dir: &Path, new_dir: &Path) -> Result<Report> {
+    run_diff_dirs_with(old_dir, new_dir, &SourceSettings::from_env())
+}
+
+/// [`run_diff_dirs`] with the engine (and its cache) of `settings`.
+pub fn run_diff_dirs_with(
+    old_dir: &Path,
+    new_dir: &Path,
+    settings: &SourceSettings,
+) -> Result<Report> {
     let (old_name, old_v) = manifest_identity(old_dir)?;
     let (new_name, new_v) = manifest_identity(new_dir)?;
     let mut report = new_report(
@@ -828,7 +870,7 @@ pub fn run_diff_dirs(old_dir: &Path, new_dir: &Path) -> Result<Report> {
     }
     c.old_source = Some("path".into());
     c.new_source = Some("path".into());
-    compare_trees(old_dir, new_dir, &mut c)?;
+    compare_trees(old_dir, new_dir, &mut c, settings)?;
     report.crates.push(c);
     gate_builtin(&mut report)?;
     Ok(report)
@@ -855,12 +897,12 @@ pub fn run_api(target: &ApiTarget, sources: &SourceSettings) -> Result<ApiSurfac
     match target {
         ApiTarget::Dir(d) => {
             manifest_identity(d)?;
-            read_surface(d)
+            read_surface(d, sources)
         }
         ApiTarget::Published { name, version } => {
             let v = parse_version(version)?;
             let dir = fetch_published(&Fetcher::new(sources.clone()), name, &v)?;
-            read_surface(&dir)
+            read_surface(&dir, sources)
         }
     }
 }

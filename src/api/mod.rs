@@ -8,7 +8,9 @@
 //! members, its parent) at a time. Engines fill this model; `semver_check`
 //! reads it and never looks at syntax.
 
+pub mod engines;
 pub mod render;
+pub mod rustdoc_engine;
 pub mod syn_engine;
 
 use serde::Serialize;
@@ -117,6 +119,11 @@ pub struct Facts {
     /// Functions and methods: `const fn` (usable in constant expressions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_const: Option<bool>,
+    /// Impls of auto traits (`Send`, `Sync`, ...): the compiler decided
+    /// that the type has it (the rustdoc engine), so its absence in another
+    /// version is certain, not a guess from the source.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub compiler_checked: bool,
 }
 
 /// A problem met while reading a crate's sources that did not stop the analysis.
