@@ -678,10 +678,15 @@ fn compare_trees(
     c.changes = changes;
     // What the engine could not see: in the new version, and where the old
     // one differs, in the old one too (labelled).
-    let mut notes = new.notes.clone();
-    for n in &old.notes {
-        if !notes.contains(n) {
-            notes.push(format!("old version: {n}"));
+    // With the rustdoc engine alone, what the syn engine could not see
+    // does not matter (its notes come from the rustdoc engine instead).
+    let mut notes = Vec::new();
+    if settings.engine != Engine::Rustdoc {
+        notes = new.notes.clone();
+        for n in &old.notes {
+            if !notes.contains(n) {
+                notes.push(format!("old version: {n}"));
+            }
         }
     }
     if c.behavior.iter().any(|b| b.code == "changed-via-callee") {

@@ -1452,11 +1452,10 @@ impl<'a> Reader<'a> {
             return p.path.trim_start_matches("$crate::").to_string();
         };
         if summary.crate_id == 0 {
-            return summary
-                .path
-                .last()
-                .cloned()
-                .unwrap_or_else(|| last_segment(&p.path).to_string());
+            // A type of this crate: the name as written, like the syn
+            // engine. Its declaration may be re-exported under another name
+            // (`pub use Config as Prefilter`), and users write the name they see.
+            return last_segment(&p.path).to_string();
         }
         let mut text = summary.path.join("::");
         for prefix in ["core::", "alloc::"] {
