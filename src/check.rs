@@ -672,6 +672,20 @@ fn compare_trees(
         features: Features::from_requested(&c.features),
     };
     let api = engines::diff_trees(settings.engine, old_dir, new_dir, &old, &new, &build);
+    let mut unread = Vec::new();
+    if api.compiled {
+        // The compiler read both versions: what the syn engine could not
+        // parse leaves only the behavioural diff incomplete.
+        for p in std::mem::take(&mut problems) {
+            if p.starts_with("manifest:") {
+                problems.push(p);
+            } else {
+                unread.push(format!(
+                    "syn engine (behaviour diff only, the API is rustdoc's): {p}"
+                ));
+            }
+        }
+    }
     let mut changes = api.changes;
     c.violations = semver_check::mark_violations(&mut changes, c.allows);
     c.required = Some(semver_check::required_level(&changes));
@@ -696,6 +710,7 @@ fn compare_trees(
         );
     }
     notes.extend(api.notes);
+    notes.extend(unread);
     c.notes = notes;
     c.analysis = if let Some(failure) = api.failure {
         Analysis {

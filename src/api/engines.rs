@@ -45,6 +45,9 @@ pub struct EngineDiff {
     /// Set when the only engine asked for could not analyse the crate:
     /// `not analysed by rustdoc: <reason>` (then `changes` is empty).
     pub failure: Option<String>,
+    /// The rustdoc engine read both versions: the API is known whatever the
+    /// syn engine could not read.
+    pub compiled: bool,
 }
 
 /// Most disagreements listed one by one; the rest are counted.
@@ -85,6 +88,7 @@ pub fn diff_trees(
                 changes,
                 notes,
                 failure: None,
+                compiled: true,
             },
             Err(e) => EngineDiff {
                 failure: Some(e),
@@ -99,6 +103,7 @@ pub fn diff_trees(
                     changes,
                     notes,
                     failure: None,
+                    compiled: true,
                 }
             }
             Err(e) => EngineDiff {
@@ -113,6 +118,7 @@ pub fn diff_trees(
                     "{e}; the changes listed are the syn engine's alone"
                 )],
                 failure: None,
+                compiled: false,
             },
         },
     }

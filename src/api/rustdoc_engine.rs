@@ -317,9 +317,15 @@ fn build_json(
         ))
     })?;
     if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let hint = if opts.offline && stderr.contains("download") {
+            " (offline: the crate's dependencies must already be in cargo's cache)"
+        } else {
+            ""
+        };
         return Err(not_analysed(format!(
-            "`cargo rustdoc` failed: {}",
-            first_error(&String::from_utf8_lossy(&out.stderr))
+            "`cargo rustdoc` failed: {}{hint}",
+            first_error(&stderr)
         )));
     }
     let doc = target_dir.join("doc");
