@@ -61,9 +61,15 @@ fn change<'a>(report: &'a serde_json::Value, code: &str, path: &str) -> &'a serd
         .unwrap_or_else(|| panic!("no {code} {path} in {}", report["crates"][0]["changes"]))
 }
 
-/// Each pair: what the rustdoc engine must report (code, path), and the
+/// A fixture pair, what the rustdoc engine must report (code, path), and the
 /// note that says the syn engine did not check it.
-const ONLY_RUSTDOC: &[(&str, &[(&str, &str)], &str)] = &[
+type OnlyRustdoc = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static str,
+);
+
+const ONLY_RUSTDOC: &[OnlyRustdoc] = &[
     (
         "rustdoc-auto-trait",
         &[
