@@ -7,6 +7,8 @@
 //! crate and decide the verdict.
 
 use crate::api::features::FeatureView;
+use crate::api::engines::{self, Engine};
+use crate::api::rustdoc_engine::{self, BuildOptions, Features};
 use crate::api::{ApiSurface, syn_engine};
 use crate::behavior;
 use crate::config::{self, Config, ContractBinding, ContractTarget, RunnerChoice};
@@ -633,7 +635,7 @@ fn analyse_bump(
         }
     };
     let view = FeatureView::from_consumer(&c.features);
-    compare_trees(&old_dir, &new_dir, c, &view)?;
+    compare_trees(&old_dir, &new_dir, c, &view, fetcher.settings())?;
     if old.source.is_crates_io() && new.source.is_crates_io() {
         c.yanked = yanked_versions(fetcher, &b.name, [&old.version, &new.version]);
     }
@@ -659,7 +661,8 @@ fn fetch(
     })
 }
 
-/// Reads both trees and fills `c` with the API changes.
+/// Reads both trees and fills `c` with the API changes, by the engine
+/// `settings` name (rustdoc builds with the features in `c.features`).
 /// `view`: the features the API is looked at with (`check`: the ones the
 /// consumer enables, from `c.features`).
 fn compare_trees(
@@ -667,6 +670,7 @@ fn compare_trees(
     new_dir: &Path,
     c: &mut CrateReport,
     view: &FeatureView,
+    settings: &SourceSettings,
 ) -> Result<()> {
     let (old, old_model) = syn_engine::read_crate(old_dir)?;
     let (new, new_model) = syn_engine::read_crate(new_dir)?;
@@ -684,21 +688,54 @@ fn compare_trees(
             problems.push(format!("{label} version: {p}"));
         }
     }
-    let mut changes = semver_check::diff_in_view(&old, &new, view);
+    let build = BuildOptions {
+        cache_dir: settings.cache_dir.clone(),
+        offline: settings.offline,
+        features: Features::from_requested(&c.features),
+    };
+    let api = engines::diff_trees(
+        settings.engine,
+        old_dir,
+        new_dir,
+        &old,
+        &new,
+        &build,
+        view,
+    );
+    let mut unread = Vec::new();
+    if api.compiled {
+        // The compiler read both versions: what the syn engine could not
+        // parse leaves only the behavioural diff incomplete.
+        for p in std::mem::take(&mut problems) {
+            if p.starts_with("manifest:") {
+                problems.push(p);
+            } else {
+                unread.push(format!(
+                    "syn engine (behaviour diff only, the API is rustdoc's): {p}"
+                ));
+            }
+        }
+    }
+    let mut changes = api.changes;
     c.violations = semver_check::mark_violations(&mut changes, c.allows);
     c.required = Some(semver_check::required_level(&changes));
     c.changes = changes;
     // What the engine could not see: in the new version, and where the old
     // one differs, in the old one too (labelled).
-    let mut notes = new.notes.clone();
-    // Notes that say the same of the old version with other numbers
-    // (`derive macros on 6 public type(s)` vs `on 7`) are not repeated.
-    let kind = |n: &str| n.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
-    for n in &old.notes {
-        let counted = n.starts_with(|c: char| c.is_alphabetic());
-        let said = notes.contains(n) || (counted && notes.iter().any(|x| kind(x) == kind(n)));
-        if !said {
-            notes.push(format!("old version: {n}"));
+    // With the rustdoc engine alone, what the syn engine could not see
+    // does not matter (its notes come from the rustdoc engine instead).
+    let mut notes = Vec::new();
+    if settings.engine != Engine::Rustdoc {
+        notes = new.notes.clone();
+        // Notes that say the same of the old version with other numbers
+        // (`derive macros on 6 public type(s)` vs `on 7`) are not repeated.
+        let kind = |n: &str| n.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+        for n in &old.notes {
+            let counted = n.starts_with(|c: char| c.is_alphabetic());
+            let said = notes.contains(n) || (counted && notes.iter().any(|x| kind(x) == kind(n)));
+            if !said {
+                notes.push(format!("old version: {n}"));
+            }
         }
     }
     if c.behavior.iter().any(|b| b.code == "changed-via-callee") {
@@ -723,8 +760,15 @@ fn compare_trees(
             }
         ));
     }
+    notes.extend(api.notes);
+    notes.extend(unread);
     c.notes = notes;
-    c.analysis = if problems.is_empty() {
+    c.analysis = if let Some(failure) = api.failure {
+        Analysis {
+            status: AnalysisStatus::Failed,
+            reason: Some(failure),
+        }
+    } else if problems.is_empty() {
         Analysis {
             status: AnalysisStatus::Analysed,
             reason: None,
@@ -742,8 +786,21 @@ fn compare_trees(
     Ok(())
 }
 
-fn read_surface(dir: &Path) -> Result<ApiSurface> {
-    syn_engine::surface_from_dir(dir)
+fn read_surface(dir: &Path, settings: &SourceSettings) -> Result<ApiSurface> {
+    match settings.engine {
+        Engine::Syn => syn_engine::surface_from_dir(dir),
+        Engine::Rustdoc => {
+            let opts = BuildOptions {
+                cache_dir: settings.cache_dir.clone(),
+                offline: settings.offline,
+                features: Features::Default,
+            };
+            Ok(rustdoc_engine::surface_from_dir(dir, &opts)?)
+        }
+        Engine::Both => bail!(
+            "`bumpguard api` lists one engine's view: give --engine syn or --engine rustdoc (`both` is for diff and check)"
+        ),
+    }
 }
 
 /// `bumpguard diff CRATE OLD NEW`: two published versions from crates.io.
@@ -772,7 +829,7 @@ pub fn run_diff_published_in(
     c.new_source = Some("crates.io".into());
     let old_dir = fetch_published(&fetcher, name, &old_v)?;
     let new_dir = fetch_published(&fetcher, name, &new_v)?;
-    compare_trees(&old_dir, &new_dir, &mut c, view)?;
+    compare_trees(&old_dir, &new_dir, &mut c, view, sources)?;
     c.yanked = yanked_versions(&fetcher, name, [&old_v, &new_v]);
     report.crates.push(c);
     report.notes.extend(fetcher.take_notes());
@@ -855,13 +912,24 @@ fn manifest_identity(dir: &Path) -> Result<(String, Option<Version>)> {
     Ok((name.to_string(), version))
 }
 
-/// `bumpguard diff --old DIR --new DIR`: two local crate trees.
+/// `bumpguard diff --old DIR --new DIR`: two local crate trees, with the syn engine.
 pub fn run_diff_dirs(old_dir: &Path, new_dir: &Path) -> Result<Report> {
-    run_diff_dirs_in(old_dir, new_dir, &FeatureView::Default)
+    run_diff_dirs_with(
+        old_dir,
+        new_dir,
+        &FeatureView::Default,
+        &SourceSettings::from_env(),
+    )
 }
 
-/// [`run_diff_dirs`] with the API looked at through `view`.
-pub fn run_diff_dirs_in(old_dir: &Path, new_dir: &Path, view: &FeatureView) -> Result<Report> {
+/// [`run_diff_dirs`] with the API looked at through `view`, with the engine
+/// (and its cache) of `settings`.
+pub fn run_diff_dirs_with(
+    old_dir: &Path,
+    new_dir: &Path,
+    view: &FeatureView,
+    settings: &SourceSettings,
+) -> Result<Report> {
     let (old_name, old_v) = manifest_identity(old_dir)?;
     let (new_name, new_v) = manifest_identity(new_dir)?;
     let mut report = new_report(
@@ -891,7 +959,7 @@ pub fn run_diff_dirs_in(old_dir: &Path, new_dir: &Path, view: &FeatureView) -> R
     }
     c.old_source = Some("path".into());
     c.new_source = Some("path".into());
-    compare_trees(old_dir, new_dir, &mut c, view)?;
+    compare_trees(old_dir, new_dir, &mut c, view, settings)?;
     report.crates.push(c);
     gate_builtin(&mut report)?;
     Ok(report)
@@ -918,12 +986,12 @@ pub fn run_api(target: &ApiTarget, sources: &SourceSettings) -> Result<ApiSurfac
     match target {
         ApiTarget::Dir(d) => {
             manifest_identity(d)?;
-            read_surface(d)
+            read_surface(d, sources)
         }
         ApiTarget::Published { name, version } => {
             let v = parse_version(version)?;
             let dir = fetch_published(&Fetcher::new(sources.clone()), name, &v)?;
-            read_surface(&dir)
+            read_surface(&dir, sources)
         }
     }
 }

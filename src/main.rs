@@ -49,6 +49,21 @@ struct Cli {
     /// Print each stage and each crate with timings on stderr.
     #[arg(long, short, global = true)]
     verbose: bool,
+    /// Which engine reads public APIs (diff, check, audit, accept, api):
+    /// `syn` parses the source and never runs the dependency's code;
+    /// `rustdoc` asks the compiler (rustdoc JSON of the installed toolchain)
+    /// and so sees auto traits, derives and macro output, but compiles the
+    /// dependency, running its build script and proc macros; `both` merges
+    /// the two and lists where they disagree.
+    #[arg(long, value_enum, default_value_t = EngineArg::Syn, global = true)]
+    engine: EngineArg,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum EngineArg {
+    Syn,
+    Rustdoc,
+    Both,
 }
 
 #[derive(Subcommand, Debug)]
@@ -487,6 +502,11 @@ fn settings(cli: &Cli) -> SourceSettings {
     if let Some(d) = &cli.cache_dir {
         s.cache_dir = d.clone();
     }
+    s.engine = match cli.engine {
+        EngineArg::Syn => bumpguard::api::engines::Engine::Syn,
+        EngineArg::Rustdoc => bumpguard::api::engines::Engine::Rustdoc,
+        EngineArg::Both => bumpguard::api::engines::Engine::Both,
+    };
     s
 }
 
@@ -600,7 +620,9 @@ fn run(cli: Cli) -> Result<u8> {
                 (Some(k), Some(o), Some(n), None, None) => {
                     check::run_diff_published_in(k, o, n, &sources, &a.view())
                 }
-                (None, None, None, Some(o), Some(n)) => check::run_diff_dirs_in(o, n, &a.view()),
+                (None, None, None, Some(o), Some(n)) => {
+                    check::run_diff_dirs_with(o, n, &a.view(), &sources)
+                }
                 _ => bail!(
                     "give either CRATE OLD_VERSION NEW_VERSION or --old DIR --new DIR (see bumpguard diff --help)"
                 ),

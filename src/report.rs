@@ -631,9 +631,15 @@ fn write_change(ch: &ApiChange, s: &Styles, out: &mut dyn Write) -> io::Result<(
     } else {
         ch.required.to_string()
     };
+    // `--engine both`: which engine(s) found it.
+    let engines = if ch.engines.is_empty() {
+        String::new()
+    } else {
+        format!(" {}[{}]{:#}", s.dim, ch.engines.join("+"), s.dim)
+    };
     writeln!(
         out,
-        "    {style}{level:<6}{style:#} {} {}",
+        "    {style}{level:<6}{style:#} {} {}{engines}",
         ch.code, ch.path
     )?;
     if let Some(cfg) = &ch.cfg

@@ -218,6 +218,13 @@ pub const RULES: &[Rule] = &[
         "#item-remove"
     ),
     rule!(
+        "auto-trait-lost",
+        Major,
+        false,
+        "the type no longer implements an auto trait (Send, Sync, Unpin, UnwindSafe, RefUnwindSafe) as the compiler works it out from its fields (rustdoc engine); code that moves it across threads, shares it or pins it stops compiling",
+        "#item-remove"
+    ),
+    rule!(
         "reexport-changed",
         Minor,
         true,
@@ -407,6 +414,10 @@ pub struct ApiChange {
     /// no longer counts as a violation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accepted: Option<String>,
+    /// With `--engine both`: the engines that found this change (`syn`,
+    /// `rustdoc`). Empty when one engine ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub engines: Vec<&'static str>,
 }
 
 impl ApiChange {
@@ -440,6 +451,7 @@ impl ApiChange {
             not_in_view: false,
             finding: None,
             accepted: None,
+            engines: Vec::new(),
         }
     }
 }
@@ -717,6 +729,9 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                 "trait-item-removed"
             }
             ItemKind::Method | ItemKind::AssocConst => "method-removed",
+            ItemKind::Impl if is_auto_trait_impl(key) && o.facts.compiler_checked => {
+                "auto-trait-lost"
+            }
             ItemKind::Impl if is_auto_trait_impl(key) => "auto-trait-impl-removed",
             ItemKind::Impl => "trait-impl-removed",
             _ => "item-removed",

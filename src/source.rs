@@ -58,6 +58,9 @@ pub struct SourceSettings {
     /// Root of crates.io's sparse index, asked for checksums the lockfile
     /// lacks and for version lists.
     pub crates_io_index: String,
+    /// Which engine reads the public APIs of the trees fetched (a setting
+    /// of the analysis, carried here because every run takes these settings).
+    pub engine: crate::api::engines::Engine,
 }
 
 impl SourceSettings {
@@ -75,6 +78,7 @@ impl SourceSettings {
             offline: false,
             crates_io_dl: Self::CRATES_IO_DL.to_string(),
             crates_io_index: Self::CRATES_IO_INDEX.to_string(),
+            engine: Default::default(),
         }
     }
 
@@ -121,6 +125,7 @@ impl SourceSettings {
             offline,
             crates_io_dl: url("BUMPGUARD_CRATES_IO_DL", Self::CRATES_IO_DL),
             crates_io_index: url("BUMPGUARD_CRATES_IO_INDEX", Self::CRATES_IO_INDEX),
+            engine: Default::default(),
         }
     }
 }

@@ -9,7 +9,9 @@
 //! reads it and never looks at syntax.
 
 pub mod features;
+pub mod engines;
 pub mod render;
+pub mod rustdoc_engine;
 pub mod syn_engine;
 
 use serde::Serialize;
@@ -149,6 +151,11 @@ pub struct Facts {
     /// Traits: usable as `dyn Trait`, where that can be decided from source.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object_safe: Option<bool>,
+    /// Impls of auto traits (`Send`, `Sync`, ...): the compiler decided
+    /// that the type has it (the rustdoc engine), so its absence in another
+    /// version is certain, not a guess from the source.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub compiler_checked: bool,
 }
 
 /// A problem met while reading a crate's sources that did not stop the analysis.
