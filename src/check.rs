@@ -6,8 +6,8 @@
 //! Problems with single crates do not stop the run; they are recorded on the
 //! crate and decide the verdict.
 
-use crate::api::features::FeatureView;
 use crate::api::engines::{self, Engine};
+use crate::api::features::FeatureView;
 use crate::api::rustdoc_engine::{self, BuildOptions, Features};
 use crate::api::{ApiSurface, syn_engine};
 use crate::behavior;
@@ -693,15 +693,7 @@ fn compare_trees(
         offline: settings.offline,
         features: Features::from_requested(&c.features),
     };
-    let api = engines::diff_trees(
-        settings.engine,
-        old_dir,
-        new_dir,
-        &old,
-        &new,
-        &build,
-        view,
-    );
+    let api = engines::diff_trees(settings.engine, old_dir, new_dir, &old, &new, &build, view);
     let mut unread = Vec::new();
     if api.compiled {
         // The compiler read both versions: what the syn engine could not

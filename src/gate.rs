@@ -607,6 +607,10 @@ mod tests {
             uncertain: false,
             finding: None,
             accepted: None,
+            key: path.to_string(),
+            outside_features: None,
+            not_in_view: false,
+            engines: Vec::new(),
         }
     }
 

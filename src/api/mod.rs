@@ -8,8 +8,8 @@
 //! members, its parent) at a time. Engines fill this model; `semver_check`
 //! reads it and never looks at syntax.
 
-pub mod features;
 pub mod engines;
+pub mod features;
 pub mod render;
 pub mod rustdoc_engine;
 pub mod syn_engine;
