@@ -69,6 +69,7 @@ fn new_report(command: &str, base: String, head: String) -> Report {
         crates: Vec::new(),
         notes: Vec::new(),
         stale_acceptances: Vec::new(),
+        policy: Default::default(),
         verdict: Verdict {
             status: VerdictStatus::Pass,
             reasons: Vec::new(),

@@ -228,8 +228,8 @@ fn error_run(command: String, message: String) -> ContractRun {
 }
 
 /// The argument vector of a cargo-test contract for `runner` (Cargo or
-/// Nextest).
-fn cargo_test_args(
+/// Nextest). Public so that reports show what would run exactly.
+pub fn cargo_test_args(
     runner: Runner,
     package: Option<&str>,
     test: Option<&str>,

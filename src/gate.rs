@@ -399,23 +399,24 @@ fn not_run(b: &ContractBinding, why: &str) -> ContractOutcome {
 /// The command of a binding as a person would type it.
 pub fn describe(b: &ContractBinding) -> String {
     match &b.target {
-        ContractTarget::Command(cmd) => cmd.join(" "),
+        ContractTarget::Command(cmd) => crate::contracts::shell_words(cmd),
         ContractTarget::CargoTest {
             package,
             test,
             filter,
         } => {
-            let mut s = "cargo test".to_string();
-            if let Some(p) = package {
-                s.push_str(&format!(" -p {p}"));
-            }
-            if let Some(t) = test {
-                s.push_str(&format!(" --test {t}"));
-            }
-            if let Some(f) = filter {
-                s.push_str(&format!(" -- {f}"));
-            }
-            s
+            let argv = crate::contracts::cargo_test_args(
+                crate::contracts::Runner::Cargo,
+                package.as_deref(),
+                test.as_deref(),
+                filter.as_deref(),
+                false,
+                false,
+            );
+            format!(
+                "{} (cargo nextest run when installed)",
+                crate::contracts::shell_words(&argv)
+            )
         }
     }
 }
@@ -515,7 +516,7 @@ fn decide_hit(
         hit.status = HitStatus::NotRun;
         hit.blocks = true;
         hit.next = format!(
-            "contracts not run ({}): run `bumpguard check` without --no-run-contracts, or `{accept_cmd}`",
+            "contracts not run ({}); `bumpguard check` runs them, or run `{accept_cmd}`",
             hit.contracts
                 .iter()
                 .find_map(|o| o.detail.clone())
@@ -628,6 +629,7 @@ mod tests {
             crates: vec![c],
             notes: Vec::new(),
             stale_acceptances: Vec::new(),
+            policy: Default::default(),
             verdict: Verdict {
                 status: VerdictStatus::Pass,
                 reasons: Vec::new(),

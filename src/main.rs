@@ -526,7 +526,8 @@ fn run(cli: Cli) -> Result<u8> {
                     "an audit never runs contracts; `bumpguard check` does".to_string(),
                 ),
             };
-            let report = check::run_check_with(&opts, &sources, &term)?;
+            let mut report = check::run_check_with(&opts, &sources, &term)?;
+            report.command = "audit".to_string();
             let lockfiles = if a.format == Some(Format::Sarif) {
                 head_lockfiles(&a.repo, a.head.as_ref(), false)
             } else {

@@ -20,13 +20,29 @@ use std::io::{self, Write};
 /// Version of the JSON report's shape.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The parts of `[policy]` that decide how findings are shown.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct PolicySummary {
+    pub semver_violations: Gate,
+    pub unanalysed: Gate,
+}
+
+impl Default for PolicySummary {
+    fn default() -> Self {
+        PolicySummary {
+            semver_violations: Gate::Block,
+            unanalysed: Gate::Block,
+        }
+    }
+}
+
 /// Everything a run found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub schema_version: u32,
     /// `bumpguard 0.1.0`.
     pub tool: String,
-    /// `check` or `diff`.
+    /// `check`, `audit` or `diff`.
     pub command: String,
     /// What was compared: `abc1234 (main)`, `working tree`, a crate version or a directory.
     pub base: String,
@@ -37,6 +53,9 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Acceptances in the configuration that matched nothing in this run.
     pub stale_acceptances: Vec<StaleAcceptance>,
+    /// Whether semver violations and crates not analysed block (`block`)
+    /// or are only reported (`warn`), as `[policy]` said.
+    pub policy: PolicySummary,
     pub verdict: Verdict,
 }
 
@@ -225,6 +244,7 @@ impl Report {
             crates: Vec::new(),
             notes: Vec::new(),
             stale_acceptances: Vec::new(),
+            policy: PolicySummary::default(),
             verdict: Verdict {
                 status: VerdictStatus::Error,
                 reasons: error.chain().map(|c| c.to_string()).collect(),
@@ -244,6 +264,10 @@ impl Report {
     /// critical rule that is not proven blocks; a crate that could not be
     /// fetched at all is an error.
     pub fn decide_with(&mut self, policy: &Policy) {
+        self.policy = PolicySummary {
+            semver_violations: policy.semver_violations,
+            unanalysed: policy.unanalysed,
+        };
         let mut reasons = Vec::new();
         let mut status = VerdictStatus::Pass;
         let gate = |g: Gate,
@@ -452,6 +476,11 @@ fn write_human_detail(report: &Report, out: &mut dyn Write, full: bool) -> io::R
             out,
             "{}Verdict: pass{:#} (nothing blocks)",
             s.green, s.green
+        )?,
+        VerdictStatus::Blocked if report.command == "audit" => writeln!(
+            out,
+            "{}Verdict of `bumpguard check`: BLOCKED{:#} (an audit itself never blocks)",
+            s.red, s.red
         )?,
         VerdictStatus::Blocked => writeln!(out, "{}Verdict: BLOCKED{:#}", s.red, s.red)?,
         VerdictStatus::Error => writeln!(

@@ -19,6 +19,7 @@
 //! lockfile or the entry is not found, `line` is left out (and `file` too
 //! when the crate has no lockfile, as with `diff`).
 
+use crate::config::Gate;
 use crate::report::{AnalysisStatus, CrateReport, Report, plural, version_pair};
 use crate::revision::LockfileText;
 use std::fmt;
@@ -174,18 +175,44 @@ pub fn annotations(report: &Report, lockfiles: &[LockfileText]) -> Vec<Annotatio
         };
         let reason = || c.analysis.reason.clone().unwrap_or_default();
         let d = directness(c);
-        let mut error = |rank: u8, title: String, message: String| {
-            errors.push(Ranked {
+        // What blocks is an error; what `[policy]` turned into a warning is one.
+        let mut error = |rank: u8, gate: Gate, title: String, message: String| match gate {
+            Gate::Block => errors.push(Ranked {
                 key: (rank, d, k, 0),
                 annotation: make(AnnotationLevel::Error, title, message),
-            })
+            }),
+            Gate::Warn => warnings.push(Ranked {
+                key: (0, d, k, rank as usize),
+                annotation: make(AnnotationLevel::Warning, title, message),
+            }),
         };
+        for h in &c.rules {
+            let mut message = format!("{} {}", h.reason, h.next);
+            list(&mut message, h.evidence.iter().map(|e| e.summary.clone()));
+            if h.blocks {
+                error(
+                    0,
+                    Gate::Block,
+                    format!(
+                        "{label}: critical rule {} triggered ({})",
+                        h.rule, h.finding
+                    ),
+                    message,
+                );
+            }
+        }
         if c.analysis.status == AnalysisStatus::Failed {
-            error(0, format!("{label}: could not be analysed"), reason());
+            error(
+                0,
+                Gate::Block,
+                format!("{label}: could not be analysed"),
+                reason(),
+            );
         }
         if c.violations > 0 {
             error(
                 1,
+                report.policy.semver_violations,
                 format!(
                     "{label}: {} semver violation{}",
                     c.violations,
@@ -201,10 +228,20 @@ pub fn annotations(report: &Report, lockfiles: &[LockfileText]) -> Vec<Annotatio
                 plural(c.problems.len())
             );
             list(&mut message, c.problems.iter().cloned());
-            error(2, format!("{label}: analysis incomplete"), message);
+            error(
+                2,
+                report.policy.unanalysed,
+                format!("{label}: analysis incomplete"),
+                message,
+            );
         }
         if c.analysis.status == AnalysisStatus::Unsupported {
-            error(3, format!("{label}: not analysed"), reason());
+            error(
+                3,
+                report.policy.unanalysed,
+                format!("{label}: not analysed"),
+                reason(),
+            );
         }
         for (i, b) in c.behavior.iter().enumerate() {
             if b.effects_added.is_empty() && b.effects_removed.is_empty() {

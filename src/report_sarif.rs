@@ -30,8 +30,10 @@
 //! validates the output against the official schema.
 
 use crate::behavior::{self, BehaviorChange};
+use crate::config::Gate;
 use crate::gate::{HitStatus, RuleHit};
 use crate::manifest_diff::{self, ManifestChange, Severity};
+use crate::report::PolicySummary;
 use crate::report::{AnalysisStatus, CrateReport, Report, VerdictStatus, plural, version_pair};
 use crate::report_annotations;
 use crate::revision::LockfileText;
@@ -724,11 +726,28 @@ fn hit_descriptor(h: &RuleHit) -> ReportingDescriptor {
 
 /// Every finding of a crate: its analysis outcome first, then triggered
 /// rules, then API, behaviour and manifest findings in the report's order.
-fn findings(c: &CrateReport) -> Vec<Finding> {
+/// What `[policy]` turned into warnings is a warning here too.
+fn findings(c: &CrateReport, policy: PolicySummary) -> Vec<Finding> {
+    let warn = |mut f: Finding, gate: Gate| {
+        if gate == Gate::Warn && f.level == SarifLevel::Error {
+            f.level = SarifLevel::Warning;
+        }
+        f
+    };
+    let analysis_gate = if c.analysis.status == AnalysisStatus::Failed {
+        Gate::Block
+    } else {
+        policy.unanalysed
+    };
     analysis_finding(c)
+        .map(|f| warn(f, analysis_gate))
         .into_iter()
         .chain(c.rules.iter().map(rule_finding))
-        .chain(c.changes.iter().map(|ch| api_finding(c, ch)))
+        .chain(
+            c.changes
+                .iter()
+                .map(|ch| warn(api_finding(c, ch), policy.semver_violations)),
+        )
         .chain(c.behavior.iter().map(behavior_finding))
         .chain(c.manifest.iter().map(manifest_finding))
         .collect()
@@ -757,7 +776,7 @@ fn fingerprint(c: &CrateReport, f: &Finding) -> String {
 pub fn sarif_log(report: &Report, lockfiles: &[LockfileText]) -> SarifLog {
     let mut raw: Vec<(&CrateReport, Finding)> = Vec::new();
     for c in &report.crates {
-        raw.extend(findings(c).into_iter().map(|f| (c, f)));
+        raw.extend(findings(c, report.policy).into_iter().map(|f| (c, f)));
     }
     // One rule per code used, in table order so the output is stable.
     let order = all_codes();

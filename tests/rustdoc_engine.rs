@@ -76,7 +76,7 @@ const ONLY_RUSTDOC: &[OnlyRustdoc] = &[
             ("auto-trait-lost", "autotrait::Handle impl Send"),
             ("auto-trait-lost", "autotrait::Handle impl Sync"),
         ],
-        "auto traits (Send, Sync, Unpin, ...) are not checked by the syn engine",
+        "auto traits (Send, Sync, Unpin, UnwindSafe) of 1 public type(s) (`Handle`) are not checked",
     ),
     (
         "rustdoc-derive-via-macro",

@@ -33,6 +33,18 @@ fn identity(dir: &Path) -> (String, String) {
     )
 }
 
+/// Every feature the fixture declares (but `default`): the app enables them
+/// all, so that the API is looked at as a user of every feature would.
+fn features(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("Cargo.toml")).expect("fixture Cargo.toml");
+    let table: toml::Table = toml::from_str(&text).expect("fixture manifest");
+    table
+        .get("features")
+        .and_then(|f| f.as_table())
+        .map(|f| f.keys().filter(|k| *k != "default").cloned().collect())
+        .unwrap_or_default()
+}
+
 /// A lockfile: `app` depending on each `(name, version, checksum)`.
 fn app_lock(crates: &[(String, String, String)]) -> String {
     let deps: Vec<&str> = crates.iter().map(|(n, _, _)| n.as_str()).collect();
@@ -84,7 +96,17 @@ pub fn bumped_all(pairs: &[&str]) -> Bumped {
     let repo = Repo::new();
     let deps: String = old
         .iter()
-        .map(|(n, v, _)| format!("{n} = \"{v}\"\n"))
+        .zip(pairs)
+        .map(|((n, v, _), pair)| {
+            let features: Vec<String> = features(&fixture(pair, "new"))
+                .iter()
+                .map(|f| format!("{f:?}"))
+                .collect();
+            format!(
+                "{n} = {{ version = \"{v}\", features = [{}] }}\n",
+                features.join(", ")
+            )
+        })
         .collect();
     repo.write(
         "Cargo.toml",
