@@ -557,13 +557,12 @@ fn suggestion(rule: &Rule, c: &CrateReport) -> Suggestion {
     let test = format!(
         "// tests/bumpguard_contracts.rs in package `{member}`\n\
          // Proves what this service relies on in `{name}` ({paths}).\n\
-         // Exercise it the way production does and assert the outcome,\n\
-         // not just that it compiles: it must fail if the behaviour changes.\n\
+         // Call it the way production does and assert on the outcome, not\n\
+         // just that it compiles: the test must fail if the behaviour changes.\n\
          #[test]\n\
          fn {test_name}() {{\n    \
-             // e.g. build it as the service does, then check the result:\n    \
-             // let client = {lib}::...::new(...);\n    \
-             // assert!(client.certificate_for(\"example.com\").is_some());\n    \
+             // let value = {lib}::...;          // build it as the service does\n    \
+             // assert_eq!(value, expected);     // check what the service relies on\n    \
              todo!(\"exercise {lib} the way the service does\");\n\
          }}\n",
         name = c.name,

@@ -521,7 +521,8 @@ fn audit_shows_everything_and_never_blocks() {
         "{text}"
     );
     assert!(
-        text.contains("Verdict: BLOCKED"),
+        text.contains("Verdict of `bumpguard check`: BLOCKED")
+            && text.contains("an audit itself never blocks"),
         "the verdict is shown, it just does not gate: {text}"
     );
     let md = std::fs::read_to_string(&report).expect("markdown report");

@@ -367,6 +367,27 @@ fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through
         "the API only grew: no semver violation"
     );
     let finding = hit["finding"].as_str().unwrap().to_string();
+    // Under GitHub Actions the blocking rule is an error annotation.
+    let gha = inc
+        .bumpguard()
+        .env("GITHUB_ACTIONS", "true")
+        .args([
+            "check",
+            "--base",
+            &base,
+            "--head",
+            &broken,
+            "--no-run-contracts",
+        ])
+        .output()
+        .unwrap();
+    let annotations = String::from_utf8_lossy(&gha.stderr);
+    assert!(
+        annotations
+            .lines()
+            .any(|l| l.starts_with("::error") && l.contains("critical rule certlib-acme triggered")),
+        "{annotations}"
+    );
     // SARIF: the rule hit points at the service's call site too.
     let sarif = inc
         .bumpguard()
