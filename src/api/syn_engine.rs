@@ -1172,7 +1172,55 @@ fn dedup(v: Vec<Target>) -> Vec<Target> {
     out
 }
 
+/// The arguments of `all(a, b(c, d))` split at its top-level commas, or
+/// `None` when `pred` is not one `all(..)`.
+fn all_args(pred: &str) -> Option<Vec<String>> {
+    let inner = pred.strip_prefix("all(")?.strip_suffix(')')?;
+    let mut out = Vec::new();
+    let (mut depth, mut in_str, mut start) = (0i32, false, 0);
+    for (i, ch) in inner.char_indices() {
+        match ch {
+            '"' => in_str = !in_str,
+            '(' if !in_str => depth += 1,
+            ')' if !in_str => {
+                depth -= 1;
+                // `all(a), b(c)`: the first `)` closes the `all` itself.
+                if depth < 0 {
+                    return None;
+                }
+            }
+            ',' if !in_str && depth == 0 => {
+                out.push(inner[start..i].trim().to_string());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = inner[start..].trim();
+    if !last.is_empty() {
+        out.push(last.to_string());
+    }
+    (depth == 0 && !in_str).then_some(out)
+}
+
+/// Conditions that must all hold, with nested `all(..)` flattened, so that
+/// `all(all(a, b), c)` and `all(a, b, c)` read the same.
+fn flatten_all(cfg: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut todo: Vec<String> = cfg.iter().cloned().collect();
+    while let Some(p) = todo.pop() {
+        match all_args(&p) {
+            Some(args) => todo.extend(args),
+            None => {
+                out.insert(p);
+            }
+        }
+    }
+    out
+}
+
 fn cfg_text(cfg: &BTreeSet<String>) -> Option<String> {
+    let cfg = &flatten_all(cfg);
     match cfg.len() {
         0 => None,
         1 => cfg.iter().next().cloned(),
@@ -2726,6 +2774,31 @@ mod tests {
         let keys: Vec<&str> = s.items.keys().map(String::as_str).collect();
         assert_eq!(keys, vec!["spawn"]);
         assert_eq!(s.items["spawn"].kind, ItemKind::Function);
+    }
+
+    #[test]
+    fn nested_all_conditions_read_the_same() {
+        let set = |v: &[&str]| {
+            v.iter()
+                .map(|s| s.to_string())
+                .collect::<BTreeSet<String>>()
+        };
+        let a = cfg_text(&set(&[
+            "any(feature = \"full\", feature = \"derive\")",
+            "feature = \"full\"",
+            "feature = \"parsing\"",
+        ]));
+        let b = cfg_text(&set(&[
+            "all(feature = \"full\", feature = \"parsing\")",
+            "any(feature = \"full\", feature = \"derive\")",
+        ]));
+        assert_eq!(a, b);
+        assert_eq!(
+            all_args("all(a, b(c, d))"),
+            Some(vec!["a".to_string(), "b(c, d)".to_string()])
+        );
+        assert_eq!(all_args("all(a), b(c)"), None);
+        assert_eq!(all_args("any(a, b)"), None);
     }
 
     #[test]
