@@ -106,6 +106,10 @@ fn the_pre_commit_hook_blocks_a_bad_bump_and_skips_other_commits() {
             .current_dir(&repo)
             .args(["try-repo", env!("CARGO_MANIFEST_DIR"), "bumpguard"])
             .env("PRE_COMMIT_HOME", &pre_commit_home)
+            // pre-commit builds the hook with `cargo install` (release);
+            // unoptimised, that build takes a third of the time, and what
+            // is tested here is the hook's wiring, not its speed.
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
             .env("XDG_CACHE_HOME", &cache)
             .env("BUMPGUARD_OFFLINE", "1")
             .env("NO_COLOR", "1")
