@@ -499,6 +499,57 @@ fn split_where(shape: &str) -> (&str, BTreeSet<&str>) {
     (head, out)
 }
 
+/// Traits that std implements for every implementor of another, with the
+/// associated type that is then the type itself: `impl<F: Future>
+/// IntoFuture for F { type IntoFuture = F; .. }`, and the same for
+/// iterators.
+const BLANKET: &[(&str, &str, &str)] = &[
+    ("Future", "IntoFuture", "IntoFuture"),
+    ("Iterator", "IntoIterator", "IntoIter"),
+];
+
+/// `F: Future` widened to `F: IntoFuture` (and `F` in the signature written
+/// `F::IntoFuture`): every argument accepted before still is, and gets the
+/// same types back through std's blanket impl, so it is a loosened bound,
+/// not a new signature (tokio 1.40's `time::timeout`).
+fn blanket_generalization(old: &str, new: &str) -> Option<&'static str> {
+    let ((oh, op), (nh, np)) = (split_where(old), split_where(new));
+    // `F: std::future::Future` -> (`F`, `Future`): the bound by its last segment.
+    let split = |pred: &str| -> Option<(String, String)> {
+        let (param, bound) = pred.split_once(": ")?;
+        let last = bound.rsplit("::").next().unwrap_or(bound);
+        Some((param.to_string(), last.to_string()))
+    };
+    for (from, to, assoc) in BLANKET {
+        for pred in &op {
+            let Some((param, bound)) = split(pred) else {
+                continue;
+            };
+            if bound != *from {
+                continue;
+            }
+            let Some(widened) = np
+                .iter()
+                .copied()
+                .find(|p| split(p).is_some_and(|(q, b)| q == param && b == *to))
+            else {
+                continue;
+            };
+            let rest_old: BTreeSet<&str> = op.iter().copied().filter(|p| p != pred).collect();
+            let rest_new: BTreeSet<&str> = np.iter().copied().filter(|p| *p != widened).collect();
+            let as_trait = widened.split_once(": ").map_or(*to, |(_, b)| b);
+            let head = nh
+                .replace(&format!("<{param} as {as_trait}>::{assoc}"), &param)
+                .replace(&format!("<{param} as {to}>::{assoc}"), &param)
+                .replace(&format!("{param}::{assoc}"), &param);
+            if rest_old == rest_new && head == oh {
+                return Some("generic-bounds-loosened");
+            }
+        }
+    }
+    None
+}
+
 /// The code for a shape change that only adds or only removes bounds.
 fn bounds_code(old: &str, new: &str) -> Option<&'static str> {
     let ((oh, op), (nh, np)) = (split_where(old), split_where(new));
@@ -813,7 +864,12 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                 | ItemKind::Trait
                 | ItemKind::TypeAlias => bounds_code(&o.shape, &n.shape),
                 _ => None,
-            };
+            }
+            .or_else(|| {
+                matches!(n.kind, ItemKind::Function | ItemKind::Method)
+                    .then(|| blanket_generalization(&o.shape, &n.shape))
+                    .flatten()
+            });
             let code = match n.kind {
                 _ if bounds.is_some() => bounds.unwrap_or_default(),
                 ItemKind::Function | ItemKind::Method => "fn-signature-changed",
@@ -1085,6 +1141,18 @@ mod tests {
             items: items.into_iter().map(|i| (i.key.clone(), i)).collect(),
             ..ApiSurface::default()
         }
+    }
+
+    #[test]
+    fn future_widened_to_into_future_is_a_loosened_bound() {
+        let old = "pub fn timeout<F>(_: Duration, _: F) -> Timeout<F> where F: std::future::Future,";
+        let new = "pub fn timeout<F>(_: Duration, _: F) -> Timeout<F::IntoFuture> where F: std::future::IntoFuture,";
+        assert_eq!(blanket_generalization(old, new), Some("generic-bounds-loosened"));
+        // Another change next to it is not excused.
+        let other = "pub fn timeout<F>(_: Duration, _: F) -> Option<F::IntoFuture> where F: std::future::IntoFuture,";
+        assert_eq!(blanket_generalization(old, other), None);
+        // The other way round narrows.
+        assert_eq!(blanket_generalization(new, old), None);
     }
 
     #[test]
