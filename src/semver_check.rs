@@ -1145,9 +1145,13 @@ mod tests {
 
     #[test]
     fn future_widened_to_into_future_is_a_loosened_bound() {
-        let old = "pub fn timeout<F>(_: Duration, _: F) -> Timeout<F> where F: std::future::Future,";
+        let old =
+            "pub fn timeout<F>(_: Duration, _: F) -> Timeout<F> where F: std::future::Future,";
         let new = "pub fn timeout<F>(_: Duration, _: F) -> Timeout<F::IntoFuture> where F: std::future::IntoFuture,";
-        assert_eq!(blanket_generalization(old, new), Some("generic-bounds-loosened"));
+        assert_eq!(
+            blanket_generalization(old, new),
+            Some("generic-bounds-loosened")
+        );
         // Another change next to it is not excused.
         let other = "pub fn timeout<F>(_: Duration, _: F) -> Option<F::IntoFuture> where F: std::future::IntoFuture,";
         assert_eq!(blanket_generalization(old, other), None);

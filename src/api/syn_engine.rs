@@ -1219,6 +1219,64 @@ fn flatten_all(cfg: &BTreeSet<String>) -> BTreeSet<String> {
     out
 }
 
+/// An identifier from a name that may be written raw (`r#gen`) or be a
+/// keyword: never panics, unlike `Ident::new`.
+fn make_ident(name: &str, span: proc_macro2::Span) -> syn::Ident {
+    let bare = name.strip_prefix("r#").unwrap_or(name);
+    if syn::parse_str::<syn::Ident>(bare).is_ok() || bare == "_" {
+        syn::Ident::new(bare, span)
+    } else if !bare.is_empty()
+        && bare.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !matches!(bare, "self" | "Self" | "super" | "crate" | "_")
+        && !bare.starts_with(|c: char| c.is_ascii_digit())
+    {
+        syn::Ident::new_raw(bare, span)
+    } else {
+        syn::Ident::new("__bumpguard_unnamed", span)
+    }
+}
+
+/// `fn r#gen(&self)` -> `fn gen(&self)`: raw identifiers written plain
+/// (raw strings, `r#"..."#`, are left alone).
+fn unraw_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("r#") {
+        let before_ok = rest[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+        let after = &rest[i + 2..];
+        let ident_follows = after.starts_with(|c: char| c.is_alphabetic() || c == '_');
+        out.push_str(&rest[..i]);
+        if !(before_ok && ident_follows) {
+            out.push_str("r#");
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `a::r#gen::b` -> `a::gen::b`, segment by segment (text after a space,
+/// as in `Type impl Trait`, is left alone).
+fn unraw_path(key: &str) -> String {
+    if !key.contains("r#") {
+        return key.to_string();
+    }
+    let (path, rest) = match key.find(' ') {
+        Some(i) => key.split_at(i),
+        None => (key, ""),
+    };
+    let path: Vec<&str> = path
+        .split("::")
+        .map(|seg| seg.strip_prefix("r#").unwrap_or(seg))
+        .collect();
+    // `Type.r#field`
+    let path = path.join("::").replace(".r#", ".");
+    format!("{path}{rest}")
+}
+
 fn cfg_text(cfg: &BTreeSet<String>) -> Option<String> {
     let cfg = &flatten_all(cfg);
     match cfg.len() {
@@ -1408,7 +1466,7 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
             && path.is_ident("Self")
         {
             let span = path.segments[0].ident.span();
-            path.segments[0].ident = syn::Ident::new(name, span);
+            path.segments[0].ident = make_ident(name, span);
             return;
         }
         let Some(full) = self.canonical(path) else {
@@ -1422,7 +1480,7 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
             if syn::parse_str::<syn::Ident>(seg).is_err() {
                 return;
             }
-            let ident = syn::Ident::new(seg, last.ident.span());
+            let ident = make_ident(seg, last.ident.span());
             segments.push(if i + 1 == full.len() {
                 syn::PathSegment {
                     ident,
@@ -1683,6 +1741,12 @@ impl<'a> Walker<'a> {
         parent: Option<&str>,
         facts: Facts,
     ) {
+        // `r#gen` and `gen` name the same item: writing the name raw (as
+        // edition 2024 requires for `gen`) is not a removal plus an addition.
+        let key = unraw_path(&key);
+        let parent = parent.map(unraw_path);
+        let parent = parent.as_deref();
+        let shape = unraw_text(&shape);
         let item = ApiItem {
             path: self.display(&key),
             key: key.clone(),
@@ -1835,7 +1899,7 @@ impl<'a> Walker<'a> {
             }
             Item::Fn(f) => {
                 let mut sig = f.sig.clone();
-                sig.ident = syn::Ident::new(name, f.sig.ident.span());
+                sig.ident = make_ident(name, f.sig.ident.span());
                 let s = render::signature(&f.vis, &sig);
                 // `unsafe` is a fact of its own: becoming safe is minor.
                 sig.safety = syn::Safety::Default;

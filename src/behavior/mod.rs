@@ -404,10 +404,12 @@ fn rename_idents(tokens: TokenStream, names: &HashMap<String, String>) -> TokenS
 }
 
 fn join_key(module: &[String], rest: &[&str]) -> String {
+    // `r#gen` and `gen` are one name: pairing must not depend on the spelling.
     module
         .iter()
         .map(String::as_str)
         .chain(rest.iter().copied())
+        .map(|seg| seg.strip_prefix("r#").unwrap_or(seg))
         .collect::<Vec<_>>()
         .join("::")
 }
