@@ -2609,14 +2609,33 @@ fn variant_fields(fields: &Fields, ty: impl Fn(&syn::Type) -> String) -> String 
 /// The parts of `#[repr(..)]`, sorted: `C, packed`, `u8`, `align(8)`.
 fn repr(attrs: &[Attribute]) -> Option<String> {
     let mut parts: Vec<String> = Vec::new();
-    for a in attrs.iter().filter(|a| a.path().is_ident("repr")) {
-        if let Ok(l) = a.meta.require_list() {
-            parts.extend(
-                split_top_level(&render::tokens(&l.tokens))
-                    .into_iter()
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_string),
+    let mut add = |tokens: &proc_macro2::TokenStream| {
+        parts.extend(
+            split_top_level(&render::tokens(tokens))
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
+        );
+    };
+    for a in attrs {
+        if a.path().is_ident("repr") {
+            if let Ok(l) = a.meta.require_list() {
+                add(&l.tokens);
+            }
+        } else if a.path().is_ident("cfg_attr") {
+            // `#[cfg_attr(not(doc), repr(transparent))]` (anyhow): the
+            // layout holds wherever the condition does, which is every real
+            // build for the usual `not(doc)`; read it as a repr.
+            let metas = a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
             );
+            for m in metas.into_iter().flatten().skip(1) {
+                if let syn::Meta::List(l) = &m
+                    && l.path.is_ident("repr")
+                {
+                    add(&l.tokens);
+                }
+            }
         }
     }
     parts.sort();
