@@ -822,6 +822,7 @@ pub fn run_diff_published_in(
     c.new_source = Some("crates.io".into());
     let old_dir = fetch_published(&fetcher, name, &old_v)?;
     let new_dir = fetch_published(&fetcher, name, &new_v)?;
+    check_feature_names(view, &[&old_dir, &new_dir], name)?;
     compare_trees(&old_dir, &new_dir, &mut c, view, sources)?;
     c.yanked = yanked_versions(&fetcher, name, [&old_v, &new_v]);
     report.crates.push(c);
@@ -952,10 +953,63 @@ pub fn run_diff_dirs_with(
     }
     c.old_source = Some("path".into());
     c.new_source = Some("path".into());
+    check_feature_names(view, &[old_dir, new_dir], &new_name)?;
     compare_trees(old_dir, new_dir, &mut c, view, settings)?;
     report.crates.push(c);
     gate_builtin(&mut report)?;
     Ok(report)
+}
+
+/// `--features` names must exist in one of the two versions (as a
+/// `[features]` entry or an optional dependency), as cargo requires: a typo
+/// must not quietly change which changes count.
+fn check_feature_names(view: &FeatureView, dirs: &[&Path], krate: &str) -> Result<()> {
+    let FeatureView::Selected { features, .. } = view else {
+        return Ok(());
+    };
+    let mut known = std::collections::BTreeSet::new();
+    for dir in dirs {
+        let path = dir.join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Ok(table) = toml::from_str::<toml::Table>(&text) else {
+            continue;
+        };
+        if let Some(f) = table.get("features").and_then(|f| f.as_table()) {
+            known.extend(f.keys().cloned());
+        }
+        for deps in ["dependencies", "build-dependencies"] {
+            if let Some(d) = table.get(deps).and_then(|d| d.as_table()) {
+                known.extend(
+                    d.iter()
+                        .filter(|(_, v)| v.get("optional").and_then(|o| o.as_bool()) == Some(true))
+                        .map(|(k, _)| k.clone()),
+                );
+            }
+        }
+    }
+    let unknown: Vec<&String> = features
+        .iter()
+        .filter(|f| *f != "default" && !known.contains(*f))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<&str> = known.iter().map(String::as_str).collect();
+    bail!(
+        "{krate} has no feature {} in either version (features: {})",
+        unknown
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        if list.is_empty() {
+            "none".to_string()
+        } else {
+            list.join(", ")
+        }
+    )
 }
 
 /// `diff` has no repository: the built-in rules mark what they cover, and

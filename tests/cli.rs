@@ -171,3 +171,36 @@ fn usage_errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/a"));
 }
+
+#[test]
+fn an_unknown_feature_is_refused_not_ignored() {
+    let out = bumpguard()
+        .args(["diff", "--features", "acme-alpm", "--old"])
+        .arg(fixture("field-added-constructible", "old"))
+        .arg("--new")
+        .arg(fixture("field-added-constructible", "new"))
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("has no feature `acme-alpm` in either version (features: acme-alpn, default)"),
+        "{err}"
+    );
+    // The right name is accepted, and the change under it is in view.
+    let out = bumpguard()
+        .args([
+            "diff",
+            "--features",
+            "acme-alpn",
+            "--format",
+            "json",
+            "--old",
+        ])
+        .arg(fixture("field-added-constructible", "old"))
+        .arg("--new")
+        .arg(fixture("field-added-constructible", "new"))
+        .assert()
+        .code(1);
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["crates"][0]["violations"], 1);
+}
