@@ -505,6 +505,7 @@ impl Crate {
     ) {
         let mod_cfg = self.modules[m].cfg.clone();
         let mod_hidden = self.modules[m].hidden;
+        let items = expand_foreign_blocks(items);
         for item in items {
             let attrs: &[Attribute] = match item_attrs(&item) {
                 Some(a) => a,
@@ -917,6 +918,59 @@ fn item_attrs(item: &Item) -> Option<&Vec<Attribute>> {
         Item::Use(i) => &i.attrs,
         _ => return None,
     })
+}
+
+/// `extern "C" { pub fn f(x: i32); pub static G: u8; }` read as the items
+/// users call: `pub unsafe extern "C" fn f(x: i32)` and a `pub static`,
+/// with the block's attributes (its `#[cfg]`) on each. The `-sys` crates'
+/// whole API lives in such blocks.
+fn expand_foreign_blocks(items: Vec<Item>) -> Vec<Item> {
+    if !items.iter().any(|i| matches!(i, Item::ForeignMod(_))) {
+        return items;
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let Item::ForeignMod(block) = item else {
+            out.push(item);
+            continue;
+        };
+        for fi in block.items {
+            match fi {
+                syn::ForeignItem::Fn(f) => {
+                    let mut attrs = block.attrs.clone();
+                    attrs.extend(f.attrs);
+                    let mut sig = f.sig;
+                    sig.safety = syn::Safety::Unsafe(Default::default());
+                    sig.abi = Some(block.abi.clone());
+                    out.push(Item::Fn(syn::ItemFn {
+                        attrs,
+                        vis: f.vis,
+                        modifiers: Default::default(),
+                        sig,
+                        block: Box::new(syn::parse_quote!({})),
+                    }));
+                }
+                syn::ForeignItem::Static(st) => {
+                    let mut attrs = block.attrs.clone();
+                    attrs.extend(st.attrs);
+                    out.push(Item::Static(syn::ItemStatic {
+                        attrs,
+                        vis: st.vis,
+                        static_token: st.static_token,
+                        mutability: st.mutability,
+                        ident: st.ident,
+                        colon_token: st.colon_token,
+                        ty: st.ty,
+                        eq_token: Default::default(),
+                        expr: Box::new(syn::parse_quote!(())),
+                        semi_token: st.semi_token,
+                    }));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 fn decl_name(item: &Item) -> Option<(String, Ns, Vis)> {
