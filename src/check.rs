@@ -18,7 +18,7 @@ use crate::lockdiff::{self, Bump, ChangeKind, Source};
 use crate::manifest_diff;
 use crate::progress::{Progress, Silent};
 use crate::report::{
-    Analysis, AnalysisStatus, CrateReport, Report, SCHEMA_VERSION, Verdict, VerdictStatus,
+    Analysis, AnalysisStatus, CrateReport, FailedIn, Report, SCHEMA_VERSION, Verdict, VerdictStatus,
 };
 use crate::revision::{LockfileText, Repo, Rev};
 use crate::semver_check;
@@ -234,6 +234,81 @@ pub fn run_check_with(
     Ok(report)
 }
 
+/// The configuration and the rules in force at the head revision: from the
+/// working tree when it holds the head (the working tree or the index as
+/// head, or a commit the working tree equals), else from the head commit's
+/// tree. An explicit `--config FILE` is read from disk; the rule folders
+/// still come from the head. The note says when the head's tree was read.
+fn config_at_head(
+    repo: &Repo,
+    head: &Rev,
+    root: &Path,
+    explicit: Option<&Path>,
+) -> Result<(Config, Vec<crate::rules::Rule>, Option<String>)> {
+    let at = match head {
+        Rev::WorkTree | Rev::Index => None,
+        Rev::Commit(spec) => match repo.worktree_is(spec) {
+            Ok(true) => None,
+            _ => Some(spec.clone()),
+        },
+    };
+    let problems = |d| anyhow::Error::new(d).context("the bumpguard configuration has problems");
+    let Some(spec) = at else {
+        let cfg = Config::find(root, explicit).map_err(problems)?;
+        let rules = config::rules_in_force(&cfg, root)
+            .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
+        return Ok((cfg, rules, None));
+    };
+    let cfg = match explicit {
+        Some(p) => Config::load(p).map_err(problems)?,
+        None => match repo.read_file(head, config::FILE_NAME)? {
+            None => Config::default(),
+            Some(bytes) => {
+                let path = root.join(config::FILE_NAME);
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    anyhow::anyhow!("{} at {spec} is not UTF-8 text", config::FILE_NAME)
+                })?;
+                Config::parse(&path, &text).map_err(|d| problems(crate::toml_read::Diags(d)))?
+            }
+        },
+    };
+    let folder = |rel: &str| -> config::Folder {
+        let tmp = match tempfile::tempdir() {
+            Ok(t) => t,
+            Err(e) => {
+                return config::Folder::Missing(format!("cannot create a temporary directory: {e}"));
+            }
+        };
+        if let Err(e) = repo.export(head, rel, tmp.path()) {
+            return config::Folder::Missing(format!("rule folder {rel}: {e:#}"));
+        }
+        match crate::rules::toml_files(tmp.path()) {
+            // Shown as where they are in the repository.
+            Ok(files) => config::Folder::Files(
+                files
+                    .into_iter()
+                    .map(|(p, text)| {
+                        let name = p.file_name().map(PathBuf::from).unwrap_or_default();
+                        (root.join(rel).join(name), text)
+                    })
+                    .collect(),
+            ),
+            Err(e) => config::Folder::Missing(format!("rule folder {rel} at {spec}: {e}")),
+        }
+    };
+    let rules = config::rules_in_force_from(&cfg, &folder)
+        .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
+    let what = if explicit.is_some() {
+        "rule folders"
+    } else {
+        "configuration and rule folders"
+    };
+    let note = format!(
+        "{what} read at {spec} (the working tree holds another revision or uncommitted files)"
+    );
+    Ok((cfg, rules, Some(note)))
+}
+
 /// Reads the configuration and the rules in force, then applies rules,
 /// contracts (run on the head revision) and acceptances to the report.
 fn gate_check(
@@ -247,10 +322,23 @@ fn gate_check(
         .workdir()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| opts.repo.clone());
-    let cfg = Config::find(&root, opts.config.as_deref())
-        .map_err(|d| anyhow::Error::new(d).context("the bumpguard configuration has problems"))?;
-    let rules = config::rules_in_force(&cfg, &root)
-        .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
+    let (cfg, rules, cfg_note) = config_at_head(repo, head, &root, opts.config.as_deref())?;
+    report.notes.extend(cfg_note);
+    // The exact command each binding runs (or would run), runner resolved
+    // as for running; probed once per binding and folder.
+    let commands = std::cell::RefCell::new(BTreeMap::<(String, String), String>::new());
+    let command_of = |b: &ContractBinding, dir: &str| -> String {
+        commands
+            .borrow_mut()
+            .entry((b.at.clone(), dir.to_string()))
+            .or_insert_with(|| {
+                contracts::command_line(
+                    &contract_spec(b),
+                    &run_options(b, root.join(dir), None, &cfg, sources),
+                )
+            })
+            .clone()
+    };
     let place = std::cell::OnceCell::new();
     let run = |b: &ContractBinding, dir: &str| -> ContractOutcome {
         let place = place.get_or_init(|| contract_place(repo, head, sources));
@@ -258,7 +346,7 @@ fn gate_check(
             Ok(p) => run_contract(b, &p.dir.join(dir), p.target_dir.clone(), &cfg, sources),
             Err(e) => ContractOutcome {
                 at: b.at.clone(),
-                command: gate::describe(b),
+                command: command_of(b, dir),
                 status: ContractState::Error,
                 detail: Some(format!("cannot prepare the head revision to run it: {e}")),
                 passed: 0,
@@ -271,7 +359,7 @@ fn gate_check(
     };
     let mode = match &opts.contracts {
         ContractsMode::Run => Contracts::Run(&run),
-        ContractsMode::Skip(why) => Contracts::WouldRun(why),
+        ContractsMode::Skip(why) => Contracts::WouldRun(why, &command_of),
     };
     gate::apply(report, &rules, &cfg, mode);
     // Which of the repository's own code reaches what triggered each rule.
@@ -349,14 +437,9 @@ fn contract_place(
     place.ok_or_else(|| "the repository has no working tree".to_string())
 }
 
-fn run_contract(
-    b: &ContractBinding,
-    dir: &Path,
-    target_dir: Option<PathBuf>,
-    cfg: &Config,
-    sources: &SourceSettings,
-) -> ContractOutcome {
-    let spec = match &b.target {
+/// What a binding runs, for the contract runner.
+fn contract_spec(b: &ContractBinding) -> contracts::ContractSpec {
+    match &b.target {
         ContractTarget::CargoTest {
             package,
             test,
@@ -367,21 +450,43 @@ fn run_contract(
             filter: filter.clone(),
         },
         ContractTarget::Command(cmd) => contracts::ContractSpec::Command(cmd.clone()),
-    };
+    }
+}
+
+/// How a binding runs in `dir`: its timeout (else the policy's), the
+/// policy's runner, offline as bumpguard is.
+fn run_options(
+    b: &ContractBinding,
+    dir: PathBuf,
+    target_dir: Option<PathBuf>,
+    cfg: &Config,
+    sources: &SourceSettings,
+) -> contracts::RunOptions {
     let runner = match cfg.policy.runner {
         RunnerChoice::Auto => contracts::Runner::Auto,
         RunnerChoice::Cargo => contracts::Runner::Cargo,
         RunnerChoice::Nextest => contracts::Runner::Nextest,
     };
+    contracts::RunOptions {
+        dir,
+        timeout: b.timeout.unwrap_or(cfg.policy.contract_timeout),
+        runner,
+        offline: sources.offline,
+        target_dir,
+    }
+}
+
+fn run_contract(
+    b: &ContractBinding,
+    dir: &Path,
+    target_dir: Option<PathBuf>,
+    cfg: &Config,
+    sources: &SourceSettings,
+) -> ContractOutcome {
+    let spec = contract_spec(b);
     let run = contracts::run(
         &spec,
-        &contracts::RunOptions {
-            dir: dir.to_path_buf(),
-            timeout: b.timeout.unwrap_or(cfg.policy.contract_timeout),
-            runner,
-            offline: sources.offline,
-            target_dir,
-        },
+        &run_options(b, dir.to_path_buf(), target_dir, cfg, sources),
     );
     let (status, detail) = match run.status {
         contracts::ContractStatus::Passed => (ContractState::Passed, None),
@@ -558,6 +663,7 @@ fn analyse_bump(
     let not = |status, reason: &str| Analysis {
         status,
         reason: Some(reason.to_string()),
+        failed_in: (status == AnalysisStatus::Failed).then_some(FailedIn::Fetch),
     };
     let (old, new) = match (&b.change, &b.old, &b.new) {
         (ChangeKind::Added | ChangeKind::Removed, _, _)
@@ -710,6 +816,16 @@ fn compare_trees(
         }
     }
     let mut changes = api.changes;
+    // Each change's file and declaration path, for rules on modules and files.
+    let locations = |m: &Option<syn_engine::CrateModel>| {
+        m.as_ref()
+            .map(|m| crate::rules::locate::Locations::new(m, &new.crate_name))
+    };
+    crate::rules::locate::annotate(
+        &mut changes,
+        locations(&old_model).as_ref(),
+        locations(&new_model).as_ref(),
+    );
     c.violations = semver_check::mark_violations(&mut changes, c.allows);
     c.required = Some(semver_check::required_level(&changes));
     c.changes = changes;
@@ -757,14 +873,17 @@ fn compare_trees(
     notes.extend(unread);
     c.notes = notes;
     c.analysis = if let Some(failure) = api.failure {
+        // The crate was there; reading it failed (rustdoc could not build it).
         Analysis {
             status: AnalysisStatus::Failed,
             reason: Some(failure),
+            failed_in: Some(FailedIn::Crate),
         }
     } else if problems.is_empty() {
         Analysis {
             status: AnalysisStatus::Analysed,
             reason: None,
+            failed_in: None,
         }
     } else {
         Analysis {
@@ -773,6 +892,7 @@ fn compare_trees(
                 "some source files could not be read; the API of the items in them is unknown"
                     .to_string(),
             ),
+            failed_in: None,
         }
     };
     c.problems = problems;

@@ -310,6 +310,10 @@ fn read_contract(
             "`paths` goes with `crate`, not with `rule` (the rule has its own paths)",
         );
     }
+    // `command = "true"` is reported as a wrong type, not also as empty.
+    let command_listed = t
+        .get("command")
+        .is_some_and(|v| v.get_ref().as_array().is_some());
     let command = t.get("command").map(|v| r.strings("command", v));
     let package = opt_string(r, t, "package");
     let test = opt_string(r, t, "test");
@@ -319,7 +323,7 @@ fn read_contract(
             if package.is_some() || test.is_some() || filter.is_some() {
                 r.error_at(line, "a [[contract]] is a `command` or a cargo test (`package`, `test`, `filter`), not both");
             }
-            if cmd.is_empty() {
+            if cmd.is_empty() && command_listed {
                 r.error_at(line, "`command` is empty");
             }
             ContractTarget::Command(cmd.into_iter().map(|(s, _)| s).collect())
@@ -385,13 +389,116 @@ fn read_accept(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) -> O
     if a.reason.trim().is_empty() && t.get("reason").is_some() {
         r.error_at(line, "an acceptance needs a reason");
     }
+    if a.by.trim().is_empty()
+        && let Some(v) = t.get("by")
+    {
+        r.error(
+            v,
+            "`by` is empty: an acceptance says who accepted (\"Name <email>\")",
+        );
+    }
     (r.diags.len() == before).then_some(a)
+}
+
+/// The id of the rule a `[[contract]]` bound by crate stands for:
+/// `contract:<crate>`, with `:<patterns>` when it lists paths. `None` for
+/// a binding to a rule by id.
+pub fn implicit_rule_id(b: &ContractBinding) -> Option<String> {
+    let krate = b.krate.as_ref()?;
+    if b.rule.is_some() {
+        return None;
+    }
+    if b.paths.is_empty() {
+        return Some(format!("contract:{krate}"));
+    }
+    let paths: Vec<&str> = b.paths.iter().map(|p| p.as_str()).collect();
+    Some(format!("contract:{krate}:{}", paths.join(",")))
+}
+
+/// The rules that `[[contract]]` entries bound by crate (and patterns)
+/// stand for: a critical rule over the crate (`**`) or the binding's
+/// paths, triggered by API and behaviour changes, so that a change in its
+/// scope requires the contract even when no other rule covers it.
+/// Bindings with the same crate and paths share one rule.
+pub fn implicit_rules(cfg: &Config) -> Vec<Rule> {
+    let mut out: Vec<Rule> = Vec::new();
+    for b in &cfg.contracts {
+        let (Some(id), Some(krate)) = (implicit_rule_id(b), &b.krate) else {
+            continue;
+        };
+        if out.iter().any(|r| r.id == id) {
+            continue;
+        }
+        let paths = if b.paths.is_empty() {
+            match Pattern::parse("**", "::") {
+                Ok(p) => vec![p],
+                Err(_) => continue,
+            }
+        } else {
+            b.paths.clone()
+        };
+        let scope: Vec<&str> = b.paths.iter().map(|p| p.as_str()).collect();
+        out.push(Rule {
+            id,
+            krate: krate.clone(),
+            version: None,
+            paths,
+            files: Vec::new(),
+            on: vec![rules::Trigger::Api, rules::Trigger::Behavior],
+            effects: Vec::new(),
+            manifest_codes: Vec::new(),
+            severity: rules::RuleSeverity::Critical,
+            reason: if scope.is_empty() {
+                format!("a contract is bound to every change of {krate}")
+            } else {
+                format!(
+                    "a contract is bound to changes of {krate} at {}",
+                    scope.join(", ")
+                )
+            },
+            reference: None,
+            origin: Origin::Contract(b.at.clone()),
+            line: b.line,
+        });
+    }
+    out
 }
 
 /// The rules in force for a repository, in id order: the built-in pack
 /// minus `[rules] disable`, replaced or extended by the repository's rule
 /// files and `[rule.<id>]` tables. Every problem in every file is reported.
 pub fn rules_in_force(cfg: &Config, root: &Path) -> Result<Vec<Rule>, Diags> {
+    rules_in_force_from(cfg, &|rel| {
+        let dir = root.join(rel);
+        if !dir.is_dir() {
+            return Folder::Missing(format!("rule folder {} does not exist", dir.display()));
+        }
+        match rules::toml_files(&dir) {
+            Ok(files) => Folder::Files(files),
+            Err(e) => Folder::Missing(format!(
+                "cannot read the rule folder {}: {e}",
+                dir.display()
+            )),
+        }
+    })
+}
+
+/// A rule folder as [`rules_in_force_from`] sees it.
+pub enum Folder {
+    /// Not there (or unreadable), and why, in words.
+    Missing(String),
+    /// Its `*.toml` files, sorted by name: the path shown in messages and
+    /// the text (or why it could not be read).
+    Files(Vec<(PathBuf, Result<String, String>)>),
+}
+
+/// [`rules_in_force`], with the rule folders (repository-relative, as
+/// written in `[rules] dirs`) read by `folder`: from the working tree, or
+/// from a revision.
+pub fn rules_in_force_from(
+    cfg: &Config,
+    folder: &dyn Fn(&str) -> Folder,
+) -> Result<Vec<Rule>, Diags> {
     let mut diags = Vec::new();
     let builtin = rules::builtin().unwrap_or_else(|d| {
         diags.extend(d);
@@ -431,22 +538,27 @@ pub fn rules_in_force(cfg: &Config, root: &Path) -> Result<Vec<Rule>, Diags> {
         own.insert(rule.id.clone(), rule.origin.clone());
         by_id.insert(rule.id.clone(), rule);
     };
-    let dirs: Vec<(PathBuf, Option<usize>)> = match &cfg.rule_dirs {
-        Some(list) => list.iter().map(|(d, l)| (root.join(d), Some(*l))).collect(),
-        None => vec![(root.join(DEFAULT_RULE_DIR), None)],
+    let dirs: Vec<(String, Option<usize>)> = match &cfg.rule_dirs {
+        Some(list) => list.iter().map(|(d, l)| (d.clone(), Some(*l))).collect(),
+        None => vec![(DEFAULT_RULE_DIR.to_string(), None)],
     };
     for (dir, line) in dirs {
-        if !dir.is_dir() {
-            if let Some(line) = line {
-                diags.push(Diag {
-                    file: cfg_file.clone(),
-                    line,
-                    message: format!("rule folder {} does not exist", dir.display()),
-                });
+        let files = match folder(&dir) {
+            Folder::Files(files) => files,
+            Folder::Missing(why) => {
+                // The default folder is optional; a folder named in
+                // `[rules] dirs` must be there.
+                if let Some(line) = line {
+                    diags.push(Diag {
+                        file: cfg_file.clone(),
+                        line,
+                        message: why,
+                    });
+                }
+                continue;
             }
-            continue;
-        }
-        let (list, problems) = rules::read_dir(&dir);
+        };
+        let (list, problems) = rules::read_files(files);
         diags.extend(problems);
         list.into_iter()
             .for_each(|r| add(r, &mut diags, &mut by_id));

@@ -174,14 +174,7 @@ fn run_inner(spec: &ContractSpec, opts: &RunOptions, start: Instant) -> Contract
             if let Err(message) = check_dir(opts) {
                 return error_run(shell_words(&draft), message);
             }
-            let (runner, no_tests_flag) = match opts.runner {
-                Runner::Cargo => (Runner::Cargo, false),
-                Runner::Nextest => (Runner::Nextest, nextest_supports_no_tests(opts)),
-                Runner::Auto => match nextest_version(opts) {
-                    Some(version) => (Runner::Nextest, supports_no_tests(&version)),
-                    None => (Runner::Cargo, false),
-                },
-            };
+            let (runner, no_tests_flag) = resolve_runner(opts);
             let argv = cargo_test_args(
                 runner,
                 package.as_deref(),
@@ -198,6 +191,42 @@ fn run_inner(spec: &ContractSpec, opts: &RunOptions, start: Instant) -> Contract
                 Ok(out) if runner == Runner::Nextest => judge_nextest(command, out),
                 Ok(out) => judge_libtest(command, out),
             }
+        }
+    }
+}
+
+/// The runner a cargo-test contract uses under `opts` (`auto` probes
+/// `cargo nextest --version`), and whether it takes `--no-tests=warn`.
+pub fn resolve_runner(opts: &RunOptions) -> (Runner, bool) {
+    match opts.runner {
+        Runner::Cargo => (Runner::Cargo, false),
+        Runner::Nextest => (Runner::Nextest, nextest_supports_no_tests(opts)),
+        Runner::Auto => match nextest_version(opts) {
+            Some(version) => (Runner::Nextest, supports_no_tests(&version)),
+            None => (Runner::Cargo, false),
+        },
+    }
+}
+
+/// The command [`run`] runs for `spec` under `opts`, shell-quoted: the
+/// same runner choice and arguments (for reports that say what would run).
+pub fn command_line(spec: &ContractSpec, opts: &RunOptions) -> String {
+    match spec {
+        ContractSpec::Command(argv) => shell_words(argv),
+        ContractSpec::CargoTest {
+            package,
+            test,
+            filter,
+        } => {
+            let (runner, no_tests_flag) = resolve_runner(opts);
+            shell_words(&cargo_test_args(
+                runner,
+                package.as_deref(),
+                test.as_deref(),
+                filter.as_deref(),
+                opts.offline,
+                no_tests_flag,
+            ))
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::report::{CrateReport, Report};
 use crate::rules::{self, Evidence, Rule, RuleSeverity};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A rule that triggered on one crate's bump.
 #[derive(Debug, Clone, Serialize)]
@@ -138,8 +138,10 @@ pub enum Contracts<'a> {
     /// run); the second argument is the folder of the crate's lockfile,
     /// relative to the repository root (`""` at the root).
     Run(&'a dyn Fn(&ContractBinding, &str) -> ContractOutcome),
-    /// Say what would run; triggered critical rules stay blocking.
-    WouldRun(&'a str),
+    /// Say what would run, and why not (the first argument); the second
+    /// gives each binding's command exactly as `Run` would run it.
+    /// Triggered critical rules stay blocking.
+    WouldRun(&'a str, &'a dyn Fn(&ContractBinding, &str) -> String),
     /// No repository to prove anything in (`diff`): hits are reported, never blocking.
     NotApplicable,
 }
@@ -232,30 +234,19 @@ pub fn acceptables(report: &Report) -> Vec<Acceptable> {
     out
 }
 
-fn find_acceptance<'c>(
-    accepts: &'c [Acceptance],
-    krate: &str,
-    old: &str,
-    new: &str,
-    code: &str,
-    digest: &str,
-) -> Option<&'c Acceptance> {
-    accepts.iter().find(|a| {
-        a.krate == krate && a.old == old && a.new == new && a.code == code && a.digest == digest
-    })
-}
-
 /// Applies rules, contracts and acceptances to `report` and decides the
-/// verdict under the configuration's policy.
+/// verdict under the configuration's policy. Besides `rules`, every
+/// `[[contract]]` bound by crate (and patterns) acts as a critical rule of
+/// its own ([`crate::config::implicit_rules`]) when no critical rule it
+/// attaches to triggered: changes in its scope still require it.
 pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contracts<'_>) {
-    let mut used: Vec<bool> = vec![false; cfg.accepts.len()];
-    let mark = |a: &Acceptance, used: &mut Vec<bool>| {
-        if let Some(i) = cfg.accepts.iter().position(|x| std::ptr::eq(x, a)) {
-            used[i] = true;
-        }
+    let implicit = crate::config::implicit_rules(cfg);
+    let mut g = Gate {
+        cfg,
+        contracts,
+        used: vec![false; cfg.accepts.len()],
+        runs: BTreeMap::new(),
     };
-    // Contracts run once per binding, whatever number of hits they prove.
-    let mut runs: BTreeMap<(usize, String), ContractOutcome> = BTreeMap::new();
 
     for c in &mut report.crates {
         let (old, new) = versions(c);
@@ -264,26 +255,20 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
             let d = digest(&[rules::api_evidence(a)]);
             let id = finding_id(&c.name, &old, &new, a.code, &d);
             a.finding = Some(id);
-            if let Some(acc) = find_acceptance(&cfg.accepts, &c.name, &old, &new, a.code, &d) {
-                mark(acc, &mut used);
-                a.accepted = Some(acc.at.clone());
+            if let Some(acc) = g.acceptance(&c.name, &old, &new, a.code, &d) {
+                a.accepted = Some(acc);
                 a.violation = false;
             }
         }
         c.violations = c.changes.iter().filter(|a| a.violation).count();
 
         let mut hits = Vec::new();
+        // Bindings that a triggered critical rule already runs.
+        let mut attached: BTreeSet<usize> = BTreeSet::new();
         for rule in rules {
             let evidence = rule.evidence(c);
             if evidence.is_empty() {
                 continue;
-            }
-            let d = digest(&evidence);
-            let code = format!("rule:{}", rule.id);
-            let finding = finding_id(&c.name, &old, &new, &code, &d);
-            let acceptance = find_acceptance(&cfg.accepts, &c.name, &old, &new, &code, &d);
-            if let Some(acc) = acceptance {
-                mark(acc, &mut used);
             }
             let bound: Vec<(usize, &ContractBinding)> = cfg
                 .contracts
@@ -291,43 +276,26 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
                 .enumerate()
                 .filter(|(_, b)| binds(b, rule, c, &evidence))
                 .collect();
-            let mut hit = RuleHit {
-                rule: rule.id.clone(),
-                severity: rule.severity,
-                reason: rule.reason.clone(),
-                reference: rule.reference.clone(),
-                origin: rule.origin.to_string(),
-                finding,
-                digest: d,
-                evidence,
-                contracts: Vec::new(),
-                status: HitStatus::Reported,
-                blocks: false,
-                next: String::new(),
-                suggestion: None,
-                accepted: acceptance.map(|a| a.at.clone()),
-                call_sites: Vec::new(),
-            };
-            // Accepted hits need no proof; everything else runs what is bound.
-            if acceptance.is_none() {
-                for (i, b) in &bound {
-                    let outcome = match &contracts {
-                        Contracts::Run(run) => {
-                            let dir = workspace_dir(c);
-                            runs.entry((*i, dir.clone()))
-                                .or_insert_with(|| run(b, &dir))
-                                .clone()
-                        }
-                        Contracts::WouldRun(why) => not_run(b, why),
-                        Contracts::NotApplicable => {
-                            not_run(b, "contracts run in `bumpguard check`")
-                        }
-                    };
-                    hit.contracts.push(outcome);
-                }
+            if rule.severity == RuleSeverity::Critical {
+                attached.extend(bound.iter().map(|(i, _)| *i));
             }
-            decide_hit(&mut hit, c, rule, cfg, &contracts);
-            hits.push(hit);
+            hits.push(g.hit(c, rule, evidence, &bound));
+        }
+        for rule in implicit.iter().filter(|r| r.krate == c.name) {
+            let group: Vec<(usize, &ContractBinding)> = cfg
+                .contracts
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| crate::config::implicit_rule_id(b).as_deref() == Some(&rule.id))
+                .collect();
+            if group.iter().all(|(i, _)| attached.contains(i)) {
+                continue;
+            }
+            let evidence = rule.evidence(c);
+            if evidence.is_empty() {
+                continue;
+            }
+            hits.push(g.hit(c, rule, evidence, &group));
         }
         c.rules = hits;
     }
@@ -335,7 +303,7 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
     report.stale_acceptances = cfg
         .accepts
         .iter()
-        .zip(&used)
+        .zip(&g.used)
         .filter(|(_, u)| !**u)
         .map(|(a, _)| StaleAcceptance {
             finding: a.finding.clone(),
@@ -348,6 +316,87 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
         })
         .collect();
     report.decide_with(&cfg.policy);
+}
+
+/// What [`apply`] carries from hit to hit: which acceptances matched, and
+/// the contracts already run (each binding once per workspace and run).
+struct Gate<'a> {
+    cfg: &'a Config,
+    contracts: Contracts<'a>,
+    used: Vec<bool>,
+    runs: BTreeMap<(usize, String), ContractOutcome>,
+}
+
+impl Gate<'_> {
+    /// The acceptance of this exact finding, marked as used: where it is written.
+    fn acceptance(
+        &mut self,
+        krate: &str,
+        old: &str,
+        new: &str,
+        code: &str,
+        digest: &str,
+    ) -> Option<String> {
+        let i = self.cfg.accepts.iter().position(|a| {
+            a.krate == krate && a.old == old && a.new == new && a.code == code && a.digest == digest
+        })?;
+        self.used[i] = true;
+        Some(self.cfg.accepts[i].at.clone())
+    }
+
+    /// One triggered rule: its finding, the acceptance or the contracts
+    /// bound to it (run, or described), and what it means for the verdict.
+    fn hit(
+        &mut self,
+        c: &CrateReport,
+        rule: &Rule,
+        evidence: Vec<Evidence>,
+        bound: &[(usize, &ContractBinding)],
+    ) -> RuleHit {
+        let (old, new) = versions(c);
+        let d = digest(&evidence);
+        let code = format!("rule:{}", rule.id);
+        let finding = finding_id(&c.name, &old, &new, &code, &d);
+        let accepted = self.acceptance(&c.name, &old, &new, &code, &d);
+        let mut hit = RuleHit {
+            rule: rule.id.clone(),
+            severity: rule.severity,
+            reason: rule.reason.clone(),
+            reference: rule.reference.clone(),
+            origin: rule.origin.to_string(),
+            finding,
+            digest: d,
+            evidence,
+            contracts: Vec::new(),
+            status: HitStatus::Reported,
+            blocks: false,
+            next: String::new(),
+            suggestion: None,
+            accepted,
+            call_sites: Vec::new(),
+        };
+        // Accepted hits need no proof; everything else runs what is bound.
+        if hit.accepted.is_none() {
+            let dir = workspace_dir(c);
+            for (i, b) in bound {
+                let outcome = match &self.contracts {
+                    Contracts::Run(run) => self
+                        .runs
+                        .entry((*i, dir.clone()))
+                        .or_insert_with(|| run(b, &dir))
+                        .clone(),
+                    Contracts::WouldRun(why, command) => not_run(b, why, command(b, &dir)),
+                    Contracts::NotApplicable => {
+                        not_run(b, "contracts run in `bumpguard check`", describe(b))
+                    }
+                };
+                hit.contracts.push(outcome);
+            }
+        }
+        let bindings: Vec<&ContractBinding> = bound.iter().map(|(_, b)| *b).collect();
+        decide_hit(&mut hit, c, rule, self.cfg, &self.contracts, &bindings);
+        hit
+    }
 }
 
 fn stale_reason(crates: &[CrateReport], a: &Acceptance) -> String {
@@ -382,10 +431,10 @@ fn workspace_dir(c: &CrateReport) -> String {
         .unwrap_or_default()
 }
 
-fn not_run(b: &ContractBinding, why: &str) -> ContractOutcome {
+fn not_run(b: &ContractBinding, why: &str, command: String) -> ContractOutcome {
     ContractOutcome {
         at: b.at.clone(),
-        command: describe(b),
+        command,
         status: ContractState::NotRun,
         detail: Some(why.to_string()),
         passed: 0,
@@ -396,7 +445,9 @@ fn not_run(b: &ContractBinding, why: &str) -> ContractOutcome {
     }
 }
 
-/// The command of a binding as a person would type it.
+/// The command of a binding as a person would type it, with cargo test as
+/// the runner (where nothing decides the runner: `diff`, or a run that
+/// could not start). `check` shows the exact command instead.
 pub fn describe(b: &ContractBinding) -> String {
     match &b.target {
         ContractTarget::Command(cmd) => crate::contracts::shell_words(cmd),
@@ -404,25 +455,19 @@ pub fn describe(b: &ContractBinding) -> String {
             package,
             test,
             filter,
-        } => {
-            let argv = crate::contracts::cargo_test_args(
-                crate::contracts::Runner::Cargo,
-                package.as_deref(),
-                test.as_deref(),
-                filter.as_deref(),
-                false,
-                false,
-            );
-            format!(
-                "{} (cargo nextest run when installed)",
-                crate::contracts::shell_words(&argv)
-            )
-        }
+        } => crate::contracts::shell_words(&crate::contracts::cargo_test_args(
+            crate::contracts::Runner::Cargo,
+            package.as_deref(),
+            test.as_deref(),
+            filter.as_deref(),
+            false,
+            false,
+        )),
     }
 }
 
 /// Is `b` bound to this hit: by the rule's id, or by crate (and, when it
-/// lists paths, one of the triggering items)?
+/// lists paths, one of the triggering items by any of its paths)?
 fn binds(b: &ContractBinding, rule: &Rule, c: &CrateReport, evidence: &[Evidence]) -> bool {
     if let Some(id) = &b.rule {
         return *id == rule.id;
@@ -439,7 +484,101 @@ fn binds(b: &ContractBinding, rule: &Rule, c: &CrateReport, evidence: &[Evidence
     };
     evidence
         .iter()
-        .any(|e| e.kind != "manifest" && probe.matches_item(&e.subject))
+        .any(|e| e.kind != "manifest" && probe.matches_any(&e.subject, &e.paths))
+}
+
+/// What to do about one contract that did not pass, with what it said.
+fn contract_next(
+    o: &ContractOutcome,
+    b: Option<&ContractBinding>,
+    cfg: &Config,
+    accept: &str,
+) -> String {
+    let head = format!("contract `{}` ({})", o.command, o.at);
+    match o.status {
+        ContractState::Failed => {
+            let command = matches!(b.map(|b| &b.target), Some(ContractTarget::Command(_)));
+            let what = if command {
+                "the command exited with an error; its output is in the report".to_string()
+            } else if !o.failed_tests.is_empty() {
+                format!(
+                    "{} test{} failed: {}",
+                    o.failed_tests.len(),
+                    crate::report::plural(o.failed_tests.len()),
+                    o.failed_tests.join(", ")
+                )
+            } else if o.failed > 0 {
+                format!(
+                    "{} test{} failed",
+                    o.failed,
+                    crate::report::plural(o.failed as usize)
+                )
+            } else {
+                "no test failed, so the tests did not build or cargo stopped; its output is in the report"
+                    .to_string()
+            };
+            if accept.is_empty() {
+                format!("{head} failed ({what})")
+            } else {
+                format!(
+                    "{head} failed ({what}): fix the code or the dependency until it passes, or, if the new behaviour is intended, run `{accept}`"
+                )
+            }
+        }
+        ContractState::TimedOut => {
+            let (secs, whose) = match b.and_then(|b| b.timeout) {
+                Some(t) => (t.as_secs(), "its own `timeout`"),
+                None => (
+                    cfg.policy.contract_timeout.as_secs(),
+                    "[policy] contract-timeout",
+                ),
+            };
+            format!(
+                "{head} timed out: it was stopped after {secs} s ({whose}); if it needs longer, raise `timeout = <seconds>` in the [[contract]] at {}, else find what hangs",
+                o.at
+            )
+        }
+        ContractState::NoTestsRan => {
+            let selector = match b.map(|b| &b.target) {
+                Some(ContractTarget::CargoTest {
+                    package,
+                    test,
+                    filter,
+                }) => {
+                    let mut parts = Vec::new();
+                    let mut list = vec!["cargo".to_string(), "test".to_string()];
+                    if let Some(p) = package {
+                        parts.push(format!("package `{p}`"));
+                        list.extend(["-p".to_string(), p.clone()]);
+                    }
+                    if let Some(t) = test {
+                        parts.push(format!("test target `{t}`"));
+                        list.extend(["--test".to_string(), t.clone()]);
+                    }
+                    if let Some(f) = filter {
+                        parts.push(format!("filter `{f}`"));
+                    }
+                    list.extend(["--".to_string(), "--list".to_string()]);
+                    format!(
+                        " with {}; `{}` lists the tests there are",
+                        parts.join(", "),
+                        crate::contracts::shell_words(&list)
+                    )
+                }
+                _ => String::new(),
+            };
+            format!(
+                "{head}: no test matched the selector{selector}; fix `package`, `test` or `filter` in the [[contract]] at {} so that it selects the contract test (a contract that runs no test proves nothing)",
+                o.at
+            )
+        }
+        ContractState::Error => format!(
+            "{head} could not run: {}; fix the [[contract]] at {} or install what it needs",
+            o.detail.as_deref().unwrap_or("no reason given"),
+            o.at
+        ),
+        ContractState::Passed | ContractState::NotRun => format!("{head} {}", o.status.words()),
+    }
 }
 
 fn decide_hit(
@@ -448,6 +587,7 @@ fn decide_hit(
     rule: &Rule,
     cfg: &Config,
     contracts: &Contracts<'_>,
+    bound: &[&ContractBinding],
 ) {
     let critical = rule.severity == RuleSeverity::Critical;
     if let Some(at) = &hit.accepted {
@@ -456,11 +596,21 @@ fn decide_hit(
         return;
     }
     let accept_cmd = format!("bumpguard accept {} --reason \"...\"", hit.finding);
-    let failing: Vec<&ContractOutcome> = hit
+    // A warning rule is never accepted: its texts do not offer it.
+    let accept = if critical { accept_cmd.as_str() } else { "" };
+    let failing: Vec<String> = hit
         .contracts
         .iter()
         .filter(|o| !matches!(o.status, ContractState::Passed | ContractState::NotRun))
+        .map(|o| {
+            let b = bound.iter().copied().find(|b| b.at == o.at);
+            contract_next(o, b, cfg, accept)
+        })
         .collect();
+    let any_failed = hit
+        .contracts
+        .iter()
+        .any(|o| o.status == ContractState::Failed);
     if matches!(contracts, Contracts::NotApplicable) {
         hit.status = if critical {
             HitStatus::NotRun
@@ -475,22 +625,31 @@ fn decide_hit(
         };
         return;
     }
+    if !critical {
+        // A warning rule reports what its contracts said; it never blocks.
+        hit.status = HitStatus::Reported;
+        hit.next = if failing.is_empty() {
+            "reported only (warning rule)".to_string()
+        } else {
+            format!(
+                "reported only (warning rule; a critical rule would block on this): {}",
+                failing.join("; ")
+            )
+        };
+        return;
+    }
     if !failing.is_empty() {
         hit.status = HitStatus::ContractFailed;
         hit.blocks = true;
-        let what: Vec<String> = failing
-            .iter()
-            .map(|o| format!("`{}` ({}) {}", o.command, o.at, o.status.words()))
-            .collect();
-        hit.next = format!(
-            "{}: fix the code or the dependency until it passes, or, if the new behaviour is intended, run `{accept_cmd}`",
-            what.join("; ")
-        );
-        return;
-    }
-    if !critical {
-        hit.status = HitStatus::Reported;
-        hit.next = "reported only (warning rule)".to_string();
+        // A failure's own text says how to accept; otherwise say it once.
+        hit.next = if any_failed {
+            failing.join("; ")
+        } else {
+            format!(
+                "{}; or, if the change is fine as it is, run `{accept_cmd}`",
+                failing.join("; ")
+            )
+        };
         return;
     }
     if hit.contracts.is_empty() {
@@ -508,19 +667,25 @@ fn decide_hit(
         hit.suggestion = Some(s);
         return;
     }
-    if hit
+    let not_run: Vec<&ContractOutcome> = hit
         .contracts
         .iter()
-        .any(|o| o.status == ContractState::NotRun)
-    {
+        .filter(|o| o.status == ContractState::NotRun)
+        .collect();
+    if !not_run.is_empty() {
         hit.status = HitStatus::NotRun;
         hit.blocks = true;
+        let commands: Vec<String> = not_run
+            .iter()
+            .map(|o| format!("`{}` ({})", o.command, o.at))
+            .collect();
         hit.next = format!(
-            "contracts not run ({}); `bumpguard check` runs them, or run `{accept_cmd}`",
-            hit.contracts
+            "contracts not run ({}); `bumpguard check` runs {}, or run `{accept_cmd}`",
+            not_run
                 .iter()
                 .find_map(|o| o.detail.clone())
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            commands.join(", ")
         );
         return;
     }
@@ -611,6 +776,8 @@ mod tests {
             outside_features: None,
             not_in_view: false,
             engines: Vec::new(),
+            file: None,
+            paths: Vec::new(),
         }
     }
 
@@ -652,7 +819,12 @@ mod tests {
 
     /// Applies one rule of `severity` without running contracts.
     fn would_run(r: &mut Report, severity: &str, cfg: &Config) {
-        apply(r, &[rule(severity)], cfg, Contracts::WouldRun("test"));
+        apply(
+            r,
+            &[rule(severity)],
+            cfg,
+            Contracts::WouldRun("test", &|b, _| describe(b)),
+        );
     }
 
     fn acme() -> Vec<ApiChange> {
@@ -725,10 +897,15 @@ mod tests {
         let mut r = report(acme());
         apply(&mut r, &[rule("critical")], &cfg, Contracts::Run(&pass));
         let hit = &r.crates[0].rules[0];
-        // The crate+paths binding is about http::, not the acme evidence.
+        // The crate+paths binding is about http::, not the acme evidence ...
         assert_eq!(hit.contracts.len(), 1);
         assert_eq!(hit.status, HitStatus::Proven);
-        assert_eq!(calls.get(), 1);
+        // ... and http::get changed, so it proves that change on its own.
+        let own = &r.crates[0].rules[1];
+        assert_eq!(own.rule, "contract:certlib:http::**");
+        assert_eq!(own.evidence[0].subject, "certlib::http::get");
+        assert_eq!(own.status, HitStatus::Proven);
+        assert_eq!(calls.get(), 2, "each binding ran once");
         assert_eq!(r.verdict.status, VerdictStatus::Pass);
 
         let fail = |_: &ContractBinding, _: &str| outcome(ContractState::NoTestsRan);
@@ -739,6 +916,229 @@ mod tests {
             r.verdict.reasons[0].contains("no test matched"),
             "{:?}",
             r.verdict.reasons
+        );
+    }
+
+    /// A binding by crate and paths, with a command contract.
+    fn pattern_binding(paths: &str) -> Config {
+        config(&format!(
+            "[[contract]]\ncrate = \"certlib\"\npaths = [{paths}]\ncommand = [\"sh\", \"check.sh\"]\n"
+        ))
+    }
+
+    #[test]
+    fn a_binding_by_pattern_requires_its_contract_with_no_rule_in_force() {
+        let fail = |_: &ContractBinding, _: &str| outcome(ContractState::Failed);
+        // No rule at all: the binding's own scope triggers it.
+        let mut r = report(acme());
+        apply(
+            &mut r,
+            &[],
+            &pattern_binding("\"tls::**\""),
+            Contracts::Run(&fail),
+        );
+        let hits = &r.crates[0].rules;
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].rule, "contract:certlib:tls::**");
+        assert_eq!(hits[0].origin, "[[contract]] at bumpguard.toml:1");
+        assert_eq!(hits[0].evidence.len(), 1);
+        assert_eq!(hits[0].status, HitStatus::ContractFailed);
+        assert_eq!(r.verdict.status, VerdictStatus::Blocked);
+        // Nothing in its scope changed: nothing to prove.
+        let mut r = report(acme());
+        apply(
+            &mut r,
+            &[],
+            &pattern_binding("\"dns::**\""),
+            Contracts::Run(&fail),
+        );
+        assert!(r.crates[0].rules.is_empty());
+        assert_eq!(r.verdict.status, VerdictStatus::Pass);
+        // Attached to a critical rule that triggered: one hit, not two.
+        let mut r = report(acme());
+        apply(
+            &mut r,
+            &[rule("critical")],
+            &pattern_binding("\"tls::acme::**\""),
+            Contracts::Run(&fail),
+        );
+        assert_eq!(r.crates[0].rules.len(), 1);
+        assert_eq!(r.crates[0].rules[0].rule, "certlib-acme");
+        assert_eq!(r.crates[0].rules[0].contracts.len(), 1);
+        // A crate-wide binding stands for every change of the crate.
+        let cfg = config("[[contract]]\ncrate = \"certlib\"\ncommand = [\"true\"]\n");
+        let mut r = report(acme());
+        apply(&mut r, &[], &cfg, Contracts::Run(&fail));
+        assert_eq!(r.crates[0].rules[0].rule, "contract:certlib");
+        assert_eq!(r.crates[0].rules[0].evidence.len(), 2);
+    }
+
+    #[test]
+    fn a_pattern_binding_attaches_through_any_path_of_the_evidence() {
+        // The hit's evidence is shown by a root re-export; the binding names
+        // the module the item is declared in.
+        let mut ch = change("certlib::connect", "pub fn connect()");
+        ch.file = Some("src/tls/acme.rs".into());
+        ch.paths = vec![
+            "certlib::connect".into(),
+            "certlib::tls::acme::connect".into(),
+        ];
+        let files = crate::rules::read_rule_file(
+            "r.toml",
+            "certlib-files",
+            "crate = \"certlib\"\nfiles = [\"src/tls/**\"]\nreason = \"certs\"\n",
+            Origin::Builtin,
+        )
+        .unwrap();
+        let pass = |_: &ContractBinding, _: &str| outcome(ContractState::Passed);
+        let mut r = report(vec![ch]);
+        apply(
+            &mut r,
+            &[files],
+            &pattern_binding("\"tls::acme::**\""),
+            Contracts::Run(&pass),
+        );
+        let hits = &r.crates[0].rules;
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].rule, "certlib-files");
+        assert_eq!(hits[0].contracts.len(), 1, "the binding attached");
+        assert_eq!(hits[0].status, HitStatus::Proven);
+    }
+
+    fn run_with(state: ContractState, cfg: &Config, severity: &str) -> Report {
+        let mut r = report(acme());
+        let run = |b: &ContractBinding, _: &str| ContractOutcome {
+            at: b.at.clone(),
+            detail: match state {
+                ContractState::TimedOut => Some("killed after 30 s".into()),
+                ContractState::Error => Some("program `certcheck` not found".into()),
+                ContractState::NoTestsRan => Some("no test matched the selector".into()),
+                _ => None,
+            },
+            failed_tests: if state == ContractState::Failed {
+                vec!["acme_issues".into()]
+            } else {
+                Vec::new()
+            },
+            ..outcome(state)
+        };
+        apply(&mut r, &[rule(severity)], cfg, Contracts::Run(&run));
+        r
+    }
+
+    #[test]
+    fn each_contract_state_says_what_to_do_next() {
+        let cargo = config(
+            "[policy]\ncontract-timeout = 30\n\n[[contract]]\nrule = \"certlib-acme\"\npackage = \"svc\"\ntest = \"contracts\"\nfilter = \"acme\"\n",
+        );
+        let next = |state, cfg: &Config| {
+            let r = run_with(state, cfg, "critical");
+            let hit = &r.crates[0].rules[0];
+            assert!(hit.blocks);
+            assert_eq!(hit.status, HitStatus::ContractFailed);
+            // The verdict carries the same text.
+            assert!(r.verdict.reasons[0].ends_with(&hit.next), "{r:?}");
+            hit.next.clone()
+        };
+        let failed = next(ContractState::Failed, &cargo);
+        assert!(failed.contains("1 test failed: acme_issues"), "{failed}");
+        assert!(
+            failed.contains("fix the code or the dependency"),
+            "{failed}"
+        );
+        assert!(failed.contains("bumpguard accept bg-"), "{failed}");
+
+        let timed_out = next(ContractState::TimedOut, &cargo);
+        assert!(
+            timed_out.contains("stopped after 30 s ([policy] contract-timeout)"),
+            "{timed_out}"
+        );
+        assert!(
+            timed_out
+                .contains("raise `timeout = <seconds>` in the [[contract]] at bumpguard.toml:4"),
+            "{timed_out}"
+        );
+        let own = config("[[contract]]\nrule = \"certlib-acme\"\ncommand = [\"x\"]\ntimeout = 7\n");
+        let timed_out = next(ContractState::TimedOut, &own);
+        assert!(
+            timed_out.contains("after 7 s (its own `timeout`)"),
+            "{timed_out}"
+        );
+
+        let none = next(ContractState::NoTestsRan, &cargo);
+        assert!(
+            none.contains("package `svc`, test target `contracts`, filter `acme`"),
+            "{none}"
+        );
+        assert!(
+            none.contains("`cargo test -p svc --test contracts -- --list` lists the tests"),
+            "{none}"
+        );
+
+        let error = next(ContractState::Error, &own);
+        assert!(
+            error.contains("could not run: program `certcheck` not found"),
+            "{error}"
+        );
+        assert!(error.contains("install what it needs"), "{error}");
+        assert!(error.contains("bumpguard accept bg-"), "{error}");
+    }
+
+    #[test]
+    fn a_warning_rule_reports_its_failing_contract_and_never_blocks() {
+        let cfg = config("[[contract]]\nrule = \"certlib-acme\"\ncommand = [\"false\"]\n");
+        let r = run_with(ContractState::Failed, &cfg, "warning");
+        let hit = &r.crates[0].rules[0];
+        assert!(!hit.blocks);
+        assert_eq!(hit.status, HitStatus::Reported);
+        assert_eq!(hit.contracts[0].status, ContractState::Failed);
+        assert!(
+            hit.next.starts_with("reported only (warning rule"),
+            "{}",
+            hit.next
+        );
+        assert!(
+            hit.next.contains("the command exited with an error"),
+            "{}",
+            hit.next
+        );
+        assert!(!hit.next.contains("bumpguard accept"), "{}", hit.next);
+        assert_eq!(r.verdict.status, VerdictStatus::Pass);
+        let mut text = Vec::new();
+        crate::report::write_human(&r, &mut anstream::StripStream::new(&mut text)).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("rule (warning) certlib-acme"), "{text}");
+        assert!(!text.contains("CRITICAL RULE"), "{text}");
+    }
+
+    #[test]
+    fn contracts_not_run_show_the_command_that_would_run() {
+        let cfg = config("[[contract]]\nrule = \"certlib-acme\"\npackage = \"svc\"\n");
+        let mut r = report(acme());
+        apply(
+            &mut r,
+            &[rule("critical")],
+            &cfg,
+            Contracts::WouldRun("--no-run-contracts", &|_, dir| {
+                format!("cargo nextest run -p svc --locked --offline (in `{dir}`)")
+            }),
+        );
+        let hit = &r.crates[0].rules[0];
+        assert_eq!(hit.status, HitStatus::NotRun);
+        assert!(hit.blocks);
+        assert_eq!(
+            hit.contracts[0].command,
+            "cargo nextest run -p svc --locked --offline (in ``)"
+        );
+        assert!(
+            hit.next.contains("`cargo nextest run -p svc"),
+            "{}",
+            hit.next
+        );
+        // `describe` (no runner known) names no runner it cannot know about.
+        assert_eq!(
+            describe(&cfg.contracts[0]),
+            "cargo test -p svc --locked --no-fail-fast"
         );
     }
 
@@ -792,7 +1192,12 @@ mod tests {
         ch.violation = true;
         let mut r = report(vec![ch.clone()]);
         r.crates[0].violations = 1;
-        apply(&mut r, &[], &Config::default(), Contracts::WouldRun("test"));
+        apply(
+            &mut r,
+            &[],
+            &Config::default(),
+            Contracts::WouldRun("test", &|b, _| describe(b)),
+        );
         assert_eq!(r.verdict.status, VerdictStatus::Blocked);
         let found = acceptables(&r);
         assert_eq!(found.len(), 1);
@@ -811,7 +1216,12 @@ mod tests {
         });
         let mut r = report(vec![ch]);
         r.crates[0].violations = 1;
-        apply(&mut r, &[], &cfg, Contracts::WouldRun("test"));
+        apply(
+            &mut r,
+            &[],
+            &cfg,
+            Contracts::WouldRun("test", &|b, _| describe(b)),
+        );
         assert_eq!(r.crates[0].violations, 0);
         assert_eq!(
             r.crates[0].changes[0].accepted.as_deref(),

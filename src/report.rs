@@ -106,6 +106,24 @@ pub struct Analysis {
     pub status: AnalysisStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// With status `failed`: what failed. Absent otherwise (and read as
+    /// `fetch` when absent with `failed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed_in: Option<FailedIn>,
+}
+
+/// What stopped the analysis of a crate that could not be analysed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailedIn {
+    /// Getting the crate: a download, the network, a vendored version that
+    /// is not there. bumpguard could not do its job: exit 2, unless
+    /// `[policy] unanalysed = "warn"`.
+    Fetch,
+    /// The crate itself: it was there, but its analysis failed (rustdoc
+    /// could not build it). Not analysed: it blocks (exit 1) or, by
+    /// policy, warns.
+    Crate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -117,7 +135,9 @@ pub enum AnalysisStatus {
     Partial,
     /// Not compared because bumpguard does not handle this kind of change yet (counts against the verdict).
     Unsupported,
-    /// Not compared because something failed (network, missing crate): the run could not do its job.
+    /// Not compared because something failed: getting the crate (network,
+    /// missing crate; the run could not do its job) or analysing it (see
+    /// [`Analysis::failed_in`]).
     Failed,
     /// Nothing to compare: a package added or removed, or a workspace member's own version.
     NotApplicable,
@@ -191,6 +211,7 @@ impl CrateReport {
             analysis: Analysis {
                 status: AnalysisStatus::NotApplicable,
                 reason: None,
+                failed_in: None,
             },
             changes: Vec::new(),
             behavior: Vec::new(),
@@ -262,29 +283,43 @@ impl Report {
     /// that could not be analysed block unless the policy says `warn`
     /// (then they are listed as warnings in the reasons); a triggered
     /// critical rule that is not proven blocks; a crate that could not be
-    /// fetched at all is an error.
+    /// fetched is an error (exit 2) unless the policy says `unanalysed =
+    /// "warn"`. In `check` (and `audit`) each blocking reason says what
+    /// unblocks it.
     pub fn decide_with(&mut self, policy: &Policy) {
         self.policy = PolicySummary {
             semver_violations: policy.semver_violations,
             unanalysed: policy.unanalysed,
         };
+        // `diff` compares two versions outside any repository: there is
+        // nothing to accept, no policy and no lockfile to change.
+        let hints = self.command != "diff";
         let mut reasons = Vec::new();
         let mut status = VerdictStatus::Pass;
         let gate = |g: Gate,
+                    level: VerdictStatus,
                     status: &mut VerdictStatus,
                     reasons: &mut Vec<String>,
-                    text: String| match g {
+                    text: String,
+                    unblock: String| match g {
             Gate::Block => {
-                *status = status.max_with(VerdictStatus::Blocked);
-                reasons.push(text);
+                *status = status.max_with(level);
+                reasons.push(if hints {
+                    format!("{text}. {unblock}")
+                } else {
+                    text
+                });
             }
             Gate::Warn => reasons.push(format!("warning (policy: warn): {text}")),
         };
+        let unanalysed_warn =
+            "or set `[policy] unanalysed = \"warn\"` to let it through as a warning";
         for c in &self.crates {
             let label = format!("{} {}", c.name, version_pair(c));
             if c.violations > 0 {
                 gate(
                     policy.semver_violations,
+                    VerdictStatus::Blocked,
                     &mut status,
                     &mut reasons,
                     format!(
@@ -297,11 +332,13 @@ impl Report {
                             .unwrap_or_else(|| "bump".into()),
                         c.allows.map(|l| format!("{l} changes")).unwrap_or_default(),
                     ),
+                    violations_unblock(c),
                 );
             }
             match c.analysis.status {
                 AnalysisStatus::Partial => gate(
                     policy.unanalysed,
+                    VerdictStatus::Blocked,
                     &mut status,
                     &mut reasons,
                     format!(
@@ -309,22 +346,48 @@ impl Report {
                         c.problems.len(),
                         plural(c.problems.len())
                     ),
+                    format!(
+                        "To unblock: the problems are listed with the crate; `--engine rustdoc` reads the API with the compiler instead (it builds the crate), {unanalysed_warn}"
+                    ),
                 ),
                 AnalysisStatus::Unsupported => gate(
                     policy.unanalysed,
+                    VerdictStatus::Blocked,
                     &mut status,
                     &mut reasons,
                     format!(
                         "{label}: not analysed ({})",
                         c.analysis.reason.as_deref().unwrap_or("unsupported")
                     ),
+                    format!(
+                        "To unblock: review this change yourself, then {}",
+                        unanalysed_warn.trim_start_matches("or ")
+                    ),
                 ),
                 AnalysisStatus::Failed => {
-                    status = status.max_with(VerdictStatus::Error);
-                    reasons.push(format!(
-                        "{label}: could not be analysed ({})",
-                        c.analysis.reason.as_deref().unwrap_or("error")
-                    ));
+                    let reason = c.analysis.reason.as_deref().unwrap_or("error");
+                    match c.analysis.failed_in {
+                        Some(FailedIn::Crate) => gate(
+                            policy.unanalysed,
+                            VerdictStatus::Blocked,
+                            &mut status,
+                            &mut reasons,
+                            format!("{label}: not analysed ({reason})"),
+                            format!(
+                                "To unblock: the analysis failed inside the crate; `--engine syn` (the default) reads its source without building it, {unanalysed_warn}"
+                            ),
+                        ),
+                        Some(FailedIn::Fetch) | None => gate(
+                            policy.unanalysed,
+                            VerdictStatus::Error,
+                            &mut status,
+                            &mut reasons,
+                            format!("{label}: could not be analysed ({reason})"),
+                            format!(
+                                "To unblock: check the network and the registry and run again, or vendor the crate (`cargo vendor`, read offline), {unanalysed_warn}"
+                            ),
+                        ),
+                    }
                 }
                 AnalysisStatus::Analysed | AnalysisStatus::NotApplicable => {}
             }
@@ -338,6 +401,43 @@ impl Report {
         }
         self.verdict = Verdict { status, reasons };
     }
+}
+
+/// What unblocks a crate's semver violations: accepting each (by id),
+/// the policy, or staying on the old version.
+fn violations_unblock(c: &CrateReport) -> String {
+    const SHOWN: usize = 3;
+    let ids: Vec<&str> = c
+        .changes
+        .iter()
+        .filter(|a| a.violation)
+        .filter_map(|a| a.finding.as_deref())
+        .collect();
+    let accept = match ids.split_first() {
+        None => String::new(),
+        Some((first, rest)) => {
+            let mut more: Vec<&str> = rest.iter().take(SHOWN - 1).copied().collect();
+            if rest.len() > SHOWN - 1 {
+                more.push("...");
+            }
+            let others = if more.is_empty() {
+                String::new()
+            } else {
+                format!(", then the same for {}", more.join(", "))
+            };
+            format!(
+                "if the changes are intended, accept each: `bumpguard accept {first} --reason \"...\"`{others} (every id is in the report); "
+            )
+        }
+    };
+    let pin = match (&c.old_version, &c.new_version) {
+        (Some(old), Some(new)) if old != new => format!(
+            "; or stay on {old}: `cargo update -p {}@{new} --precise {old}`",
+            c.name
+        ),
+        _ => String::new(),
+    };
+    format!("To unblock: {accept}or set `[policy] semver-violations = \"warn\"`{pin}")
 }
 
 impl VerdictStatus {
@@ -709,7 +809,7 @@ fn write_rules(c: &CrateReport, s: &Styles, out: &mut dyn Write, full: bool) -> 
         let (style, label) = match (h.severity, h.blocks) {
             (_, true) => (s.red, "CRITICAL RULE"),
             (crate::rules::RuleSeverity::Critical, false) => (s.yellow, "critical rule"),
-            (crate::rules::RuleSeverity::Warning, false) => (s.yellow, "warning rule"),
+            (crate::rules::RuleSeverity::Warning, false) => (s.yellow, "rule (warning)"),
         };
         writeln!(
             out,
@@ -864,4 +964,172 @@ fn write_manifest(c: &CrateReport, s: &Styles, out: &mut dyn Write) -> io::Resul
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(command: &str, c: CrateReport) -> Report {
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: String::new(),
+            command: command.into(),
+            base: String::new(),
+            head: String::new(),
+            crates: vec![c],
+            notes: Vec::new(),
+            stale_acceptances: Vec::new(),
+            policy: PolicySummary::default(),
+            verdict: Verdict {
+                status: VerdictStatus::Pass,
+                reasons: Vec::new(),
+            },
+        }
+    }
+
+    fn failed(failed_in: Option<FailedIn>) -> CrateReport {
+        let mut c = CrateReport::blank("certlib", ChangeKind::Updated);
+        c.old_version = Some("1.4.0".into());
+        c.new_version = Some("1.5.0".into());
+        c.analysis = Analysis {
+            status: AnalysisStatus::Failed,
+            reason: Some("rustdoc could not build it".into()),
+            failed_in,
+        };
+        c
+    }
+
+    fn decide(c: CrateReport, unanalysed: Gate) -> Verdict {
+        let mut r = report("check", c);
+        r.decide_with(&Policy {
+            unanalysed,
+            ..Policy::default()
+        });
+        r.verdict
+    }
+
+    #[test]
+    fn a_crate_that_could_not_be_fetched_is_an_error_unless_the_policy_warns() {
+        for failed_in in [Some(FailedIn::Fetch), None] {
+            let v = decide(failed(failed_in), Gate::Block);
+            assert_eq!(v.status, VerdictStatus::Error);
+            assert_eq!(v.status.exit_code(), 2);
+            assert!(v.reasons[0].contains("could not be analysed"), "{v:?}");
+            assert!(v.reasons[0].contains("vendor the crate"), "{v:?}");
+            assert!(
+                v.reasons[0].contains("`[policy] unanalysed = \"warn\"`"),
+                "{v:?}"
+            );
+            let v = decide(failed(failed_in), Gate::Warn);
+            assert_eq!(v.status, VerdictStatus::Pass);
+            assert!(v.reasons[0].starts_with("warning (policy: warn)"), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn a_crate_whose_analysis_failed_inside_it_blocks_or_warns() {
+        let v = decide(failed(Some(FailedIn::Crate)), Gate::Block);
+        assert_eq!(v.status, VerdictStatus::Blocked);
+        assert_eq!(v.status.exit_code(), 1);
+        assert!(
+            v.reasons[0].contains("not analysed (rustdoc could not build it)"),
+            "{v:?}"
+        );
+        assert!(v.reasons[0].contains("`--engine syn`"), "{v:?}");
+        let v = decide(failed(Some(FailedIn::Crate)), Gate::Warn);
+        assert_eq!(v.status, VerdictStatus::Pass);
+    }
+
+    fn violating() -> CrateReport {
+        let mut c = CrateReport::blank("certlib", ChangeKind::Updated);
+        c.old_version = Some("1.4.0".into());
+        c.new_version = Some("1.4.1".into());
+        c.bump = Some(BumpKind::Patch);
+        c.allows = Some(Level::Patch);
+        c.required = Some(Level::Major);
+        c.analysis.status = AnalysisStatus::Analysed;
+        for (i, path) in ["a", "b", "c", "d"].iter().enumerate() {
+            c.changes.push(crate::semver_check::ApiChange {
+                code: "item-removed",
+                key: path.to_string(),
+                required: Level::Major,
+                possibly_breaking: false,
+                kind: crate::api::ItemKind::Function,
+                path: format!("certlib::{path}"),
+                old: Some(format!("pub fn {path}()")),
+                new: None,
+                cfg: None,
+                message: String::new(),
+                reference: "",
+                violation: true,
+                uncertain: false,
+                outside_features: None,
+                not_in_view: false,
+                finding: Some(format!("bg-000000000{i}")),
+                accepted: None,
+                engines: Vec::new(),
+                file: None,
+                paths: Vec::new(),
+            });
+        }
+        c.violations = 4;
+        c
+    }
+
+    #[test]
+    fn blocking_violations_say_what_unblocks_them() {
+        let mut r = report("check", violating());
+        r.decide();
+        let reason = &r.verdict.reasons[0];
+        assert!(
+            reason.contains("`bumpguard accept bg-0000000000 --reason \"...\"`"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("then the same for bg-0000000001, bg-0000000002, ..."),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("`[policy] semver-violations = \"warn\"`"),
+            "{reason}"
+        );
+        assert!(
+            reason.contains("stay on 1.4.0: `cargo update -p certlib@1.4.1 --precise 1.4.0`"),
+            "{reason}"
+        );
+        // `diff` has nothing to accept and no policy: the fact alone.
+        let mut r = report("diff", violating());
+        r.decide();
+        assert!(!r.verdict.reasons[0].contains("unblock"), "{r:?}");
+    }
+
+    #[test]
+    fn partial_and_unsupported_analyses_say_what_unblocks_them() {
+        let mut c = violating();
+        c.changes.clear();
+        c.violations = 0;
+        c.analysis.status = AnalysisStatus::Partial;
+        c.problems = vec!["new version: src/lib.rs:3: expected `;`".into()];
+        let mut r = report("check", c.clone());
+        r.decide();
+        assert_eq!(r.verdict.status, VerdictStatus::Blocked);
+        assert!(r.verdict.reasons[0].contains("`--engine rustdoc`"), "{r:?}");
+        assert!(
+            r.verdict.reasons[0].contains("unanalysed = \"warn\""),
+            "{r:?}"
+        );
+        c.analysis = Analysis {
+            status: AnalysisStatus::Unsupported,
+            reason: Some("git sources are not supported".into()),
+            failed_in: None,
+        };
+        let mut r = report("check", c);
+        r.decide();
+        assert!(
+            r.verdict.reasons[0]
+                .contains("review this change yourself, then set `[policy] unanalysed = \"warn\"`"),
+            "{r:?}"
+        );
+    }
 }

@@ -204,7 +204,7 @@ pub fn annotations(report: &Report, lockfiles: &[LockfileText]) -> Vec<Annotatio
         if c.analysis.status == AnalysisStatus::Failed {
             error(
                 0,
-                Gate::Block,
+                report.policy.unanalysed,
                 format!("{label}: could not be analysed"),
                 reason(),
             );

@@ -734,11 +734,8 @@ fn findings(c: &CrateReport, policy: PolicySummary) -> Vec<Finding> {
         }
         f
     };
-    let analysis_gate = if c.analysis.status == AnalysisStatus::Failed {
-        Gate::Block
-    } else {
-        policy.unanalysed
-    };
+    // `[policy] unanalysed` covers crates that could not be analysed too.
+    let analysis_gate = policy.unanalysed;
     analysis_finding(c)
         .map(|f| warn(f, analysis_gate))
         .into_iter()

@@ -81,15 +81,17 @@ impl Repo {
         }
     }
 
-    /// True when `spec` is the commit checked out and no tracked file of the
-    /// working tree differs from it (untracked files do not count), so that
-    /// running something in the working tree runs it on that commit.
+    /// True when `spec` is the commit checked out and the working tree holds
+    /// exactly its files: no tracked file differs and no untracked file
+    /// (other than ignored ones) is there, so that running something in the
+    /// working tree runs it on that commit. (An untracked test file would
+    /// otherwise be compiled into a contract run that claims to be HEAD's.)
     pub fn worktree_is(&self, spec: &str) -> anyhow::Result<bool> {
         if self.repo.workdir().is_none() || self.commit_id(spec)? != self.commit_id("HEAD")? {
             return Ok(false);
         }
         let mut opts = git2::StatusOptions::new();
-        opts.include_untracked(false).include_ignored(false);
+        opts.include_untracked(true).include_ignored(false);
         let statuses = self
             .repo
             .statuses(Some(&mut opts))

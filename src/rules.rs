@@ -8,6 +8,7 @@
 //! tables of `bumpguard.toml`.
 
 mod builtin;
+pub mod locate;
 mod pattern;
 
 pub use pattern::Pattern;
@@ -32,6 +33,9 @@ pub enum Origin {
     File(PathBuf),
     /// A `[rule.<id>]` table of a configuration file.
     Config(PathBuf),
+    /// A `[[contract]]` bound by crate (and patterns), acting as a rule of
+    /// its own: where the binding is written (`bumpguard.toml:12`).
+    Contract(String),
 }
 
 impl fmt::Display for Origin {
@@ -39,6 +43,7 @@ impl fmt::Display for Origin {
         match self {
             Origin::Builtin => f.write_str("built-in"),
             Origin::File(p) | Origin::Config(p) => write!(f, "{}", p.display()),
+            Origin::Contract(at) => write!(f, "[[contract]] at {at}"),
         }
     }
 }
@@ -339,26 +344,43 @@ pub fn builtin() -> Result<Vec<Rule>, Vec<Diag>> {
 /// rules that are valid and the problems of the others (so that a problem
 /// in one file does not hide, say, a duplicate id in another).
 pub fn read_dir(dir: &Path) -> (Vec<Rule>, Vec<Diag>) {
-    let mut rules = Vec::new();
-    let mut diags = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            diags.push(Diag {
+    match toml_files(dir) {
+        Ok(files) => read_files(files),
+        Err(e) => (
+            Vec::new(),
+            vec![Diag {
                 file: dir.display().to_string(),
                 line: 1,
                 message: format!("cannot read the rule folder: {e}"),
-            });
-            return (rules, diags);
-        }
-    };
-    let mut files: Vec<PathBuf> = entries
+            }],
+        ),
+    }
+}
+
+/// The `*.toml` files of `dir`, sorted by name, each with its text (or why
+/// it could not be read).
+pub fn toml_files(dir: &Path) -> std::io::Result<Vec<(PathBuf, Result<String, String>)>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
-    for path in files {
-        match read_rule_path(&path) {
+    Ok(files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).map_err(|e| e.to_string());
+            (p, text)
+        })
+        .collect())
+}
+
+/// Reads rule files given as (path shown in messages, text): the valid
+/// rules and every problem of the others.
+pub fn read_files(files: Vec<(PathBuf, Result<String, String>)>) -> (Vec<Rule>, Vec<Diag>) {
+    let mut rules = Vec::new();
+    let mut diags = Vec::new();
+    for (path, text) in files {
+        match read_rule_text(&path, text) {
             Ok(r) => rules.push(r),
             Err(d) => diags.extend(d),
         }
@@ -368,12 +390,19 @@ pub fn read_dir(dir: &Path) -> (Vec<Rule>, Vec<Diag>) {
 
 /// Reads one rule file from disk.
 pub fn read_rule_path(path: &Path) -> Result<Rule, Vec<Diag>> {
+    read_rule_text(
+        path,
+        std::fs::read_to_string(path).map_err(|e| e.to_string()),
+    )
+}
+
+fn read_rule_text(path: &Path, text: Result<String, String>) -> Result<Rule, Vec<Diag>> {
     let file = path.display().to_string();
     let id = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match std::fs::read_to_string(path) {
+    match text {
         Ok(text) => read_rule_file(&file, &id, &text, Origin::File(path.to_path_buf())),
         Err(e) => Err(vec![Diag {
             file,
@@ -397,6 +426,13 @@ pub struct Evidence {
     /// What the digest covers beyond the line: signatures, diff, values.
     #[serde(skip)]
     pub detail: String,
+    /// Every path of the item (public and declared; empty for manifest
+    /// changes), for binding contracts by pattern. Not part of the digest.
+    #[serde(skip)]
+    pub paths: Vec<String>,
+    /// The crate-relative file of the item, when known.
+    #[serde(skip)]
+    pub file: Option<String>,
 }
 
 /// Item path without the crate's own first segment, ` (private)` and what
@@ -448,8 +484,19 @@ impl Rule {
         self.files.iter().any(|p| p.matches(file))
     }
 
+    /// Does any of the item's paths (the one shown, its other public paths,
+    /// its declaration path) fall under `paths`?
+    pub fn matches_any(&self, shown: &str, paths: &[String]) -> bool {
+        self.matches_item(shown) || paths.iter().any(|p| self.matches_item(p))
+    }
+
+    /// Is the item in scope: by one of its paths, or by its file?
+    pub fn in_scope(&self, shown: &str, paths: &[String], file: Option<&str>) -> bool {
+        self.matches_any(shown, paths) || file.is_some_and(|f| self.matches_file(f))
+    }
+
     fn behavior_in_scope(&self, b: &BehaviorChange) -> bool {
-        self.matches_item(&b.item) || b.file.as_deref().is_some_and(|f| self.matches_file(f))
+        self.in_scope(&b.item, &b.paths, b.file.as_deref())
     }
 
     fn effects_count(&self, b: &BehaviorChange) -> bool {
@@ -482,7 +529,7 @@ impl Rule {
             out.extend(
                 cr.changes
                     .iter()
-                    .filter(|c| self.matches_item(&c.path))
+                    .filter(|c| self.in_scope(&c.path, &c.paths, c.file.as_deref()))
                     .map(api_evidence),
             );
         }
@@ -522,6 +569,8 @@ pub fn api_evidence(c: &ApiChange) -> Evidence {
             c.new.as_deref().unwrap_or(""),
             c.cfg.as_deref().unwrap_or("")
         ),
+        paths: c.paths.clone(),
+        file: c.file.clone(),
     }
 }
 
@@ -547,6 +596,8 @@ pub fn behavior_evidence(b: &BehaviorChange) -> Evidence {
             b.new_value.as_deref().unwrap_or(""),
             b.via.join(",")
         ),
+        paths: b.paths.clone(),
+        file: b.file.clone(),
     }
 }
 
@@ -561,6 +612,8 @@ pub fn manifest_evidence(m: &ManifestChange) -> Evidence {
             m.old.as_deref().unwrap_or(""),
             m.new.as_deref().unwrap_or("")
         ),
+        paths: Vec::new(),
+        file: None,
     }
 }
 
@@ -637,6 +690,149 @@ mod tests {
         )
         .unwrap_err();
         assert!(err[0].message.contains("rule id `X`"));
+    }
+
+    fn bumped(name: &str) -> CrateReport {
+        let mut c = CrateReport::blank(name, crate::lockdiff::ChangeKind::Updated);
+        c.old_version = Some("1.0.0".into());
+        c.new_version = Some("1.1.0".into());
+        c
+    }
+
+    /// A behaviour finding as the diff reports a re-exported function: shown
+    /// by its shortest public path, with its other paths and its file.
+    fn re_exported(item: &str, paths: &[&str], file: &str) -> BehaviorChange {
+        let mut b = BehaviorChange::new("constructor-changed", item, true);
+        b.paths = paths.iter().map(|p| p.to_string()).collect();
+        b.file = Some(file.to_string());
+        b.summary = "calls added: Arc::new".into();
+        b
+    }
+
+    #[test]
+    fn patterns_match_any_public_path_and_the_declaration_path() {
+        let mut c = bumped("rustls");
+        c.behavior.push(re_exported(
+            "rustls::ServerConfig::builder",
+            &[
+                "rustls::ServerConfig::builder",
+                "rustls::server::ServerConfig::builder",
+                "rustls::server::server_conn::ServerConfig::builder",
+            ],
+            "src/server/server_conn.rs",
+        ));
+        // The issue's own example names the longer public path.
+        let issue = rule(
+            "crate = \"rustls\"\npaths = [\"rustls::server::ServerConfig::builder*\"]\non = [\"behavior\"]\nreason = \"tls\"\n",
+        )
+        .unwrap();
+        let ev = issue.evidence(&c);
+        assert_eq!(ev.len(), 1, "{ev:?}");
+        assert_eq!(ev[0].subject, "rustls::ServerConfig::builder");
+        // The module it is declared in.
+        let module =
+            rule("crate = \"rustls\"\npaths = [\"server::server_conn::**\"]\nreason = \"tls\"\n")
+                .unwrap();
+        assert_eq!(module.evidence(&c).len(), 1);
+        // Not a path it has.
+        let other =
+            rule("crate = \"rustls\"\npaths = [\"client::**\"]\nreason = \"tls\"\n").unwrap();
+        assert!(other.evidence(&c).is_empty());
+
+        // API changes: by their declaration path and by their file.
+        let mut api = crate::semver_check::ApiChange {
+            code: "method-removed",
+            key: "HeaderMap::try_reserve".into(),
+            required: crate::versions::Level::Major,
+            possibly_breaking: false,
+            kind: crate::api::ItemKind::Method,
+            path: "http::HeaderMap::try_reserve".into(),
+            old: Some("pub fn try_reserve(&mut self)".into()),
+            new: None,
+            cfg: None,
+            message: String::new(),
+            reference: "",
+            violation: false,
+            uncertain: false,
+            outside_features: None,
+            not_in_view: false,
+            finding: None,
+            accepted: None,
+            engines: Vec::new(),
+            file: None,
+            paths: Vec::new(),
+        };
+        let mut h = bumped("http");
+        h.changes.push(api.clone());
+        let header = rule("crate = \"http\"\npaths = [\"header::**\"]\nreason = \"h\"\n").unwrap();
+        let files =
+            rule("crate = \"http\"\nfiles = [\"src/header/**\"]\non = [\"api\"]\nreason = \"h\"\n")
+                .unwrap();
+        // Before the declaration is known, neither can see it.
+        assert!(header.evidence(&h).is_empty());
+        assert!(files.evidence(&h).is_empty());
+        api.file = Some("src/header/map.rs".into());
+        api.paths = vec![
+            "http::HeaderMap::try_reserve".into(),
+            "http::header::HeaderMap::try_reserve".into(),
+            "http::header::map::HeaderMap::try_reserve".into(),
+        ];
+        h.changes = vec![api];
+        assert_eq!(header.evidence(&h).len(), 1);
+        assert_eq!(files.evidence(&h).len(), 1);
+    }
+
+    #[test]
+    fn effects_triggers_count_the_listed_effects_only() {
+        let r = rule(
+            "crate = \"certlib\"\npaths = [\"tls::**\"]\non = [\"effects\"]\neffects = [\"spawn\"]\nreason = \"driver\"\n",
+        )
+        .unwrap();
+        let mut c = bumped("certlib");
+        let mut spawn = BehaviorChange::new("constructor-changed", "certlib::tls::Acme::new", true);
+        spawn.effects_removed = vec![format!("{} (std::thread::spawn)", Effect::Spawn.words())];
+        let mut network = BehaviorChange::new("fn-body-changed", "certlib::tls::Acme::renew", true);
+        network.effects_added = vec![format!("{} (TcpStream::connect)", Effect::Network.words())];
+        let quiet = BehaviorChange::new("fn-body-changed", "certlib::tls::Acme::name", true);
+        c.behavior = vec![network.clone(), quiet.clone()];
+        assert!(
+            r.evidence(&c).is_empty(),
+            "a network change or a body change without effects is not a spawn change"
+        );
+        c.behavior = vec![spawn, network, quiet];
+        let ev = r.evidence(&c);
+        assert_eq!(ev.len(), 1, "{ev:?}");
+        assert_eq!(ev[0].subject, "certlib::tls::Acme::new");
+    }
+
+    #[test]
+    fn manifest_triggers_count_high_severity_or_the_listed_codes() {
+        let change = |code: &'static str, severity| ManifestChange {
+            code,
+            severity,
+            subject: "build.rs".into(),
+            old: None,
+            new: Some("build.rs".into()),
+            message: "a build script now runs at build time".into(),
+        };
+        let mut c = bumped("ring");
+        c.manifest = vec![change("build-script-added", Severity::High)];
+        let any =
+            rule("crate = \"ring\"\npaths = [\"**\"]\non = [\"manifest\"]\nreason = \"crypto\"\n")
+                .unwrap();
+        let ev = any.evidence(&c);
+        assert_eq!(ev.len(), 1, "{ev:?}");
+        assert_eq!(ev[0].kind, "manifest");
+        assert_eq!(ev[0].code, "build-script-added");
+        // Listed codes only: another code does not count.
+        let listed = rule(
+            "crate = \"ring\"\npaths = [\"**\"]\non = [\"manifest\"]\nmanifest-codes = [\"links-changed\"]\nreason = \"crypto\"\n",
+        )
+        .unwrap();
+        assert!(listed.evidence(&c).is_empty());
+        // API and behaviour rules do not look at the manifest.
+        let api = rule("crate = \"ring\"\npaths = [\"**\"]\nreason = \"crypto\"\n").unwrap();
+        assert!(api.evidence(&c).is_empty());
     }
 
     #[test]

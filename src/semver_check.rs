@@ -418,6 +418,15 @@ pub struct ApiChange {
     /// `rustdoc`). Empty when one engine ran.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub engines: Vec<&'static str>,
+    /// Crate-relative file the item is declared in, when the syn engine's
+    /// read of the crate finds its declaration (set by `rules::locate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Every path of the item: its public paths and its declaration path
+    /// (set with `file`), so that rules match re-exported items. Empty when
+    /// `path` is its only path.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
 }
 
 impl ApiChange {
@@ -452,6 +461,8 @@ impl ApiChange {
             finding: None,
             accepted: None,
             engines: Vec::new(),
+            file: None,
+            paths: Vec::new(),
         }
     }
 }

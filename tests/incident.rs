@@ -168,7 +168,16 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// `.cargo-checksum.json` cargo (and bumpguard) verify; returns the
 /// package checksum that Cargo.lock records.
 fn publish(registry: &Path, version: &str) -> String {
+    publish_source(registry, version, &acme_source(version), "")
+}
+
+/// [`publish`] with the given `tls::acme` source; `edition` tells two
+/// publications of one version apart in the package checksum.
+fn publish_source(registry: &Path, version: &str, acme: &str, edition: &str) -> String {
     let dir = registry.join(format!("certlib-{version}"));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
     let files: Vec<(&str, String)> = vec![
         (
             "Cargo.toml",
@@ -176,7 +185,7 @@ fn publish(registry: &Path, version: &str) -> String {
         ),
         ("src/lib.rs", "pub mod tls;\n".to_string()),
         ("src/tls/mod.rs", "pub mod acme;\n".to_string()),
-        ("src/tls/acme.rs", acme_source(version)),
+        ("src/tls/acme.rs", acme.to_string()),
     ];
     let mut sums = serde_json::Map::new();
     for (rel, text) in &files {
@@ -187,7 +196,7 @@ fn publish(registry: &Path, version: &str) -> String {
     }
     // A registry's package checksum is the .crate's sha256; this registry
     // has no .crate, so any stable digest of the version does.
-    let package = sha256_hex(format!("certlib-{version}").as_bytes());
+    let package = sha256_hex(format!("certlib-{version}{edition}").as_bytes());
     let json = serde_json::json!({ "files": sums, "package": package });
     std::fs::write(dir.join(".cargo-checksum.json"), json.to_string()).unwrap();
     package
@@ -196,6 +205,7 @@ fn publish(registry: &Path, version: &str) -> String {
 struct Incident {
     _tmp: tempfile::TempDir,
     repo: Repo,
+    registry: PathBuf,
     checksums: std::collections::BTreeMap<String, String>,
     cargo_home: PathBuf,
     cache: PathBuf,
@@ -252,6 +262,7 @@ impl Incident {
         repo.write("bumpguard.toml", BINDING);
         let inc = Incident {
             repo,
+            registry,
             checksums,
             cargo_home,
             cache: tmp.path().join("cache"),
@@ -260,6 +271,20 @@ impl Incident {
         };
         inc.use_certlib("1.4.0");
         inc
+    }
+
+    /// certlib 1.5.0 published again with a different constructor body
+    /// (it checks the domains first), as a registry tree replaced in place:
+    /// a new package checksum, which Cargo.lock then records.
+    fn republish_1_5_0(&mut self) {
+        let source = acme_source("1.5.0").replace(
+            "        let resolver = resolver();\n        let driver = Driver { resolver: resolver.clone(), domains: opts.domains };\n        AcmeAlpn { resolver, driver: Some(driver) }",
+            "        assert!(!opts.domains.is_empty(), \"no domain to request a certificate for\");\n        let resolver = resolver();\n        let driver = Driver { resolver: resolver.clone(), domains: opts.domains };\n        AcmeAlpn { resolver, driver: Some(driver) }",
+        );
+        assert_ne!(source, acme_source("1.5.0"), "the body must change");
+        let sum = publish_source(&self.registry, "1.5.0", &source, " republished");
+        assert_ne!(sum, self.checksums["1.5.0"]);
+        self.checksums.insert("1.5.0".to_string(), sum);
     }
 
     /// Points the service at certlib `version` (manifest and lockfile).
@@ -335,7 +360,7 @@ fn certlib(report: &serde_json::Value) -> &serde_json::Value {
 
 #[test]
 fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through() {
-    let inc = Incident::new();
+    let mut inc = Incident::new();
     let base = inc.repo.commit("service on certlib 1.4.0");
 
     // 1. The bump that broke production: the contract runs and fails.
@@ -432,9 +457,13 @@ fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through
     assert_eq!(certlib(&report)["rules"][0]["rule"], "certlib-acme");
 
     // 3. No contract bound: blocked, with a binding and a test to start from.
+    //    The configuration is the head commit's, like the lockfile.
+    inc.use_certlib("1.5.0");
     inc.repo.write("bumpguard.toml", "# contracts go here\n");
-    inc.repo.commit("drop the contract binding");
-    let (out, report) = inc.check(&base, &broken, 1);
+    let unbound = inc
+        .repo
+        .commit("bump certlib to 1.5.0, no contract binding");
+    let (out, report) = inc.check(&base, &unbound, 1);
     assert!(
         out.contains("no contract test is bound to rule `certlib-acme`"),
         "{out}"
@@ -442,6 +471,14 @@ fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through
     assert!(out.contains("rule = \"certlib-acme\""), "{out}");
     assert!(out.contains("fn certlib_acme_contract()"), "{out}");
     assert_eq!(certlib(&report)["rules"][0]["status"], "no-contract");
+    // `broken` still carries its binding: its own configuration is read,
+    // not the working tree's.
+    let (out, _) = inc.check(&base, &broken, 1);
+    assert!(out.contains("failed: "), "{out}");
+    assert!(
+        out.contains("configuration and rule folders read at"),
+        "{out}"
+    );
 
     // 4. A person accepts that exact change: it passes.
     inc.repo.write("bumpguard.toml", BINDING);
@@ -467,8 +504,8 @@ fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through
         cfg.contains("code = \"rule:certlib-acme\"") && cfg.contains("old = \"1.4.0\""),
         "{cfg}"
     );
-    inc.repo.commit("accept the certlib 1.5.0 ACME change");
-    let (out, report) = inc.check(&base, &broken, 0);
+    let accepted = inc.repo.commit("accept the certlib 1.5.0 ACME change");
+    let (out, report) = inc.check(&base, &accepted, 0);
     assert!(out.contains("accepted in"), "{out}");
     assert_eq!(certlib(&report)["rules"][0]["status"], "accepted");
 
@@ -480,6 +517,31 @@ fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through
     assert!(out.contains("Stale acceptances"), "{out}");
     assert_eq!(report["stale_acceptances"][0]["finding"], finding.as_str());
     assert_ne!(certlib(&report)["rules"][0]["finding"], finding.as_str());
+
+    // 6. The same version pair with other code: certlib 1.5.0 republished
+    //    with another constructor body (and so another package checksum in
+    //    Cargo.lock). Same crate, versions and rule: the evidence differs,
+    //    so the acceptance does not cover it and is listed as stale.
+    inc.republish_1_5_0();
+    inc.use_certlib("1.5.0");
+    let republished = inc.repo.commit("certlib 1.5.0 as republished");
+    let (out, report) = inc.check(&base, &republished, 1);
+    assert!(out.contains("CRITICAL RULE certlib-acme"), "{out}");
+    assert!(out.contains("Stale acceptances"), "{out}");
+    let hit = &certlib(&report)["rules"][0];
+    assert_ne!(hit["finding"], finding.as_str());
+    assert_ne!(hit["status"], "accepted");
+    assert_eq!(certlib(&report)["old_version"], "1.4.0");
+    assert_eq!(certlib(&report)["new_version"], "1.5.0");
+    let stale = &report["stale_acceptances"][0];
+    assert_eq!(stale["finding"], finding.as_str());
+    assert!(
+        stale["why"]
+            .as_str()
+            .unwrap()
+            .contains("not the one that was accepted"),
+        "{stale}"
+    );
 }
 
 #[test]

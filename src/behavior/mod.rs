@@ -36,6 +36,12 @@ pub struct BehaviorChange {
     /// the declaration path, marked private).
     pub item: String,
     pub public: bool,
+    /// Every path the item is known by: its public paths and the path it
+    /// is declared at (`crate::tls::acme::alpn::AcmeAlpn::new`), so that a
+    /// rule's pattern matches a re-exported item by any of them. Empty when
+    /// `item` is its only path.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
     /// Crate-relative file of the new version (old when removed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
@@ -66,6 +72,14 @@ pub struct BehaviorChange {
     /// Sort key: lower is more important.
     #[serde(skip)]
     rank: u8,
+}
+
+impl BehaviorChange {
+    /// A finding with nothing but its code and item; the rest is filled in
+    /// by whoever makes it (the diff below, or a test).
+    pub fn new(code: &'static str, item: impl Into<String>, public: bool) -> BehaviorChange {
+        blank(code, item.into(), public)
+    }
 }
 
 /// Every behaviour finding kind: code and what it means.
@@ -751,6 +765,27 @@ fn shown(unit: &Unit, crate_name: &str) -> (String, bool) {
     }
 }
 
+/// The public paths of `unit` and its declaration path, sorted, each once.
+fn known_paths(unit: &Unit, crate_name: &str) -> Vec<String> {
+    // A trait impl's method is declared at `module::<Type as Trait>::name`:
+    // written as a path, that is `module::Type::name`.
+    let declared = if unit.key.contains('<') {
+        let owner = unit.owner.as_deref().unwrap_or_default();
+        [unit.module.as_str(), owner, unit.name.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("::")
+    } else {
+        unit.key.clone()
+    };
+    let mut out = unit.public.clone();
+    out.push(format!("{crate_name}::{declared}"));
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The behaviour changes from `old` to `new`, most important first.
 pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<BehaviorChange> {
     let old_units = collect(old);
@@ -791,7 +826,8 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
         match n.kind {
             UnitKind::Function => {
                 changed_fns.insert(key.clone());
-                let change = function_change(o, n, item, public);
+                let mut change = function_change(o, n, item, public);
+                change.paths = known_paths(n, crate_name);
                 if !change.effects_added.is_empty() {
                     gained.insert(key.clone(), change.effects_added.clone());
                 }
@@ -814,6 +850,7 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
                     } else {
                         RANK_PRIVATE_VALUE
                     },
+                    paths: known_paths(n, crate_name),
                     ..blank(code, item, public)
                 });
             }
@@ -864,6 +901,7 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
             } else {
                 RANK_PRIVATE_EFFECTS
             },
+            paths: known_paths(n, crate_name),
             ..blank("new-code-effects", item, public)
         });
     }
@@ -916,6 +954,7 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
             } else {
                 RANK_PUBLIC_BODY
             },
+            paths: known_paths(n, crate_name),
             ..blank("changed-via-callee", item, public)
         });
     }
@@ -946,6 +985,7 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
                 } else {
                     RANK_PUBLIC_VALUE
                 },
+                paths: derive_paths(paths, key, crate_name),
                 ..blank("default-derive-added", item, !paths.is_empty())
             });
         }
@@ -973,6 +1013,7 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
                 } else {
                     RANK_PUBLIC_VALUE
                 },
+                paths: derive_paths(paths, key, crate_name),
                 ..blank("default-derive-removed", item, !paths.is_empty())
             });
         }
@@ -986,6 +1027,21 @@ pub fn diff(old: &CrateModel, new: &CrateModel, crate_name: &str) -> Vec<Behavio
     });
     // The same function under several cfg alternatives, changed alike: once.
     out.dedup_by(|a, b| a.code == b.code && a.item == b.item && a.summary == b.summary);
+    // `paths` says something only when the item has another path than the one shown.
+    for c in &mut out {
+        if c.paths.iter().all(|p| *p == c.item) {
+            c.paths.clear();
+        }
+    }
+    out
+}
+
+/// A type's public paths and its declaration path (for `Default` derives).
+fn derive_paths(public: &[String], key: &str, crate_name: &str) -> Vec<String> {
+    let mut out = public.to_vec();
+    out.push(format!("{crate_name}::{key}"));
+    out.sort();
+    out.dedup();
     out
 }
 
@@ -994,6 +1050,7 @@ fn blank(code: &'static str, item: String, public: bool) -> BehaviorChange {
         code,
         item,
         public,
+        paths: Vec::new(),
         file: None,
         summary: String::new(),
         effects_added: Vec::new(),
