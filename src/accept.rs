@@ -48,6 +48,11 @@ pub fn append(path: &Path, e: &Entry<'_>) -> Result<()> {
     if e.reason.trim().is_empty() {
         bail!("an acceptance needs a reason (--reason \"why this change is fine\")");
     }
+    if e.by.trim().is_empty() {
+        bail!(
+            "an acceptance says who accepted: --by \"Name <email>\" is empty (without --by, git's user.name and user.email are used)"
+        );
+    }
     let old = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -158,6 +163,18 @@ mod tests {
         };
         assert!(append(&dir.path().join("new.toml"), &e).is_err());
         assert!(!dir.path().join("new.toml").exists());
+        // Nobody is not a who.
+        for by in ["", "  "] {
+            let e = Entry {
+                finding: &f,
+                reason: "r",
+                by,
+                date: "2026-12-03",
+            };
+            let err = append(&dir.path().join("new.toml"), &e).unwrap_err();
+            assert!(format!("{err:#}").contains("--by"), "{err:#}");
+            assert!(!dir.path().join("new.toml").exists());
+        }
     }
 
     #[test]

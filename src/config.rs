@@ -134,6 +134,14 @@ const ACCEPT_KEYS: &[&str] = &[
     "finding", "crate", "old", "new", "code", "digest", "reason", "by", "date",
 ];
 
+/// Does this TOML text read like a `bumpguard.toml` (one of its top-level
+/// keys: `policy`, `rules`, `rule`, `contract`, `accept`) rather than a
+/// rule file? Text that does not parse is not.
+pub fn looks_like_config(text: &str) -> bool {
+    text.parse::<toml::Table>()
+        .is_ok_and(|t| t.keys().any(|k| TOP_KEYS.contains(&k.as_str())))
+}
+
 impl Config {
     /// The configuration for a repository: `explicit` when given (it must
     /// exist), else `<root>/bumpguard.toml` when there is one, else defaults.
@@ -675,6 +683,55 @@ date = "2026-12-03"
             has("bumpguard.toml:9: an [[accept]] entry needs `crate`"),
             "{text:#?}"
         );
+    }
+
+    #[test]
+    fn an_acceptance_names_who_accepted() {
+        let entry = |by: &str| {
+            format!(
+                "[[accept]]\nfinding = \"bg-1\"\ncrate = \"c\"\nold = \"1.0.0\"\nnew = \"1.1.0\"\ncode = \"rule:r\"\ndigest = \"sha256:00\"\nreason = \"ok\"\nby = \"{by}\"\ndate = \"2026-12-03\"\n"
+            )
+        };
+        assert!(parse(&entry("Ada <ada@example.com>")).is_ok());
+        for by in ["", "   "] {
+            let err = parse(&entry(by)).unwrap_err();
+            let text: Vec<String> = err.iter().map(|d| d.to_string()).collect();
+            assert!(
+                text.iter()
+                    .any(|t| t.contains("bumpguard.toml:9: `by` is empty")),
+                "{text:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_lone_string_command_is_one_problem() {
+        let err = parse("[[contract]]\nrule = \"r\"\ncommand = \"true\"\n").unwrap_err();
+        let text: Vec<String> = err.iter().map(|d| d.to_string()).collect();
+        assert_eq!(text.len(), 1, "{text:#?}");
+        assert!(
+            text[0].contains("bumpguard.toml:3: `command` must be an array of strings"),
+            "{text:#?}"
+        );
+    }
+
+    #[test]
+    fn pattern_bindings_stand_for_rules() {
+        let cfg = parse(
+            "[[contract]]\ncrate = \"http\"\npaths = [\"header::**\"]\ncommand = [\"a\"]\n\n[[contract]]\ncrate = \"http\"\npaths = [\"header::**\"]\ncommand = [\"b\"]\n\n[[contract]]\ncrate = \"url\"\ncommand = [\"c\"]\n\n[[contract]]\nrule = \"x\"\ncommand = [\"d\"]\n",
+        )
+        .unwrap();
+        let rules = implicit_rules(&cfg);
+        let ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["contract:http:header::**", "contract:url"]);
+        assert_eq!(rules[0].severity, rules::RuleSeverity::Critical);
+        assert_eq!(
+            rules[0].origin.to_string(),
+            "[[contract]] at bumpguard.toml:1"
+        );
+        assert!(rules[1].matches_item("url::Url::parse"));
+        assert!(rules[0].matches_item("http::header::HeaderMap::new"));
+        assert!(!rules[0].matches_item("http::uri::Uri::new"));
     }
 
     #[test]

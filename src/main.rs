@@ -668,6 +668,15 @@ fn config_root(dir: &std::path::Path) -> PathBuf {
 }
 
 fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
+    // Said before the (long) analysis, not after it.
+    if a.reason.trim().is_empty() {
+        bail!("an acceptance needs a reason (--reason \"why this change is fine\")");
+    }
+    if a.by.as_deref().is_some_and(|b| b.trim().is_empty()) {
+        bail!(
+            "--by is empty: an acceptance says who accepted (\"Name <email>\"); leave --by out to use git's user.name and user.email"
+        );
+    }
     let opts = a.revs.options(ContractsMode::Skip(
         "accept does not run contracts".to_string(),
     ));
@@ -763,20 +772,61 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
                     Err(Diags(d)) => diags.extend(d),
                 }
             }
+            // Every rule read from PATHS, for duplicate ids across them.
+            let mut seen: Vec<bumpguard::rules::Rule> = Vec::new();
             for p in paths {
                 if p.is_dir() {
                     let (rules, problems) = bumpguard::rules::read_dir(p);
-                    count += rules.len();
+                    seen.extend(rules);
                     diags.extend(problems);
-                } else if p.file_name().is_some_and(|n| n == config::FILE_NAME) {
+                    continue;
+                }
+                let by_name = p.file_name().is_some_and(|n| n == config::FILE_NAME);
+                let text = std::fs::read_to_string(p).unwrap_or_default();
+                if by_name || config::looks_like_config(&text) {
+                    if !by_name {
+                        eprintln!(
+                            "note: {} reads as a bumpguard configuration (it has [policy], [rules], [rule.*], [[contract]] or [[accept]]), so it is checked as one; `bumpguard check --config {}` uses it",
+                            p.display(),
+                            p.display()
+                        );
+                    }
+                    // The whole configuration: its own keys, then the
+                    // rules it puts in force (folders, disabled built-ins,
+                    // contracts bound to rules), as `check` reads them.
+                    let root = config_root(p.parent().unwrap_or(Path::new(".")));
                     match Config::load(p) {
-                        Ok(c) => count += c.rules.len(),
+                        Ok(c) => match config::rules_in_force(&c, &root) {
+                            // Its own rules (tables and folders), not the built-ins.
+                            Ok(rules) => seen.extend(
+                                rules
+                                    .into_iter()
+                                    .filter(|r| r.origin != bumpguard::rules::Origin::Builtin),
+                            ),
+                            Err(Diags(d)) => diags.extend(d),
+                        },
                         Err(Diags(d)) => diags.extend(d),
                     }
                 } else {
                     match bumpguard::rules::read_rule_path(p) {
-                        Ok(_) => count += 1,
+                        Ok(r) => seen.push(r),
                         Err(d) => diags.extend(d),
+                    }
+                }
+            }
+            let mut first: std::collections::BTreeMap<String, String> = Default::default();
+            for r in &seen {
+                match first.get(&r.id) {
+                    // The same file reached twice (a folder and its file).
+                    Some(at) if *at == r.origin.to_string() => {}
+                    Some(at) => diags.push(bumpguard::toml_read::Diag {
+                        file: r.origin.to_string(),
+                        line: r.line,
+                        message: format!("duplicate rule id `{}`: already defined in {at}", r.id),
+                    }),
+                    None => {
+                        first.insert(r.id.clone(), r.origin.to_string());
+                        count += 1;
                     }
                 }
             }
@@ -809,8 +859,10 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
             let cfg = Config::find(&root, cfg_path.as_deref()).map_err(|d| {
                 anyhow::Error::new(d).context("the bumpguard configuration has problems")
             })?;
-            let rules = config::rules_in_force(&cfg, &root)
+            let mut rules = config::rules_in_force(&cfg, &root)
                 .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
+            // Contracts bound by crate are rules too (`contract:<crate>...`).
+            rules.extend(config::implicit_rules(&cfg));
             let mut out = io::stdout().lock();
             match format {
                 ApiFormat::Json => {

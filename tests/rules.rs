@@ -172,3 +172,90 @@ fn contracts_rules_and_policy_are_validated_together() {
         "{err}"
     );
 }
+
+#[test]
+fn rule_files_given_as_paths_are_checked_for_duplicate_ids_across_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rule = "crate = \"url\"\npaths = [\"**\"]\nreason = \"r\"\n";
+    write(tmp.path(), "dup.toml", rule);
+    write(tmp.path(), "sub/dup.toml", rule);
+    write(tmp.path(), "sub/other.toml", rule);
+    let out = bumpguard()
+        .current_dir(tmp.path())
+        .args(["rules", "check", "dup.toml", "sub/dup.toml"])
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("sub/dup.toml:1: duplicate rule id `dup`: already defined in dup.toml"),
+        "{err}"
+    );
+    // A folder and a file in it are the same rule, not a duplicate.
+    let out = bumpguard()
+        .current_dir(tmp.path())
+        .args(["rules", "check", "sub", "sub/dup.toml"])
+        .assert()
+        .code(0);
+    let said = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(said.contains("2 rules valid"), "{said}");
+}
+
+#[test]
+fn a_configuration_given_as_a_path_gets_the_whole_validation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = "[rules]\ndisable = [\"no-such-rule\"]\ndirs = [\"does/not/exist\"]\n\n[[contract]]\nrule = \"nope\"\ncommand = [\"true\"]\n";
+    write(tmp.path(), "bumpguard.toml", cfg);
+    write(tmp.path(), "ci.toml", cfg);
+    for name in ["bumpguard.toml", "ci.toml"] {
+        let out = bumpguard()
+            .current_dir(tmp.path())
+            .args(["rules", "check", name])
+            .assert()
+            .code(1);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(
+            err.contains(&format!("{name}:2: `disable` names `no-such-rule`")),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("{name}:3: rule folder")) && err.contains("does not exist"),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("{name}:5: [[contract]] is bound to rule `nope`")),
+            "{err}"
+        );
+        assert!(err.contains("3 problems found"), "{err}");
+        // Never read as a rule file.
+        assert!(!err.contains("unknown key"), "{err}");
+        if name == "ci.toml" {
+            assert!(
+                err.contains("`bumpguard check --config ci.toml` uses it"),
+                "{err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn contracts_bound_by_crate_are_listed_as_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        "bumpguard.toml",
+        "[[contract]]\ncrate = \"http\"\npaths = [\"header::**\"]\ncommand = [\"true\"]\n",
+    );
+    let out = bumpguard()
+        .args(["rules", "list", "--repo"])
+        .arg(tmp.path())
+        .assert()
+        .code(0);
+    let said = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let line = said
+        .lines()
+        .find(|l| l.starts_with("contract:http:header::**"))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(line.contains("critical"), "{line}");
+    assert!(line.contains("http: header::**"), "{line}");
+    assert!(line.contains("[[contract]] at "), "{line}");
+}
