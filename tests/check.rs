@@ -532,3 +532,61 @@ fn audit_shows_everything_and_never_blocks() {
         "{md}"
     );
 }
+
+/// A repository whose head commit bumps acme-opts and binds a contract
+/// that fails when `tests/untracked.rs` exists; (env, repo, base, head).
+fn bound_repo() -> (Env, Repo, String, String) {
+    let env = Env::new();
+    let (old_sum, new_sum) = acme_archives(&env);
+    let repo = app_repo(&app_lock("0.1.4", &old_sum));
+    let base = repo.commit("nothing new");
+    repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
+    repo.write(
+        "bumpguard.toml",
+        "[policy]\nsemver-violations = \"warn\"\n\n[rule.acme]\ncrate = \"acme-opts\"\npaths = [\"tls::**\"]\nreason = \"certificates\"\n\n[[contract]]\nrule = \"acme\"\ncommand = [\"sh\", \"-c\", \"test ! -e tests/untracked.rs\"]\n",
+    );
+    let head = repo.commit("bump acme-opts, bind a contract");
+    (env, repo, base, head)
+}
+
+#[test]
+fn contracts_on_the_head_commit_never_see_untracked_files() {
+    let (env, repo, base, head) = bound_repo();
+    let report = env.json(repo.path(), &["--base", &base, "--head", &head], 0);
+    assert_eq!(
+        report["crates"][0]["rules"][0]["contracts"][0]["status"],
+        "passed"
+    );
+    assert!(!report["notes"].to_string().contains("export"), "{report}");
+
+    // A file the commit does not have: the contract runs on an export.
+    repo.write("tests/untracked.rs", "#[test]\nfn not_committed() {}\n");
+    let report = env.json(repo.path(), &["--base", &base, "--head", &head], 0);
+    let hit = &report["crates"][0]["rules"][0];
+    assert_eq!(hit["rule"], "acme", "{report}");
+    assert_eq!(hit["contracts"][0]["status"], "passed", "{report}");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("contracts ran on an export of"), "{notes}");
+}
+
+#[test]
+fn the_configuration_is_the_head_commits() {
+    let (env, repo, base, head) = bound_repo();
+    // An uncommitted edit of the configuration is not the head's.
+    repo.write(
+        "bumpguard.toml",
+        "[policy]\nsemver-violations = \"block\"\n",
+    );
+    let report = env.json(repo.path(), &["--base", &base, "--head", &head], 0);
+    assert_eq!(report["crates"][0]["rules"][0]["rule"], "acme", "{report}");
+    assert_eq!(report["policy"]["semver_violations"], "warn", "{report}");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("configuration and rule folders read at"),
+        "{notes}"
+    );
+    // The working tree as head: its own configuration.
+    let report = env.json(repo.path(), &["--base", &base], 1);
+    assert_eq!(report["policy"]["semver_violations"], "block", "{report}");
+    assert!(report["crates"][0]["rules"].as_array().unwrap().is_empty());
+}
