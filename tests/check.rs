@@ -340,6 +340,20 @@ fn a_crate_that_cannot_be_fetched_is_reported_and_exits_2() {
     let json = env.json(repo.path(), &[], 2);
     assert_eq!(json["verdict"]["status"], "error");
     assert_eq!(json["crates"][0]["analysis"]["status"], "failed");
+    assert_eq!(json["crates"][0]["analysis"]["failed_in"], "fetch");
+    let reason = json["verdict"]["reasons"][0].as_str().unwrap();
+    assert!(reason.contains("To unblock:"), "{reason}");
+    assert!(reason.contains("vendor the crate"), "{reason}");
+
+    // `[policy] unanalysed = "warn"` covers it too: a warning, exit 0.
+    repo.write("bumpguard.toml", "[policy]\nunanalysed = \"warn\"\n");
+    let json = env.json(repo.path(), &[], 0);
+    assert_eq!(json["verdict"]["status"], "pass");
+    let reason = json["verdict"]["reasons"][0].as_str().unwrap();
+    assert!(
+        reason.starts_with("warning (policy: warn): acme-opts"),
+        "{reason}"
+    );
 }
 
 #[test]

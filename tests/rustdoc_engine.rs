@@ -194,11 +194,12 @@ fn a_crate_that_does_not_build_is_not_analysed_by_rustdoc() {
         (out.status.code(), v)
     };
     let (code, v) = run("rustdoc");
-    assert_eq!(
-        code,
-        Some(2),
-        "the requested engine could not do its job: {v}"
-    );
+    // The crate was there; it failed to build: not analysed, which blocks
+    // (exit 1, or a warning under `[policy] unanalysed = "warn"`), not a
+    // failure of bumpguard itself (exit 2).
+    assert_eq!(code, Some(1), "the crate could not be analysed: {v}");
+    assert_eq!(v["crates"][0]["analysis"]["status"], "failed");
+    assert_eq!(v["crates"][0]["analysis"]["failed_in"], "crate");
     let reason = v["crates"][0]["analysis"]["reason"]
         .as_str()
         .unwrap_or_default();
