@@ -276,7 +276,9 @@ fn config_at_head(
         let tmp = match tempfile::tempdir() {
             Ok(t) => t,
             Err(e) => {
-                return config::Folder::Missing(format!("cannot create a temporary directory: {e}"));
+                return config::Folder::Missing(format!(
+                    "cannot create a temporary directory: {e}"
+                ));
             }
         };
         if let Err(e) = repo.export(head, rel, tmp.path()) {

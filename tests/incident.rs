@@ -392,6 +392,14 @@ fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through
         "the API only grew: no semver violation"
     );
     let finding = hit["finding"].as_str().unwrap().to_string();
+    // `--no-run-contracts` (the JSON run) names the command exactly as the
+    // run above ran it: the same runner, the same flags.
+    let would_run = hit["contracts"][0]["command"].as_str().unwrap();
+    assert_eq!(hit["contracts"][0]["status"], "not-run");
+    assert!(
+        out.contains(&format!("contract `{would_run}` (")),
+        "{would_run}\n{out}"
+    );
     // Under GitHub Actions the blocking rule is an error annotation.
     let gha = inc
         .bumpguard()
@@ -455,6 +463,10 @@ fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through
     assert!(out.contains("): passed, 1 passed, 0 failed"), "{out}");
     assert!(out.contains("Verdict: pass"), "{out}");
     assert_eq!(certlib(&report)["rules"][0]["rule"], "certlib-acme");
+    assert_eq!(
+        certlib(&report)["rules"][0]["contracts"][0]["command"],
+        "cargo test -p service --test contracts --locked --offline --no-fail-fast -- acme"
+    );
 
     // 3. No contract bound: blocked, with a binding and a test to start from.
     //    The configuration is the head commit's, like the lockfile.
