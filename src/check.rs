@@ -264,7 +264,7 @@ fn config_at_head(
         None => match repo.read_file(head, config::FILE_NAME)? {
             None => Config::default(),
             Some(bytes) => {
-                let path = root.join(config::FILE_NAME);
+                let path = Path::new(config::FILE_NAME);
                 let text = String::from_utf8(bytes).map_err(|_| {
                     anyhow::anyhow!("{} at {spec} is not UTF-8 text", config::FILE_NAME)
                 })?;

@@ -145,13 +145,16 @@ pub fn looks_like_config(text: &str) -> bool {
 impl Config {
     /// The configuration for a repository: `explicit` when given (it must
     /// exist), else `<root>/bumpguard.toml` when there is one, else defaults.
+    /// The repository's own file is named `bumpguard.toml` in messages and
+    /// in the places it reports (`bumpguard.toml:12`): relative to the
+    /// repository root, as GitHub annotations and people read it.
     pub fn find(root: &Path, explicit: Option<&Path>) -> Result<Config, Diags> {
         match explicit {
             Some(p) => Config::load(p),
             None => {
                 let p = root.join(FILE_NAME);
                 if p.is_file() {
-                    Config::load(&p)
+                    Config::load_as(&p, Path::new(FILE_NAME))
                 } else {
                     Ok(Config::default())
                 }
@@ -160,14 +163,19 @@ impl Config {
     }
 
     pub fn load(path: &Path) -> Result<Config, Diags> {
+        Config::load_as(path, path)
+    }
+
+    /// Reads `path`, naming it `shown` in messages.
+    fn load_as(path: &Path, shown: &Path) -> Result<Config, Diags> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             Diags(vec![Diag {
-                file: path.display().to_string(),
+                file: shown.display().to_string(),
                 line: 1,
                 message: format!("cannot read the configuration: {e}"),
             }])
         })?;
-        Config::parse(path, &text).map_err(Diags)
+        Config::parse(shown, &text).map_err(Diags)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, Vec<Diag>> {

@@ -8,7 +8,8 @@
 //! semver violations and analyses that failed, are incomplete or unsupported
 //! (exactly what decides the verdict). Warnings: behaviour findings that add
 //! or remove an effect (spawned tasks, file, network, process, environment)
-//! and high-severity manifest findings. GitHub shows at most
+//! and high-severity manifest findings; acceptances that matched nothing, at
+//! their line of `bumpguard.toml`. GitHub shows at most
 //! [`MAX_PER_LEVEL`] of each level per step, so only the most important are
 //! printed, plus one notice saying how many were left out.
 //!
@@ -274,6 +275,15 @@ pub fn annotations(report: &Report, lockfiles: &[LockfileText]) -> Vec<Annotatio
             });
         }
     }
+    warnings.extend(
+        stale_acceptances(report)
+            .into_iter()
+            .enumerate()
+            .map(|(i, annotation)| Ranked {
+                key: (3, 0, report.crates.len(), i),
+                annotation,
+            }),
+    );
     let mut out = Vec::new();
     let mut left_out = Vec::new();
     for (mut found, what) in [(errors, "error"), (warnings, "warning")] {
@@ -297,6 +307,28 @@ pub fn annotations(report: &Report, lockfiles: &[LockfileText]) -> Vec<Annotatio
         });
     }
     out
+}
+
+/// A warning for each acceptance that matched nothing, at its `[[accept]]`
+/// line in the configuration (`at` is `file:line`).
+fn stale_acceptances(report: &Report) -> Vec<Annotation> {
+    report
+        .stale_acceptances
+        .iter()
+        .map(|a| {
+            let (file, line) = match a.at.rsplit_once(':') {
+                Some((f, l)) if l.parse::<usize>().is_ok() => (f.to_string(), l.parse().ok()),
+                _ => (a.at.clone(), None),
+            };
+            Annotation {
+                level: AnnotationLevel::Warning,
+                file: Some(file),
+                line,
+                title: format!("stale acceptance {} ({})", a.finding, a.krate),
+                message: a.why.clone(),
+            }
+        })
+        .collect()
 }
 
 /// What the bump allows against what the changes need, then the first violations.

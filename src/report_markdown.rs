@@ -432,6 +432,7 @@ fn render(report: &Report, plan: &Plan) -> Result<String, fmt::Error> {
             details(c, p, &mut s)?;
         }
     }
+    stale_acceptances(report, &mut s)?;
     let notes: Vec<&String> = report
         .notes
         .iter()
@@ -459,6 +460,31 @@ fn render(report: &Report, plan: &Plan) -> Result<String, fmt::Error> {
         escape_html(&report.command)
     )?;
     Ok(s)
+}
+
+/// Acceptances in the configuration that matched nothing: where each is
+/// written and why it is stale. Never cut (there are few, and each needs a
+/// person).
+fn stale_acceptances(report: &Report, s: &mut String) -> fmt::Result {
+    if report.stale_acceptances.is_empty() {
+        return Ok(());
+    }
+    writeln!(s, "### Stale acceptances")?;
+    writeln!(s)?;
+    for a in &report.stale_acceptances {
+        writeln!(
+            s,
+            "- {} ({}, {} {} → {}, {}): {}",
+            code_span(&a.finding),
+            code_span(&a.at),
+            escape_text(&a.krate),
+            escape_text(&a.old),
+            escape_text(&a.new),
+            code_span(&a.code),
+            inline(&a.why)
+        )?;
+    }
+    writeln!(s)
 }
 
 fn counts(report: &Report, s: &mut String) -> fmt::Result {
@@ -970,10 +996,10 @@ fn behavior_finding(b: &BehaviorChange, with_diff: bool, s: &mut String) -> fmt:
 fn rules_section(c: &CrateReport, s: &mut String) -> fmt::Result {
     use crate::gate::ContractState;
     for h in &c.rules {
-        let lead = if h.blocks {
-            "⛔ Critical rule"
-        } else {
-            "Rule"
+        let lead = match (h.blocks, h.severity) {
+            (true, _) => "⛔ Critical rule",
+            (false, crate::rules::RuleSeverity::Critical) => "Critical rule",
+            (false, crate::rules::RuleSeverity::Warning) => "Rule (warning)",
         };
         writeln!(
             s,
@@ -984,6 +1010,10 @@ fn rules_section(c: &CrateReport, s: &mut String) -> fmt::Result {
             inline(&h.reason)
         )?;
         writeln!(s)?;
+        if let Some(r) = &h.reference {
+            writeln!(s, "Reference: {}", link(r))?;
+            writeln!(s)?;
+        }
         for e in h.evidence.iter().take(KEEP_API) {
             writeln!(s, "- {} {}", code_span(&e.code), inline(&e.summary))?;
         }
@@ -1100,6 +1130,21 @@ fn shorten(text: &str, max: usize) -> String {
 /// would start markup (emphasis, links, code, HTML, headings, lists) is
 /// backslash-escaped or written as an entity, `|` so it cannot end a table
 /// cell, and line breaks become spaces so a cell or list item stays one line.
+/// A URL as an autolink (`<https://...>`), which needs no escaping; any
+/// other text as escaped text.
+fn link(text: &str) -> String {
+    let url = text.trim();
+    let plain = (url.starts_with("https://") || url.starts_with("http://"))
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>');
+    if plain {
+        format!("<{url}>")
+    } else {
+        inline(text)
+    }
+}
+
 pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at_start = true;

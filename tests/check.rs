@@ -147,6 +147,28 @@ fn a_patch_bump_that_breaks_struct_literals_is_blocked() {
     );
     assert!(text.contains("1 SEMVER VIOLATION"), "{text}");
     assert!(text.contains("Verdict: BLOCKED"), "{text}");
+    // The verdict says what unblocks it, in the terminal and in Markdown.
+    let unblock = "To unblock: if the changes are intended, accept each: `bumpguard accept bg-";
+    assert!(text.contains(unblock), "{text}");
+    assert!(
+        text.contains("or stay on 0.1.4: `cargo update -p acme-opts@0.1.10 --precise 0.1.4`"),
+        "{text}"
+    );
+    let md = env
+        .cmd(repo.path())
+        .args(["--base", &base, "--head", &head, "--format=markdown"])
+        .assert()
+        .code(1);
+    let md = String::from_utf8_lossy(&md.get_output().stdout).to_string();
+    assert!(md.contains("**Blocked because:**"), "{md}");
+    assert!(
+        md.contains("To unblock: if the changes are intended"),
+        "{md}"
+    );
+    assert!(
+        md.contains("`[policy] semver-violations = \"warn\"`"),
+        "{md}"
+    );
 
     // The same run as JSON: labelled with the bump, its source and direct use.
     let json = env.json(repo.path(), &["--base", &base, "--head", &head], 1);

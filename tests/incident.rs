@@ -215,6 +215,7 @@ struct Incident {
 const RULE: &str = r#"crate = "certlib"
 paths = ["tls::acme::**"]
 reason = "every listener's certificate chain comes from certlib's ACME client"
+reference = "https://example.com/certlib/acme"
 "#;
 
 const BINDING: &str = r#"[[contract]]
@@ -318,6 +319,31 @@ impl Incident {
         c
     }
 
+    /// `bumpguard check --base BASE --head HEAD --no-run-contracts` in
+    /// `format`, under GitHub Actions when `github`: (stdout, stderr).
+    fn report(&self, base: &str, head: &str, format: &str, github: bool) -> (String, String) {
+        let mut c = self.bumpguard();
+        if github {
+            c.env("GITHUB_ACTIONS", "true");
+        }
+        let out = c
+            .args([
+                "check",
+                "--base",
+                base,
+                "--head",
+                head,
+                "--no-run-contracts",
+            ])
+            .arg(format!("--format={format}"))
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     /// `bumpguard check --base BASE --head HEAD`: exit code, stdout, and the JSON report.
     fn check(&self, base: &str, head: &str, code: i32) -> (String, serde_json::Value) {
         let human = self
@@ -392,6 +418,13 @@ fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through
         "the API only grew: no semver violation"
     );
     let finding = hit["finding"].as_str().unwrap().to_string();
+    // The rule's reason and reference are in the pull-request comment.
+    let (md, _) = inc.report(&base, &broken, "markdown", false);
+    assert!(md.contains("**⛔ Critical rule `certlib-acme`**"), "{md}");
+    assert!(
+        md.contains("Reference: <https://example.com/certlib/acme>"),
+        "{md}"
+    );
     // `--no-run-contracts` (the JSON run) names the command exactly as the
     // run above ran it: the same runner, the same flags.
     let would_run = hit["contracts"][0]["command"].as_str().unwrap();
@@ -529,6 +562,22 @@ fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through
     assert!(out.contains("Stale acceptances"), "{out}");
     assert_eq!(report["stale_acceptances"][0]["finding"], finding.as_str());
     assert_ne!(certlib(&report)["rules"][0]["finding"], finding.as_str());
+    // The Markdown report and the annotations list it too, the annotation
+    // at the entry's line (the binding's 5 lines, a blank, then [[accept]]).
+    let (md, annotations) = inc.report(&base, &later, "markdown", true);
+    assert!(md.contains("### Stale acceptances"), "{md}");
+    assert!(
+        md.contains(&format!(
+            "- `{finding}` (`bumpguard.toml:7`, certlib 1.4.0 → 1.5.0"
+        )),
+        "{md}"
+    );
+    assert!(
+        annotations.lines().any(|l| l.starts_with(&format!(
+            "::warning file=bumpguard.toml,line=7,title=stale acceptance {finding} (certlib)::"
+        ))),
+        "{annotations}"
+    );
 
     // 6. The same version pair with other code: certlib 1.5.0 republished
     //    with another constructor body (and so another package checksum in

@@ -368,15 +368,17 @@ fn the_vendored_schema_is_the_official_one() {
 #[test]
 fn rule_hits_are_results_and_acceptances_are_suppressions() {
     let b = bumped("field-added-constructible");
+    // The configuration is read at the head revision: commit it.
     b.repo.write(
         "bumpguard.toml",
         "[rule.acme-opts-alpn]\ncrate = \"acme-opts\"\npaths = [\"tls::acme::**\"]\nreason = \"certificates for every listener come from here\"\nreference = \"https://docs.rs/acme-opts\"\n",
     );
-    let sarif = |b: &support::bump::Bumped, code: i32| -> Value {
+    let head = b.repo.commit("a rule for acme-opts");
+    let sarif = |b: &support::bump::Bumped, head: &str, code: i32| -> Value {
         let out = b
             .bumpguard()
             .args(["check", "--format", "sarif", "--no-run-contracts"])
-            .args(["--base", &b.base, "--head", &b.head, "--repo"])
+            .args(["--base", &b.base, "--head", head, "--repo"])
             .arg(b.repo.path())
             .assert()
             .code(code);
@@ -388,7 +390,7 @@ fn rule_hits_are_results_and_acceptances_are_suppressions() {
         );
         serde_json::from_str(&text).expect("json")
     };
-    let log = sarif(&b, 1);
+    let log = sarif(&b, &head, 1);
     assert_rules_consistent(&log);
     let results = log["runs"][0]["results"].as_array().expect("results");
     let hit = results
@@ -438,12 +440,13 @@ fn rule_hits_are_results_and_acceptances_are_suppressions() {
                 "--by",
                 "Ada <ada@example.com>",
             ])
-            .args(["--base", &b.base, "--head", &b.head, "--repo"])
+            .args(["--base", &b.base, "--head", &head, "--repo"])
             .arg(b.repo.path())
             .assert()
             .code(0);
     }
-    let log = sarif(&b, 0);
+    let accepted = b.repo.commit("accept the rule hit and the violation");
+    let log = sarif(&b, &accepted, 0);
     let results = log["runs"][0]["results"].as_array().expect("results");
     assert!(
         results.iter().all(|r| r["level"] != "error"),
