@@ -268,7 +268,7 @@ fn config_at_head(
                 let text = String::from_utf8(bytes).map_err(|_| {
                     anyhow::anyhow!("{} at {spec} is not UTF-8 text", config::FILE_NAME)
                 })?;
-                Config::parse(&path, &text).map_err(|d| problems(crate::toml_read::Diags(d)))?
+                Config::parse(path, &text).map_err(|d| problems(crate::toml_read::Diags(d)))?
             }
         },
     };
