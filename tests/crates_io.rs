@@ -251,3 +251,92 @@ fn behaviour_of_real_bumps() {
         "{m:#?}"
     );
 }
+
+/// http 1.2.0 -> 1.3.0 changed `HeaderMap::try_reserve`, declared in
+/// `http::header::map` and shown at its root re-export `http::HeaderMap`.
+/// A rule on `header::**` and a contract bound to that pattern (no rule)
+/// both see it by its declaration path.
+#[test]
+fn patterns_see_a_real_re_exported_item_by_its_module() {
+    if offline("patterns_see_a_real_re_exported_item_by_its_module") {
+        return;
+    }
+    let lock = |v: &str, sum: &str| {
+        lockfile(&[
+            Pkg {
+                name: "http",
+                version: v,
+                source: Some(CRATES_IO),
+                checksum: Some(sum),
+                deps: &[],
+            },
+            Pkg {
+                name: "service",
+                version: "0.1.0",
+                source: None,
+                checksum: None,
+                deps: &["http"],
+            },
+        ])
+    };
+    let repo = Repo::new();
+    repo.write("Cargo.toml", "[package]\nname = \"service\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nhttp = \"1\"\n");
+    repo.write("src/main.rs", "fn main() {}\n");
+    // Built-in http rules off: only the repository's own rule and binding.
+    repo.write(
+        "bumpguard.toml",
+        "[rules]\ndisable = [\"http-header-parsing\", \"http-request-line-parsing\"]\n\n[rule.headers]\ncrate = \"http\"\npaths = [\"header::**\"]\non = [\"behavior\"]\nseverity = \"warning\"\nreason = \"header handling\"\n\n[[contract]]\ncrate = \"http\"\npaths = [\"header::**\"]\ncommand = [\"false\"]\n",
+    );
+    repo.write(
+        "Cargo.lock",
+        &lock(
+            "1.2.0",
+            "f16ca2af56261c99fba8bac40a10251ce8188205a4c448fbb745a2e4daa76fea",
+        ),
+    );
+    let base = repo.commit("service on http 1.2.0");
+    repo.write(
+        "Cargo.lock",
+        &lock(
+            "1.3.0",
+            "0a761d192fbf18bdef69f5ceedd0d1333afcbda0ee23840373b8317570d23c65",
+        ),
+    );
+    let head = repo.commit("bump http to 1.3.0");
+    let cache = tempfile::tempdir().expect("tempdir");
+    let out = bumpguard(cache.path())
+        .args([
+            "check", "--base", &base, "--head", &head, "--format", "json", "--repo",
+        ])
+        .arg(repo.path())
+        .output()
+        .expect("run");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(out.status.code(), Some(1), "{json}");
+    let hits = json["crates"][0]["rules"].as_array().expect("rules");
+    let subjects = |id: &str| -> Vec<String> {
+        hits.iter()
+            .find(|h| h["rule"] == id)
+            .unwrap_or_else(|| panic!("no hit {id}: {json}"))["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["subject"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        subjects("headers").contains(&"http::HeaderMap::try_reserve".to_string()),
+        "{json}"
+    );
+    // The warning rule runs the binding (it attaches by the item's module)
+    // without blocking; the binding's own rule is what blocks.
+    let own = hits
+        .iter()
+        .find(|h| h["rule"] == "contract:http:header::**")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(own["status"], "contract-failed", "{own}");
+    assert!(
+        subjects("contract:http:header::**").contains(&"http::HeaderMap::try_reserve".to_string()),
+        "{own}"
+    );
+}
