@@ -231,7 +231,9 @@ struct HookArgs {
 
 #[derive(Subcommand, Debug)]
 enum HookAction {
-    /// Write .git/hooks/pre-commit (refuses to replace an existing hook without --force).
+    /// Write .git/hooks/pre-commit (refuses to replace a hook bumpguard did
+    /// not write without --force; its own hook is kept, or updated to run
+    /// this binary).
     Install {
         /// A directory inside the git repository.
         #[arg(long, value_name = "DIR", default_value = ".")]
@@ -579,9 +581,15 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Hook(HookArgs {
             action: HookAction::Install { repo, force },
         }) => {
-            let path = hook::install(repo, *force)?;
+            let (path, outcome) = hook::install(repo, *force)?;
             if !quiet {
-                println!("bumpguard: pre-commit hook installed at {}", path.display());
+                let what = match outcome {
+                    hook::Outcome::Installed => "installed at",
+                    hook::Outcome::AlreadyInstalled => "already installed at",
+                    hook::Outcome::Updated => "updated (it now runs this bumpguard) at",
+                    hook::Outcome::Replaced => "installed, replacing the hook that was, at",
+                };
+                println!("bumpguard: pre-commit hook {what} {}", path.display());
             }
             Ok(0)
         }
