@@ -18,9 +18,21 @@ set -euo pipefail
 # First line of bumpguard's Markdown report; the comment is found by it.
 readonly MARKER='<!-- bumpguard-report -->'
 
+# Set while `run.sh check` prepares the run: a failure then still leaves a
+# job summary and the step's outputs (verdict error).
+PREPARING=false
+
 # Workflow commands are read from stderr too; stderr also stays out of $(...).
 fail() {
   echo "::error title=bumpguard action::$*" >&2
+  if [[ $PREPARING == true ]]; then
+    PREPARING=false
+    if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
+      printf '%s\n## ⚠️ bumpguard could not run\n\n%s\n' "$MARKER" "$*" >>"$GITHUB_STEP_SUMMARY"
+    fi
+    set_output verdict error
+    set_output exit-code 2
+  fi
   exit 2
 }
 
@@ -99,13 +111,60 @@ post_comment() {
   fi
 }
 
+# A commit id from the event payload: hex only, so it can never be read as
+# an option or a revision expression.
+commit_id() {
+  [[ $2 =~ ^[0-9a-f]{40}([0-9a-f]{24})?$ ]] || fail "the event's $1 is not a commit id"
+  printf '%s' "$2"
+}
+
+# Fails unless revision $2 (the $1 side) names a commit of the checkout.
+require_commit() {
+  if ! git cat-file -e --end-of-options "$2^{commit}" 2>/dev/null; then
+    fail "the $1 commit $2 is not in the checkout: check out the full history (actions/checkout with fetch-depth: 0)"
+  fi
+}
+
+# The merge-base of the pull request's base and head commits: what the pull
+# request changes is head against where it left the base branch. The base
+# branch's tip may hold newer changes (other merged pull requests) that a
+# branch behind it does not have; compared with the tip, they would show as
+# this pull request undoing them.
+merge_base() {
+  local base=$1 head=$2 found
+  require_commit base "$base"
+  require_commit head "$head"
+  if ! found=$(git merge-base --end-of-options "$base" "$head"); then
+    if [[ $(git rev-parse --is-shallow-repository 2>/dev/null) == true ]]; then
+      fail "cannot find where the pull request left its base branch: the checkout is shallow (use actions/checkout with fetch-depth: 0)"
+    fi
+    fail "the pull request's base $base and head $head have no common ancestor"
+  fi
+  printf '%s' "$found"
+}
+
 cmd_check() {
+  PREPARING=true
   local workspace=${GITHUB_WORKSPACE:-$PWD}
   cd "$workspace"
   command -v jq >/dev/null 2>&1 || fail "jq is needed (it is on GitHub's runners)"
   local base=${INPUT_BASE:-} head=${INPUT_HEAD:-}
-  [[ -n $base ]] || base=$(event_field '.pull_request.base.sha')
-  [[ -n $head ]] || head=$(event_field '.pull_request.head.sha')
+  local event_base="" event_head=""
+  event_base=$(event_field '.pull_request.base.sha')
+  event_head=$(event_field '.pull_request.head.sha')
+  [[ -z $event_base ]] || event_base=$(commit_id "pull request's base commit" "$event_base")
+  [[ -z $event_head ]] || event_head=$(commit_id "pull request's head commit" "$event_head")
+  [[ -n $head ]] || head=$event_head
+  if [[ -z $base && -n $event_base ]]; then
+    if [[ -n $head ]]; then
+      base=$(merge_base "$event_base" "$head")
+      if [[ $base != "$event_base" ]]; then
+        echo "bumpguard: comparing from $base, where the pull request left its base branch (the base branch is now at $event_base)"
+      fi
+    else
+      base=$event_base
+    fi
+  fi
 
   local dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/bumpguard"
   mkdir -p "$dir"
@@ -131,6 +190,7 @@ cmd_check() {
     args+=("${extra[@]}")
   fi
 
+  PREPARING=false
   local code=0
   "$bin" "${args[@]}" || code=$?
 

@@ -64,8 +64,8 @@ impl Runner {
         self.dir.path().join(rel)
     }
 
-    /// The pull_request event for `b`, with hostile text in every free-form field.
-    fn event(&self, b: &Bumped) -> PathBuf {
+    /// A pull_request event from `base` to `head`, with hostile text in every free-form field.
+    fn event(&self, base: &str, head: &str) -> PathBuf {
         let event = json!({
             "action": "synchronize",
             "number": 42,
@@ -73,8 +73,8 @@ impl Runner {
                 "number": 42,
                 "title": "Bump acme-opts $(touch pwned-title) `touch pwned-tick`; touch pwned-semi",
                 "body": "\"; touch pwned-body; echo \"$(touch pwned-body2)",
-                "head": { "sha": b.head, "ref": "feature/$(touch pwned-branch)" },
-                "base": { "sha": b.base, "ref": "main" },
+                "head": { "sha": head, "ref": "feature/$(touch pwned-branch)" },
+                "base": { "sha": base, "ref": "main" },
             },
             "repository": { "full_name": "octo/app" },
         });
@@ -83,8 +83,15 @@ impl Runner {
         path
     }
 
-    /// Runs `action/run.sh check` in `b`'s repository with `inputs`.
+    /// Runs `action/run.sh check` in `b`'s repository with `inputs`, for
+    /// the pull request from `b`'s base commit to its head commit.
     fn check(&self, b: &Bumped, inputs: &[(&str, &str)]) -> Outcome {
+        self.check_pr(b, &b.base, &b.head, inputs)
+    }
+
+    /// Runs `action/run.sh check` for a pull request whose event names
+    /// `base` and `head`.
+    fn check_pr(&self, b: &Bumped, base: &str, head: &str, inputs: &[(&str, &str)]) -> Outcome {
         let summary = self.path("summary.md");
         let output = self.path("output.txt");
         let _ = std::fs::remove_file(&summary);
@@ -110,7 +117,7 @@ impl Runner {
             .env("GITHUB_ACTIONS", "true")
             .env("GITHUB_WORKSPACE", b.repo.path())
             .env("GITHUB_EVENT_NAME", "pull_request")
-            .env("GITHUB_EVENT_PATH", self.event(b))
+            .env("GITHUB_EVENT_PATH", self.event(base, head))
             .env("GITHUB_STEP_SUMMARY", &summary)
             .env("GITHUB_OUTPUT", &output)
             .env("GITHUB_REPOSITORY", "octo/app")
@@ -461,4 +468,86 @@ fn the_cache_key_follows_the_action_source_only() {
     assert_eq!(key(), first, "documentation does not invalidate the binary");
     std::fs::write(root.join("src/main.rs"), "fn main() { }\n").expect("write");
     assert_ne!(key(), first, "a source change rebuilds the binary");
+}
+
+/// `git` in `dir` with a fixed identity.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@bumpguard.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@bumpguard.invalid")
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn a_branch_behind_its_base_is_compared_from_where_it_left_it() {
+    if !tools_present("a_branch_behind_its_base_is_compared_from_where_it_left_it") {
+        return;
+    }
+    // root ── bump acme-opts (the pull request's head)
+    //    └─── add lateral 1.0.0 (the base branch, merged after the PR branched)
+    let b = bumped("field-added-constructible");
+    let repo = b.repo.path();
+    git(repo, &["checkout", "-q", "-b", "trunk", &b.base]);
+    let base_lock = std::fs::read_to_string(repo.join("Cargo.lock")).expect("lockfile");
+    b.repo.write(
+        "Cargo.lock",
+        &format!(
+            "{base_lock}\n[[package]]\nname = \"lateral\"\nversion = \"1.0.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\nchecksum = \"{}\"\n",
+            "ab".repeat(32)
+        ),
+    );
+    git(repo, &["commit", "-q", "-am", "trunk: add lateral"]);
+    let trunk = git(repo, &["rev-parse", "HEAD"]);
+    git(repo, &["checkout", "-q", &b.head]);
+
+    let r = Runner::new();
+    let o = r.check_pr(&b, &trunk, &b.head, &[]);
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    // Only the pull request's own change: nothing about `lateral`.
+    assert!(o.summary.contains("acme-opts"), "{}", o.summary);
+    assert!(!o.summary.contains("lateral"), "{}", o.summary);
+    assert!(o.summary.contains(&b.base[..7]), "{}", o.summary);
+    assert!(
+        o.stdout.contains(&format!(
+            "comparing from {}, where the pull request left its base branch (the base branch is now at {trunk})",
+            b.base
+        )),
+        "{}",
+        o.stdout
+    );
+
+    // Given explicitly, a base is used as it is: `lateral` shows as removed.
+    let o = r.check_pr(&b, &trunk, &b.head, &[("INPUT_BASE", &trunk)]);
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.summary.contains("lateral"), "{}", o.summary);
+
+    // A base commit the checkout lacks (a shallow clone): a clear error.
+    let o = r.check_pr(&b, &"1".repeat(40), &b.head, &[]);
+    assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains(&format!(
+            "the base commit {} is not in the checkout: check out the full history (actions/checkout with fetch-depth: 0)",
+            "1".repeat(40)
+        )),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(o.outputs.get("verdict").map(String::as_str), Some("error"));
+    assert!(o.summary.starts_with(MARKER), "{}", o.summary);
+    assert!(o.summary.contains("fetch-depth: 0"), "{}", o.summary);
+    // Whatever the event holds is never a revision expression.
+    let o = r.check_pr(&b, "main~1", &b.head, &[]);
+    assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("is not a commit id"), "{}", o.stderr);
 }
