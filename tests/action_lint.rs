@@ -224,3 +224,72 @@ fn the_action_script_passes_shellcheck() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// The steps of action.yml, each as its lines of text (from `- name:` to
+/// the next step).
+fn action_steps(action: &str) -> Vec<String> {
+    let steps_at = action.find("\n  steps:\n").expect("runs.steps") + "\n  steps:\n".len();
+    let mut steps: Vec<String> = Vec::new();
+    for line in action[steps_at..].lines() {
+        if line.starts_with("    - ") {
+            steps.push(String::new());
+        }
+        if let Some(step) = steps.last_mut()
+            && !line.trim_start().starts_with('#')
+        {
+            step.push_str(line);
+            step.push('\n');
+        }
+    }
+    steps
+}
+
+/// actions/cache saves in a post step that runs only when the job
+/// succeeds: a blocked check (the run that matters) would keep nothing.
+/// The action restores and saves explicitly instead: the binary right
+/// after it is built, the crates after the check whatever its outcome,
+/// each only when its restore missed.
+#[test]
+fn caches_are_saved_even_when_the_check_blocks() {
+    let action = read("action.yml");
+    assert!(
+        !action.contains("uses: actions/cache@"),
+        "actions/cache saves only on success"
+    );
+    let steps = action_steps(&action);
+    let position = |needle: &str| {
+        steps
+            .iter()
+            .position(|s| s.contains(needle))
+            .unwrap_or_else(|| panic!("no step with {needle}:\n{action}"))
+    };
+    let install = position("run.sh\" install");
+    let check = position("run.sh\" check");
+    let save_binary = position("key: ${{ steps.binary.outputs.cache-primary-key }}");
+    let save_crates = position("key: ${{ steps.crates.outputs.cache-primary-key }}");
+    for (at, restore) in [(save_binary, "binary"), (save_crates, "crates")] {
+        assert!(
+            steps[at].contains("uses: actions/cache/save@"),
+            "{}",
+            steps[at]
+        );
+        assert!(
+            steps[at].contains(&format!("steps.{restore}.outputs.cache-hit != 'true'")),
+            "saved although the restore hit: {}",
+            steps[at]
+        );
+        let restored = position(&format!("id: {restore}\n"));
+        assert!(
+            steps[restored].contains("uses: actions/cache/restore@"),
+            "{}",
+            steps[restored]
+        );
+    }
+    assert!(install < save_binary && save_binary < check, "{action}");
+    assert!(check < save_crates, "{action}");
+    assert!(
+        steps[save_crates].contains("if: always() && "),
+        "the crates must be saved when the check fails too: {}",
+        steps[save_crates]
+    );
+}
