@@ -6,17 +6,38 @@
 #   run.sh install  cargo install --locked the action's own source
 #   run.sh check    run `bumpguard check`, write the job summary and the step's
 #                   outputs, post or update the pull-request comment when
-#                   asked, and exit with bumpguard's code (1 blocked, 2 error)
+#                   asked, and exit with bumpguard's code (1 blocked, 2 error;
+#                   2 too when a passing run cannot replace an earlier comment)
+#
+# One analysis gives every report: the comment's Markdown (within GitHub's
+# 65,536 characters), the job summary's (within its 1 MiB), and, for the
+# artifact, the JSON and the Markdown with nothing left out.
 #
 # Every input arrives in an environment variable (INPUT_BASE, INPUT_HEAD,
-# INPUT_CONFIG, INPUT_COMMENT, INPUT_SARIF, INPUT_ARGS, GH_TOKEN); nothing is
-# ever evaluated as shell code, and no field of the pull request (title,
-# branch names, body) is read at all: only the base and head commit ids and
-# the pull request's number, from $GITHUB_EVENT_PATH with jq.
+# INPUT_CONFIG, INPUT_COMMENT, INPUT_SARIF, INPUT_ARGS, INPUT_ARTIFACT,
+# GH_TOKEN); nothing is ever evaluated as shell code, and no field of the
+# pull request (title, branch names, body) is read at all: only the base and
+# head commit ids and the pull request's number, from $GITHUB_EVENT_PATH with
+# jq.
 set -euo pipefail
 
 # First line of bumpguard's Markdown report; the comment is found by it.
 readonly MARKER='<!-- bumpguard-report -->'
+
+# Budgets in bytes (never fewer than characters): a comment holds 65,536
+# characters, a step summary 1 MiB; both keep a margin.
+readonly COMMENT_LIMIT=65000
+readonly COMMENT_MAX_CHARS=65536
+readonly SUMMARY_LIMIT=1000000
+
+# GitHub shows 10 errors and 10 warnings per step. This script prints at
+# most one error and one warning of its own, and the runner one error when
+# the step fails: bumpguard gets the rest.
+readonly ANNOTATION_LIMIT=8
+
+# Who writes the comment when the token cannot say (the GITHUB_TOKEN may not
+# read /user): the Actions bot.
+readonly ACTIONS_BOT='github-actions[bot]'
 
 # Set while `run.sh check` prepares the run: a failure then still leaves a
 # job summary and the step's outputs (verdict error).
@@ -76,12 +97,38 @@ find_bumpguard() {
   fi
 }
 
-# Creates or updates the one pull-request comment that starts with $MARKER.
-# A failure (a fork's read-only token, say) is a warning: the verdict, not
-# the comment, decides the step.
+# The first line of a file of gh's output, for a message: what the API
+# answered (HTTP status and message), at most 300 characters.
+gh_said() {
+  local text
+  text=$(tr -s '\r\n' '  ' <"$1" | cut -c1-300)
+  # Without the space a final line break became.
+  text=${text%"${text##*[![:space:]]}"}
+  # `%` would start an escape in a workflow command.
+  text=${text//%/%25}
+  printf '%s' "${text:-no answer}"
+}
+
+# The login the token comments as: what /user says, else the Actions bot
+# (the GITHUB_TOKEN may not read /user; its comments are the bot's).
+comment_author() {
+  local login
+  if login=$(gh api user --jq .login 2>/dev/null) && [[ $login =~ ^[A-Za-z0-9-]+(\[bot\])?$ ]]; then
+    printf '%s' "$login"
+  else
+    printf '%s' "$ACTIONS_BOT"
+  fi
+}
+
+# Creates or updates the one pull-request comment that starts with $MARKER
+# and was written by the token's user (a comment of someone else that starts
+# the same way is never touched). Failing to post a first comment (a fork's
+# read-only token, say) is a warning: the verdict, not the comment, decides
+# the step. Failing to update an earlier comment is an error (returns 1):
+# that comment would go on showing an out-of-date verdict.
 post_comment() {
   local report=$1 dir=$2
-  local pr repo ids existing payload
+  local pr repo author existing payload chars
   pr=$(event_field '.pull_request.number')
   if [[ -z $pr ]]; then
     echo "::warning title=bumpguard::comment is true but this run is not for a pull request: no comment posted"
@@ -89,25 +136,51 @@ post_comment() {
   fi
   [[ $pr =~ ^[0-9]+$ ]] || fail "the event's pull request number is not a number"
   repo=${GITHUB_REPOSITORY:?GITHUB_REPOSITORY is not set}
+  chars=$(jq -Rrs 'length' "$report")
+  if ((chars > COMMENT_MAX_CHARS)); then
+    echo "::error title=bumpguard::the comment's report has $chars characters, more than a comment holds ($COMMENT_MAX_CHARS): not posted"
+    return 1
+  fi
   payload="$dir/comment.json"
   jq -n --rawfile body "$report" '{body: $body}' >"$payload"
-  if ! ids=$(gh api --paginate "repos/$repo/issues/$pr/comments" \
-    --jq ".[] | select(.body | startswith(\"$MARKER\")) | .id"); then
-    echo "::warning title=bumpguard::could not list the pull request's comments: no comment posted"
+  if ! gh api --paginate "repos/$repo/issues/$pr/comments" >"$dir/comments.json" 2>"$dir/gh.err"; then
+    echo "::warning title=bumpguard::could not list the pull request's comments ($(gh_said "$dir/gh.err")): no comment posted"
     return 0
   fi
-  existing=${ids%%$'\n'*}
+  author=$(comment_author)
+  # --paginate prints one JSON array a page; -s joins them.
+  existing=$(jq -rs --arg author "$author" --arg marker "$MARKER" \
+    'add // [] | map(select(.user.login == $author and ((.body // "") | startswith($marker)))) | .[0].id // empty' \
+    "$dir/comments.json")
   if [[ -n $existing ]]; then
     [[ $existing =~ ^[0-9]+$ ]] || fail "unexpected comment id from the API"
-    if gh api --method PATCH "repos/$repo/issues/comments/$existing" --input "$payload" >/dev/null; then
+    if gh api --method PATCH "repos/$repo/issues/comments/$existing" --input "$payload" >"$dir/gh.err" 2>&1; then
       echo "bumpguard: updated the report comment on pull request #$pr"
     else
-      echo "::warning title=bumpguard::could not update the report comment (does the token have pull-requests: write?)"
+      echo "::error title=bumpguard::could not update the report comment on pull request #$pr ($(gh_said "$dir/gh.err")); it still shows an earlier report"
+      return 1
     fi
-  elif gh api --method POST "repos/$repo/issues/$pr/comments" --input "$payload" >/dev/null; then
+  elif gh api --method POST "repos/$repo/issues/$pr/comments" --input "$payload" >"$dir/gh.err" 2>&1; then
     echo "bumpguard: posted the report as a comment on pull request #$pr"
   else
-    echo "::warning title=bumpguard::could not post the report comment (does the token have pull-requests: write?)"
+    echo "::warning title=bumpguard::could not post the report comment ($(gh_said "$dir/gh.err")); with a fork's read-only token that is expected, otherwise give the job pull-requests: write"
+  fi
+}
+
+# Where the full report is, for the notice of a cut report: the workflow
+# run (its address from the runner's variables, each checked) and the
+# artifact when one is uploaded.
+full_report_hint() {
+  local artifact=$1 run=""
+  if [[ ${GITHUB_SERVER_URL:-} =~ ^https://[A-Za-z0-9.:-]+$ &&
+    ${GITHUB_REPOSITORY:-} =~ ^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$ &&
+    ${GITHUB_RUN_ID:-} =~ ^[0-9]+$ ]]; then
+    run=" $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID"
+  fi
+  if [[ -n $artifact ]]; then
+    printf 'in the artifact %s of the workflow run%s (JSON and Markdown, nothing left out)' "$artifact" "$run"
+  else
+    printf 'in the job summary of the workflow run%s (up to 1 MiB of it), or run bumpguard check --format json' "$run"
   fi
 }
 
@@ -167,15 +240,23 @@ cmd_check() {
   fi
 
   local dir="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/bumpguard"
-  mkdir -p "$dir"
-  local report="$dir/report.md" json="$dir/report.json"
-  rm -f "$report" "$json"
+  local full="$dir/full"
+  mkdir -p "$full"
+  local comment="$dir/comment.md" report="$dir/report.md"
+  local json="$full/report.json" full_md="$full/report.md"
+  rm -f "$comment" "$report" "$json" "$full_md"
+  local artifact=${INPUT_ARTIFACT:-}
 
   local bin
   bin=$(find_bumpguard)
   # `--name=value`: a value that starts with `-` stays a value.
   local args=(check "--repo=$workspace" "--cache-dir=$HOME/.cache/bumpguard"
-    --format=markdown "--output=$report" "--also=json=$json")
+    --format=json "--output=$json"
+    "--also=markdown:$COMMENT_LIMIT=$comment"
+    "--also=markdown:$SUMMARY_LIMIT=$report"
+    "--also=markdown:0=$full_md"
+    "--full-report-hint=$(full_report_hint "$artifact")"
+    "--annotation-limit=$ANNOTATION_LIMIT")
   [[ -z $base ]] || args+=("--base=$base")
   [[ -z $head ]] || args+=("--head=$head")
   [[ -z ${INPUT_CONFIG:-} ]] || args+=("--config=$INPUT_CONFIG")
@@ -183,12 +264,13 @@ cmd_check() {
     mkdir -p -- "$(dirname -- "$INPUT_SARIF")"
     args+=("--also=sarif=$INPUT_SARIF")
   fi
-  if [[ -n ${INPUT_ARGS:-} ]]; then
-    # Split on white space only: no globbing, no quotes, no expansion.
-    local extra
-    read -r -a extra <<<"$INPUT_ARGS"
-    args+=("${extra[@]}")
-  fi
+  # Every line of `args`, each split on white space: no globbing, no
+  # quotes, no expansion.
+  local line words
+  while IFS= read -r line || [[ -n $line ]]; do
+    read -r -a words <<<"$line"
+    args+=("${words[@]}")
+  done <<<"${INPUT_ARGS:-}"
 
   PREPARING=false
   local code=0
@@ -205,26 +287,37 @@ cmd_check() {
     *) verdict=error ;;
     esac
   fi
-  if [[ ! -s $report ]]; then
-    # bumpguard stopped before writing a report (bad arguments, say).
-    printf '%s\n## ⚠️ bumpguard could not run (exit code %s)\n\nSee the log of the bumpguard step for the error.\n' \
-      "$MARKER" "$code" >"$report"
-  fi
+  local file
+  for file in "$comment" "$report"; do
+    if [[ ! -s $file ]]; then
+      # bumpguard stopped before writing a report (bad arguments, say).
+      printf '%s\n## ⚠️ bumpguard could not run (exit code %s)\n\nSee the log of the bumpguard step for the error.\n' \
+        "$MARKER" "$code" >"$file"
+    fi
+  done
 
   if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
     cat "$report" >>"$GITHUB_STEP_SUMMARY"
   fi
-  set_output verdict "$verdict"
-  set_output report "$report"
-  set_output exit-code "$code"
-  [[ -z ${INPUT_SARIF:-} ]] || set_output sarif "$INPUT_SARIF"
 
-  if [[ ${INPUT_COMMENT:-false} == true ]]; then
-    post_comment "$report" "$dir"
+  local step_code=$code
+  if [[ ${INPUT_COMMENT:-false} == true ]] && ! post_comment "$comment" "$dir"; then
+    if [[ -n ${GITHUB_STEP_SUMMARY:-} ]]; then
+      printf '\n> [!WARNING]\n> The pull-request comment could not be updated: it may show an earlier verdict. See the log of the bumpguard step.\n' >>"$GITHUB_STEP_SUMMARY"
+    fi
+    ((step_code != 0)) || step_code=2
   fi
 
-  echo "bumpguard: verdict $verdict (exit code $code); the report is in the job summary and at $report"
-  return "$code"
+  set_output verdict "$verdict"
+  set_output report "$report"
+  set_output comment-report "$comment"
+  set_output json "$json"
+  set_output full "$full"
+  set_output exit-code "$step_code"
+  [[ -z ${INPUT_SARIF:-} ]] || set_output sarif "$INPUT_SARIF"
+
+  echo "bumpguard: verdict $verdict (exit code $step_code); the report is in the job summary and at $report"
+  return "$step_code"
 }
 
 case ${1:-} in

@@ -335,13 +335,28 @@ struct OutputArgs {
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Also write the report in another format to a file, from the same
-    /// analysis: FORMAT=FILE, e.g. `--also sarif=bumpguard.sarif`. Repeatable.
-    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_also)]
+    /// analysis: FORMAT=FILE, e.g. `--also sarif=bumpguard.sarif`. A
+    /// Markdown file may have its own limit in bytes: `markdown:1000000=summary.md`
+    /// (a job summary) next to `--format markdown` for a comment. Repeatable.
+    #[arg(long, value_name = "FORMAT[:LIMIT]=FILE", value_parser = parse_also)]
     also: Vec<Also>,
-    /// Largest Markdown report in bytes; details are cut to fit (default
-    /// 65000, a pull-request comment; 1000000 suits a job summary; 0: no limit).
+    /// Largest Markdown report in bytes, for `--format markdown` and each
+    /// `--also markdown=FILE` without a limit of its own; details are cut to
+    /// fit (default 65000, under a pull-request comment's 65,536
+    /// characters; a job summary holds 1 MiB; 0: no limit).
     #[arg(long, value_name = "BYTES", value_parser = parse_markdown_limit)]
     markdown_limit: Option<usize>,
+    /// Where the full report can be found, named in the notice of a
+    /// Markdown report that had to be cut (the GitHub Action names its
+    /// workflow run and artifact). Plain text; an `https://` address in it
+    /// becomes a link.
+    #[arg(long, value_name = "TEXT")]
+    full_report_hint: Option<String>,
+    /// Most workflow annotations of each level (error, warning) under
+    /// GitHub Actions, at most 10 (GitHub shows 10 of each per step; a
+    /// script that prints its own annotations in the same step passes less).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
+    annotation_limit: Option<u8>,
 }
 
 /// Report formats of `check` and `diff`.
@@ -364,26 +379,42 @@ impl Format {
     }
 }
 
-/// One `--also FORMAT=FILE`.
+/// One `--also FORMAT[:LIMIT]=FILE`.
 #[derive(Clone, Debug)]
 struct Also {
     format: Format,
+    /// A Markdown file's own budget (`usize::MAX`: none).
+    limit: Option<usize>,
     path: PathBuf,
 }
 
 fn parse_also(arg: &str) -> Result<Also, String> {
-    let Some((name, path)) = arg.split_once('=') else {
+    let Some((spec, path)) = arg.split_once('=') else {
         return Err(format!(
             "'{arg}' is not FORMAT=FILE (for example sarif=bumpguard.sarif)"
         ));
     };
+    let (name, limit) = match spec.split_once(':') {
+        Some((name, limit)) => (name, Some(limit)),
+        None => (spec, None),
+    };
     let format = Format::from_str(name.trim(), true)
         .map_err(|_| format!("unknown format '{name}' (human, json, markdown or sarif)"))?;
+    let limit = match limit {
+        None => None,
+        Some(_) if format != Format::Markdown => {
+            return Err(format!(
+                "'{spec}': only a Markdown report has a size limit (markdown:BYTES=FILE)"
+            ));
+        }
+        Some(n) => Some(parse_markdown_limit(n).map_err(|e| format!("'{spec}': {e}"))?),
+    };
     if path.is_empty() {
-        return Err(format!("no file after '{name}='"));
+        return Err(format!("no file after '{spec}='"));
     }
     Ok(Also {
         format,
+        limit,
         path: PathBuf::from(path),
     })
 }
@@ -414,17 +445,35 @@ fn parse_markdown_limit(arg: &str) -> Result<usize, String> {
 }
 
 impl OutputArgs {
-    /// The Markdown budget; refuses `--markdown-limit` with another format,
-    /// where it would silently do nothing.
+    /// The Markdown budget of reports without one of their own; refuses
+    /// `--markdown-limit` when no report would use it, where it would
+    /// silently do nothing.
     fn limit(&self) -> Result<usize> {
+        let used = self.format == Format::Markdown
+            || self
+                .also
+                .iter()
+                .any(|a| a.format == Format::Markdown && a.limit.is_none());
         match self.markdown_limit {
             Some(_) if !self.wants(Format::Markdown) => {
                 bail!(
                     "--markdown-limit only applies to --format markdown (or --also markdown=FILE)"
                 )
             }
+            Some(_) if !used => bail!(
+                "--markdown-limit applies to no report here: each --also markdown:LIMIT=FILE has its own limit"
+            ),
             Some(n) => Ok(n),
             None => Ok(report_markdown::DEFAULT_LIMIT),
+        }
+    }
+
+    /// How a Markdown report is rendered: within `limit`, naming where the
+    /// full report is when it has to be cut.
+    fn markdown(&self, limit: usize) -> report_markdown::MarkdownOptions {
+        report_markdown::MarkdownOptions {
+            limit,
+            full_report: self.full_report_hint.clone(),
         }
     }
 
@@ -433,12 +482,19 @@ impl OutputArgs {
         self.format == format || self.also.iter().any(|a| a.format == format)
     }
 
-    /// Every report file asked for: `--output` in `--format`, then each `--also`.
-    fn files(&self) -> Vec<(Format, &Path)> {
-        let main = self.output.as_deref().map(|p| (self.format, p));
-        main.into_iter()
-            .chain(self.also.iter().map(|a| (a.format, a.path.as_path())))
-            .collect()
+    /// Every report file asked for, with its Markdown budget: `--output` in
+    /// `--format`, then each `--also`.
+    fn files(&self) -> Result<Vec<(Format, usize, &Path)>> {
+        let limit = self.limit()?;
+        let main = self.output.as_deref().map(|p| (self.format, limit, p));
+        Ok(main
+            .into_iter()
+            .chain(
+                self.also
+                    .iter()
+                    .map(|a| (a.format, a.limit.unwrap_or(limit), a.path.as_path())),
+            )
+            .collect())
     }
 }
 
@@ -873,8 +929,8 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
 /// nothing, or last run's file. Best effort: the error itself is printed anyway.
 fn failure_report(command: &str, e: &anyhow::Error, out: &OutputArgs) {
     let report = Report::failed(command, e);
-    for (format, path) in out.files() {
-        let _ = write_file(&report, format, out, &[], path);
+    for (format, limit, path) in out.files().unwrap_or_default() {
+        let _ = write_file(&report, format, &out.markdown(limit), &[], path);
     }
 }
 
@@ -882,7 +938,7 @@ fn failure_report(command: &str, e: &anyhow::Error, out: &OutputArgs) {
 fn write_file(
     report: &Report,
     format: Format,
-    out: &OutputArgs,
+    markdown: &report_markdown::MarkdownOptions,
     lockfiles: &[LockfileText],
     path: &Path,
 ) -> Result<()> {
@@ -890,7 +946,7 @@ fn write_file(
     write_report(
         report,
         format,
-        out,
+        markdown,
         lockfiles,
         &mut anstream::StripStream::new(&mut buf),
     )?;
@@ -929,8 +985,13 @@ fn emit(
     quiet: bool,
 ) -> Result<u8> {
     let annotate = report_annotations::enabled();
+    let limit = out.limit()?;
+    let annotation_limit = out
+        .annotation_limit
+        .map_or(report_annotations::MAX_PER_LEVEL, usize::from);
     for a in &out.also {
-        write_file(report, a.format, out, lockfiles, &a.path)?;
+        let markdown = out.markdown(a.limit.unwrap_or(limit));
+        write_file(report, a.format, &markdown, lockfiles, &a.path)?;
         if !quiet {
             writeln!(
                 anstream::stderr(),
@@ -946,7 +1007,7 @@ fn emit(
     }
     match &out.output {
         Some(path) => {
-            write_file(report, out.format, out, lockfiles, path)?;
+            write_file(report, out.format, &out.markdown(limit), lockfiles, path)?;
             // Still tell the person at the terminal what happened.
             if !quiet {
                 writeln!(
@@ -958,19 +1019,35 @@ fn emit(
             }
             if annotate {
                 let mut stdout = io::stdout().lock();
-                report_annotations::write_annotations(report, lockfiles, &mut stdout)?;
+                report_annotations::write_annotations_within(
+                    report,
+                    lockfiles,
+                    annotation_limit,
+                    &mut stdout,
+                )?;
                 stdout.flush()?;
             }
         }
         None => {
             if annotate {
-                report_annotations::write_annotations(report, lockfiles, &mut io::stderr())?;
+                report_annotations::write_annotations_within(
+                    report,
+                    lockfiles,
+                    annotation_limit,
+                    &mut io::stderr(),
+                )?;
             }
             let mut stdout = anstream::stdout().lock();
             let written = if verdict_on_stdout {
                 report::write_verdict_line(report, &mut stdout).map_err(Into::into)
             } else {
-                write_report(report, out.format, out, lockfiles, &mut stdout)
+                write_report(
+                    report,
+                    out.format,
+                    &out.markdown(limit),
+                    lockfiles,
+                    &mut stdout,
+                )
             }
             .and_then(|()| Ok(stdout.flush()?));
             // `bumpguard check | head` closes the pipe early: the verdict
@@ -993,14 +1070,14 @@ fn emit(
 fn write_report(
     report: &Report,
     format: Format,
-    out_args: &OutputArgs,
+    markdown: &report_markdown::MarkdownOptions,
     lockfiles: &[LockfileText],
     out: &mut dyn Write,
 ) -> Result<()> {
     match format {
         Format::Human => report::write_human(report, out)?,
         Format::Json => report::write_json(report, out)?,
-        Format::Markdown => report_markdown::write_markdown(report, out, out_args.limit()?)?,
+        Format::Markdown => report_markdown::write_markdown_with(report, out, markdown)?,
         Format::Sarif => report_sarif::write_sarif(report, lockfiles, out)?,
     }
     Ok(())

@@ -53,9 +53,91 @@ const LABEL_MAX: usize = 120;
 /// [`MIN_LIMIT`]; `usize::MAX` for no limit), cutting details when it would
 /// not fit.
 pub fn write_markdown(report: &Report, out: &mut dyn Write, limit: usize) -> io::Result<()> {
-    let text = render_within(report, limit.max(MIN_LIMIT))
+    write_markdown_with(
+        report,
+        out,
+        &MarkdownOptions {
+            limit,
+            full_report: None,
+        },
+    )
+}
+
+/// How [`write_markdown_with`] renders.
+#[derive(Debug, Clone)]
+pub struct MarkdownOptions {
+    /// Budget in bytes (raised to [`MIN_LIMIT`]; `usize::MAX` for none).
+    /// Bytes, because a byte count is never below GitHub's character count.
+    pub limit: usize,
+    /// Where the full report is, for the notice of a cut report (plain
+    /// text; `https://` addresses in it become links). `None`: the command
+    /// that writes it.
+    pub full_report: Option<String>,
+}
+
+/// Writes `report` as Markdown within `opts.limit`, cutting details when
+/// it would not fit and then saying where the full report is.
+pub fn write_markdown_with(
+    report: &Report,
+    out: &mut dyn Write,
+    opts: &MarkdownOptions,
+) -> io::Result<()> {
+    let place = match &opts.full_report {
+        Some(hint) => hint_text(hint),
+        None => full_report_command(report),
+    };
+    let text = render_within(report, opts.limit.max(MIN_LIMIT), &place)
         .map_err(|_| io::Error::other("cannot format the Markdown report"))?;
     out.write_all(text.as_bytes())
+}
+
+/// Where the whole report comes from when nobody said (Markdown).
+fn full_report_command(report: &Report) -> String {
+    match report.command.as_str() {
+        "diff" => "the same command with `--format json`, or with `--markdown-limit 0` for all of it in Markdown".to_string(),
+        _ => "`bumpguard check --format json --output FILE`, or `bumpguard audit --output FILE` for all of it in Markdown".to_string(),
+    }
+}
+
+/// A `--full-report-hint` as Markdown: escaped text, its `https://`
+/// addresses as autolinks (an address holds no space, `<`, `>` or quote,
+/// so the link cannot end early or open markup).
+fn hint_text(hint: &str) -> String {
+    let hint = shorten(hint, TEXT_MAX);
+    let mut out = String::new();
+    for (i, word) in hint.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let (core, tail) = match word.strip_suffix([')', '.', ',', ';']) {
+            Some(rest) => (rest, &word[rest.len()..]),
+            None => (word, ""),
+        };
+        let (lead, core) = match core.strip_prefix('(') {
+            Some(rest) => ("(", rest),
+            None => ("", core),
+        };
+        let is_url = core.starts_with("https://")
+            && core.len() > "https://".len()
+            && !core.contains(|c: char| {
+                c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '\'' | '`')
+            });
+        if is_url {
+            out.push_str(lead);
+            out.push('<');
+            out.push_str(core);
+            out.push('>');
+            out.push_str(&escape_text(tail));
+        } else {
+            out.push_str(&if i == 0 {
+                escape_text(word)
+            } else {
+                // Mid-text, a `-` or `+` does not start a list.
+                escape_text(&format!("x{word}"))[1..].to_string()
+            });
+        }
+    }
+    out
 }
 
 /// What may be left out, least important first: everything of one kind goes
@@ -156,10 +238,12 @@ struct Plan {
     run_notes: Vec<bool>,
     reasons: Vec<bool>,
     limit: usize,
+    /// Where the full report is (Markdown), for the notice.
+    place: String,
 }
 
 impl Plan {
-    fn full(report: &Report, limit: usize) -> Plan {
+    fn full(report: &Report, limit: usize, place: &str) -> Plan {
         Plan {
             crates: report
                 .crates
@@ -177,6 +261,7 @@ impl Plan {
             run_notes: vec![true; report.notes.len()],
             reasons: vec![true; report.verdict.reasons.len()],
             limit,
+            place: place.to_string(),
         }
     }
 
@@ -246,8 +331,8 @@ impl Plan {
 /// does. The size only shrinks as pieces are cut (the notice grows by a few
 /// digits at most), so a binary search over how many pieces to cut finds it
 /// in a few renders; the answer is checked, never assumed.
-fn render_within(report: &Report, limit: usize) -> Result<String, fmt::Error> {
-    let full = Plan::full(report, limit);
+fn render_within(report: &Report, limit: usize, place: &str) -> Result<String, fmt::Error> {
+    let full = Plan::full(report, limit, place);
     let text = render(report, &full)?;
     if text.len() <= limit {
         return Ok(text);
@@ -267,19 +352,19 @@ fn render_within(report: &Report, limit: usize) -> Result<String, fmt::Error> {
     }
     match best {
         Some(text) => Ok(text),
-        None => minimal(report, limit),
+        None => minimal(report, limit, place),
     }
 }
 
 /// The title and a notice, for when not even the summary fits (only with a
 /// budget near [`MIN_LIMIT`] and a very long title or hundreds of crates).
-fn minimal(report: &Report, limit: usize) -> Result<String, fmt::Error> {
+fn minimal(report: &Report, limit: usize, place: &str) -> Result<String, fmt::Error> {
     let mut s = String::new();
     writeln!(s, "{MARKER}")?;
     title(report, &mut s)?;
     writeln!(
         s,
-        "The report does not fit in {limit} bytes. The full report is available with `--format json` (write it to a file with `--output FILE`)."
+        "The report does not fit in {limit} bytes. The full report: {place}."
     )?;
     Ok(s)
 }
@@ -450,7 +535,7 @@ fn render(report: &Report, plan: &Plan) -> Result<String, fmt::Error> {
     }
     let cut = plan.cut_counts(report);
     if cut.iter().any(|n| *n > 0) {
-        notice(plan.limit, &cut, &mut s)?;
+        notice(plan.limit, &plan.place, &cut, &mut s)?;
     }
     writeln!(
         s,
@@ -1068,7 +1153,7 @@ fn lines_section(s: &mut String, lead: &str, lines: &[String], keep: &[bool]) ->
     writeln!(s)
 }
 
-fn notice(limit: usize, cut: &[usize; CUTS.len()], s: &mut String) -> fmt::Result {
+fn notice(limit: usize, place: &str, cut: &[usize; CUTS.len()], s: &mut String) -> fmt::Result {
     let parts: Vec<String> = CUTS
         .iter()
         .zip(cut.iter().copied())
@@ -1079,7 +1164,7 @@ fn notice(limit: usize, cut: &[usize; CUTS.len()], s: &mut String) -> fmt::Resul
     writeln!(s)?;
     writeln!(
         s,
-        "**Shortened to fit {} bytes.** Left out: {}. The full report is available with `--format json` (write it to a file with `--output FILE`).",
+        "**Shortened to fit {} bytes.** Left out: {}. The full report: {place}.",
         limit,
         parts.join("; ")
     )?;
@@ -1293,6 +1378,24 @@ mod tests {
         let mut s = String::new();
         fenced(&mut s, "diff", "+ let s = \"```\";\n", "  ").unwrap_or(());
         assert_eq!(s, "  ````diff\n  + let s = \"```\";\n  ````\n\n");
+    }
+
+    #[test]
+    fn hints_are_escaped_text_with_their_addresses_as_links() {
+        assert_eq!(
+            hint_text("the artifact *x* of https://github.com/o/r_s/actions/runs/1."),
+            "the artifact \\*x\\* of <https://github.com/o/r_s/actions/runs/1>."
+        );
+        assert_eq!(
+            hint_text("(https://a.example/b) - [c]"),
+            "(<https://a.example/b>) - \\[c\\]"
+        );
+        // Not an address: quotes or markup inside stay text.
+        assert_eq!(
+            hint_text("https://a.example/<b>"),
+            "https://a.example/&lt;b>"
+        );
+        assert_eq!(hint_text("- first"), "\\- first");
     }
 
     #[test]

@@ -95,6 +95,7 @@ fn actionlint_passes_on_the_action_steps() {
             "comment",
             "sarif",
             "args",
+            "artifact",
             "github-token"
         ]
     );
@@ -292,4 +293,73 @@ fn caches_are_saved_even_when_the_check_blocks() {
         "the crates must be saved when the check fails too: {}",
         steps[save_crates]
     );
+}
+
+/// The example with its commented code-scanning lines switched on: the
+/// SARIF input, its upload step and the permission the upload needs.
+fn example_with_sarif() -> String {
+    let mut out = String::new();
+    let mut in_upload = false;
+    for line in read("examples/bumpguard.yml").lines() {
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let body = line.trim_start();
+        let switch_on = match body.strip_prefix("# ") {
+            Some(rest) if rest.starts_with("- name: Upload SARIF") => {
+                in_upload = true;
+                true
+            }
+            Some(_) if in_upload => true,
+            Some(rest) => rest.starts_with("sarif:") || rest.starts_with("security-events:"),
+            None => {
+                in_upload = false;
+                false
+            }
+        };
+        if switch_on {
+            out.push_str(indent);
+            out.push_str(&body[2..]);
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_example_with_sarif_switched_on_is_consistent() {
+    let text = example_with_sarif();
+    assert!(text.contains("\n  security-events: write"), "{text}");
+    assert!(
+        text.contains("\n          sarif: bumpguard.sarif"),
+        "{text}"
+    );
+    assert!(text.contains("\n      - name: Upload SARIF\n"), "{text}");
+    assert!(
+        text.contains("\n          sarif_file: bumpguard.sarif\n"),
+        "{text}"
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("with-sarif.yml");
+    std::fs::write(&path, &text).expect("write");
+    if available(
+        "actionlint",
+        "the_example_with_sarif_switched_on_is_consistent",
+        ACTIONLINT,
+    ) {
+        let (ok, said) = actionlint(&[&path]);
+        assert!(ok, "actionlint:\n{said}\n{text}");
+    }
+    if available(
+        "check-jsonschema",
+        "the_example_with_sarif_switched_on_is_consistent",
+        JSONSCHEMA,
+    ) {
+        let (ok, said) = check_jsonschema(&[
+            "--builtin-schema".as_ref(),
+            "vendor.github-workflows".as_ref(),
+            path.as_os_str(),
+        ]);
+        assert!(ok, "{said}\n{text}");
+    }
 }

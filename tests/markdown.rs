@@ -38,6 +38,23 @@ fn markdown_dirs(old: &Path, new: &Path, extra: &[&str]) -> (i32, String, String
     )
 }
 
+/// Exit code, stdout and stderr of `diff --old OLD --new NEW [extra]` (any format).
+fn diff_dirs(old: &Path, new: &Path, extra: &[&str]) -> (i32, String, String) {
+    let out = bumpguard()
+        .args(["diff", "--old"])
+        .arg(old)
+        .arg("--new")
+        .arg(new)
+        .args(extra)
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
 /// The Markdown report of a fixture pair, without machine-specific paths.
 fn markdown(pair: &str, extra: &[&str]) -> (i32, String) {
     let (code, out, err) = markdown_dirs(&fixture(pair, "old"), &fixture(pair, "new"), extra);
@@ -299,4 +316,78 @@ fn a_run_that_fails_still_leaves_a_markdown_report() {
     assert!(md.contains("## ⚠️ bumpguard: error"), "{md}");
     assert!(md.contains("/nonexistent/a"), "{md}");
     assert!(!md.contains("| Crate |"), "{md}");
+}
+
+/// One analysis, several Markdown files with budgets of their own (a
+/// comment and a job summary), and a notice naming where the full report is.
+#[test]
+fn each_markdown_file_can_have_its_own_limit() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (old, new) = big_pair(tmp.path());
+    let small = tmp.path().join("comment.md");
+    let large = tmp.path().join("summary.md");
+    let (code, json, err) = diff_dirs(
+        &old,
+        &new,
+        &[
+            "--format=json",
+            &format!("--also=markdown:2000={}", small.display()),
+            &format!("--also=markdown:0={}", large.display()),
+            "--full-report-hint=the artifact report of run https://example.com/o/r/runs/7.",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    serde_json::from_str::<serde_json::Value>(&json).expect("stdout is the JSON report");
+    let small = std::fs::read_to_string(&small).expect("comment");
+    let large = std::fs::read_to_string(&large).expect("summary");
+    assert_well_formed(&small);
+    assert_well_formed(&large);
+    assert!(small.len() <= 2000, "{} bytes", small.len());
+    assert!(!large.contains("Shortened"), "0 means no limit");
+    assert!(large.len() > 20_000);
+    assert!(
+        small.contains(
+            "The full report: the artifact report of run <https://example.com/o/r/runs/7>."
+        ),
+        "{small}"
+    );
+
+    // Without a hint, the notice names the command that writes it all.
+    let (_, md, _) = markdown_dirs(&old, &new, &["--markdown-limit", "2000"]);
+    assert!(
+        md.contains("The full report: the same command with `--format json`, or with `--markdown-limit 0` for all of it in Markdown."),
+        "{md}"
+    );
+}
+
+#[test]
+fn limits_of_also_files_are_checked() {
+    let old = fixture("formatting-only", "old");
+    let new = fixture("formatting-only", "new");
+    for (args, said) in [
+        (
+            vec!["--also", "sarif:5000=x.sarif"],
+            "only a Markdown report has a size limit",
+        ),
+        (vec!["--also", "markdown:10=x.md"], "at least 1024"),
+        (
+            vec!["--also", "markdown:lots=x.md"],
+            "is not a number of bytes",
+        ),
+        (
+            vec![
+                "--format",
+                "json",
+                "--markdown-limit",
+                "5000",
+                "--also",
+                "markdown:2000=x.md",
+            ],
+            "--markdown-limit applies to no report here",
+        ),
+    ] {
+        let (code, _, err) = diff_dirs(&old, &new, &args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
 }
