@@ -584,25 +584,33 @@ fn run(cli: Cli) -> Result<u8> {
                     "an audit never runs contracts; `bumpguard check` does".to_string(),
                 ),
             };
-            let mut report = check::run_check_with(&opts, &sources, &term)?;
+            let write_output = |report: &Report, lockfiles: &[LockfileText]| -> Result<()> {
+                let Some(path) = &a.output else {
+                    return Ok(());
+                };
+                let mut buf = Vec::new();
+                let format = a.format.unwrap_or(Format::Markdown);
+                write_audit(
+                    report,
+                    format,
+                    lockfiles,
+                    &mut anstream::StripStream::new(&mut buf),
+                )?;
+                std::fs::write(path, buf)
+                    .with_context(|| format!("cannot write the report to {}", path.display()))
+            };
+            let mut report = check::run_check_with(&opts, &sources, &term).inspect_err(|e| {
+                // As with check: the file says the audit failed, rather
+                // than being missing or last run's.
+                let _ = write_output(&Report::failed("audit", e), &[]);
+            })?;
             report.command = "audit".to_string();
             let lockfiles = if a.format == Some(Format::Sarif) {
                 head_lockfiles(&a.repo, a.head.as_ref(), false)
             } else {
                 Vec::new()
             };
-            if let Some(path) = &a.output {
-                let mut buf = Vec::new();
-                let format = a.format.unwrap_or(Format::Markdown);
-                write_audit(
-                    &report,
-                    format,
-                    &lockfiles,
-                    &mut anstream::StripStream::new(&mut buf),
-                )?;
-                std::fs::write(path, buf)
-                    .with_context(|| format!("cannot write the report to {}", path.display()))?;
-            }
+            write_output(&report, &lockfiles)?;
             let mut stdout = anstream::stdout().lock();
             let on_terminal = match &a.output {
                 Some(_) => Format::Human,

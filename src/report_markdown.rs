@@ -140,8 +140,9 @@ fn hint_text(hint: &str) -> String {
     out
 }
 
-/// What may be left out, least important first: everything of one kind goes
-/// before anything of the next.
+/// What may be left out, by kind. The order of cutting is [`units`]'s:
+/// crates that matter less first, and what makes a crate block last of all.
+/// This order is the notice's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cut {
     /// The unified diff of a function that is not public.
@@ -159,13 +160,20 @@ enum Cut {
     Violation,
     /// A crate's whole `<details>` section.
     Details,
+    /// The diff of a function whose change triggered a rule that blocks.
+    TriggerDiff,
+    /// Changes that triggered a rule, beyond the first [`KEEP_API`] of the rule.
+    Evidence,
+    /// Places in the repository's code reaching a rule's items, beyond the
+    /// first [`KEEP_API`].
+    CallSite,
     /// Last resort, when the summary alone is too big: rows of the table.
     Row,
     /// Last resort: verdict reasons.
     Reason,
 }
 
-const CUTS: [Cut; 9] = [
+const CUTS: [Cut; 12] = [
     Cut::PrivateDiff,
     Cut::PublicDiff,
     Cut::ApiChange,
@@ -173,6 +181,9 @@ const CUTS: [Cut; 9] = [
     Cut::Line,
     Cut::Violation,
     Cut::Details,
+    Cut::TriggerDiff,
+    Cut::Evidence,
+    Cut::CallSite,
     Cut::Row,
     Cut::Reason,
 ];
@@ -199,6 +210,15 @@ impl Cut {
                 "{n} API change{s} with a violation (beyond the first {KEEP_API} of a crate)"
             ),
             Cut::Details => format!("the details of {n} crate{s}"),
+            Cut::TriggerDiff => {
+                format!("{n} function diff{s} of changes that triggered a blocking rule")
+            }
+            Cut::Evidence => format!(
+                "{n} change{s} that triggered a rule (beyond the first {KEEP_API} of a rule)"
+            ),
+            Cut::CallSite => format!(
+                "{n} place{s} in your code reaching a rule's items (beyond the first {KEEP_API} of a rule)"
+            ),
             Cut::Row => format!("{n} row{s} of the summary table"),
             Cut::Reason => format!("{n} verdict reason{s}"),
         }
@@ -208,13 +228,38 @@ impl Cut {
 /// One piece that can be left out.
 #[derive(Debug, Clone, Copy)]
 enum Unit {
-    Diff { krate: usize, item: usize },
-    Api { krate: usize, item: usize },
-    Behavior { krate: usize, item: usize },
-    Problem { krate: usize, item: usize },
-    Note { krate: usize, item: usize },
+    Diff {
+        krate: usize,
+        item: usize,
+    },
+    Api {
+        krate: usize,
+        item: usize,
+    },
+    Behavior {
+        krate: usize,
+        item: usize,
+    },
+    Problem {
+        krate: usize,
+        item: usize,
+    },
+    Note {
+        krate: usize,
+        item: usize,
+    },
     RunNote(usize),
     Details(usize),
+    Evidence {
+        krate: usize,
+        hit: usize,
+        item: usize,
+    },
+    CallSite {
+        krate: usize,
+        hit: usize,
+        item: usize,
+    },
     Row(usize),
     Reason(usize),
 }
@@ -227,6 +272,9 @@ struct CratePlan {
     behavior: Vec<bool>,
     problems: Vec<bool>,
     notes: Vec<bool>,
+    /// Per rule hit: its evidence lines, its call sites.
+    evidence: Vec<Vec<bool>>,
+    call_sites: Vec<Vec<bool>>,
     details: bool,
     row: bool,
 }
@@ -254,6 +302,16 @@ impl Plan {
                     behavior: vec![true; c.behavior.len()],
                     problems: vec![true; c.problems.len()],
                     notes: vec![true; c.notes.len()],
+                    evidence: c
+                        .rules
+                        .iter()
+                        .map(|h| vec![true; h.evidence.len()])
+                        .collect(),
+                    call_sites: c
+                        .rules
+                        .iter()
+                        .map(|h| vec![true; h.call_sites.len()])
+                        .collect(),
                     details: has_details(c),
                     row: true,
                 })
@@ -276,6 +334,10 @@ impl Plan {
                 Unit::Note { krate, item } => p.crates[krate].notes[item] = false,
                 Unit::RunNote(i) => p.run_notes[i] = false,
                 Unit::Details(krate) => p.crates[krate].details = false,
+                Unit::Evidence { krate, hit, item } => p.crates[krate].evidence[hit][item] = false,
+                Unit::CallSite { krate, hit, item } => {
+                    p.crates[krate].call_sites[hit][item] = false
+                }
                 Unit::Row(krate) => p.crates[krate].row = false,
                 Unit::Reason(i) => p.reasons[i] = false,
             }
@@ -295,17 +357,26 @@ impl Plan {
                 add(Cut::Details, usize::from(has_details(c)));
                 continue;
             }
+            let triggers = Triggers::of(c);
             for (i, b) in c.behavior.iter().enumerate() {
                 if !p.behavior[i] {
                     add(Cut::Behavior, 1);
                 } else if b.diff.is_some() && !p.diff[i] {
-                    let kind = if b.public {
+                    let kind = if triggers.behavior[i] {
+                        Cut::TriggerDiff
+                    } else if b.public {
                         Cut::PublicDiff
                     } else {
                         Cut::PrivateDiff
                     };
                     add(kind, 1);
                 }
+            }
+            for keep in &p.evidence {
+                add(Cut::Evidence, gone(keep));
+            }
+            for keep in &p.call_sites {
+                add(Cut::CallSite, gone(keep));
             }
             for (ch, keep) in c.changes.iter().zip(&p.api) {
                 if !keep {
@@ -409,61 +480,186 @@ fn has_details(c: &CrateReport) -> bool {
         && c.analysis.status == AnalysisStatus::NotApplicable)
 }
 
-/// Every piece that may be cut, in the order to cut them: by kind (see
-/// [`Cut`]), then least important crate first, then from the end of each
-/// list (the lists are sorted most important first).
+/// Which findings of a crate that blocks triggered one of its blocking
+/// rules: they are what a reviewer must see, so they are kept longest.
+/// All `false` for a crate that does not block.
+struct Triggers {
+    api: Vec<bool>,
+    behavior: Vec<bool>,
+}
+
+impl Triggers {
+    fn of(c: &CrateReport) -> Triggers {
+        let blocking: Vec<&crate::rules::Evidence> = if c.blocks() {
+            c.rules
+                .iter()
+                .filter(|h| h.blocks)
+                .flat_map(|h| &h.evidence)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let hit = |kind: &str, code: &str, subject: &str| {
+            blocking
+                .iter()
+                .any(|e| e.kind == kind && e.code == code && e.subject == subject)
+        };
+        Triggers {
+            api: c
+                .changes
+                .iter()
+                .map(|ch| hit("api", ch.code, &ch.path))
+                .collect(),
+            behavior: c
+                .behavior
+                .iter()
+                .map(|b| hit("behavior", b.code, &b.item))
+                .collect(),
+        }
+    }
+}
+
+/// Every piece that may be cut, in the order to cut them. Importance comes
+/// first: crates are taken in groups of equal [`importance`], least
+/// important first, and within a group kind by kind (see [`Cut`]), so a
+/// crate that only needs a look loses its extras before a crate that
+/// blocks loses any. Then whole sections of crates that do not block. What
+/// makes a crate block goes last: the diffs and findings that triggered its
+/// rules, its violations, its rules' evidence and call sites beyond the
+/// first ten, then its section. Each list is cut from its end (lists are
+/// sorted most important first).
 fn units(report: &Report) -> Vec<Unit> {
     let mut order: Vec<usize> = (0..report.crates.len()).collect();
     order.sort_by_key(|&i| (importance(&report.crates[i]), std::cmp::Reverse(i)));
-    let crates = || order.iter().map(|&i| (i, &report.crates[i]));
+    let triggers: Vec<Triggers> = report.crates.iter().map(Triggers::of).collect();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for &i in &order {
+        match groups.last_mut() {
+            Some(g) if importance(&report.crates[g[0]]) == importance(&report.crates[i]) => {
+                g.push(i)
+            }
+            _ => groups.push(vec![i]),
+        }
+    }
+    let blocks = |k: usize| report.crates[k].blocks();
     let mut units = Vec::new();
-    for public in [false, true] {
-        for (k, c) in crates() {
-            for (i, b) in c.behavior.iter().enumerate().rev() {
-                if b.diff.is_some() && b.public == public {
-                    units.push(Unit::Diff { krate: k, item: i });
+
+    // The extras, group by group.
+    for group in &groups {
+        for public in [false, true] {
+            for &k in group {
+                let c = &report.crates[k];
+                for (i, b) in c.behavior.iter().enumerate().rev() {
+                    if b.diff.is_some() && b.public == public && !triggers[k].behavior[i] {
+                        units.push(Unit::Diff { krate: k, item: i });
+                    }
                 }
             }
         }
-    }
-    for (k, c) in crates() {
-        let plain: Vec<usize> = (0..c.changes.len())
-            .filter(|&i| !c.changes[i].violation)
-            .collect();
-        for &i in plain.iter().skip(KEEP_API).rev() {
-            units.push(Unit::Api { krate: k, item: i });
+        for &k in group {
+            let c = &report.crates[k];
+            let plain: Vec<usize> = (0..c.changes.len())
+                .filter(|&i| !c.changes[i].violation)
+                .collect();
+            for &i in plain.iter().skip(KEEP_API).rev() {
+                if !triggers[k].api[i] {
+                    units.push(Unit::Api { krate: k, item: i });
+                }
+            }
         }
-    }
-    for (k, c) in crates() {
-        for i in (KEEP_BEHAVIOR..c.behavior.len()).rev() {
-            units.push(Unit::Behavior { krate: k, item: i });
+        for &k in group {
+            let c = &report.crates[k];
+            for i in (KEEP_BEHAVIOR..c.behavior.len()).rev() {
+                if !triggers[k].behavior[i] {
+                    units.push(Unit::Behavior { krate: k, item: i });
+                }
+            }
+        }
+        for &k in group {
+            let c = &report.crates[k];
+            for i in (KEEP_LINES..c.notes.len()).rev() {
+                units.push(Unit::Note { krate: k, item: i });
+            }
+            for i in (KEEP_LINES..c.problems.len()).rev() {
+                units.push(Unit::Problem { krate: k, item: i });
+            }
         }
     }
     for i in (KEEP_LINES..report.notes.len()).rev() {
         units.push(Unit::RunNote(i));
     }
-    for (k, c) in crates() {
-        for i in (KEEP_LINES..c.notes.len()).rev() {
-            units.push(Unit::Note { krate: k, item: i });
-        }
-        for i in (KEEP_LINES..c.problems.len()).rev() {
-            units.push(Unit::Problem { krate: k, item: i });
-        }
-    }
-    for (k, c) in crates() {
+    let violations = |k: usize, units: &mut Vec<Unit>| {
+        let c = &report.crates[k];
         let violating: Vec<usize> = (0..c.changes.len())
             .filter(|&i| c.changes[i].violation)
             .collect();
         for &i in violating.iter().skip(KEEP_API).rev() {
             units.push(Unit::Api { krate: k, item: i });
         }
+    };
+    // Crates that do not block: violations a policy only warns about, then
+    // whole sections.
+    for &k in order.iter().filter(|&&k| !blocks(k)) {
+        violations(k, &mut units);
     }
-    for (k, c) in crates() {
-        if has_details(c) {
+    for &k in order.iter().filter(|&&k| !blocks(k)) {
+        if has_details(&report.crates[k]) {
             units.push(Unit::Details(k));
         }
     }
-    for (k, _) in crates() {
+    // What blocks.
+    let blocking: Vec<usize> = order.iter().copied().filter(|&k| blocks(k)).collect();
+    for &k in &blocking {
+        let c = &report.crates[k];
+        for (i, b) in c.behavior.iter().enumerate().rev() {
+            if b.diff.is_some() && triggers[k].behavior[i] {
+                units.push(Unit::Diff { krate: k, item: i });
+            }
+        }
+    }
+    for &k in &blocking {
+        let c = &report.crates[k];
+        for i in (KEEP_BEHAVIOR..c.behavior.len()).rev() {
+            if triggers[k].behavior[i] {
+                units.push(Unit::Behavior { krate: k, item: i });
+            }
+        }
+        let plain: Vec<usize> = (0..c.changes.len())
+            .filter(|&i| !c.changes[i].violation)
+            .collect();
+        for &i in plain.iter().skip(KEEP_API).rev() {
+            if triggers[k].api[i] {
+                units.push(Unit::Api { krate: k, item: i });
+            }
+        }
+    }
+    for &k in &blocking {
+        violations(k, &mut units);
+    }
+    for &k in &order {
+        for (h, hit) in report.crates[k].rules.iter().enumerate() {
+            for i in (KEEP_API..hit.evidence.len()).rev() {
+                units.push(Unit::Evidence {
+                    krate: k,
+                    hit: h,
+                    item: i,
+                });
+            }
+            for i in (KEEP_API..hit.call_sites.len()).rev() {
+                units.push(Unit::CallSite {
+                    krate: k,
+                    hit: h,
+                    item: i,
+                });
+            }
+        }
+    }
+    for &k in &blocking {
+        if has_details(&report.crates[k]) {
+            units.push(Unit::Details(k));
+        }
+    }
+    for &k in &order {
         units.push(Unit::Row(k));
     }
     for i in (0..report.verdict.reasons.len()).rev() {
@@ -490,9 +686,23 @@ fn crate_icon(c: &CrateReport) -> &'static str {
     }
 }
 
+/// An audit says what `check` would decide; it decides nothing itself.
+fn is_audit(report: &Report) -> bool {
+    report.command == "audit"
+}
+
 fn title(report: &Report, s: &mut String) -> fmt::Result {
     let status = report.verdict.status;
-    write!(s, "## {} bumpguard: {status}", verdict_icon(status))?;
+    if is_audit(report) {
+        let verdict = match status {
+            VerdictStatus::Pass => "would pass",
+            VerdictStatus::Blocked => "would block",
+            VerdictStatus::Error => "error",
+        };
+        write!(s, "## {} bumpguard audit: {verdict}", verdict_icon(status))?;
+    } else {
+        write!(s, "## {} bumpguard: {status}", verdict_icon(status))?;
+    }
     if !report.base.is_empty() || !report.head.is_empty() {
         write!(
             s,
@@ -578,10 +788,16 @@ fn counts(report: &Report, s: &mut String) -> fmt::Result {
 fn reasons(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
     let lead = match report.verdict.status {
         VerdictStatus::Pass => {
-            writeln!(s, "Nothing blocks.")?;
+            let text = if is_audit(report) {
+                "Nothing would block `bumpguard check`."
+            } else {
+                "Nothing blocks."
+            };
+            writeln!(s, "{text}")?;
             writeln!(s)?;
             return Ok(());
         }
+        VerdictStatus::Blocked if is_audit(report) => "**`bumpguard check` would block because:**",
         VerdictStatus::Blocked => "**Blocked because:**",
         VerdictStatus::Error => "**bumpguard could not do its whole job:**",
     };
@@ -807,7 +1023,7 @@ fn details(c: &CrateReport, p: &CratePlan, s: &mut String) -> fmt::Result {
     )?;
     writeln!(s)?;
     facts(c, s)?;
-    rules_section(c, s)?;
+    rules_section(c, p, s)?;
     api_section(c, p, s)?;
     behavior_section(c, p, s)?;
     manifest_section(c, s)?;
@@ -1050,11 +1266,12 @@ fn behavior_finding(b: &BehaviorChange, with_diff: bool, s: &mut String) -> fmt:
     Ok(())
 }
 
-/// Triggered rules, their evidence (first ten), contracts and what to do.
-/// Never cut: they are what blocks.
-fn rules_section(c: &CrateReport, s: &mut String) -> fmt::Result {
+/// Triggered rules, their evidence, contracts, call sites and what to do.
+/// Evidence lines and call sites beyond the first ten are the last things
+/// cut, and only when the budget asks.
+fn rules_section(c: &CrateReport, p: &CratePlan, s: &mut String) -> fmt::Result {
     use crate::gate::ContractState;
-    for h in &c.rules {
+    for (k, h) in c.rules.iter().enumerate() {
         let lead = if h.blocks {
             "⛔ Critical rule"
         } else {
@@ -1069,10 +1286,20 @@ fn rules_section(c: &CrateReport, s: &mut String) -> fmt::Result {
             inline(&h.reason)
         )?;
         writeln!(s)?;
-        for e in h.evidence.iter().take(KEEP_API) {
-            writeln!(s, "- {} {}", code_span(&e.code), inline(&e.summary))?;
+        let mut hidden = 0;
+        for (e, keep) in h.evidence.iter().zip(&p.evidence[k]) {
+            if *keep {
+                // The summary of an API change ends with its code, already shown.
+                let summary = e
+                    .summary
+                    .strip_suffix(&format!(" ({})", e.code))
+                    .unwrap_or(&e.summary);
+                writeln!(s, "- {} {}", code_span(&e.code), inline(summary))?;
+            } else {
+                hidden += 1;
+            }
         }
-        more_line(s, h.evidence.len().saturating_sub(KEEP_API), "change")?;
+        more_line(s, hidden, "change")?;
         for o in &h.contracts {
             let state = match o.status {
                 ContractState::Passed => "✅ passed".to_string(),
@@ -1096,10 +1323,17 @@ fn rules_section(c: &CrateReport, s: &mut String) -> fmt::Result {
             let sites: Vec<String> = h
                 .call_sites
                 .iter()
-                .take(KEEP_API)
-                .map(|c| code_span(&format!("{}:{}", c.file, c.line)))
+                .zip(&p.call_sites[k])
+                .filter(|(_, keep)| **keep)
+                .map(|(c, _)| code_span(&format!("{}:{}", c.file, c.line)))
                 .collect();
-            writeln!(s, "- your code reaching it: {}", sites.join(", "))?;
+            let hidden = h.call_sites.len() - sites.len();
+            let more = if hidden > 0 {
+                format!(" and {hidden} more (left out to fit; see the note at the end)")
+            } else {
+                String::new()
+            };
+            writeln!(s, "- your code reaching it: {}{more}", sites.join(", "))?;
         }
         writeln!(s)?;
         writeln!(s, "Next: {}", inline(&h.next))?;
