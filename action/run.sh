@@ -72,12 +72,27 @@ event_field() {
   jq -r "$1 // empty" "$event"
 }
 
+# What the cached binary is built from: the manifest and lockfile, a build
+# script when there is one, the source, and every folder the source
+# includes files from (rules, templates, the example workflow; a test in
+# tests/action.rs keeps this list in step with the source's include_str!).
+readonly BUILD_INPUTS=(Cargo.toml Cargo.lock build.rs src rules templates examples)
+
 cmd_key() {
   local root=${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set}
-  local hash
-  # What the cached binary is built from: the manifest, the lockfile, the source.
-  hash=$(cd "$root" && find Cargo.toml Cargo.lock src -type f -print0 |
-    LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-20)
+  local hash inputs=() input
+  for input in "${BUILD_INPUTS[@]}"; do
+    [[ ! -e $root/$input ]] || inputs+=("$input")
+  done
+  # And the machine it runs on: the runner's OS and architecture, and its
+  # image (a binary linked on one image may not start on another).
+  hash=$(
+    cd "$root" &&
+      {
+        printf 'os=%s arch=%s image=%s\n' "${RUNNER_OS:-}" "${RUNNER_ARCH:-}" "${ImageOS:-}"
+        find "${inputs[@]}" -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+      } | sha256sum | cut -c1-20
+  )
   set_output hash "$hash"
 }
 

@@ -685,51 +685,152 @@ fn the_comment_and_the_summary_have_budgets_of_their_own() {
     assert!(full_md.len() >= o.summary.len());
 }
 
+/// `run.sh key` for the action's source at `root`, with `env` (runner variables).
+fn cache_key(root: &Path, env: &[(&str, &str)]) -> String {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let output = tmp.path().join("output.txt");
+    let mut cmd = Command::new("bash");
+    cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("action/run.sh"))
+        .arg("key")
+        .env("GITHUB_ACTION_PATH", root)
+        .env("GITHUB_OUTPUT", &output)
+        .env_remove("RUNNER_OS")
+        .env_remove("RUNNER_ARCH")
+        .env_remove("ImageOS");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run.sh key");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&output).expect("output");
+    let hash = text
+        .trim()
+        .strip_prefix("hash=")
+        .expect("hash=")
+        .to_string();
+    assert_eq!(hash.len(), 20);
+    assert!(hash.chars().all(|c| c.is_ascii_hexdigit()));
+    hash
+}
+
 #[test]
-fn the_cache_key_follows_the_action_source_only() {
+fn the_cache_key_follows_what_the_build_reads_and_the_machine() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("action");
     for (file, text) in [
         ("Cargo.toml", "[package]\nname = \"x\"\n"),
         ("Cargo.lock", "version = 4\n"),
         ("src/main.rs", "fn main() {}\n"),
+        ("rules/acme.toml", "crate = \"acme\"\n"),
+        ("templates/bumpguard.toml", "[policy]\n"),
+        ("examples/bumpguard.yml", "name: bumpguard\n"),
         ("README.md", "docs\n"),
+        ("tests/it.rs", "\n"),
     ] {
         let p = root.join(file);
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
         std::fs::write(p, text).expect("write");
     }
-    let key = || {
-        let output = tmp.path().join("output.txt");
-        let _ = std::fs::remove_file(&output);
-        let out = Command::new("bash")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("action/run.sh"))
-            .arg("key")
-            .env("GITHUB_ACTION_PATH", &root)
-            .env("GITHUB_OUTPUT", &output)
-            .output()
-            .expect("run.sh key");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = std::fs::read_to_string(&output).expect("output");
-        let hash = text
-            .trim()
-            .strip_prefix("hash=")
-            .expect("hash=")
-            .to_string();
-        assert_eq!(hash.len(), 20);
-        assert!(hash.chars().all(|c| c.is_ascii_hexdigit()));
-        hash
-    };
+    let key = || cache_key(&root, &[]);
     let first = key();
     assert_eq!(key(), first, "the key is stable");
     std::fs::write(root.join("README.md"), "other docs\n").expect("write");
-    assert_eq!(key(), first, "documentation does not invalidate the binary");
-    std::fs::write(root.join("src/main.rs"), "fn main() { }\n").expect("write");
-    assert_ne!(key(), first, "a source change rebuilds the binary");
+    std::fs::write(root.join("tests/it.rs"), "// more\n").expect("write");
+    assert_eq!(
+        key(),
+        first,
+        "documentation and tests do not invalidate the binary"
+    );
+    let mut last = first;
+    for (file, text) in [
+        ("src/main.rs", "fn main() { }\n"),
+        ("rules/acme.toml", "crate = \"acme\"\npaths = [\"**\"]\n"),
+        ("rules/new.toml", "crate = \"new\"\n"),
+        ("templates/bumpguard.toml", "[policy]\nrunner = \"cargo\"\n"),
+        ("examples/bumpguard.yml", "name: bumpguard 2\n"),
+        ("build.rs", "fn main() {}\n"),
+    ] {
+        std::fs::write(root.join(file), text).expect("write");
+        let now = key();
+        assert_ne!(
+            now, last,
+            "{file} is built into the binary: a change must rebuild it"
+        );
+        last = now;
+    }
+    // Another runner image, OS or architecture: another binary.
+    let base = [
+        ("RUNNER_OS", "Linux"),
+        ("RUNNER_ARCH", "X64"),
+        ("ImageOS", "ubuntu24"),
+    ];
+    let on_ubuntu24 = cache_key(&root, &base);
+    assert_ne!(on_ubuntu24, last);
+    for (name, other) in [
+        ("RUNNER_OS", "macOS"),
+        ("RUNNER_ARCH", "ARM64"),
+        ("ImageOS", "ubuntu22"),
+    ] {
+        let env: Vec<(&str, &str)> = base
+            .iter()
+            .map(|(k, v)| (*k, if *k == name { other } else { *v }))
+            .collect();
+        assert_ne!(cache_key(&root, &env), on_ubuntu24, "{name}={other}");
+    }
+}
+
+/// Every file the source includes at build time (`include_str!`,
+/// `include_bytes!` outside test modules) lies under what `run.sh key`
+/// hashes, so no change to it can reuse a stale cached binary.
+#[test]
+fn the_cache_key_covers_every_included_file() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = std::fs::read_to_string(manifest.join("action/run.sh")).expect("run.sh");
+    let list = script
+        .lines()
+        .find_map(|l| l.strip_prefix("readonly BUILD_INPUTS=("))
+        .and_then(|l| l.strip_suffix(')'))
+        .expect("BUILD_INPUTS in run.sh");
+    let inputs: Vec<PathBuf> = list
+        .split_whitespace()
+        .map(|p| manifest.join(p))
+        .map(|p| p.canonicalize().unwrap_or(p))
+        .collect();
+    let mut stack = vec![manifest.join("src")];
+    let mut checked = 0;
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("src dir").flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|x| x != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source");
+            let text = text.split("#[cfg(test)]").next().unwrap_or("");
+            for macro_name in ["include_str!(\"", "include_bytes!(\""] {
+                for (at, _) in text.match_indices(macro_name) {
+                    let rest = &text[at + macro_name.len()..];
+                    let rel = &rest[..rest.find('"').expect("closing quote")];
+                    let included = dir.join(rel);
+                    let included = included.canonicalize().unwrap_or(included);
+                    assert!(
+                        inputs.iter().any(|i| included.starts_with(i)),
+                        "{} includes {rel}, which run.sh key does not hash",
+                        path.display()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 3, "found only {checked} included files");
 }
 
 /// `git` in `dir` with a fixed identity.

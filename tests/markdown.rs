@@ -505,11 +505,7 @@ fn the_audit_leaves_nothing_out_and_reads_as_an_audit() {
     b.repo.commit("use big; bind a rule");
     let audit = |extra: &[&str]| {
         let base = format!("--base={}", b.base);
-        let base = if extra.contains(&"--base") {
-            ""
-        } else {
-            &base
-        };
+        let base = if extra.contains(&"--base") { "" } else { &base };
         let out = b
             .bumpguard()
             .current_dir(b.repo.path())
