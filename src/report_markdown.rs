@@ -827,7 +827,7 @@ fn more_line(s: &mut String, hidden: usize, what: &str) -> fmt::Result {
     Ok(())
 }
 
-const TABLE_HEAD: &str = "| | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Critical rules | Contracts | Analysis |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
+const TABLE_HEAD: &str = "| Verdict | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Critical rules | Contracts | Analysis |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
 
 fn table(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
     if report.crates.is_empty() {
@@ -843,11 +843,11 @@ fn table(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
         writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            crate_icon(c),
+            verdict_cell(c),
             escape_text(&c.name),
             escape_text(&versions(c)),
             escape_text(&bump_cell(c)),
-            reach_cell(c),
+            reach_cell(report, c),
             api_cell(c),
             behavior_cell(c),
             manifest_cell(c),
@@ -866,9 +866,12 @@ fn table(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
     writeln!(s)
 }
 
+/// An empty table cell: nothing to say, or not known.
+const EMPTY: &str = "–";
+
 fn rules_cell(c: &CrateReport) -> String {
     if c.rules.is_empty() {
-        return "–".to_string();
+        return EMPTY.to_string();
     }
     c.rules
         .iter()
@@ -883,7 +886,7 @@ fn rules_cell(c: &CrateReport) -> String {
 fn contracts_cell(c: &CrateReport) -> String {
     use crate::gate::{ContractState, HitStatus};
     if c.rules.is_empty() {
-        return "–".to_string();
+        return EMPTY.to_string();
     }
     let mut parts = Vec::new();
     for h in &c.rules {
@@ -950,12 +953,26 @@ fn own_code(c: &CrateReport) -> bool {
     c.old_source.as_deref() == Some("path") || c.new_source.as_deref() == Some("path")
 }
 
-fn reach_cell(c: &CrateReport) -> &'static str {
+/// Direct or transitive; `own code` for the workspace's path packages in
+/// `check`. `diff` has no consumer, so nothing to say there.
+fn reach_cell(report: &Report, c: &CrateReport) -> &'static str {
     match c.direct {
+        _ if report.command == "diff" => EMPTY,
         _ if own_code(c) => "own code",
         Some(true) => "direct",
         Some(false) => "transitive",
-        None => "—",
+        None => EMPTY,
+    }
+}
+
+/// The crate's verdict, labelled: what blocks, what only warns, what is fine.
+fn verdict_cell(c: &CrateReport) -> &'static str {
+    if c.blocks() {
+        "❌ blocks"
+    } else if needs_attention(c) {
+        "⚠️ warns"
+    } else {
+        "✅ ok"
     }
 }
 
@@ -968,7 +985,7 @@ fn analysed(c: &CrateReport) -> bool {
 
 fn api_cell(c: &CrateReport) -> String {
     match (analysed(c), c.changes.len(), c.violations) {
-        (false, 0, _) => "—".to_string(),
+        (false, 0, _) => EMPTY.to_string(),
         (_, 0, _) => "none".to_string(),
         (_, n, 0) => n.to_string(),
         (_, n, v) => format!("{n}, **{v} violation{}**", plural(v)),
@@ -978,7 +995,7 @@ fn api_cell(c: &CrateReport) -> String {
 fn behavior_cell(c: &CrateReport) -> String {
     let public = c.behavior.iter().filter(|b| b.public).count();
     match (analysed(c), c.behavior.len()) {
-        (false, 0) => "—".to_string(),
+        (false, 0) => EMPTY.to_string(),
         (_, 0) => "none".to_string(),
         (_, n) => format!("{n} ({public} public)"),
     }
@@ -991,7 +1008,7 @@ fn manifest_cell(c: &CrateReport) -> String {
         .filter(|m| m.severity == Severity::High)
         .count();
     match (analysed(c), c.manifest.len(), high) {
-        (false, 0, _) => "—".to_string(),
+        (false, 0, _) => EMPTY.to_string(),
         (_, 0, _) => "none".to_string(),
         (_, n, 0) => n.to_string(),
         (_, n, h) => format!("{n}, **{h} high**"),

@@ -11,7 +11,7 @@ use std::path::Path;
 use support::fixture;
 
 const MARKER: &str = "<!-- bumpguard-report -->";
-const TABLE_HEAD: &str = "| | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Critical rules | Contracts | Analysis |";
+const TABLE_HEAD: &str = "| Verdict | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Critical rules | Contracts | Analysis |";
 
 fn bumpguard() -> Command {
     let mut c = Command::cargo_bin("bumpguard").expect("binary");
@@ -150,7 +150,11 @@ fn a_report_cut_to_fit_keeps_the_summary() {
         "{md}"
     );
     assert!(md.contains(TABLE_HEAD), "{md}");
-    assert!(md.contains("| ❌ | telemetry | 1.2.0 → 1.2.1 |"), "{md}");
+    // A labelled verdict; `diff` has no consumer: no dependency kind.
+    assert!(
+        md.contains("| ❌ blocks | telemetry | 1.2.0 → 1.2.1 | patch, allows patch | – |"),
+        "{md}"
+    );
     assert!(md.contains("**Shortened to fit 1500 bytes.**"), "{md}");
     assert!(md.contains("`--format json`"), "{md}");
     insta::assert_snapshot!("markdown_cut_to_1500", md);
@@ -228,7 +232,7 @@ fn any_limit_is_honoured_and_cuts_in_order() {
         assert!(md.contains("## ❌ bumpguard: blocked"), "limit {limit}");
         assert!(md.contains(TABLE_HEAD), "limit {limit}:\n{md}");
         assert!(
-            md.contains("| ❌ | big | 1.0.0 → 1.1.0 |"),
+            md.contains("| ❌ blocks | big | 1.0.0 → 1.1.0 |"),
             "limit {limit}:\n{md}"
         );
         assert!(md.contains("**Shortened to fit"), "limit {limit}");
@@ -461,7 +465,7 @@ fn a_multi_crate_check_cut_keeps_what_blocks_longest() {
     ] {
         assert!(full.contains(diff), "{diff}:\n{full}");
     }
-    let row = "| ❌ | tls-certs | 1.4.0 → 1.5.0 | minor, allows minor | direct |";
+    let row = "| ❌ blocks | tls-certs | 1.4.0 → 1.5.0 | minor, allows minor | direct |";
     assert!(full.contains(row), "{full}");
     assert!(
         full.contains("| ⛔ `tls-certs-acme` | **missing** |"),
