@@ -89,7 +89,8 @@ enum Command {
     Hook(HookArgs),
     /// Write starter files: a commented bumpguard.toml, the GitHub workflow
     /// (.github/workflows/bumpguard.yml) and a contract-test skeleton
-    /// (tests/bumpguard_contracts.rs). Never replaces a file without --force.
+    /// (tests/bumpguard_contracts.rs). Writes the missing ones; an existing
+    /// file is kept unless --force.
     Init(InitArgs),
     /// Accept one finding of the change (a triggered rule or a semver
     /// violation): writes an [[accept]] entry to bumpguard.toml bound to
@@ -662,10 +663,22 @@ fn run(cli: Cli) -> Result<u8> {
                 Some(d) => d.clone(),
                 None => bumpguard::init::default_dir(Path::new(".")),
             };
+            use bumpguard::init::Action;
             for w in bumpguard::init::init(&dir, a.force)? {
-                if !quiet {
-                    let verb = if w.replaced { "replaced" } else { "wrote" };
-                    println!("bumpguard: {verb} {} ({})", w.path.display(), w.what);
+                if quiet {
+                    continue;
+                }
+                match w.action {
+                    Action::Wrote => {
+                        println!("bumpguard: wrote {} ({})", w.path.display(), w.what)
+                    }
+                    Action::Replaced => {
+                        println!("bumpguard: replaced {} ({})", w.path.display(), w.what)
+                    }
+                    Action::Kept => println!(
+                        "bumpguard: kept existing {} (use --force to replace)",
+                        w.path.display()
+                    ),
                 }
             }
             Ok(0)
