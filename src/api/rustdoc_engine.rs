@@ -23,7 +23,7 @@
 use super::{ApiItem, ApiSurface, Facts, ItemKind};
 use rustdoc_types as rd;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -34,7 +34,7 @@ pub const SUPPORTED_FORMAT_VERSION: u32 = rd::FORMAT_VERSION;
 pub const SUPPORTED_TOOLCHAIN: &str = "stable Rust 1.95";
 
 /// Bumped when the way JSON is built changes, so old cache entries are not used.
-const CACHE_LAYOUT: &str = "rustdoc-engine-1";
+const CACHE_LAYOUT: &str = "rustdoc-engine-2";
 
 /// Auto traits whose loss breaks users (the unstable `Freeze` and
 /// `UnsafeUnpin` that rustdoc also lists are left out).
@@ -297,6 +297,9 @@ fn build_json(
         "unstable-options",
         "--output-format",
         "json",
+        // `#[doc(hidden)]` items are kept (and marked), so that hiding one
+        // is told apart from removing it.
+        "--document-hidden-items",
         "--cap-lints",
         "allow",
     ]);
@@ -429,17 +432,24 @@ struct Mode<'a> {
     self_name: Option<&'a str>,
     /// Erase `'static` too (the types of consts and statics).
     erase_static: bool,
+    /// Leave `unsafe` out of a function's comparison form: for free
+    /// functions and inherent methods it is a fact of its own
+    /// ([`Facts::is_unsafe`]), so that becoming safe is told apart from
+    /// becoming unsafe (as the syn engine does).
+    drop_unsafe: bool,
 }
 
 const DISPLAY: Mode<'static> = Mode {
     shape: false,
     self_name: None,
     erase_static: false,
+    drop_unsafe: false,
 };
 const SHAPE: Mode<'static> = Mode {
     shape: true,
     self_name: None,
     erase_static: false,
+    drop_unsafe: false,
 };
 
 /// Prelude types that `core::`/`alloc::`/`std::` paths name (as the syn engine).
@@ -467,6 +477,21 @@ struct Reader<'a> {
     k: &'a rd::Crate,
     crate_name: String,
     out: BTreeMap<String, ApiItem>,
+    /// Keys of public `#[doc(hidden)]` items (the JSON is built with
+    /// `--document-hidden-items`, so they are there to be told apart).
+    hidden: BTreeSet<String>,
+    /// Items outside code can name: exported under some public path,
+    /// hidden or not.
+    reachable: HashSet<rd::Id>,
+    /// Items exported under a path that is not hidden.
+    visible: HashSet<rd::Id>,
+    /// Every trait recorded, with its key: which are sealed is known only
+    /// once every path has been walked.
+    traits: Vec<(rd::Id, String)>,
+    /// Trait impls recorded on types, with the trait's id: impls of a
+    /// trait of this crate that no visible path names are not API (as in
+    /// the syn engine), known only at the end too.
+    impl_traits: Vec<(String, rd::Id)>,
 }
 
 fn is_public(item: &rd::Item) -> bool {
@@ -475,6 +500,50 @@ fn is_public(item: &rd::Item) -> bool {
 
 fn has_attr(item: &rd::Item, want: fn(&rd::Attribute) -> bool) -> bool {
     item.attrs.iter().any(want)
+}
+
+/// `#[doc(hidden)]`: rustdoc 1.95 keeps it as written in an `Other`
+/// attribute (`#[doc(hidden)]`); spacing and other doc words beside it
+/// (`#[doc(hidden, inline)]`) are allowed for.
+fn is_hidden(item: &rd::Item) -> bool {
+    item.attrs.iter().any(|a| match a {
+        rd::Attribute::Other(text) => {
+            let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            t.strip_prefix("#[doc(")
+                .and_then(|r| r.strip_suffix(")]"))
+                .is_some_and(|inner| inner.split(',').any(|w| w == "hidden"))
+        }
+        _ => false,
+    })
+}
+
+/// The parts of `#[repr(..)]`, sorted, written as the syn engine writes
+/// them (`C, packed(2)`, `u8`, `align(8)`); `None` for the default layout.
+fn repr(item: &rd::Item) -> Option<String> {
+    let mut parts = Vec::new();
+    for a in &item.attrs {
+        let rd::Attribute::Repr(r) = a else { continue };
+        match r.kind {
+            rd::ReprKind::Rust => {}
+            rd::ReprKind::C => parts.push("C".to_string()),
+            rd::ReprKind::Transparent => parts.push("transparent".to_string()),
+            rd::ReprKind::Simd => parts.push("simd".to_string()),
+        }
+        if let Some(n) = r.align {
+            parts.push(format!("align({n})"));
+        }
+        match r.packed {
+            Some(1) => parts.push("packed".to_string()),
+            Some(n) => parts.push(format!("packed({n})")),
+            None => {}
+        }
+        if let Some(int) = &r.int {
+            parts.push(int.clone());
+        }
+    }
+    parts.sort();
+    parts.dedup();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 impl<'a> Reader<'a> {
@@ -488,6 +557,11 @@ impl<'a> Reader<'a> {
             k,
             crate_name,
             out: BTreeMap::new(),
+            hidden: BTreeSet::new(),
+            reachable: HashSet::new(),
+            visible: HashSet::new(),
+            traits: Vec::new(),
+            impl_traits: Vec::new(),
         }
     }
 
@@ -495,6 +569,8 @@ impl<'a> Reader<'a> {
         let root = self.k.root;
         let mut stack = Vec::new();
         self.module(root, &[], &mut stack);
+        self.mark_sealed();
+        self.drop_unnamed_trait_impls();
         ApiSurface {
             crate_name: self.crate_name.clone(),
             version: self.k.crate_version.clone(),
@@ -504,7 +580,81 @@ impl<'a> Reader<'a> {
             unexpanded_macros: 0,
             // Filled from the manifest by the caller (the syn engine reads it).
             features: BTreeMap::new(),
-            hidden: Default::default(),
+            hidden: self.hidden,
+        }
+    }
+
+    /// A trait whose supertrait is a trait of this crate that outside code
+    /// cannot name (no public path, hidden or not) is sealed: no one
+    /// outside the crate can implement it.
+    fn mark_sealed(&mut self) {
+        for (id, key) in std::mem::take(&mut self.traits) {
+            let Some(rd::ItemEnum::Trait(t)) = self.get(&id).map(|i| &i.inner) else {
+                continue;
+            };
+            let sealed = t.bounds.iter().any(|b| {
+                let rd::GenericBound::TraitBound { trait_, .. } = b else {
+                    return false;
+                };
+                let local_trait =
+                    match self.get(&trait_.id) {
+                        Some(i) => i.crate_id == 0 && matches!(i.inner, rd::ItemEnum::Trait(_)),
+                        None => self.k.paths.get(&trait_.id).is_some_and(|s| {
+                            s.crate_id == 0 && matches!(s.kind, rd::ItemKind::Trait)
+                        }),
+                    };
+                local_trait && !self.reachable.contains(&trait_.id)
+            });
+            if sealed && let Some(i) = self.out.get_mut(&key) {
+                i.facts.sealed = true;
+            }
+        }
+    }
+
+    /// Impls of this crate's traits that no visible path names (a private
+    /// or hidden helper trait): not API, as in the syn engine.
+    fn drop_unnamed_trait_impls(&mut self) {
+        for (key, trait_id) in std::mem::take(&mut self.impl_traits) {
+            let local = self.get(&trait_id).map_or_else(
+                || self.k.paths.get(&trait_id).is_some_and(|s| s.crate_id == 0),
+                |i| i.crate_id == 0,
+            );
+            if local && !self.visible.contains(&trait_id) {
+                self.out.remove(&key);
+            }
+        }
+    }
+
+    /// Records that `item` (and, for a module, everything public in it) can
+    /// be named, though only through a hidden path.
+    fn reach_hidden(&mut self, item: &rd::Item, depth: usize) {
+        if !self.reachable.insert(item.id) || depth > 32 {
+            return;
+        }
+        let rd::ItemEnum::Module(m) = &item.inner else {
+            return;
+        };
+        for id in &m.items {
+            let Some(inner) = self.get(id) else { continue };
+            if !is_public(inner) {
+                continue;
+            }
+            match &inner.inner {
+                rd::ItemEnum::Use(u) => {
+                    if let Some(target) = u.id.as_ref().and_then(|t| self.get(t)) {
+                        self.reach_hidden(target, depth + 1);
+                    }
+                }
+                _ => self.reach_hidden(inner, depth + 1),
+            }
+        }
+    }
+
+    /// `#[deprecated]` and `#[must_use]` of the item behind `key`.
+    fn mark(&mut self, key: &Option<String>, item: &rd::Item) {
+        if let Some(i) = key.as_ref().and_then(|k| self.out.get_mut(k)) {
+            i.facts.deprecated |= item.deprecation.is_some();
+            i.facts.must_use |= has_attr(item, |a| matches!(a, rd::Attribute::MustUse { .. }));
         }
     }
 
@@ -527,21 +677,21 @@ impl<'a> Reader<'a> {
         (signature, shape): (String, String),
         parent: Option<&str>,
         facts: Facts,
-    ) -> bool {
+    ) -> Option<String> {
         let key = match self.out.get(&key) {
             None => key,
-            Some(existing) if existing.kind == kind => return false,
+            Some(existing) if existing.kind == kind => return None,
             // A module and a function may share a name: told apart by kind (as syn).
             Some(_) => format!("{key} ({kind})"),
         };
         if self.out.contains_key(&key) {
-            return false;
+            return None;
         }
         self.out.insert(
             key.clone(),
             ApiItem {
                 path: self.display(&key),
-                key,
+                key: key.clone(),
                 kind,
                 signature,
                 shape,
@@ -550,7 +700,7 @@ impl<'a> Reader<'a> {
                 facts,
             },
         );
-        true
+        Some(key)
     }
 
     /// Records what module `m` exports under `prefix`.
@@ -570,8 +720,13 @@ impl<'a> Reader<'a> {
                 continue;
             }
             match &item.inner {
-                rd::ItemEnum::Use(u) if u.is_glob => globs.push(u),
-                rd::ItemEnum::Use(u) => self.reexport(u, prefix, stack),
+                // A hidden glob re-export brings in nothing that is API.
+                rd::ItemEnum::Use(u) if u.is_glob => {
+                    if !is_hidden(item) {
+                        globs.push(u)
+                    }
+                }
+                rd::ItemEnum::Use(u) => self.reexport(item, u, prefix, stack),
                 _ => {
                     if let Some(name) = &item.name {
                         self.export(item, name, prefix, stack);
@@ -594,7 +749,7 @@ impl<'a> Reader<'a> {
                             }
                             match &item.inner {
                                 rd::ItemEnum::Use(u) if !u.is_glob => {
-                                    self.reexport(u, prefix, stack)
+                                    self.reexport(item, u, prefix, stack)
                                 }
                                 rd::ItemEnum::Use(_) => {}
                                 _ => {
@@ -629,8 +784,27 @@ impl<'a> Reader<'a> {
 
     /// `pub use path as name`: this crate's item under another path, or
     /// another crate's item.
-    fn reexport(&mut self, u: &rd::Use, prefix: &[String], stack: &mut Vec<rd::Id>) {
-        match u.id.as_ref().and_then(|id| self.get(id)) {
+    fn reexport(
+        &mut self,
+        use_item: &rd::Item,
+        u: &rd::Use,
+        prefix: &[String],
+        stack: &mut Vec<rd::Id>,
+    ) {
+        let target = u.id.as_ref().and_then(|id| self.get(id));
+        if is_hidden(use_item) {
+            // `#[doc(hidden)] pub use ..`: reachable, but not API.
+            let key = match target {
+                Some(t) if t.crate_id == 0 => self.export_key(t, &u.name, prefix),
+                _ => join(prefix, &u.name),
+            };
+            self.hidden.insert(key);
+            if let Some(t) = target {
+                self.reach_hidden(t, 0);
+            }
+            return;
+        }
+        match target {
             Some(target) if target.crate_id == 0 => self.export(target, &u.name, prefix, stack),
             _ => {
                 let last = u.source.rsplit("::").next().unwrap_or(&u.source);
@@ -650,6 +824,22 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The key `item` is recorded under when exported as `prefix::name`.
+    fn export_key(&self, item: &rd::Item, name: &str, prefix: &[String]) -> String {
+        match &item.inner {
+            rd::ItemEnum::Macro(_) => format!("{}!", join(prefix, name)),
+            rd::ItemEnum::ProcMacro(pm) => join(
+                prefix,
+                &match pm.kind {
+                    rd::MacroKind::Bang => format!("{name}!"),
+                    rd::MacroKind::Attr => format!("#[{name}]"),
+                    rd::MacroKind::Derive => format!("derive({name})"),
+                },
+            ),
+            _ => join(prefix, name),
+        }
+    }
+
     /// Records `item` (and its members) under `prefix::name`.
     fn export(
         &mut self,
@@ -658,6 +848,13 @@ impl<'a> Reader<'a> {
         prefix: &[String],
         stack: &mut Vec<rd::Id>,
     ) {
+        if is_hidden(item) {
+            self.hidden.insert(self.export_key(item, name, prefix));
+            self.reach_hidden(item, 0);
+            return;
+        }
+        self.reachable.insert(item.id);
+        self.visible.insert(item.id);
         let key = join(prefix, name);
         let plain = |s: String| (s.clone(), s);
         match &item.inner {
@@ -689,12 +886,22 @@ impl<'a> Reader<'a> {
             }
             rd::ItemEnum::Function(f) => {
                 let sig = self.fn_sig("pub ", name, f, DISPLAY);
-                let shape = self.fn_sig("pub ", name, f, SHAPE);
+                let shape = self.fn_sig(
+                    "pub ",
+                    name,
+                    f,
+                    Mode {
+                        drop_unsafe: true,
+                        ..SHAPE
+                    },
+                );
                 let facts = Facts {
                     is_const: Some(f.header.is_const),
+                    is_unsafe: Some(f.header.is_unsafe),
                     ..Facts::default()
                 };
-                self.add(key, ItemKind::Function, (sig, shape), None, facts);
+                let k = self.add(key, ItemKind::Function, (sig, shape), None, facts);
+                self.mark(&k, item);
             }
             rd::ItemEnum::Constant { type_, .. } => {
                 let shape_mode = Mode {
@@ -703,7 +910,8 @@ impl<'a> Reader<'a> {
                 };
                 let s = format!("pub const {name}: {}", self.ty(type_, DISPLAY));
                 let sh = format!("pub const {name}: {}", self.ty(type_, shape_mode));
-                self.add(key, ItemKind::Const, (s, sh), None, Facts::default());
+                let k = self.add(key, ItemKind::Const, (s, sh), None, Facts::default());
+                self.mark(&k, item);
             }
             rd::ItemEnum::Static(st) => {
                 let shape_mode = Mode {
@@ -713,7 +921,8 @@ impl<'a> Reader<'a> {
                 let m = if st.is_mutable { "mut " } else { "" };
                 let s = format!("pub static {m}{name}: {}", self.ty(&st.type_, DISPLAY));
                 let sh = format!("pub static {m}{name}: {}", self.ty(&st.type_, shape_mode));
-                self.add(key, ItemKind::Static, (s, sh), None, Facts::default());
+                let k = self.add(key, ItemKind::Static, (s, sh), None, Facts::default());
+                self.mark(&k, item);
             }
             rd::ItemEnum::TypeAlias(t) => {
                 let s = format!(
@@ -730,62 +939,96 @@ impl<'a> Reader<'a> {
                 );
                 // Impls are the aliased type's; the syn engine attaches none
                 // to an alias either.
-                self.add(key, ItemKind::TypeAlias, (s, sh), None, Facts::default());
+                let k = self.add(key, ItemKind::TypeAlias, (s, sh), None, Facts::default());
+                self.mark(&k, item);
             }
             rd::ItemEnum::Struct(s) => {
                 let non_exhaustive = has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive));
-                let (tail, fields, all_pub): (&str, Vec<Option<rd::Id>>, bool) = match &s.kind {
-                    rd::StructKind::Unit => (";", Vec::new(), true),
-                    rd::StructKind::Tuple(f) => (
-                        "(..)",
-                        f.clone(),
-                        f.iter().all(|x| {
-                            x.as_ref()
-                                .and_then(|id| self.get(id))
-                                .is_some_and(is_public)
-                        }),
-                    ),
-                    rd::StructKind::Plain {
-                        fields,
-                        has_stripped_fields,
-                    } => (
-                        " { .. }",
-                        fields.iter().map(|f| Some(*f)).collect(),
-                        !has_stripped_fields
-                            && fields.iter().all(|id| self.get(id).is_some_and(is_public)),
-                    ),
+                let field_public = |x: &Option<rd::Id>| {
+                    x.as_ref()
+                        .and_then(|id| self.get(id))
+                        .is_some_and(is_public)
                 };
-                let header = self.header(&format!("pub struct {name}"), &s.generics, tail);
+                let (tail, fields, all_pub, opaque): (&str, Vec<Option<rd::Id>>, bool, bool) =
+                    match &s.kind {
+                        rd::StructKind::Unit => (";", Vec::new(), true, false),
+                        rd::StructKind::Tuple(f) => (
+                            "(..)",
+                            f.clone(),
+                            f.iter().all(field_public),
+                            !f.is_empty() && !f.iter().any(field_public),
+                        ),
+                        rd::StructKind::Plain {
+                            fields,
+                            has_stripped_fields,
+                        } => {
+                            let listed: Vec<Option<rd::Id>> =
+                                fields.iter().map(|f| Some(*f)).collect();
+                            let any_pub = listed.iter().any(field_public);
+                            (
+                                " { .. }",
+                                listed.clone(),
+                                !has_stripped_fields && listed.iter().all(field_public),
+                                *has_stripped_fields && !any_pub,
+                            )
+                        }
+                    };
+                let (sig, _, _) = self.header(&format!("pub struct {name}"), &s.generics, tail);
+                // With no public field (and at least one), outside code can
+                // neither build nor destructure it: tuple or named is not
+                // part of the API (as in the syn engine).
+                let (_, shape, defaulted_params) = self.header(
+                    &format!("pub struct {name}"),
+                    &s.generics,
+                    if opaque { " { .. }" } else { tail },
+                );
                 let facts = Facts {
                     constructible: Some(all_pub && !non_exhaustive),
                     non_exhaustive,
+                    repr: repr(item),
+                    defaulted_params,
                     ..Facts::default()
                 };
-                if self.add(key.clone(), ItemKind::Struct, header, None, facts) {
+                let k = self.add(key.clone(), ItemKind::Struct, (sig, shape), None, facts);
+                self.mark(&k, item);
+                if k.is_some() {
                     self.fields(&key, &fields);
-                    self.impls(&key, name, &s.impls);
+                    self.impls(&key, name, &s.generics, &s.impls);
                 }
             }
             rd::ItemEnum::Union(u) => {
-                let header = self.header(&format!("pub union {name}"), &u.generics, "");
-                if self.add(key.clone(), ItemKind::Union, header, None, Facts::default()) {
+                let (sig, shape, defaulted_params) =
+                    self.header(&format!("pub union {name}"), &u.generics, "");
+                let facts = Facts {
+                    repr: repr(item),
+                    defaulted_params,
+                    ..Facts::default()
+                };
+                let k = self.add(key.clone(), ItemKind::Union, (sig, shape), None, facts);
+                self.mark(&k, item);
+                if k.is_some() {
                     let fields: Vec<Option<rd::Id>> = u.fields.iter().map(|f| Some(*f)).collect();
                     self.fields(&key, &fields);
-                    self.impls(&key, name, &u.impls);
+                    self.impls(&key, name, &u.generics, &u.impls);
                 }
             }
             rd::ItemEnum::Enum(e) => {
                 let non_exhaustive = has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive));
-                let header = self.header(&format!("pub enum {name}"), &e.generics, "");
+                let (sig, shape, defaulted_params) =
+                    self.header(&format!("pub enum {name}"), &e.generics, "");
                 let facts = Facts {
                     non_exhaustive,
+                    repr: repr(item),
+                    defaulted_params,
                     ..Facts::default()
                 };
-                if self.add(key.clone(), ItemKind::Enum, header, None, facts) {
+                let k = self.add(key.clone(), ItemKind::Enum, (sig, shape), None, facts);
+                self.mark(&k, item);
+                if k.is_some() {
                     for vid in &e.variants {
                         self.variant(&key, vid);
                     }
-                    self.impls(&key, name, &e.impls);
+                    self.impls(&key, name, &e.generics, &e.impls);
                 }
             }
             rd::ItemEnum::Trait(t) => {
@@ -798,25 +1041,17 @@ impl<'a> Reader<'a> {
                     }
                 };
                 let head = format!("pub {unsafety}trait {name}");
-                let sig = format!(
-                    "{head}{}{}{}",
-                    self.generics(&t.generics, DISPLAY),
-                    supers(DISPLAY),
-                    self.where_clause(&t.generics, DISPLAY)
-                );
-                let shape = format!(
-                    "{head}{}{}{}",
-                    self.generics(&t.generics, SHAPE),
-                    supers(SHAPE),
-                    self.where_clause(&t.generics, SHAPE)
-                );
-                if self.add(
-                    key.clone(),
-                    ItemKind::Trait,
-                    (sig, shape),
-                    None,
-                    Facts::default(),
-                ) {
+                let (sig, shape, defaulted_params) =
+                    self.header_with(&head, &t.generics, (&supers(DISPLAY), &supers(SHAPE)));
+                let facts = Facts {
+                    defaulted_params,
+                    object_safe: Some(t.is_dyn_compatible),
+                    ..Facts::default()
+                };
+                let k = self.add(key.clone(), ItemKind::Trait, (sig, shape), None, facts);
+                self.mark(&k, item);
+                if k.is_some() {
+                    self.traits.push((item.id, key.clone()));
                     for id in &t.items {
                         self.trait_item(&key, id);
                     }
@@ -854,29 +1089,25 @@ impl<'a> Reader<'a> {
                     self.generics(&t.generics, SHAPE),
                     self.bounds(&t.params, SHAPE)
                 );
-                self.add(key, ItemKind::Trait, (s, sh), None, Facts::default());
+                let k = self.add(key, ItemKind::Trait, (s, sh), None, Facts::default());
+                self.mark(&k, item);
             }
             rd::ItemEnum::Macro(_) => {
                 let s = format!("macro_rules! {name}");
-                self.add(
-                    format!("{key}!"),
+                let k = self.add(
+                    self.export_key(item, name, prefix),
                     ItemKind::Macro,
                     plain(s),
                     None,
                     Facts::default(),
                 );
+                self.mark(&k, item);
             }
             rd::ItemEnum::ProcMacro(pm) => {
-                let (k, s) = match pm.kind {
-                    rd::MacroKind::Bang => {
-                        (format!("{name}!"), format!("#[proc_macro] {name}!(..)"))
-                    }
-                    rd::MacroKind::Attr => (
-                        format!("#[{name}]"),
-                        format!("#[proc_macro_attribute] #[{name}]"),
-                    ),
-                    rd::MacroKind::Derive => (
-                        format!("derive({name})"),
+                let s = match pm.kind {
+                    rd::MacroKind::Bang => format!("#[proc_macro] {name}!(..)"),
+                    rd::MacroKind::Attr => format!("#[proc_macro_attribute] #[{name}]"),
+                    rd::MacroKind::Derive => {
                         if pm.helpers.is_empty() {
                             format!("#[proc_macro_derive({name})]")
                         } else {
@@ -884,16 +1115,17 @@ impl<'a> Reader<'a> {
                                 "#[proc_macro_derive({name}, attributes({}))]",
                                 pm.helpers.join(", ")
                             )
-                        },
-                    ),
+                        }
+                    }
                 };
-                self.add(
-                    join(prefix, &k),
+                let k = self.add(
+                    self.export_key(item, name, prefix),
                     ItemKind::Macro,
                     plain(s),
                     None,
                     Facts::default(),
                 );
+                self.mark(&k, item);
             }
             // Primitives, keywords, extern types: not items a crate's users name.
             _ => {}
@@ -909,19 +1141,59 @@ impl<'a> Reader<'a> {
     }
 
     /// `{head}<generics>{tail} where ..`, display and comparison forms.
-    fn header(&self, head: &str, g: &rd::Generics, tail: &str) -> (String, String) {
-        (
-            format!(
-                "{head}{}{tail}{}",
-                self.generics(g, DISPLAY),
-                self.where_clause(g, DISPLAY)
-            ),
-            format!(
-                "{head}{}{tail}{}",
-                self.generics(g, SHAPE),
-                self.where_clause(g, SHAPE)
-            ),
-        )
+    /// The parameters with a default, and the comparison form of the
+    /// declaration's generics.
+    ///
+    /// As in the syn engine, lifetime parameters are counted rather than
+    /// named (`'a` -> `'b` is no change, a new one is), and type or const
+    /// parameters with a default are left out and returned on their own
+    /// (users need not name them, so adding one is not like adding a
+    /// parameter they must write).
+    fn header(&self, head: &str, g: &rd::Generics, tail: &str) -> (String, String, Vec<String>) {
+        self.header_with(head, g, (tail, tail))
+    }
+
+    /// [`Self::header`] with a tail (supertraits) written differently in the
+    /// display and comparison forms.
+    fn header_with(
+        &self,
+        head: &str,
+        g: &rd::Generics,
+        (display_tail, shape_tail): (&str, &str),
+    ) -> (String, String, Vec<String>) {
+        let display = format!(
+            "{head}{}{display_tail}{}",
+            self.generics(g, DISPLAY),
+            self.where_clause(g, DISPLAY)
+        );
+        let mut defaulted = Vec::new();
+        for p in &g.params {
+            match &p.kind {
+                rd::GenericParamDefKind::Type {
+                    default: Some(d), ..
+                } => defaulted.push(format!("{} = {}", p.name, self.ty(d, SHAPE))),
+                rd::GenericParamDefKind::Const {
+                    type_,
+                    default: Some(d),
+                } => defaulted.push(format!("const {}: {} = {d}", p.name, self.ty(type_, SHAPE))),
+                _ => {}
+            }
+        }
+        let lifetimes = g
+            .params
+            .iter()
+            .filter(|p| matches!(p.kind, rd::GenericParamDefKind::Lifetime { .. }))
+            .count();
+        let lifetimes = match lifetimes {
+            0 => String::new(),
+            n => format!("[{n} lifetime(s)]"),
+        };
+        let shape = format!(
+            "{head}{lifetimes}{}{shape_tail}{}",
+            self.generics_with(g, SHAPE, true),
+            self.where_clause(g, SHAPE)
+        );
+        (display, shape, defaulted)
     }
 
     fn fields(&mut self, parent: &str, fields: &[Option<rd::Id>]) {
@@ -936,15 +1208,21 @@ impl<'a> Reader<'a> {
                 continue;
             };
             let name = item.name.clone().unwrap_or_else(|| i.to_string());
+            let key = format!("{parent}.{name}");
+            if is_hidden(item) {
+                self.hidden.insert(key);
+                continue;
+            }
             let s = format!("pub {name}: {}", self.ty(ty, DISPLAY));
             let sh = format!("pub {name}: {}", self.ty(ty, SHAPE));
-            self.add(
-                format!("{parent}.{name}"),
+            let k = self.add(
+                key,
                 ItemKind::Field,
                 (s, sh),
                 Some(parent),
                 Facts::default(),
             );
+            self.mark(&k, item);
         }
     }
 
@@ -953,6 +1231,10 @@ impl<'a> Reader<'a> {
         let (Some(name), rd::ItemEnum::Variant(v)) = (&item.name, &item.inner) else {
             return;
         };
+        if is_hidden(item) {
+            self.hidden.insert(format!("{parent}::{name}"));
+            return;
+        }
         let field_ty = |fid: &Option<rd::Id>, mode| -> Option<(Option<String>, String)> {
             let f = self.get(fid.as_ref()?)?;
             match &f.inner {
@@ -986,20 +1268,27 @@ impl<'a> Reader<'a> {
         let sh = format!("{name}{}", fields(SHAPE));
         let facts = Facts {
             non_exhaustive: has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive)),
+            // As written (`1 << 3`, `0x10`), like the syn engine.
+            discriminant: v.discriminant.as_ref().map(|d| d.expr.clone()),
             ..Facts::default()
         };
-        self.add(
+        let k = self.add(
             format!("{parent}::{name}"),
             ItemKind::Variant,
             (s, sh),
             Some(parent),
             facts,
         );
+        self.mark(&k, item);
     }
 
     fn trait_item(&mut self, parent: &str, id: &rd::Id) {
         let Some(item) = self.get(id) else { return };
         let Some(name) = &item.name else { return };
+        if is_hidden(item) {
+            self.hidden.insert(format!("{parent}::{name}"));
+            return;
+        }
         let (kind, sig, shape, has_default) = match &item.inner {
             rd::ItemEnum::Function(f) => (
                 ItemKind::TraitMethod,
@@ -1039,7 +1328,7 @@ impl<'a> Reader<'a> {
             ),
             _ => return,
         };
-        self.add(
+        let k = self.add(
             format!("{parent}::{name}"),
             kind,
             (sig, shape),
@@ -1049,11 +1338,12 @@ impl<'a> Reader<'a> {
                 ..Facts::default()
             },
         );
+        self.mark(&k, item);
     }
 
     /// Inherent items, trait impls (derived and written), and the auto
     /// traits the compiler found, attached to the type at `owner`.
-    fn impls(&mut self, owner: &str, type_name: &str, impls: &[rd::Id]) {
+    fn impls(&mut self, owner: &str, type_name: &str, own: &rd::Generics, impls: &[rd::Id]) {
         for id in impls {
             let Some(item) = self.get(id) else { continue };
             let rd::ItemEnum::Impl(imp) = &item.inner else {
@@ -1064,26 +1354,42 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let Some(trait_path) = &imp.trait_ else {
-                self.inherent(owner, type_name, imp);
+                self.inherent(owner, type_name, imp, is_hidden(item));
                 continue;
             };
+            // An impl of a hidden trait, or one marked hidden itself.
+            if is_hidden(item) {
+                continue;
+            }
             let trait_name = self.trait_name(trait_path);
             let bare = trait_name.split('<').next().unwrap_or(&trait_name);
             if INTERNAL_TRAITS.contains(&bare) {
                 continue;
             }
-            let by_reference = matches!(imp.for_, rd::Type::BorrowedRef { .. });
-            let key = if by_reference {
-                format!(
-                    "{owner} impl {trait_name} for {}",
-                    self.ty(&imp.for_, SHAPE)
-                )
-            } else {
-                format!("{owner} impl {trait_name}")
-            };
+            let auto = AUTO_TRAITS.contains(&bare);
+            // `impl Tr for &X`, and impls for one instance of a generic type
+            // (`impl Tr for X<u8>` next to `impl Tr for X<u16>`): keyed by
+            // the type too, so that they do not collapse into one.
+            let key =
+                if matches!(imp.for_, rd::Type::BorrowedRef { .. }) || !self.for_own_params(imp) {
+                    format!(
+                        "{owner} impl {trait_name} for {}",
+                        self.ty(&imp.for_, SHAPE)
+                    )
+                } else {
+                    format!("{owner} impl {trait_name}")
+                };
             let derived = has_attr(item, |a| matches!(a, rd::Attribute::AutomaticallyDerived));
+            // Auto-trait impls hold under conditions (`where T: Send`) that
+            // follow the fields: their where list is compared, so that
+            // tightened conditions are told apart from loosened ones.
+            let conditions = if auto {
+                self.impl_conditions(imp, own, &trait_name)
+            } else {
+                String::new()
+            };
             let (sig, facts) = if imp.is_synthetic {
-                if !AUTO_TRAITS.contains(&bare) {
+                if !auto {
                     continue;
                 }
                 (
@@ -1097,24 +1403,71 @@ impl<'a> Reader<'a> {
                 (format!("impl {trait_name} (derived)"), Facts::default())
             } else {
                 let facts = Facts {
-                    compiler_checked: AUTO_TRAITS.contains(&bare),
+                    compiler_checked: auto,
                     ..Facts::default()
                 };
                 (self.impl_sig(imp), facts)
             };
-            self.add(
-                key,
-                ItemKind::Impl,
-                (sig, String::new()),
-                Some(owner),
-                facts,
-            );
+            if let Some(k) = self.add(key, ItemKind::Impl, (sig, conditions), Some(owner), facts) {
+                self.impl_traits.push((k, trait_path.id));
+            }
         }
     }
 
-    fn inherent(&mut self, owner: &str, type_name: &str, imp: &rd::Impl) {
+    /// The impl is for the type with its own generic parameters, in order
+    /// (`impl<T> Tr for X<T>`), not for one instance of it (`X<u8>`).
+    fn for_own_params(&self, imp: &rd::Impl) -> bool {
+        let rd::Type::ResolvedPath(p) = &imp.for_ else {
+            return true;
+        };
+        let Some(rd::GenericArgs::AngleBracketed { args, .. }) = p.args.as_deref() else {
+            return true;
+        };
+        let params: Vec<&str> = imp
+            .generics
+            .params
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        args.iter().all(|a| match a {
+            rd::GenericArg::Lifetime(_) | rd::GenericArg::Infer => true,
+            rd::GenericArg::Type(rd::Type::Generic(g)) => params.contains(&g.as_str()),
+            rd::GenericArg::Const(c) => params.contains(&c.expr.as_str()),
+            rd::GenericArg::Type(_) => false,
+        })
+    }
+
+    /// The comparison form of an auto-trait impl's conditions:
+    /// `impl Send where T: Send, T: Sync` (one bound per predicate, sorted,
+    /// lifetimes erased), so that a shape change is a bound added or removed.
+    ///
+    /// The type's own bounds (`struct S<T: Send>`) are counted in: a type
+    /// can only be used where they hold, so an impl condition that repeats
+    /// one (`T: Send` after the struct's bound was dropped) restricts
+    /// nothing. Parameters are matched by name: rustdoc writes an impl with
+    /// the type's own parameter names.
+    fn impl_conditions(&self, imp: &rd::Impl, own: &rd::Generics, trait_name: &str) -> String {
+        let preds = |g: &rd::Generics| -> Vec<String> {
+            self.where_clause(g, SHAPE)
+                .strip_prefix(" where ")
+                .map(|w| split_top_level_commas(w))
+                .unwrap_or_default()
+        };
+        let mut all = preds(&imp.generics);
+        all.extend(preds(own));
+        all.sort();
+        all.dedup();
+        if all.is_empty() {
+            format!("impl {trait_name}")
+        } else {
+            format!("impl {trait_name} where {}", all.join(", "))
+        }
+    }
+
+    fn inherent(&mut self, owner: &str, type_name: &str, imp: &rd::Impl, impl_hidden: bool) {
         let mode = Mode {
             self_name: Some(type_name),
+            drop_unsafe: true,
             ..SHAPE
         };
         for id in &imp.items {
@@ -1123,34 +1476,46 @@ impl<'a> Reader<'a> {
             if !is_public(item) {
                 continue;
             }
-            match &item.inner {
+            let key = format!("{owner}::{name}");
+            if impl_hidden || is_hidden(item) {
+                if matches!(
+                    item.inner,
+                    rd::ItemEnum::Function(_) | rd::ItemEnum::AssocConst { .. }
+                ) {
+                    self.hidden.insert(key);
+                }
+                continue;
+            }
+            let k = match &item.inner {
                 rd::ItemEnum::Function(f) => {
                     let sig = self.fn_sig("pub ", name, f, DISPLAY);
                     let shape = self.fn_sig("pub ", name, f, mode);
                     self.add(
-                        format!("{owner}::{name}"),
+                        key,
                         ItemKind::Method,
                         (sig, shape),
                         Some(owner),
                         Facts {
                             is_const: Some(f.header.is_const),
+                            is_unsafe: Some(f.header.is_unsafe),
                             ..Facts::default()
                         },
-                    );
+                    )
                 }
                 rd::ItemEnum::AssocConst { type_, .. } => {
                     let s = format!("pub const {name}: {}", self.ty(type_, DISPLAY));
                     let sh = format!("pub const {name}: {}", self.ty(type_, mode));
                     self.add(
-                        format!("{owner}::{name}"),
+                        key,
                         ItemKind::AssocConst,
                         (s, sh),
                         Some(owner),
                         Facts::default(),
-                    );
+                    )
                 }
-                _ => {}
-            }
+                _ => None,
+            };
+            self.mark(&k, item);
         }
     }
 
@@ -1195,7 +1560,7 @@ impl<'a> Reader<'a> {
         if h.is_async {
             quals.push_str("async ");
         }
-        if h.is_unsafe {
+        if h.is_unsafe && !(mode.shape && mode.drop_unsafe) {
             quals.push_str("unsafe ");
         }
         if let Some(abi) = abi(&h.abi) {
@@ -1250,8 +1615,27 @@ impl<'a> Reader<'a> {
     /// and with bounds moved to the where list. Synthetic parameters
     /// (`impl Trait` arguments) are written where they are used.
     fn generics(&self, g: &rd::Generics, mode: Mode) -> String {
+        self.generics_with(g, mode, false)
+    }
+
+    /// [`Self::generics`], leaving out parameters with a default when
+    /// `skip_defaulted`.
+    fn generics_with(&self, g: &rd::Generics, mode: Mode, skip_defaulted: bool) -> String {
         let mut parts = Vec::new();
         for p in &g.params {
+            let defaulted = matches!(
+                &p.kind,
+                rd::GenericParamDefKind::Type {
+                    default: Some(_),
+                    ..
+                } | rd::GenericParamDefKind::Const {
+                    default: Some(_),
+                    ..
+                }
+            );
+            if skip_defaulted && defaulted {
+                continue;
+            }
             match &p.kind {
                 rd::GenericParamDefKind::Lifetime { outlives } => {
                     if mode.shape {
@@ -1644,6 +2028,30 @@ fn abi(a: &rd::Abi) -> Option<String> {
     } else {
         name.to_string()
     })
+}
+
+/// `A: X<B, C>, D: Y` -> [`A: X<B, C>`, `D: Y`]: commas outside brackets.
+fn split_top_level_commas(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    let mut prev = ' ';
+    for (i, ch) in text.char_indices() {
+        let arrow = prev == '-' && ch == '>';
+        prev = ch;
+        match ch {
+            '<' | '(' | '[' => depth += 1,
+            '>' if arrow => {}
+            '>' | ')' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(text[start..i].trim().to_string());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(text[start..].trim().to_string());
+    out.retain(|p| !p.is_empty());
+    out
 }
 
 fn last_segment(path: &str) -> &str {
