@@ -130,32 +130,79 @@ pub fn diff_trees(
 }
 
 /// The union of two engines' changes, each marked with who saw it, and one
-/// note per disagreement kind (changes only one engine found).
+/// note per kind of disagreement.
+///
+/// A change is the same change when both engines report it with the same
+/// code for the same item. When, after that, each engine is left with
+/// exactly one change for an item, the two are one change that the engines
+/// classify differently (`fn-now-unsafe` against `fn-signature-changed`):
+/// it is counted once, with the more severe reading (the compiler's when
+/// they weigh the same), and a note names both codes. Anything else one
+/// engine alone found is listed as such.
 pub fn merge(syn: Vec<ApiChange>, rustdoc: Vec<ApiChange>) -> (Vec<ApiChange>, Vec<String>) {
-    let same = |a: &ApiChange, b: &ApiChange| a.code == b.code && a.path == b.path;
     let mut rustdoc: Vec<Option<ApiChange>> = rustdoc.into_iter().map(Some).collect();
     let mut out = Vec::new();
-    let mut only_syn = Vec::new();
+    let mut syn_left = Vec::new();
     for mut c in syn {
         match rustdoc
             .iter_mut()
-            .find(|r| r.as_ref().is_some_and(|r| same(r, &c)))
+            .find(|r| {
+                r.as_ref()
+                    .is_some_and(|r| r.code == c.code && r.key == c.key)
+            })
             .and_then(Option::take)
         {
             Some(r) => {
                 c.engines = vec!["syn", "rustdoc"];
                 // The compiler saw all of both versions.
                 c.uncertain &= r.uncertain;
+                out.push(c);
+            }
+            None => syn_left.push(c),
+        }
+    }
+    let mut rustdoc_left: Vec<Option<ApiChange>> =
+        rustdoc.into_iter().flatten().map(Some).collect();
+    let left_for = |key: &str, syn: &[ApiChange], rd: &[Option<ApiChange>]| {
+        (
+            syn.iter().filter(|c| c.key == key).count(),
+            rd.iter().flatten().filter(|c| c.key == key).count(),
+        )
+    };
+    let one_each: Vec<bool> = syn_left
+        .iter()
+        .map(|c| left_for(&c.key, &syn_left, &rustdoc_left) == (1, 1))
+        .collect();
+    let mut only_syn = Vec::new();
+    let mut classified = Vec::new();
+    for (mut c, pair) in syn_left.into_iter().zip(one_each) {
+        let other = pair
+            .then(|| {
+                rustdoc_left
+                    .iter_mut()
+                    .find(|r| r.as_ref().is_some_and(|r| r.key == c.key))
+                    .and_then(Option::take)
+            })
+            .flatten();
+        match other {
+            Some(r) => {
+                classified.push(format!(
+                    "{}: syn {} ({}), rustdoc {} ({})",
+                    c.path, c.code, c.required, r.code, r.required
+                ));
+                let mut kept = if c.required > r.required { c } else { r };
+                kept.engines = vec!["syn", "rustdoc"];
+                out.push(kept);
             }
             None => {
                 c.engines = vec!["syn"];
                 only_syn.push(format!("{} {}", c.code, c.path));
+                out.push(c);
             }
         }
-        out.push(c);
     }
     let mut only_rustdoc = Vec::new();
-    for mut r in rustdoc.into_iter().flatten() {
+    for mut r in rustdoc_left.into_iter().flatten() {
         r.engines = vec!["rustdoc"];
         only_rustdoc.push(format!("{} {}", r.code, r.path));
         out.push(r);
@@ -167,14 +214,25 @@ pub fn merge(syn: Vec<ApiChange>, rustdoc: Vec<ApiChange>) -> (Vec<ApiChange>, V
             .then_with(|| a.code.cmp(b.code))
     });
     let mut notes = Vec::new();
-    for (who, list) in [("rustdoc", only_rustdoc), ("syn", only_syn)] {
+    for (what, list) in [
+        (
+            "change(s) only the rustdoc engine found".to_string(),
+            only_rustdoc,
+        ),
+        ("change(s) only the syn engine found".to_string(), only_syn),
+        (
+            "change(s) both engines found but classify differently (counted once, as the more severe)"
+                .to_string(),
+            classified,
+        ),
+    ] {
         if list.is_empty() {
             continue;
         }
         let shown: Vec<&str> = list.iter().take(MAX_LISTED).map(String::as_str).collect();
         let more = list.len().saturating_sub(MAX_LISTED);
         notes.push(format!(
-            "engines disagree: {} change(s) only the {who} engine found: {}{}",
+            "engines disagree: {} {what}: {}{}",
             list.len(),
             shown.join("; "),
             if more > 0 {
@@ -233,6 +291,48 @@ mod tests {
         assert_eq!(notes.len(), 2, "{notes:?}");
         assert!(notes[0].contains("only the rustdoc engine found: auto-trait-lost c::C"));
         assert!(notes[1].contains("only the syn engine found: item-removed c::B"));
+    }
+
+    #[test]
+    fn one_change_classified_differently_is_counted_once() {
+        let level = |code, path, l| {
+            let mut c = change(code, path);
+            c.required = l;
+            c
+        };
+        use crate::versions::Level;
+        // `f` became unsafe: syn says so, a less precise reading calls it a
+        // signature change. `g` has two syn changes and one rustdoc change:
+        // not paired (the other one could be a change rustdoc missed).
+        let syn = vec![
+            level("fn-now-unsafe", "f", Level::Major),
+            level("fn-unsafe-removed", "g", Level::Minor),
+            level("fn-now-const", "g", Level::Minor),
+        ];
+        let rd = vec![
+            level("fn-signature-changed", "f", Level::Major),
+            level("fn-signature-changed", "g", Level::Major),
+        ];
+        let (all, notes) = merge(syn, rd);
+        let seen: Vec<(&str, &str, Vec<&str>)> = all
+            .iter()
+            .map(|c| (c.code, c.path.as_str(), c.engines.clone()))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                ("fn-signature-changed", "c::f", vec!["syn", "rustdoc"]),
+                ("fn-signature-changed", "c::g", vec!["rustdoc"]),
+                ("fn-now-const", "c::g", vec!["syn"]),
+                ("fn-unsafe-removed", "c::g", vec!["syn"]),
+            ]
+        );
+        assert!(
+            notes.iter().any(|n| n.contains(
+                "1 change(s) both engines found but classify differently (counted once, as the more severe): c::f: syn fn-now-unsafe (major), rustdoc fn-signature-changed (major)"
+            )),
+            "{notes:#?}"
+        );
     }
 
     #[test]
