@@ -266,11 +266,8 @@ fn an_unsupported_format_version_is_a_clear_error() {
 #[test]
 fn the_installed_toolchain_writes_the_supported_format() {
     let cache = tempfile::tempdir().expect("tempdir");
-    let opts = rustdoc_engine::BuildOptions {
-        cache_dir: cache.path().to_path_buf(),
-        offline: true,
-        features: rustdoc_engine::Features::Default,
-    };
+    let mut opts = rustdoc_engine::BuildOptions::new(cache.path().to_path_buf());
+    opts.offline = true;
     let s = rustdoc_engine::surface_from_dir(&fixture("rustdoc-auto-trait", "old"), &opts)
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(

@@ -20,12 +20,14 @@
 //! JSON that was built is cached by the crate's tree hash, the features and
 //! the toolchain.
 
+use super::features::FeatureView;
 use super::{ApiItem, ApiSurface, Facts, ItemKind};
 use rustdoc_types as rd;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The rustdoc JSON format this build of bumpguard reads.
 pub const SUPPORTED_FORMAT_VERSION: u32 = rd::FORMAT_VERSION;
@@ -34,7 +36,7 @@ pub const SUPPORTED_FORMAT_VERSION: u32 = rd::FORMAT_VERSION;
 pub const SUPPORTED_TOOLCHAIN: &str = "stable Rust 1.95";
 
 /// Bumped when the way JSON is built changes, so old cache entries are not used.
-const CACHE_LAYOUT: &str = "rustdoc-engine-2";
+const CACHE_LAYOUT: &str = "rustdoc-engine-3";
 
 /// Auto traits whose loss breaks users (the unstable `Freeze` and
 /// `UnsafeUnpin` that rustdoc also lists are left out).
@@ -54,27 +56,36 @@ pub enum Features {
     /// The crate's default features.
     #[default]
     Default,
+    /// `--all-features`.
+    All,
     /// Exactly these (`default` in the list turns the default features on).
     List(Vec<String>),
 }
 
 impl Features {
-    /// `features` as the consumer enables them (`default` included when
-    /// default features are on); empty means "not known": the defaults.
-    pub fn from_requested(features: &[String]) -> Self {
-        if features.is_empty() {
-            Features::Default
-        } else {
-            let mut v = features.to_vec();
-            v.sort();
-            v.dedup();
-            Features::List(v)
+    /// The features a view of the API looks with (`diff --features ..`,
+    /// the consumer's features in `check`): the build sees the same.
+    pub fn from_view(view: &FeatureView) -> Self {
+        match view {
+            FeatureView::Default => Features::Default,
+            FeatureView::All => Features::All,
+            FeatureView::Selected { features, default } => {
+                let mut v = features.clone();
+                if *default {
+                    v.push("default".to_string());
+                }
+                v.sort();
+                v.dedup();
+                Features::List(v)
+            }
         }
     }
 
     fn describe(&self) -> String {
         match self {
             Features::Default => "default features".to_string(),
+            Features::All => "all features".to_string(),
+            Features::List(v) if v.is_empty() => "no features".to_string(),
             Features::List(v) => format!("features {}", v.join(", ")),
         }
     }
@@ -82,6 +93,7 @@ impl Features {
     fn cargo_args(&self) -> Vec<String> {
         match self {
             Features::Default => Vec::new(),
+            Features::All => vec!["--all-features".to_string()],
             Features::List(v) => {
                 let mut args = Vec::new();
                 if !v.iter().any(|f| f == "default") {
@@ -100,7 +112,82 @@ impl Features {
             }
         }
     }
+
+    /// These features less the ones `manifest` does not declare (cargo
+    /// refuses an unknown feature, and a consumer's features were chosen
+    /// for one version: `alloc` of memchr 2.6 does not exist in 2.5), and
+    /// the names left out.
+    fn declared_in(&self, manifest: &toml::Table) -> (Features, Vec<String>) {
+        let Features::List(list) = self else {
+            return (self.clone(), Vec::new());
+        };
+        let known = declared_features(manifest);
+        let deps = dependency_names(manifest);
+        let (kept, dropped): (Vec<String>, Vec<String>) = list.iter().cloned().partition(|f| {
+            f == "default"
+                || known.contains(f)
+                // `dep/feature` asks a dependency for one of its features.
+                || f.split_once('/').is_some_and(|(d, _)| deps.contains(d))
+        });
+        (Features::List(kept), dropped)
+    }
 }
+
+/// The features `manifest` declares: its `[features]` and, unless a
+/// feature names it as `dep:name`, each optional dependency.
+fn declared_features(manifest: &toml::Table) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    let mut dep_refs = BTreeSet::new();
+    if let Some(f) = manifest.get("features").and_then(|f| f.as_table()) {
+        for (name, enables) in f {
+            out.insert(name.clone());
+            for e in enables.as_array().into_iter().flatten() {
+                if let Some(d) = e.as_str().and_then(|e| e.strip_prefix("dep:")) {
+                    dep_refs.insert(d.to_string());
+                }
+            }
+        }
+    }
+    for (name, spec) in dependency_tables(manifest) {
+        if spec.get("optional").and_then(|o| o.as_bool()) == Some(true) && !dep_refs.contains(name)
+        {
+            out.insert(name.to_string());
+        }
+    }
+    out
+}
+
+fn dependency_names(manifest: &toml::Table) -> BTreeSet<String> {
+    dependency_tables(manifest)
+        .map(|(n, _)| n.to_string())
+        .collect()
+}
+
+/// Every `(name, spec)` of `[dependencies]`, `[build-dependencies]` and
+/// their `[target.'cfg'.*]` forms.
+fn dependency_tables(manifest: &toml::Table) -> impl Iterator<Item = (&str, &toml::Value)> {
+    let mut tables: Vec<&toml::Table> = Vec::new();
+    for key in ["dependencies", "build-dependencies", "build_dependencies"] {
+        if let Some(t) = manifest.get(key).and_then(|t| t.as_table()) {
+            tables.push(t);
+        }
+    }
+    if let Some(targets) = manifest.get("target").and_then(|t| t.as_table()) {
+        for t in targets.values() {
+            for key in ["dependencies", "build-dependencies", "build_dependencies"] {
+                if let Some(t) = t.get(key).and_then(|t| t.as_table()) {
+                    tables.push(t);
+                }
+            }
+        }
+    }
+    tables
+        .into_iter()
+        .flat_map(|t| t.iter().map(|(k, v)| (k.as_str(), v)))
+}
+
+/// How long one `cargo rustdoc` may take unless configured otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// How to build rustdoc JSON.
 #[derive(Debug, Clone)]
@@ -110,17 +197,49 @@ pub struct BuildOptions {
     /// Pass `--offline` to cargo (dependencies must be in cargo's cache).
     pub offline: bool,
     pub features: Features,
+    /// A rustup toolchain to build with (`nightly-2026-05-01`, `1.95.0`),
+    /// run through `rustup run`; `None`: the `cargo` and `rustdoc` found as
+    /// usual (`$CARGO`, `$RUSTDOC`, the PATH). A nightly toolchain needs no
+    /// `RUSTC_BOOTSTRAP`; any other gets it, as the default does.
+    pub toolchain: Option<String>,
+    /// The longest one build may take; then its whole process tree is
+    /// stopped and the crate is not analysed by rustdoc.
+    pub timeout: Duration,
+    /// The consumer's `Cargo.lock` for this version, when known: it is put
+    /// next to the copy, so that cargo resolves the crate's dependencies to
+    /// the versions the consumer uses where they fit (and offline builds
+    /// find them in cargo's cache). Without it cargo resolves afresh.
+    pub lockfile: Option<String>,
+}
+
+impl BuildOptions {
+    /// Default features, online, the toolchain on the PATH, [`DEFAULT_TIMEOUT`].
+    pub fn new(cache_dir: PathBuf) -> Self {
+        BuildOptions {
+            cache_dir,
+            offline: false,
+            features: Features::Default,
+            toolchain: None,
+            timeout: DEFAULT_TIMEOUT,
+            lockfile: None,
+        }
+    }
 }
 
 /// Why the rustdoc engine could not give a surface.
 #[derive(Debug, thiserror::Error)]
 pub enum RustdocError {
-    /// The crate could not be documented (does not build, no toolchain, ...).
+    /// The crate could not be documented, and nothing of it was compiled
+    /// (no toolchain, a manifest cargo refuses, dependencies missing offline).
     #[error("not analysed by rustdoc: {0}")]
     NotAnalysed(String),
+    /// The build started and failed, or was stopped: build scripts and
+    /// proc macros may have run.
+    #[error("not analysed by rustdoc: {0}")]
+    BuildFailed(String),
     /// The JSON is in a format this bumpguard does not read.
     #[error(
-        "rustdoc JSON format version {found} is not supported: this bumpguard reads format version {supported} (written by {toolchain}); use `--engine syn`, or run bumpguard with {toolchain} on the PATH"
+        "rustdoc JSON format version {found} is not supported: this bumpguard reads format version {supported} (written by {toolchain}); use `--engine syn`, or build with {toolchain} (on the PATH, or as `toolchain` in bumpguard.toml's [engine] or --rustdoc-toolchain)"
     )]
     UnsupportedFormat {
         found: u32,
@@ -129,19 +248,81 @@ pub enum RustdocError {
     },
 }
 
+impl RustdocError {
+    /// The dependency's code may have run before this error: its build was
+    /// started (a JSON in another format was built too).
+    pub fn ran_code(&self) -> bool {
+        !matches!(self, RustdocError::NotAnalysed(_))
+    }
+}
+
 fn not_analysed(msg: impl Into<String>) -> RustdocError {
     RustdocError::NotAnalysed(msg.into())
 }
 
 /// The public API of the crate whose `Cargo.toml` is in `dir`, from rustdoc
 /// JSON (built, or taken from the cache).
+///
+/// Cached JSON that does not read (a truncated or edited file) is removed
+/// and built again.
 pub fn surface_from_dir(dir: &Path, opts: &BuildOptions) -> Result<ApiSurface, RustdocError> {
-    let (json, cached) = json_for_dir(dir, opts)?;
-    let mut surface = surface_from_json(&json)?;
+    let mut built = json_for_dir(dir, opts, true)?;
+    let mut read = surface_from_json(&built.json);
+    if built.cached && read.is_err() {
+        let _ = std::fs::remove_file(&built.cache_file);
+        built = json_for_dir(dir, opts, false)?;
+        read = surface_from_json(&built.json).map_err(|e| match e {
+            RustdocError::NotAnalysed(m) => RustdocError::BuildFailed(m),
+            other => other,
+        });
+        if let Ok(s) = &mut read {
+            s.notes.push(format!(
+                "rustdoc engine: the cached JSON {} did not read and was built again",
+                built.cache_file.display()
+            ));
+        }
+    } else if !built.cached {
+        // What a fresh build wrote and does not read: the build ran.
+        read = read.map_err(|e| match e {
+            RustdocError::NotAnalysed(m) => RustdocError::BuildFailed(m),
+            other => other,
+        });
+    }
+    let mut surface = read?;
+    if !built.dropped.is_empty() {
+        surface.notes.push(format!(
+            "rustdoc engine: {} {} not declared by this version ({}), so it was built without {}",
+            if built.dropped.len() == 1 {
+                "feature"
+            } else {
+                "features"
+            },
+            built
+                .dropped
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            built.version.as_deref().unwrap_or("no version"),
+            if built.dropped.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+        ));
+    }
     surface.notes.push(format!(
-        "rustdoc engine: the crate was compiled with {} for this machine's target, so its build script and proc macros ran (the syn engine never runs dependency code); items of other configurations are not listed and #[cfg] conditions are not compared{}",
-        opts.features.describe(),
-        if cached { " (rustdoc JSON from the cache)" } else { "" }
+        "rustdoc engine: the crate was compiled with {} for this machine's target{}, so its build script and proc macros ran (the syn engine never runs dependency code); items of other configurations are not listed and #[cfg] conditions are not compared{}",
+        built.features.describe(),
+        match &opts.toolchain {
+            Some(t) => format!(" by toolchain {t} ({})", built.toolchain),
+            None => String::new(),
+        },
+        if built.cached {
+            " (rustdoc JSON from the cache)"
+        } else {
+            ""
+        }
     ));
     Ok(surface)
 }
@@ -183,8 +364,23 @@ pub fn surface_from_json(json: &[u8]) -> Result<ApiSurface, RustdocError> {
 // ---------------------------------------------------------------------------
 // Building the JSON
 
-/// The JSON for `dir` and whether it came from the cache.
-fn json_for_dir(dir: &Path, opts: &BuildOptions) -> Result<(Vec<u8>, bool), RustdocError> {
+/// Rustdoc JSON of one crate version, and how it was obtained.
+struct Built {
+    json: Vec<u8>,
+    cached: bool,
+    cache_file: PathBuf,
+    /// The features it was built with (the asked ones this version declares).
+    features: Features,
+    /// Asked-for features this version does not declare.
+    dropped: Vec<String>,
+    /// `rustdoc --version` of the toolchain that built it.
+    toolchain: String,
+    /// The crate's version, for messages.
+    version: Option<String>,
+}
+
+/// The JSON for `dir`, from the cache (when `use_cache`) or built.
+fn json_for_dir(dir: &Path, opts: &BuildOptions, use_cache: bool) -> Result<Built, RustdocError> {
     let manifest = dir.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest)
         .map_err(|e| not_analysed(format!("cannot read {}: {e}", manifest.display())))?;
@@ -197,13 +393,23 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions) -> Result<(Vec<u8>, bool), Rust
             manifest.display()
         )));
     };
+    let version = package
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let label = match &version {
+        Some(v) => format!("{package_name} {v}"),
+        None => package_name.to_string(),
+    };
     let lib_name = table
         .get("lib")
         .and_then(|l| l.get("name"))
         .and_then(|n| n.as_str())
         .unwrap_or(package_name)
         .replace('-', "_");
+    let (features, dropped) = opts.features.declared_in(&table);
 
+    // Removed when this function returns, whatever happens.
     let work = tempfile::Builder::new()
         .prefix("bumpguard-rustdoc-")
         .tempdir()
@@ -211,21 +417,28 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions) -> Result<(Vec<u8>, bool), Rust
     let copy = work.path().join("crate");
     let tree_hash = copy_tree(dir, &copy)
         .map_err(|e| not_analysed(format!("cannot copy {}: {e}", dir.display())))?;
-    // Its own workspace, so cargo never walks up into a workspace around it.
-    if !table.contains_key("workspace") {
-        let mut t = text.clone();
-        t.push_str("\n[workspace]\n");
-        std::fs::write(copy.join("Cargo.toml"), t)
-            .map_err(|e| not_analysed(format!("cannot write the copied manifest: {e}")))?;
+    std::fs::write(copy.join("Cargo.toml"), isolated_manifest(table))
+        .map_err(|e| not_analysed(format!("cannot write the copied manifest: {e}")))?;
+    // A lockfile of the crate's own is replaced by the consumer's.
+    if let Some(lock) = &opts.lockfile {
+        std::fs::write(copy.join("Cargo.lock"), lock)
+            .map_err(|e| not_analysed(format!("cannot write the consumer's Cargo.lock: {e}")))?;
     }
-    let toolchain = toolchain_version(&copy)?;
+    let tools = Tools::new(opts.toolchain.as_deref());
+    let toolchain = tools.version(&copy)?;
     let key = {
         let mut h = Sha256::new();
+        let lock_hash = opts
+            .lockfile
+            .as_ref()
+            .map(|l| hex::encode(Sha256::digest(l.as_bytes())))
+            .unwrap_or_default();
         for part in [
             CACHE_LAYOUT,
             &tree_hash,
-            &opts.features.describe(),
+            &features.describe(),
             &toolchain,
+            &lock_hash,
         ] {
             h.update(part.as_bytes());
             h.update([0]);
@@ -233,10 +446,37 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions) -> Result<(Vec<u8>, bool), Rust
         hex::encode(h.finalize())
     };
     let cache_file = opts.cache_dir.join("rustdoc").join(format!("{key}.json"));
-    if let Ok(bytes) = std::fs::read(&cache_file) {
-        return Ok((bytes, true));
+    let built = |json, cached| Built {
+        json,
+        cached,
+        cache_file: cache_file.clone(),
+        features: features.clone(),
+        dropped: dropped.clone(),
+        toolchain: toolchain.clone(),
+        version: version.clone(),
+    };
+    if use_cache && let Ok(bytes) = std::fs::read(&cache_file) {
+        return Ok(built(bytes, true));
     }
-    let json = build_json(&copy, &work.path().join("target"), &lib_name, opts)?;
+    let json = build_json(
+        &tools,
+        &toolchain,
+        &copy,
+        &work.path().join("target"),
+        &lib_name,
+        &features,
+        opts,
+    )
+    .map_err(|e| match e {
+        // The temporary paths mean nothing once they are gone.
+        RustdocError::NotAnalysed(m) => {
+            RustdocError::NotAnalysed(without_paths(&m, &copy, work.path(), &label))
+        }
+        RustdocError::BuildFailed(m) => {
+            RustdocError::BuildFailed(without_paths(&m, &copy, work.path(), &label))
+        }
+        other => other,
+    })?;
     // Best effort: a cache that cannot be written only costs time.
     if let Some(parent) = cache_file.parent()
         && std::fs::create_dir_all(parent).is_ok()
@@ -246,40 +486,126 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions) -> Result<(Vec<u8>, bool), Rust
             let _ = std::fs::rename(&tmp, &cache_file);
         }
     }
-    Ok((json, false))
+    Ok(built(json, false))
 }
 
-/// `rustdoc --version` as run in `dir` (a `rust-toolchain` file there would
-/// pick another toolchain; copies have theirs removed).
-fn toolchain_version(dir: &Path) -> Result<String, RustdocError> {
-    let rustdoc = std::env::var_os("RUSTDOC").unwrap_or_else(|| "rustdoc".into());
-    let out = Command::new(&rustdoc)
-        .arg("--version")
-        .current_dir(dir)
-        .output()
-        .map_err(|e| {
-            not_analysed(format!(
-                "cannot run `{} --version` (is a Rust toolchain installed?): {e}",
-                rustdoc.to_string_lossy()
-            ))
-        })?;
-    if !out.status.success() {
-        return Err(not_analysed(format!(
-            "`rustdoc --version` failed: {}",
-            first_error(&String::from_utf8_lossy(&out.stderr))
-        )));
+/// The copied manifest: its own `[workspace]` (cargo never walks up into a
+/// workspace around it), and nothing a library build does not need:
+/// dev-dependencies (cargo would resolve them, and offline that fails for
+/// crates it has never fetched), and test, bench and example targets
+/// (their files are often not shipped).
+fn isolated_manifest(mut table: toml::Table) -> String {
+    for key in [
+        "dev-dependencies",
+        "dev_dependencies",
+        "test",
+        "bench",
+        "example",
+    ] {
+        table.remove(key);
     }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    if let Some(targets) = table.get_mut("target").and_then(|t| t.as_table_mut()) {
+        for (_, t) in targets.iter_mut() {
+            if let Some(t) = t.as_table_mut() {
+                t.remove("dev-dependencies");
+                t.remove("dev_dependencies");
+            }
+        }
+    }
+    if let Some(p) = table.get_mut("package").and_then(|p| p.as_table_mut()) {
+        for key in ["autotests", "autobenches", "autoexamples"] {
+            p.insert(key.to_string(), toml::Value::Boolean(false));
+        }
+    }
+    table
+        .entry("workspace")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    toml::to_string(&table).unwrap_or_default()
+}
+
+/// The programs that build the JSON: a configured rustup toolchain (run
+/// through `rustup run`), or the usual `cargo` and `rustdoc`.
+struct Tools {
+    toolchain: Option<String>,
+}
+
+impl Tools {
+    fn new(toolchain: Option<&str>) -> Self {
+        Tools {
+            toolchain: toolchain.map(str::to_string),
+        }
+    }
+
+    /// `cargo` or `rustdoc` (`program`) as they will be run.
+    fn command(&self, program: &str, env_override: &str) -> Command {
+        match &self.toolchain {
+            Some(t) => {
+                let mut c = Command::new("rustup");
+                c.args(["run", t, program]);
+                // They would pick other programs than the toolchain's.
+                for var in ["CARGO", "RUSTC", "RUSTDOC", "RUSTUP_TOOLCHAIN"] {
+                    c.env_remove(var);
+                }
+                c
+            }
+            None => Command::new(std::env::var_os(env_override).unwrap_or_else(|| program.into())),
+        }
+    }
+
+    fn describe(&self, program: &str) -> String {
+        match &self.toolchain {
+            Some(t) => format!("rustup run {t} {program}"),
+            None => program.to_string(),
+        }
+    }
+
+    /// `rustdoc --version` as run in `dir` with the same programs and
+    /// environment as the build, so that the cache key names the toolchain
+    /// that builds (a `rust-toolchain` file would pick another; copies have
+    /// theirs removed).
+    fn version(&self, dir: &Path) -> Result<String, RustdocError> {
+        let out = self
+            .command("rustdoc", "RUSTDOC")
+            .arg("--version")
+            .current_dir(dir)
+            .output()
+            .map_err(|e| {
+                not_analysed(match &self.toolchain {
+                    Some(t) => format!(
+                        "toolchain `{t}` is configured but `rustup` cannot be run (is rustup installed?): {e}"
+                    ),
+                    None => format!(
+                        "cannot run `rustdoc --version` (is a Rust toolchain installed?): {e}"
+                    ),
+                })
+            })?;
+        if !out.status.success() {
+            return Err(not_analysed(format!(
+                "`{} --version` failed: {}",
+                self.describe("rustdoc"),
+                first_error(&String::from_utf8_lossy(&out.stderr))
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+}
+
+/// A nightly (or locally built) rustdoc takes `-Z` flags as they are; a
+/// stable or beta one needs the compiler's bootstrap switch.
+fn needs_bootstrap(rustdoc_version: &str) -> bool {
+    !(rustdoc_version.contains("-nightly") || rustdoc_version.contains("-dev"))
 }
 
 fn build_json(
+    tools: &Tools,
+    toolchain: &str,
     dir: &Path,
     target_dir: &Path,
     lib_name: &str,
+    features: &Features,
     opts: &BuildOptions,
 ) -> Result<Vec<u8>, RustdocError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(&cargo);
+    let mut cmd = tools.command("cargo", "CARGO");
     cmd.arg("rustdoc")
         .arg("--lib")
         .arg("--quiet")
@@ -290,7 +616,7 @@ fn build_json(
     if opts.offline {
         cmd.arg("--offline");
     }
-    cmd.args(opts.features.cargo_args());
+    cmd.args(features.cargo_args());
     cmd.args([
         "--",
         "-Z",
@@ -304,41 +630,224 @@ fn build_json(
         "allow",
     ]);
     cmd.current_dir(dir)
-        .env("RUSTC_BOOTSTRAP", "1")
         .env("RUSTFLAGS", "--cap-lints=allow")
         .env("RUSTDOCFLAGS", "--cap-lints=allow")
         .env("CARGO_TERM_COLOR", "never")
-        // These would win over RUSTFLAGS / RUSTDOCFLAGS.
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTDOCFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .stdin(std::process::Stdio::null());
-    let out = cmd.output().map_err(|e| {
+        // A failing build script's message, not a backtrace, is the reason.
+        .env("RUST_BACKTRACE", "0");
+    if needs_bootstrap(toolchain) {
+        cmd.env("RUSTC_BOOTSTRAP", "1");
+    } else {
+        cmd.env_remove("RUSTC_BOOTSTRAP");
+    }
+    // These would win over RUSTFLAGS / RUSTDOCFLAGS, or move the output
+    // elsewhere (another target, another target dir).
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_ENCODED_RUSTDOCFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "CARGO_BUILD_TARGET_DIR",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_BUILD_RUSTDOCFLAGS",
+    ] {
+        cmd.env_remove(var);
+    }
+    let run = run_with_timeout(cmd, opts.timeout).map_err(|e| {
         not_analysed(format!(
             "cannot run `{} rustdoc` (is a Rust toolchain installed?): {e}",
-            cargo.to_string_lossy()
+            tools.describe("cargo")
         ))
     })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let hint = if opts.offline && stderr.contains("download") {
-            " (offline: the crate's dependencies must already be in cargo's cache)"
-        } else {
-            ""
-        };
-        return Err(not_analysed(format!(
-            "`cargo rustdoc` failed: {}{hint}",
-            first_error(&stderr)
+    if run.timed_out {
+        return Err(RustdocError::BuildFailed(format!(
+            "timed out after {} s (`cargo rustdoc` and everything it started were stopped; a build script or proc macro may hang, or the limit is too low for this crate: `[engine] timeout` in bumpguard.toml, `--rustdoc-timeout`)",
+            opts.timeout.as_secs()
         )));
     }
-    let doc = target_dir.join("doc");
-    let file = doc.join(format!("{lib_name}.json"));
-    std::fs::read(&file).map_err(|e| {
-        not_analysed(format!(
-            "`cargo rustdoc` succeeded but {} cannot be read: {e}",
-            file.display()
-        ))
+    if !run.success {
+        let mut reason = format!("`cargo rustdoc` failed: {}", failure_reason(&run.stderr));
+        if run.stderr.contains("error inheriting") {
+            reason.push_str(" (the crate takes settings from its workspace: rustdoc builds a copy of the crate alone, without it)");
+        }
+        return Err(match offline_failure(&run.stderr, opts.offline) {
+            Some(hint) => not_analysed(format!("{reason} ({hint})")),
+            None if before_compiling(&run.stderr) => not_analysed(reason),
+            None => RustdocError::BuildFailed(reason),
+        });
+    }
+    // Where cargo put it: `target/doc`, or `target/<triple>/doc` when a
+    // configuration (the user's own cargo config) names a target.
+    let name = format!("{lib_name}.json");
+    let mut candidates = vec![target_dir.join("doc").join(&name)];
+    if let Ok(entries) = std::fs::read_dir(target_dir) {
+        for e in entries.flatten() {
+            candidates.push(e.path().join("doc").join(&name));
+        }
+    }
+    match candidates.iter().find(|p| p.is_file()) {
+        Some(file) => std::fs::read(file).map_err(|e| {
+            RustdocError::BuildFailed(format!(
+                "`cargo rustdoc` succeeded but its JSON cannot be read: {e}"
+            ))
+        }),
+        None => Err(RustdocError::BuildFailed(format!(
+            "`cargo rustdoc` succeeded but wrote no {name}"
+        ))),
+    }
+}
+
+/// How a build ended.
+struct Run {
+    success: bool,
+    timed_out: bool,
+    stderr: String,
+}
+
+/// Runs `cmd` in a process group of its own with stdin closed, reading its
+/// stderr on a thread; after `timeout` its whole process tree is killed.
+fn run_with_timeout(mut cmd: Command, timeout: Duration) -> std::io::Result<Run> {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = cmd.spawn()?;
+    let pgid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Some(mut pipe) = child.stderr.take() {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            let _ = tx.send(buf);
+        });
+    }
+    let deadline = Instant::now() + timeout;
+    let mut poll = Duration::from_millis(10);
+    let (status, timed_out) = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break (Some(status), false),
+            Ok(None) => {}
+            Err(_) => {
+                crate::contracts::kill_tree(pgid);
+                break (child.wait().ok(), false);
+            }
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            crate::contracts::kill_tree(pgid);
+            let _ = child.wait();
+            break (None, true);
+        }
+        std::thread::sleep(poll.min(deadline - now));
+        poll = (poll * 2).min(Duration::from_millis(200));
+    };
+    // A process that left the group may still hold the pipe: do not wait
+    // for it long.
+    let stderr = rx.recv_timeout(Duration::from_secs(2)).unwrap_or_default();
+    Ok(Run {
+        success: !timed_out && status.is_some_and(|s| s.success()),
+        timed_out,
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
     })
+}
+
+/// Why cargo could not work offline, when that is what failed.
+fn offline_failure(stderr: &str, offline: bool) -> Option<&'static str> {
+    const SIGNS: &[&str] = &[
+        "--offline was specified",
+        "attempting to make an HTTP request",
+        "failed to download",
+        "no matching package named",
+        "failed to get `",
+        "failed to load source for dependency",
+        "download of ",
+        "Unable to update registry",
+    ];
+    (offline && SIGNS.iter().any(|s| stderr.contains(s)))
+        .then_some("offline: the crate's dependencies must already be in cargo's cache")
+}
+
+/// Cargo stopped before compiling anything (resolution, manifest, source
+/// problems): no code of the crate or its dependencies ran.
+fn before_compiling(stderr: &str) -> bool {
+    const SIGNS: &[&str] = &[
+        "failed to parse manifest",
+        "failed to select a version",
+        "failed to load manifest",
+        "no matching package named",
+        "failed to get `",
+        "failed to download",
+        "does not have the feature",
+        "does not have these features",
+        "none of the selected packages contains",
+        "error inheriting",
+        "failed to parse lock file",
+    ];
+    SIGNS.iter().any(|s| stderr.contains(s))
+}
+
+/// The useful part of cargo's error output: the first `error` line and
+/// where it points, what caused it (`Caused by:`), and for a failing build
+/// script its own message (the text after `panicked at`, or its stderr).
+fn failure_reason(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().map(str::trim).collect();
+    let Some(first) = lines.iter().position(|l| l.starts_with("error")) else {
+        return first_error(stderr);
+    };
+    let mut parts = vec![lines[first].to_string()];
+    let nonempty_after = |i: usize, n: usize| -> Vec<String> {
+        lines
+            .iter()
+            .skip(i + 1)
+            .filter(|l| !l.is_empty() && **l != "Caused by:")
+            .take_while(|l| !l.starts_with("note: ") && !l.starts_with("stack backtrace"))
+            .take(n)
+            .map(|l| l.to_string())
+            .collect()
+    };
+    if let Some(next) = lines.get(first + 1).filter(|l| l.starts_with("-->")) {
+        parts.push(next.to_string());
+    }
+    if let Some(i) = lines
+        .iter()
+        .position(|l| l.starts_with("panicked at") || l.contains(" panicked at "))
+    {
+        parts.push(lines[i].to_string());
+        parts.extend(nonempty_after(i, 2));
+    } else if let Some(i) = lines.iter().position(|l| *l == "--- stderr") {
+        parts.push("build script stderr:".to_string());
+        parts.extend(nonempty_after(i, 3));
+    } else if let Some(i) = lines.iter().position(|l| *l == "Caused by:") {
+        parts.push("caused by:".to_string());
+        parts.extend(nonempty_after(i, 2));
+    }
+    shorten(parts.join(" "), 600)
+}
+
+/// Texts that name the temporary copy: the copy's path becomes the crate's
+/// name and version, the build folder `<build dir>` (both are deleted by
+/// the time anyone reads the message).
+fn without_paths(text: &str, copy: &Path, work: &Path, label: &str) -> String {
+    let copy = copy.display().to_string();
+    let work = work.display().to_string();
+    text.replace(&format!(" ({copy})"), "")
+        .replace(&format!("{copy}/"), "")
+        .replace(&copy, label)
+        .replace(&work, "<build dir>")
+}
+
+fn shorten(text: String, max: usize) -> String {
+    if text.len() > max {
+        let cut = (0..=max)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        format!("{}...", &text[..cut])
+    } else {
+        text
+    }
 }
 
 /// The first `error` line of cargo's output (and the line after it, which
@@ -363,19 +872,11 @@ fn first_error(stderr: &str) -> String {
             .map(|l| l.trim().to_string())
             .unwrap_or_else(|| "no output".to_string()),
     };
-    if text.len() > 400 {
-        let cut = (0..=400)
-            .rev()
-            .find(|&i| text.is_char_boundary(i))
-            .unwrap_or(0);
-        format!("{}...", &text[..cut])
-    } else {
-        text
-    }
+    shorten(text, 400)
 }
 
-/// Copies the crate tree (no `target/`, `.git/`, toolchain files or links)
-/// and returns a hash of its paths and contents.
+/// Copies the crate tree (no `target/`, `.git/`, `.cargo/` configuration,
+/// toolchain files or links) and returns a hash of its paths and contents.
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<String> {
     let mut files = Vec::new();
     collect_files(from, Path::new(""), &mut files)?;
@@ -404,7 +905,11 @@ fn collect_files(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> std::io::Re
         let ty = entry.file_type()?;
         let path = rel.join(&name);
         if ty.is_dir() {
-            if rel.as_os_str().is_empty() && (name == "target" || name == ".git") {
+            // The crate's own cargo configuration (`build.target`, source
+            // replacement, ...) would change what and where cargo builds.
+            if rel.as_os_str().is_empty()
+                && (name == "target" || name == ".git" || name == ".cargo")
+            {
                 continue;
             }
             collect_files(root, &path, out)?;
