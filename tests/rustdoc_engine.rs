@@ -601,3 +601,501 @@ fn engines_agree_on_the_fixture_corpus() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Writes a crate into `dir`: `manifest_tail` goes after `[package]`,
+/// `files` are (relative path, contents), `src/lib.rs` among them.
+fn write_crate(dir: &Path, name: &str, version: &str, manifest_tail: &str, files: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n{manifest_tail}"
+        ),
+    )
+    .expect("manifest");
+    for (rel, text) in files {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("file");
+    }
+}
+
+/// `bumpguard diff --old <work>/old --new <work>/new --format json` offline
+/// with `args`; the exit code and the report.
+fn diff_dirs(work: &Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let out = bumpguard(&work.join("cache"))
+        .env("BUMPGUARD_OFFLINE", "1")
+        .args(["diff", "--format", "json", "--old"])
+        .arg(work.join("old"))
+        .arg("--new")
+        .arg(work.join("new"))
+        .args(args)
+        .output()
+        .expect("run bumpguard");
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON report ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), v)
+}
+
+fn reason(v: &serde_json::Value) -> String {
+    v["crates"][0]["analysis"]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn the_build_uses_the_asked_features_each_version_the_ones_it_declares() {
+    let work = tempfile::tempdir().expect("tempdir");
+    write_crate(
+        &work.path().join("old"),
+        "feat",
+        "1.0.0",
+        "[features]\nextra = []\n",
+        &[(
+            "src/lib.rs",
+            "pub fn base() {}\n#[cfg(feature = \"extra\")]\npub fn extra_fn() {}\n",
+        )],
+    );
+    write_crate(
+        &work.path().join("new"),
+        "feat",
+        "1.0.1",
+        "[features]\nextra = []\nalloc = []\n",
+        &[(
+            "src/lib.rs",
+            "pub fn base() {}\n#[cfg(feature = \"alloc\")]\npub fn alloc_fn() {}\n",
+        )],
+    );
+    // Default features: neither gated fn is built.
+    let (_, v) = diff_dirs(work.path(), &["--engine", "rustdoc"]);
+    assert!(changes(&v).is_empty(), "{}", v["crates"][0]["changes"]);
+    for flags in [&["--features", "extra,alloc"][..], &["--all-features"][..]] {
+        let mut args = vec!["--engine", "rustdoc"];
+        args.extend_from_slice(flags);
+        let (_, v) = diff_dirs(work.path(), &args);
+        let c = change(&v, "item-removed", "feat::extra_fn");
+        assert_eq!(c["required"], "major", "{flags:?}: {c}");
+        change(&v, "item-added", "feat::alloc_fn");
+        if flags[0] == "--features" {
+            assert!(
+                notes(&v).contains(
+                    "old version: rustdoc engine: feature `alloc` not declared by this version (1.0.0), so it was built without it"
+                ),
+                "{}",
+                notes(&v)
+            );
+            assert!(
+                notes(&v).contains("compiled with features alloc, default, extra"),
+                "{}",
+                notes(&v)
+            );
+        } else {
+            assert!(
+                notes(&v).contains("compiled with all features"),
+                "{}",
+                notes(&v)
+            );
+        }
+    }
+}
+
+/// A build script that never ends: the build is stopped at the limit, its
+/// processes are gone, the temporary copy too, and the report says code ran.
+#[test]
+fn a_build_that_hangs_is_stopped_at_the_time_limit() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let probe = work.path().join("build-script.pid");
+    let build_rs = "fn main() {\n    if let Some(p) = std::env::var_os(\"BG_PROBE\") {\n        std::fs::write(p, std::process::id().to_string()).unwrap();\n    }\n    std::thread::sleep(std::time::Duration::from_secs(300));\n}\n";
+    for (side, v) in [("old", "1.0.0"), ("new", "1.0.1")] {
+        write_crate(
+            &work.path().join(side),
+            "hang",
+            v,
+            "",
+            &[("src/lib.rs", "pub fn f() {}\n"), ("build.rs", build_rs)],
+        );
+    }
+    let tmp = work.path().join("tmp");
+    std::fs::create_dir_all(&tmp).expect("tmp");
+    let started = Instant::now();
+    let out = bumpguard(&work.path().join("cache"))
+        .env("BUMPGUARD_OFFLINE", "1")
+        .env("BG_PROBE", &probe)
+        .env("TMPDIR", &tmp)
+        .args([
+            "diff",
+            "--format",
+            "json",
+            "--engine",
+            "rustdoc",
+            "--rustdoc-timeout",
+            "3",
+            "--old",
+        ])
+        .arg(work.path().join("old"))
+        .arg("--new")
+        .arg(work.path().join("new"))
+        .output()
+        .expect("run bumpguard");
+    let took = started.elapsed();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(out.status.code(), Some(2), "{v}");
+    assert!(took.as_secs() < 60, "stopped after {took:?}");
+    assert!(
+        reason(&v).starts_with("old version: not analysed by rustdoc: timed out after 3 s"),
+        "{}",
+        reason(&v)
+    );
+    assert!(
+        notes(&v).contains(
+            "build scripts and proc macros of the crate and its dependencies may have run"
+        ),
+        "{}",
+        notes(&v)
+    );
+    // The build script had started, and is gone now.
+    let pid = std::fs::read_to_string(&probe).expect("the build script ran");
+    let gone = (0..40).any(|_| {
+        let alive = Path::new("/proc").join(pid.trim()).join("stat");
+        let running = std::fs::read_to_string(alive).is_ok_and(|s| {
+            !s.rsplit_once(')')
+                .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+        });
+        if running {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        !running
+    });
+    assert!(gone, "the build script {pid} still runs");
+    let left: Vec<_> = std::fs::read_dir(&tmp).expect("tmp").collect();
+    assert!(left.is_empty(), "temporary build folders left: {left:?}");
+}
+
+#[test]
+fn a_failing_build_script_is_named_with_its_message() {
+    let work = tempfile::tempdir().expect("tempdir");
+    write_crate(
+        &work.path().join("old"),
+        "bsfail",
+        "1.0.0",
+        "",
+        &[("src/lib.rs", "pub fn f() {}\n")],
+    );
+    write_crate(
+        &work.path().join("new"),
+        "bsfail",
+        "1.0.1",
+        "",
+        &[
+            ("src/lib.rs", "pub fn f() {}\n"),
+            (
+                "build.rs",
+                "fn main() { panic!(\"native lib foo not found\"); }\n",
+            ),
+        ],
+    );
+    let (code, v) = diff_dirs(work.path(), &["--engine", "rustdoc"]);
+    assert_eq!(code, Some(2));
+    let r = reason(&v);
+    assert!(
+        r.starts_with("new version: not analysed by rustdoc: `cargo rustdoc` failed: error: failed to run custom build command for `bsfail v1.0.1`")
+            && r.contains("native lib foo not found"),
+        "{r}"
+    );
+    assert!(
+        !r.contains("bumpguard-rustdoc-") && !r.contains("stack backtrace"),
+        "{r}"
+    );
+    assert!(
+        notes(&v).contains("may have run before it stopped"),
+        "{}",
+        notes(&v)
+    );
+
+    // Under `both`, syn's result stands and the same is said.
+    let (code, v) = diff_dirs(work.path(), &["--engine", "both"]);
+    assert_eq!(code, Some(0), "{v}");
+    assert!(
+        notes(&v).contains("native lib foo not found"),
+        "{}",
+        notes(&v)
+    );
+    assert!(
+        notes(&v).contains("may have run before it stopped"),
+        "{}",
+        notes(&v)
+    );
+}
+
+/// The copy has only what a library build needs: not the crate's
+/// `.cargo/config.toml`, not its dev-dependencies (which an empty cargo
+/// home cannot resolve offline), not bench targets whose files are not
+/// shipped; CARGO_BUILD_TARGET from the environment does not move the
+/// output. A real dependency offline is told apart.
+#[test]
+fn the_build_is_isolated_from_what_a_library_does_not_need() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let empty_home = work.path().join("cargo-home");
+    std::fs::create_dir_all(&empty_home).expect("cargo home");
+    for (side, v, lib) in [
+        ("old", "1.0.0", "pub fn f() {}\n"),
+        ("new", "1.0.1", "pub fn f() {}\npub fn g() {}\n"),
+    ] {
+        write_crate(
+            &work.path().join(side),
+            "iso",
+            v,
+            "[dev-dependencies]\nsmallvec = \"=1.6.1\"\n\n[[bench]]\nname = \"speed\"\nharness = false\n",
+            &[
+                ("src/lib.rs", lib),
+                (
+                    ".cargo/config.toml",
+                    "[build]\ntarget = \"no-such-target-triple\"\n",
+                ),
+            ],
+        );
+    }
+    let run = |dir: &Path| {
+        let out = bumpguard(&dir.join("cache"))
+            .env("BUMPGUARD_OFFLINE", "1")
+            .env("CARGO_HOME", &empty_home)
+            .env("CARGO_BUILD_TARGET", "another-missing-triple")
+            .args(["diff", "--format", "json", "--engine", "rustdoc", "--old"])
+            .arg(dir.join("old"))
+            .arg("--new")
+            .arg(dir.join("new"))
+            .output()
+            .expect("run bumpguard");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json")
+    };
+    let v = run(work.path());
+    assert_eq!(
+        v["crates"][0]["analysis"]["status"],
+        "analysed",
+        "{}",
+        reason(&v)
+    );
+    change(&v, "item-added", "iso::g");
+
+    let deps = work.path().join("deps");
+    for (side, v) in [("old", "1.0.0"), ("new", "1.0.1")] {
+        write_crate(
+            &deps.join(side),
+            "dep",
+            v,
+            "[dependencies]\nsmallvec = \"=1.6.1\"\n",
+            &[("src/lib.rs", "pub use smallvec::SmallVec;\n")],
+        );
+    }
+    let v = run(&deps);
+    assert!(
+        reason(&v).contains("(offline: the crate's dependencies must already be in cargo's cache)"),
+        "{}",
+        reason(&v)
+    );
+    // Nothing was compiled: no note says code ran.
+    assert!(!notes(&v).contains("may have run"), "{}", notes(&v));
+}
+
+#[test]
+fn a_corrupt_cached_json_is_built_again() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    let mut opts = rustdoc_engine::BuildOptions::new(cache.path().to_path_buf());
+    opts.offline = true;
+    let dir = fixture("rustdoc-auto-trait", "old");
+    rustdoc_engine::surface_from_dir(&dir, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let file = std::fs::read_dir(cache.path().join("rustdoc"))
+        .expect("cache dir")
+        .flatten()
+        .next()
+        .expect("a cached JSON")
+        .path();
+    let text = std::fs::read(&file).expect("cached");
+    std::fs::write(&file, &text[..text.len() / 2]).expect("truncate");
+    let s = rustdoc_engine::surface_from_dir(&dir, &opts).unwrap_or_else(|e| panic!("{e}"));
+    assert!(s.items.contains_key("Handle impl Send"));
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("did not read and was built again")),
+        "{:?}",
+        s.notes
+    );
+    assert_eq!(std::fs::read(&file).expect("rebuilt").len(), text.len());
+}
+
+/// A configured toolchain builds the JSON (through rustup), without the
+/// bootstrap switch when it is a nightly; the note names it. Skipped, with
+/// a message, where no nightly toolchain is installed.
+#[test]
+fn a_configured_toolchain_builds_the_json() {
+    let installed = std::process::Command::new("rustup")
+        .args(["run", "nightly", "rustdoc", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let work = tempfile::tempdir().expect("tempdir");
+    let probe = work.path().join("env.txt");
+    let build_rs = "fn main() {\n    let p = std::env::var_os(\"BG_PROBE\").unwrap();\n    let line = format!(\"{:?} {:?}\\n\", std::env::var(\"RUSTC_BOOTSTRAP\").ok(), std::env::var(\"RUSTUP_TOOLCHAIN\").ok());\n    let mut old = std::fs::read_to_string(&p).unwrap_or_default();\n    old.push_str(&line);\n    std::fs::write(p, old).unwrap();\n}\n";
+    for (side, v) in [("old", "1.0.0"), ("new", "1.0.1")] {
+        write_crate(
+            &work.path().join(side),
+            "tc",
+            v,
+            "",
+            &[("src/lib.rs", "pub fn f() {}\n"), ("build.rs", build_rs)],
+        );
+    }
+    let run = |extra: &[&str]| {
+        let out = bumpguard(&work.path().join("cache"))
+            .env("BUMPGUARD_OFFLINE", "1")
+            .env("BG_PROBE", &probe)
+            .args(["diff", "--format", "json", "--engine", "rustdoc", "--old"])
+            .arg(work.path().join("old"))
+            .arg("--new")
+            .arg(work.path().join("new"))
+            .args(extra)
+            .output()
+            .expect("run bumpguard");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json")
+    };
+    let v = run(&["--rustdoc-toolchain", "no-such-toolchain-bg"]);
+    assert!(
+        reason(&v).contains("no-such-toolchain-bg"),
+        "{}",
+        reason(&v)
+    );
+
+    let v = run(&[]);
+    assert_eq!(
+        v["crates"][0]["analysis"]["status"],
+        "analysed",
+        "{}",
+        reason(&v)
+    );
+    let seen = std::fs::read_to_string(&probe).expect("build script ran");
+    assert!(seen.lines().all(|l| l.starts_with("Some(\"1\")")), "{seen}");
+    if !installed {
+        std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"a_configured_toolchain_builds_the_json: no nightly toolchain installed (`rustup run nightly rustdoc --version` failed): the nightly part is skipped\n",
+        )
+        .ok();
+        return;
+    }
+    std::fs::remove_file(&probe).expect("reset probe");
+    let v = run(&["--rustdoc-toolchain", "nightly"]);
+    assert_eq!(
+        v["crates"][0]["analysis"]["status"],
+        "analysed",
+        "{}",
+        reason(&v)
+    );
+    let seen = std::fs::read_to_string(&probe).expect("build script ran");
+    assert_eq!(seen.lines().count(), 2, "{seen}");
+    assert!(
+        seen.lines().all(|l| l.starts_with("None Some(\"nightly")),
+        "built by nightly without RUSTC_BOOTSTRAP: {seen}"
+    );
+    assert!(
+        notes(&v).contains("by toolchain nightly (rustdoc "),
+        "{}",
+        notes(&v)
+    );
+    // The cache key is the toolchain's: both builds are kept.
+    let cached = std::fs::read_dir(work.path().join("cache/bumpguard/rustdoc"))
+        .expect("cache")
+        .count();
+    assert_eq!(cached, 4);
+}
+
+/// `[engine]` in bumpguard.toml: a crate named in `[engine.crates]` keeps
+/// its engine whatever `--engine` says; other crates get `--engine`, else
+/// `[engine] default`.
+#[test]
+fn check_reads_the_engine_of_each_crate_from_the_configuration() {
+    let b = support::bump::bumped_all(&["rustdoc-auto-trait", "breaking-in-minor"]);
+    let run = |config: &str, args: &[&str]| -> serde_json::Value {
+        b.repo.write("bumpguard.toml", config);
+        let out = b
+            .bumpguard()
+            .args(["check", "--no-run-contracts", "--format", "json", "--repo"])
+            .arg(b.repo.path())
+            .args(["--base", &b.base, "--head", &b.head])
+            .args(args)
+            .output()
+            .expect("run bumpguard");
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let krate = |v: &serde_json::Value, name: &str| -> serde_json::Value {
+        v["crates"]
+            .as_array()
+            .expect("crates")
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {v}"))
+    };
+    let by_rustdoc = |c: &serde_json::Value| {
+        c["notes"]
+            .to_string()
+            .contains("rustdoc engine: the crate was compiled")
+    };
+    let lost_send = |c: &serde_json::Value| {
+        c["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .any(|x| x["code"] == "auto-trait-lost")
+    };
+
+    let v = run("[engine.crates]\nautotrait = \"rustdoc\"\n", &[]);
+    let (auto, brk) = (krate(&v, "autotrait"), krate(&v, "brk"));
+    assert!(by_rustdoc(&auto) && lost_send(&auto), "{auto}");
+    assert!(
+        auto["notes"]
+            .to_string()
+            .contains("API read by the rustdoc engine, as bumpguard.toml:2 asks for this crate"),
+        "{}",
+        auto["notes"]
+    );
+    assert!(!by_rustdoc(&brk), "{brk}");
+
+    // `--engine` decides for the others, not for a crate named in the file.
+    let v = run(
+        "[engine]\ndefault = \"syn\"\n\n[engine.crates]\nautotrait = \"syn\"\n",
+        &["--engine", "rustdoc"],
+    );
+    let (auto, brk) = (krate(&v, "autotrait"), krate(&v, "brk"));
+    assert!(!by_rustdoc(&auto) && !lost_send(&auto), "{auto}");
+    assert!(by_rustdoc(&brk), "{brk}");
+
+    // `[engine] default` without `--engine`.
+    let v = run("[engine]\ndefault = \"rustdoc\"\n", &[]);
+    assert!(by_rustdoc(&krate(&v, "brk")));
+    assert!(lost_send(&krate(&v, "autotrait")));
+
+    // A bad value is an error at its line.
+    b.repo
+        .write("bumpguard.toml", "[engine]\ndefault = \"fast\"\n");
+    let out = b
+        .bumpguard()
+        .args(["check", "--no-run-contracts", "--repo"])
+        .arg(b.repo.path())
+        .args(["--base", &b.base, "--head", &b.head])
+        .output()
+        .expect("run bumpguard");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "bumpguard.toml:2: `default` is \"syn\", \"rustdoc\" or \"both\", not \"fast\""
+        ),
+        "{err}"
+    );
+}

@@ -2585,3 +2585,157 @@ fn tidy_fn(text: &str, shape: bool) -> String {
     // A where clause laid out on lines ends with a comma once folded.
     s.strip_suffix(',').map(str::to_string).unwrap_or(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_build_script_keeps_its_message() {
+        let stderr = "error: failed to run custom build command for `bsfail v1.0.1 (/tmp/bumpguard-rustdoc-abc/crate)`\nnote: To improve backtraces for build dependencies, set the CARGO_PROFILE_DEV_BUILD_OVERRIDE_DEBUG=true environment variable to enable debug information generation.\n\nCaused by:\n  process didn't exit successfully: `/tmp/bumpguard-rustdoc-abc/target/debug/build/bsfail-1/build-script-build` (exit status: 101)\n  --- stderr\n\n  thread 'main' (4242) panicked at build.rs:1:12:\n  native lib foo not found\n  note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        let reason = failure_reason(stderr);
+        assert_eq!(
+            reason,
+            "error: failed to run custom build command for `bsfail v1.0.1 (/tmp/bumpguard-rustdoc-abc/crate)` thread 'main' (4242) panicked at build.rs:1:12: native lib foo not found"
+        );
+        let shown = without_paths(
+            &reason,
+            Path::new("/tmp/bumpguard-rustdoc-abc/crate"),
+            Path::new("/tmp/bumpguard-rustdoc-abc"),
+            "bsfail 1.0.1",
+        );
+        assert!(
+            shown.starts_with(
+                "error: failed to run custom build command for `bsfail v1.0.1` thread"
+            ),
+            "{shown}"
+        );
+        assert!(!shown.contains("/tmp"), "{shown}");
+    }
+
+    #[test]
+    fn causes_and_locations_are_kept() {
+        let stderr = "error: failed to parse manifest at `/w/crate/Cargo.toml`\n\nCaused by:\n  error inheriting `edition` from workspace root manifest's `workspace.package.edition`\n\nCaused by:\n  `workspace.package.edition` was not defined\n";
+        assert_eq!(
+            failure_reason(stderr),
+            "error: failed to parse manifest at `/w/crate/Cargo.toml` caused by: error inheriting `edition` from workspace root manifest's `workspace.package.edition` `workspace.package.edition` was not defined"
+        );
+        let stderr =
+            "error[E0412]: cannot find type `Missing` in this scope\n --> src/lib.rs:2:17\n  |\n";
+        assert_eq!(
+            failure_reason(stderr),
+            "error[E0412]: cannot find type `Missing` in this scope --> src/lib.rs:2:17"
+        );
+    }
+
+    #[test]
+    fn offline_failures_are_recognised() {
+        for stderr in [
+            "error: failed to download `smallvec v1.6.1`\n\nCaused by:\n  attempting to make an HTTP request, but --offline was specified",
+            "error: no matching package named `compiler_builtins` found\nlocation searched: crates.io index",
+            "error: failed to get `smallvec` as a dependency of package `d v1.0.0`",
+        ] {
+            assert!(offline_failure(stderr, true).is_some(), "{stderr}");
+            assert!(offline_failure(stderr, false).is_none(), "{stderr}");
+            assert!(before_compiling(stderr), "{stderr}");
+        }
+        assert!(offline_failure("error[E0412]: cannot find type", true).is_none());
+        assert!(!before_compiling("error[E0412]: cannot find type"));
+    }
+
+    #[test]
+    fn the_copied_manifest_keeps_only_what_the_library_needs() {
+        let table: toml::Table = toml::from_str(
+            "[package]\nname = \"m\"\nversion = \"1.0.0\"\n[dependencies]\nlibc = \"0.2\"\n[dev-dependencies]\nquickcheck = \"1\"\n[target.'cfg(unix)'.dev-dependencies]\nnix = \"0.1\"\n[[bench]]\nname = \"b\"\nharness = false\n[[test]]\nname = \"t\"\n",
+        )
+        .expect("toml");
+        let out: toml::Table = toml::from_str(&isolated_manifest(table)).expect("written toml");
+        assert!(out.contains_key("dependencies"));
+        assert!(out.contains_key("workspace"));
+        for gone in ["dev-dependencies", "bench", "test"] {
+            assert!(!out.contains_key(gone), "{gone}: {out}");
+        }
+        assert!(out["target"]["cfg(unix)"].get("dev-dependencies").is_none());
+        assert_eq!(out["package"]["autobenches"].as_bool(), Some(false));
+    }
+
+    #[test]
+    fn features_a_version_does_not_declare_are_left_out() {
+        let manifest: toml::Table = toml::from_str(
+            "[features]\nstd = []\nuse_serde = [\"dep:serde\"]\n[dependencies]\nserde = { version = \"1\", optional = true }\nlog = { version = \"0.4\", optional = true }\n",
+        )
+        .expect("toml");
+        let asked = Features::List(
+            [
+                "alloc",
+                "default",
+                "log",
+                "serde",
+                "serde/derive",
+                "std",
+                "use_serde",
+            ]
+            .map(String::from)
+            .to_vec(),
+        );
+        let (kept, dropped) = asked.declared_in(&manifest);
+        assert_eq!(
+            kept,
+            Features::List(
+                ["default", "log", "serde/derive", "std", "use_serde"]
+                    .map(String::from)
+                    .to_vec()
+            )
+        );
+        // `serde` is no feature of its own: `dep:serde` names it.
+        assert_eq!(dropped, vec!["alloc".to_string(), "serde".to_string()]);
+        assert_eq!(Features::All.declared_in(&manifest).0, Features::All);
+    }
+
+    #[test]
+    fn only_stable_and_beta_toolchains_need_the_bootstrap_switch() {
+        assert!(needs_bootstrap("rustdoc 1.95.0 (59807616e 2026-04-14)"));
+        assert!(needs_bootstrap(
+            "rustdoc 1.96.0-beta.3 (aaaaaaaaa 2026-05-01)"
+        ));
+        assert!(!needs_bootstrap(
+            "rustdoc 1.97.0-nightly (e50aa6fba 2026-05-19)"
+        ));
+    }
+
+    #[test]
+    fn hidden_attributes_are_recognised_in_their_spellings() {
+        let item = |attrs: Vec<rd::Attribute>| rd::Item {
+            id: rd::Id(1),
+            crate_id: 0,
+            name: Some("f".into()),
+            span: None,
+            visibility: rd::Visibility::Public,
+            docs: None,
+            links: Default::default(),
+            attrs,
+            deprecation: None,
+            inner: rd::ItemEnum::Module(rd::Module {
+                is_crate: false,
+                items: Vec::new(),
+                is_stripped: false,
+            }),
+        };
+        for a in [
+            "#[doc(hidden)]",
+            "#[doc( hidden )]",
+            "#[doc(hidden, inline)]",
+        ] {
+            assert!(
+                is_hidden(&item(vec![rd::Attribute::Other(a.into())])),
+                "{a}"
+            );
+        }
+        for a in ["#[doc(alias = \"hidden\")]", "#[hidden]"] {
+            assert!(
+                !is_hidden(&item(vec![rd::Attribute::Other(a.into())])),
+                "{a}"
+            );
+        }
+    }
+}
