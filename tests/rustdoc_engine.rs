@@ -1099,3 +1099,85 @@ fn check_reads_the_engine_of_each_crate_from_the_configuration() {
         "{err}"
     );
 }
+
+/// `W<T>(Box<T>)` -> `W<T>(Arc<T>)`: `W<T>` is Send only when `T` is Send
+/// *and* Sync now. The auto-trait impls' conditions are compared: tightened
+/// is major, loosened (the way back) minor. Impls for two instances of a
+/// generic type stay two items.
+#[test]
+fn auto_trait_conditions_are_compared() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let boxed = "pub struct W<T>(Box<T>);\npub struct X<T>(T);\npub trait Tr {}\nimpl Tr for X<u8> {}\nimpl Tr for X<u16> {}\n";
+    let shared = "pub struct W<T>(std::sync::Arc<T>);\npub struct X<T>(T);\npub trait Tr {}\nimpl Tr for X<u8> {}\n";
+    for (side, v, lib) in [("old", "1.0.0", boxed), ("new", "1.0.1", shared)] {
+        write_crate(
+            &work.path().join(side),
+            "gen",
+            v,
+            "",
+            &[("src/lib.rs", lib)],
+        );
+    }
+    let (_, v) = diff_dirs(work.path(), &["--engine", "rustdoc"]);
+    let c = change(&v, "generic-bounds-tightened", "gen::W impl Send");
+    assert_eq!(c["required"], "major", "{c}");
+    assert!(
+        c["new"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("where T: Sync + Send"),
+        "{c}"
+    );
+    change(&v, "generic-bounds-tightened", "gen::W impl Sync");
+    // `impl Tr for X<u16>` went; `impl Tr for X<u8>` stays.
+    change(&v, "trait-impl-removed", "gen::X impl Tr for X<u16>");
+    assert!(
+        !changes(&v)
+            .iter()
+            .any(|(_, p)| p == "gen::X impl Tr for X<u8>"),
+        "{:?}",
+        changes(&v)
+    );
+
+    // The way back loosens the conditions.
+    let back = tempfile::tempdir().expect("tempdir");
+    for (side, v, lib) in [("old", "1.0.0", shared), ("new", "1.0.1", boxed)] {
+        write_crate(
+            &back.path().join(side),
+            "gen",
+            v,
+            "",
+            &[("src/lib.rs", lib)],
+        );
+    }
+    let (_, v) = diff_dirs(back.path(), &["--engine", "rustdoc"]);
+    assert_eq!(
+        change(&v, "generic-bounds-loosened", "gen::W impl Send")["required"],
+        "minor"
+    );
+}
+
+/// Under `both`, when rustdoc read both versions, the syn engine's notes
+/// about what it cannot see (auto traits, unexpanded macros) are not shown:
+/// the compiler saw them.
+#[test]
+fn both_drops_syn_notes_that_rustdoc_made_untrue() {
+    let cache = tempfile::tempdir().expect("tempdir");
+    for pair in ["rustdoc-auto-trait", "rustdoc-derive-via-macro"] {
+        let syn = diff_pair(pair, "syn", cache.path());
+        let both = diff_pair(pair, "both", cache.path());
+        let untrue = [
+            "auto traits (Send, Sync",
+            "macro invocation(s) were not expanded",
+        ];
+        assert!(
+            untrue.iter().any(|n| notes(&syn).contains(n)),
+            "{pair}: {}",
+            notes(&syn)
+        );
+        for gone in untrue {
+            assert!(!notes(&both).contains(gone), "{pair}: {}", notes(&both));
+        }
+        assert!(notes(&both).contains("its build script and proc macros ran"));
+    }
+}
