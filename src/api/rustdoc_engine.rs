@@ -417,10 +417,15 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions, use_cache: bool) -> Result<Buil
     let copy = work.path().join("crate");
     let tree_hash = copy_tree(dir, &copy)
         .map_err(|e| not_analysed(format!("cannot copy {}: {e}", dir.display())))?;
-    std::fs::write(copy.join("Cargo.toml"), isolated_manifest(table))
+    std::fs::write(copy.join("Cargo.toml"), isolated_manifest(table.clone()))
         .map_err(|e| not_analysed(format!("cannot write the copied manifest: {e}")))?;
-    // A lockfile of the crate's own is replaced by the consumer's.
-    if let Some(lock) = &opts.lockfile {
+    // The part of the consumer's lockfile this version's dependencies span
+    // replaces a lockfile of the crate's own.
+    let lock = opts
+        .lockfile
+        .as_deref()
+        .and_then(|l| minimal_lockfile(l, package_name, version.as_deref()?));
+    if let Some(lock) = &lock {
         std::fs::write(copy.join("Cargo.lock"), lock)
             .map_err(|e| not_analysed(format!("cannot write the consumer's Cargo.lock: {e}")))?;
     }
@@ -428,8 +433,7 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions, use_cache: bool) -> Result<Buil
     let toolchain = tools.version(&copy)?;
     let key = {
         let mut h = Sha256::new();
-        let lock_hash = opts
-            .lockfile
+        let lock_hash = lock
             .as_ref()
             .map(|l| hex::encode(Sha256::digest(l.as_bytes())))
             .unwrap_or_default();
@@ -487,6 +491,74 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions, use_cache: bool) -> Result<Buil
         }
     }
     Ok(built(json, false))
+}
+
+/// The entries of the consumer's lockfile that `name` `version` depends on,
+/// directly or not, as a lockfile of their own: cargo takes it as the
+/// resolution to keep, so the crate's dependencies are the versions the
+/// consumer builds with (where they still fit), and the cache key changes
+/// only when they do. `None` when the lockfile does not parse or does not
+/// hold that version.
+fn minimal_lockfile(lock: &str, name: &str, version: &str) -> Option<String> {
+    let table: toml::Table = toml::from_str(lock).ok()?;
+    let packages = table.get("package")?.as_array()?;
+    let field = |p: &toml::Value, k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    // `name`, `name version` or `name version (source)` -> its entry.
+    let find = |spec: &str| -> Option<usize> {
+        let mut words = spec.split(' ');
+        let n = words.next()?;
+        let v = words.next();
+        let matching: Vec<usize> = packages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                field(p, "name").as_deref() == Some(n)
+                    && v.is_none_or(|v| field(p, "version").as_deref() == Some(v))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        match matching.as_slice() {
+            [one] => Some(*one),
+            // Same name and version from two sources: the one named.
+            many => {
+                let source = spec.split_once(" (").map(|(_, s)| s.trim_end_matches(')'));
+                many.iter()
+                    .copied()
+                    .find(|&i| field(&packages[i], "source").as_deref() == source)
+            }
+        }
+    };
+    let root = packages.iter().position(|p| {
+        field(p, "name").as_deref() == Some(name)
+            && field(p, "version").as_deref() == Some(version)
+            && p.get("source").is_some()
+    })?;
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![root];
+    while let Some(i) = todo.pop() {
+        if !seen.insert(i) {
+            continue;
+        }
+        for d in packages[i]
+            .get("dependencies")
+            .and_then(|d| d.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.as_str())
+        {
+            if let Some(j) = find(d) {
+                todo.push(j);
+            }
+        }
+    }
+    seen.remove(&root);
+    let mut out = toml::Table::new();
+    if let Some(v) = table.get("version") {
+        out.insert("version".to_string(), v.clone());
+    }
+    let kept: Vec<toml::Value> = seen.into_iter().map(|i| packages[i].clone()).collect();
+    out.insert("package".to_string(), toml::Value::Array(kept));
+    toml::to_string(&out).ok()
 }
 
 /// The copied manifest: its own `[workspace]` (cargo never walks up into a
@@ -2641,6 +2713,60 @@ mod tests {
         }
         assert!(offline_failure("error[E0412]: cannot find type", true).is_none());
         assert!(!before_compiling("error[E0412]: cannot find type"));
+    }
+
+    #[test]
+    fn the_consumer_lockfile_is_cut_to_what_the_crate_depends_on() {
+        let lock = r#"version = 4
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = ["tokio", "bytes 1.5.0"]
+
+[[package]]
+name = "bytes"
+version = "1.5.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "aa"
+
+[[package]]
+name = "bytes"
+version = "1.10.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "bb"
+
+[[package]]
+name = "mio"
+version = "1.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "cc"
+
+[[package]]
+name = "tokio"
+version = "1.40.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "dd"
+dependencies = ["bytes 1.10.0", "mio"]
+"#;
+        let cut = minimal_lockfile(lock, "tokio", "1.40.0").expect("tokio is there");
+        let t: toml::Table = toml::from_str(&cut).expect("toml");
+        let names: Vec<String> = t["package"]
+            .as_array()
+            .expect("packages")
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p["name"].as_str().unwrap_or(""),
+                    p["version"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        assert_eq!(names, vec!["bytes 1.10.0", "mio 1.0.0"]);
+        assert_eq!(t["version"].as_integer(), Some(4));
+        assert!(minimal_lockfile(lock, "tokio", "1.39.0").is_none());
+        assert!(minimal_lockfile("not toml [", "tokio", "1.40.0").is_none());
     }
 
     #[test]
