@@ -381,10 +381,6 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
         "pairs/field-added-constructible",
         "the new field is behind a feature that is off by default: rustdoc builds the default features",
     ),
-    (
-        "api/control-repr-moved-out-of-cfg-attr",
-        "rustdoc compiles with cfg(doc) set, so #[cfg_attr(not(doc), repr(..))] is invisible to it",
-    ),
     // What only the compiler knows.
     (
         "api/send-impl-removed",

@@ -267,11 +267,11 @@ fn not_analysed(msg: impl Into<String>) -> RustdocError {
 /// and built again.
 pub fn surface_from_dir(dir: &Path, opts: &BuildOptions) -> Result<ApiSurface, RustdocError> {
     let mut built = json_for_dir(dir, opts, true)?;
-    let mut read = surface_from_json(&built.json);
+    let mut read = surface_from_json_in(&built.json, Some(dir));
     if built.cached && read.is_err() {
         let _ = std::fs::remove_file(&built.cache_file);
         built = json_for_dir(dir, opts, false)?;
-        read = surface_from_json(&built.json).map_err(|e| match e {
+        read = surface_from_json_in(&built.json, Some(dir)).map_err(|e| match e {
             RustdocError::NotAnalysed(m) => RustdocError::BuildFailed(m),
             other => other,
         });
@@ -345,6 +345,12 @@ pub fn format_version(json: &[u8]) -> Result<u32, RustdocError> {
 /// The surface described by rustdoc JSON. The format version is checked
 /// first; any other version than [`SUPPORTED_FORMAT_VERSION`] is an error.
 pub fn surface_from_json(json: &[u8]) -> Result<ApiSurface, RustdocError> {
+    surface_from_json_in(json, None)
+}
+
+/// [`surface_from_json`] for JSON of the crate whose sources are in `dir`
+/// (when given): what rustdoc leaves out of its JSON is read there.
+fn surface_from_json_in(json: &[u8], dir: Option<&Path>) -> Result<ApiSurface, RustdocError> {
     let found = format_version(json)?;
     if found != SUPPORTED_FORMAT_VERSION {
         return Err(RustdocError::UnsupportedFormat {
@@ -358,7 +364,12 @@ pub fn surface_from_json(json: &[u8]) -> Result<ApiSurface, RustdocError> {
             "rustdoc JSON (format {found}) does not read as rustdoc-types expects: {e}"
         ))
     })?;
-    Ok(Reader::new(&krate).surface())
+    let mut reader = Reader::new(&krate);
+    reader.sources = dir.map(|d| Sources {
+        root: d.to_path_buf(),
+        files: BTreeMap::new(),
+    });
+    Ok(reader.surface())
 }
 
 // ---------------------------------------------------------------------------
@@ -1069,6 +1080,89 @@ struct Reader<'a> {
     /// trait of this crate that no visible path names are not API (as in
     /// the syn engine), known only at the end too.
     impl_traits: Vec<(String, rd::Id)>,
+    /// The crate's sources, when known: for the `#[repr]` inside a
+    /// `#[cfg_attr]` whose condition rustdoc's configuration does not meet.
+    sources: Option<Sources>,
+}
+
+/// A crate's source files, parsed on demand.
+struct Sources {
+    root: PathBuf,
+    /// Crate-relative file -> its items (`None`: unreadable).
+    files: BTreeMap<String, Option<syn::File>>,
+}
+
+impl Sources {
+    /// The `repr(..)` parts inside the `#[cfg_attr(..)]` attributes of the
+    /// struct, enum or union `name` declared at `line` of `file`, written
+    /// as the syn engine writes them.
+    ///
+    /// rustdoc compiles with `cfg(doc)` set, so `#[cfg_attr(not(doc),
+    /// repr(transparent))]` (anyhow's `Error`) is gone from its JSON but
+    /// for a trace; every real build has that layout. Like the syn engine,
+    /// a repr under any `cfg_attr` is read as a repr.
+    fn cfg_attr_repr(&mut self, file: &Path, line: usize, name: &str) -> Vec<String> {
+        let rel = file.to_string_lossy().to_string();
+        if file.is_absolute()
+            || file
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return Vec::new();
+        }
+        let root = self.root.clone();
+        let parsed = self.files.entry(rel).or_insert_with(|| {
+            std::fs::read_to_string(root.join(file))
+                .ok()
+                .and_then(|t| syn::parse_file(&t).ok())
+        });
+        let Some(parsed) = parsed else {
+            return Vec::new();
+        };
+        fn find<'f>(
+            items: &'f [syn::Item],
+            line: usize,
+            name: &str,
+        ) -> Option<&'f [syn::Attribute]> {
+            for item in items {
+                let (ident, attrs) = match item {
+                    syn::Item::Struct(s) => (&s.ident, &s.attrs),
+                    syn::Item::Enum(e) => (&e.ident, &e.attrs),
+                    syn::Item::Union(u) => (&u.ident, &u.attrs),
+                    syn::Item::Mod(m) => {
+                        if let Some((_, inner)) = &m.content
+                            && let Some(a) = find(inner, line, name)
+                        {
+                            return Some(a);
+                        }
+                        continue;
+                    }
+                    _ => continue,
+                };
+                if ident == name && ident.span().start().line == line {
+                    return Some(attrs);
+                }
+            }
+            None
+        }
+        let Some(attrs) = find(&parsed.items, line, name) else {
+            return Vec::new();
+        };
+        let mut parts = Vec::new();
+        for a in attrs.iter().filter(|a| a.path().is_ident("cfg_attr")) {
+            let metas = a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            );
+            for m in metas.into_iter().flatten().skip(1) {
+                if let syn::Meta::List(l) = &m
+                    && l.path.is_ident("repr")
+                {
+                    parts.extend(split_top_level_commas(&super::render::tokens(&l.tokens)));
+                }
+            }
+        }
+        parts
+    }
 }
 
 fn is_public(item: &rd::Item) -> bool {
@@ -1096,8 +1190,10 @@ fn is_hidden(item: &rd::Item) -> bool {
 
 /// The parts of `#[repr(..)]`, sorted, written as the syn engine writes
 /// them (`C, packed(2)`, `u8`, `align(8)`); `None` for the default layout.
-fn repr(item: &rd::Item) -> Option<String> {
-    let mut parts = Vec::new();
+/// `from_cfg_attr`: parts rustdoc's configuration left out (see
+/// [`Sources::cfg_attr_repr`]).
+fn repr(item: &rd::Item, from_cfg_attr: Vec<String>) -> Option<String> {
+    let mut parts = from_cfg_attr;
     for a in &item.attrs {
         let rd::Attribute::Repr(r) = a else { continue };
         match r.kind {
@@ -1139,6 +1235,24 @@ impl<'a> Reader<'a> {
             visible: HashSet::new(),
             traits: Vec::new(),
             impl_traits: Vec::new(),
+            sources: None,
+        }
+    }
+
+    /// See [`Sources::cfg_attr_repr`]: only for items whose JSON shows that
+    /// a `cfg_attr` was left out (`#[attr = CfgAttrTrace]`).
+    fn cfg_attr_repr(&mut self, item: &rd::Item, name: &str) -> Vec<String> {
+        let traced = item
+            .attrs
+            .iter()
+            .any(|a| matches!(a, rd::Attribute::Other(t) if t.contains("CfgAttrTrace")));
+        match (&mut self.sources, &item.span) {
+            (Some(src), Some(span)) if traced => {
+                // The declared name: a re-export may show it under another.
+                let declared = item.name.as_deref().unwrap_or(name);
+                src.cfg_attr_repr(&span.filename, span.begin.0, declared)
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -1562,7 +1676,7 @@ impl<'a> Reader<'a> {
                 let facts = Facts {
                     constructible: Some(all_pub && !non_exhaustive),
                     non_exhaustive,
-                    repr: repr(item),
+                    repr: repr(item, self.cfg_attr_repr(item, name)),
                     defaulted_params,
                     ..Facts::default()
                 };
@@ -1577,7 +1691,7 @@ impl<'a> Reader<'a> {
                 let (sig, shape, defaulted_params) =
                     self.header(&format!("pub union {name}"), &u.generics, "");
                 let facts = Facts {
-                    repr: repr(item),
+                    repr: repr(item, self.cfg_attr_repr(item, name)),
                     defaulted_params,
                     ..Facts::default()
                 };
@@ -1595,7 +1709,7 @@ impl<'a> Reader<'a> {
                     self.header(&format!("pub enum {name}"), &e.generics, "");
                 let facts = Facts {
                     non_exhaustive,
-                    repr: repr(item),
+                    repr: repr(item, self.cfg_attr_repr(item, name)),
                     defaulted_params,
                     ..Facts::default()
                 };
