@@ -2141,7 +2141,7 @@ impl<'a> Reader<'a> {
         let preds = |g: &rd::Generics| -> Vec<String> {
             self.where_clause(g, SHAPE)
                 .strip_prefix(" where ")
-                .map(|w| split_top_level_commas(w))
+                .map(split_top_level_commas)
                 .unwrap_or_default()
         };
         let mut all = preds(&imp.generics);
