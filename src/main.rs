@@ -54,9 +54,20 @@ struct Cli {
     /// `rustdoc` asks the compiler (rustdoc JSON of the installed toolchain)
     /// and so sees auto traits, derives and macro output, but compiles the
     /// dependency, running its build script and proc macros; `both` merges
-    /// the two and lists where they disagree.
-    #[arg(long, value_enum, default_value_t = EngineArg::Syn, global = true)]
-    engine: EngineArg,
+    /// the two and lists where they disagree. Default: syn, or `[engine]
+    /// default` of bumpguard.toml (check, audit, accept); crates named in
+    /// `[engine.crates]` keep their own engine.
+    #[arg(long, value_enum, global = true)]
+    engine: Option<EngineArg>,
+    /// Build rustdoc JSON with this rustup toolchain (`nightly-2026-05-01`,
+    /// `1.95.0`) instead of the one on the PATH; wins over `[engine]
+    /// toolchain`.
+    #[arg(long, value_name = "TOOLCHAIN", global = true)]
+    rustdoc_toolchain: Option<String>,
+    /// Stop a rustdoc build that takes longer than this many seconds
+    /// (default 600, or `[engine] timeout`).
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    rustdoc_timeout: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -561,11 +572,17 @@ fn settings(cli: &Cli) -> SourceSettings {
     if let Some(d) = &cli.cache_dir {
         s.cache_dir = d.clone();
     }
-    s.engine = match cli.engine {
-        EngineArg::Syn => bumpguard::api::engines::Engine::Syn,
-        EngineArg::Rustdoc => bumpguard::api::engines::Engine::Rustdoc,
-        EngineArg::Both => bumpguard::api::engines::Engine::Both,
-    };
+    use bumpguard::api::engines::Engine;
+    s.engines.cli = cli.engine.map(|e| match e {
+        EngineArg::Syn => Engine::Syn,
+        EngineArg::Rustdoc => Engine::Rustdoc,
+        EngineArg::Both => Engine::Both,
+    });
+    s.engines.toolchain = cli
+        .rustdoc_toolchain
+        .as_ref()
+        .map(|t| t.trim_start_matches('+').to_string());
+    s.engines.timeout = cli.rustdoc_timeout.map(std::time::Duration::from_secs);
     s
 }
 
