@@ -38,6 +38,9 @@ pub struct Policy {
     pub unanalysed: Gate,
     pub contract_timeout: Duration,
     pub runner: RunnerChoice,
+    /// `possibly-breaking` and `hidden`: how API changes the Cargo book
+    /// leaves to judgement count.
+    pub api: crate::semver_check::ApiPolicy,
 }
 
 impl Default for Policy {
@@ -47,6 +50,7 @@ impl Default for Policy {
             unanalysed: Gate::Block,
             contract_timeout: Duration::from_secs(600),
             runner: RunnerChoice::Auto,
+            api: Default::default(),
         }
     }
 }
@@ -125,6 +129,8 @@ const POLICY_KEYS: &[&str] = &[
     "unanalysed",
     "contract-timeout",
     "runner",
+    "possibly-breaking",
+    "hidden",
 ];
 const RULES_KEYS: &[&str] = &["disable", "dirs"];
 const CONTRACT_KEYS: &[&str] = &[
@@ -203,6 +209,44 @@ impl Config {
                 && let Some(n) = r.positive("contract-timeout", v)
             {
                 self.policy.contract_timeout = Duration::from_secs(n);
+            }
+            {
+                use crate::semver_check::Judgement;
+                for (key, slot, choices) in [
+                    (
+                        "possibly-breaking",
+                        &mut self.policy.api.possibly_breaking,
+                        &["allow", "warn", "block"][..],
+                    ),
+                    (
+                        "hidden",
+                        &mut self.policy.api.hidden,
+                        &["warn", "block"][..],
+                    ),
+                ] {
+                    let Some(v) = t.get(key) else { continue };
+                    match r.string(key, v).as_deref() {
+                        Some(x) if choices.contains(&x) => {
+                            *slot = match x {
+                                "allow" => Judgement::Allow,
+                                "warn" => Judgement::Warn,
+                                _ => Judgement::Block,
+                            }
+                        }
+                        Some(other) => r.error(
+                            v,
+                            format!(
+                                "`{key}` is {}, not \"{other}\"",
+                                choices
+                                    .iter()
+                                    .map(|c| format!("\"{c}\""))
+                                    .collect::<Vec<_>>()
+                                    .join(" or ")
+                            ),
+                        ),
+                        None => {}
+                    }
+                }
             }
             if let Some(v) = t.get("runner") {
                 match r.string("runner", v).as_deref() {

@@ -299,6 +299,13 @@ impl Report {
                     ),
                 );
             }
+            let warned = c.changes.iter().filter(|a| a.warning).count();
+            if warned > 0 {
+                reasons.push(format!(
+                    "warning (policy: warn): {label}: {warned} API change{} the Cargo book leaves to judgement (possibly breaking, or newly #[doc(hidden)])",
+                    plural(warned)
+                ));
+            }
             match c.analysis.status {
                 AnalysisStatus::Partial => gate(
                     policy.unanalysed,

@@ -505,6 +505,7 @@ impl<'a> Reader<'a> {
             // Filled from the manifest by the caller (the syn engine reads it).
             features: BTreeMap::new(),
             hidden: Default::default(),
+            ..ApiSurface::default()
         }
     }
 
