@@ -586,6 +586,28 @@ date = "2026-12-03"
     }
 
     #[test]
+    fn api_judgements_read() {
+        use crate::semver_check::Judgement;
+        let cfg = parse("[policy]\npossibly-breaking = \"block\"\nhidden = \"block\"\n").unwrap();
+        assert_eq!(cfg.policy.api.possibly_breaking, Judgement::Block);
+        assert_eq!(cfg.policy.api.hidden, Judgement::Block);
+        let cfg = parse("").unwrap();
+        assert_eq!(cfg.policy.api.possibly_breaking, Judgement::Allow);
+        assert_eq!(cfg.policy.api.hidden, Judgement::Warn);
+        let err = parse("[policy]\nhidden = \"allow\"\npossibly-breaking = 1\n").unwrap_err();
+        let text: Vec<String> = err.iter().map(|d| d.to_string()).collect();
+        assert!(
+            text.iter().any(|t| t.contains("bumpguard.toml:2")
+                && t.contains("`hidden` is \"warn\" or \"block\", not \"allow\"")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("bumpguard.toml:3")),
+            "{text:?}"
+        );
+    }
+
+    #[test]
     fn problems_are_collected() {
         let err = parse(
             "colour = 1\n[policy]\nunanalysed = \"maybe\"\n[[contract]]\npackage = \"s\"\n[[contract]]\nrule = \"a\"\ncommand = []\n[[accept]]\nfinding = \"x\"\n",

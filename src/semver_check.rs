@@ -2760,6 +2760,101 @@ mod tests {
     }
 
     #[test]
+    fn policy_decides_possibly_breaking_and_hidden_changes() {
+        let old = surface(vec![
+            item(
+                "S",
+                ItemKind::Struct,
+                "pub struct S;",
+                None,
+                Facts::default(),
+            ),
+            item(
+                "f",
+                ItemKind::Function,
+                "pub fn f()",
+                None,
+                Facts::default(),
+            ),
+        ]);
+        let mut new = old.clone();
+        new.items.remove("f");
+        new.hidden.insert("f".into());
+        new.items.insert(
+            "S::g".into(),
+            item(
+                "S::g",
+                ItemKind::Method,
+                "pub fn g()",
+                Some("S"),
+                Facts::default(),
+            ),
+        );
+        let run = |policy: ApiPolicy, allowed: Level| {
+            let mut changes = diff(&old, &new);
+            mark_violations(&mut changes, Some(allowed));
+            let n = apply_policy(&mut changes, Some(allowed), &policy);
+            let flags: Vec<(&str, bool, bool)> = changes
+                .iter()
+                .map(|c| (c.code, c.violation, c.warning))
+                .collect();
+            (n, flags)
+        };
+        let policy = |possibly_breaking, hidden| ApiPolicy {
+            possibly_breaking,
+            hidden,
+        };
+        // Defaults: the new method is held to minor (a violation in a patch
+        // release), the hidden item is a warning.
+        assert_eq!(
+            run(ApiPolicy::default(), Level::Patch),
+            (
+                1,
+                vec![("method-added", true, false), ("item-hidden", false, true)]
+            )
+        );
+        // In a minor release: the method is fine; `warn` lists it, `block`
+        // makes it a violation; `hidden = "block"` blocks the hidden item.
+        assert_eq!(
+            run(policy(Judgement::Warn, Judgement::Warn), Level::Minor),
+            (
+                0,
+                vec![("method-added", false, true), ("item-hidden", false, true)]
+            )
+        );
+        assert_eq!(
+            run(policy(Judgement::Block, Judgement::Block), Level::Minor),
+            (
+                2,
+                vec![("method-added", true, false), ("item-hidden", true, false)]
+            )
+        );
+        // A major release allows everything, whatever the policy.
+        assert_eq!(
+            run(policy(Judgement::Block, Judgement::Block), Level::Major).0,
+            0
+        );
+    }
+
+    #[test]
+    fn readable_messages_hide_canonical_names() {
+        assert_eq!(
+            readable("for S<__P0> -> for __local::a::S<u8>, &'__l1 str"),
+            "for S<#1> -> for a::S<u8>, &'b str"
+        );
+    }
+
+    #[test]
+    fn known_bounds_decide_generalizations() {
+        assert!(known_to_hold("u8", "Into<u8>"));
+        assert!(known_to_hold("&str", "AsRef<str>"));
+        assert!(known_to_hold("dyn Tr", "Tr"));
+        assert!(known_to_hold("dyn Tr", "?Sized"));
+        assert!(!known_to_hold("Vec<u8>", "Copy"));
+        assert!(!known_to_hold("u8", "Into<u16>"));
+    }
+
+    #[test]
     fn removing_a_module_reports_the_module_once() {
         let old = surface(vec![
             item("m", ItemKind::Module, "pub mod m", None, Facts::default()),

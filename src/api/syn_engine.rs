@@ -3954,6 +3954,105 @@ mod tests {
         );
     }
 
+    #[test]
+    fn derive_helpers_are_not_attribute_macros() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "#[derive(serde::Serialize, Default)]\n#[serde(rename_all = \"lowercase\")]\npub enum E { #[default] #[serde(rename = \"x\")] A, B }\n#[tracing::instrument]\npub fn f() {}\n#[derive(Default)]\n#[my_attr]\npub struct S;",
+        )]);
+        let notes = s.notes.join("\n");
+        assert!(
+            notes.contains("#[tracing::instrument] on `t::f`"),
+            "{notes}"
+        );
+        assert!(notes.contains("#[my_attr] on `t::S`"), "{notes}");
+        assert!(!notes.contains("serde]"), "{notes}");
+        assert!(!notes.contains("#[default]"), "{notes}");
+    }
+
+    #[test]
+    fn variants_and_macros_reexported_have_paths() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "pub enum Color { Red, Blue(u8) }\npub use Color::*;\npub mod m { pub use crate::Color::Red as Rouge; }\n#[doc(hidden)] #[macro_export] macro_rules! __mk { () => {} }\npub use __mk as mk;\npub mod x { pub use crate::mk; }",
+        )]);
+        for key in ["Red", "Blue", "m::Rouge", "mk!", "x::mk!"] {
+            assert!(s.items.contains_key(key), "{key}: {:?}", s.items.keys());
+        }
+        assert_eq!(s.items["Blue"].signature, "Blue(u8)");
+        assert!(s.items["Red"].parent.is_none());
+        assert!(!s.items.contains_key("__mk!"));
+    }
+
+    #[test]
+    fn hidden_members_that_bind_users_are_kept_aside() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "pub trait T { #[doc(hidden)] fn req(&self); #[doc(hidden)] fn opt(&self) {} }\npub struct S { pub a: u8, #[doc(hidden)] pub b: u8 }\npub enum E { A, #[doc(hidden)] B }",
+        )]);
+        for key in ["T::req", "T::opt", "S.b", "E::B"] {
+            assert!(s.hidden.contains(key), "{key}");
+            assert!(!s.items.contains_key(key), "{key}");
+            assert!(s.hidden_items.contains_key(key), "{key}");
+        }
+        assert_eq!(s.hidden_items["T::req"].facts.has_default, Some(false));
+        assert_eq!(s.hidden_items["T::opt"].facts.has_default, Some(true));
+    }
+
+    #[test]
+    fn unread_macros_are_placed() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "mod inner { impl_things!(Foo); }\npub struct S;\nimpl S { getters!(a, b); }\ncompile_error!(\"no\");",
+        )]);
+        let find = |name: &str| {
+            s.unread
+                .iter()
+                .find(|m| m.name == name)
+                .unwrap_or_else(|| panic!("{name}: {:?}", s.unread))
+        };
+        assert_eq!(find("impl_things").module, "inner");
+        assert!(find("impl_things").mentions.contains("Foo"));
+        assert_eq!(find("getters").in_impl_of.as_deref(), Some("S"));
+        assert_eq!(find("compile_error").module, "");
+    }
+
+    #[test]
+    fn implicit_discriminants_are_computed() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "#[repr(u8)] pub enum E { A, B = 5, C, D = N, F }\nconst N: u8 = 9;",
+        )]);
+        let v = |k: &str| s.items[k].facts.discriminant_value;
+        assert_eq!(
+            (v("E::A"), v("E::B"), v("E::C"), v("E::D"), v("E::F")),
+            (Some(0), Some(5), Some(6), None, None)
+        );
+        assert!(s.items["E"].facts.fieldless);
+    }
+
+    #[test]
+    fn manifest_facts_are_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"t\"\nversion = \"1.0.0\"\n[dependencies]\nserde = { version = \"1\", optional = true }\nlog = \"0.4\"\n[target.'cfg(unix)'.dependencies]\nlibc = { version = \"0.2\", optional = true }\n[features]\nsys = [\"dep:libc\"]\n",
+        )
+        .expect("manifest");
+        std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("src/lib.rs"),
+            "#![cfg_attr(not(feature = \"std\"), no_std)]\npub fn f() {}",
+        )
+        .expect("lib");
+        let s = surface_from_dir(dir.path()).expect("surface");
+        let deps: Vec<&str> = s.optional_deps.iter().map(String::as_str).collect();
+        assert_eq!(deps, vec!["libc", "serde"]);
+        assert!(s.implicit_feature("serde"));
+        assert!(!s.implicit_feature("libc"), "named with dep:");
+        assert_eq!(s.no_std.as_deref(), Some("not(feature = \"std\")"));
+    }
+
     /// Pairs of spellings of one contract: the comparison form must agree.
     #[test]
     fn spelling_only_changes_have_equal_shapes() {
@@ -4013,6 +4112,22 @@ mod tests {
                 "pub struct PrefilterConfig; pub use PrefilterConfig as Prefilter; pub fn f(p: Prefilter) {}",
                 "f",
             ),
+            (
+                "pub struct S<T>(T); impl<T> S<T> { pub fn new(t: T) -> S<T> { todo!() } }",
+                "pub struct S<T>(T); impl<U> S<U> { pub fn new(t: U) -> Self { todo!() } }",
+                "S::new",
+            ),
+            (
+                "pub fn f(x: impl Iterator<Item = u8> + Send) {}",
+                "pub fn f(x: impl Send + Iterator<Item = u8>) {}",
+                "f",
+            ),
+            ("pub struct S<T>(pub T);", "pub struct S<U>(pub U);", "S.0"),
+            (
+                "pub trait Tr<A> { fn f(&self, a: A) -> A; }",
+                "pub trait Tr<B> { fn f(&self, a: B) -> B; }",
+                "Tr::f",
+            ),
         ];
         for (old, new, key) in same {
             let (o, n) = (
@@ -4033,6 +4148,21 @@ mod tests {
                 "pub struct S; impl S { pub fn go(&self) {} }",
                 "pub struct S; impl S { pub fn go(&mut self) {} }",
                 "S::go",
+            ),
+            (
+                "pub fn f<'a, 'b>(x: &'a str, y: &'b str) -> &'a str { x }",
+                "pub fn f<'a, 'b>(x: &'a str, y: &'b str) -> &'b str { y }",
+                "f",
+            ),
+            (
+                "pub struct S<T>(T); impl<T> S<T> { pub fn new(t: T) -> S<u8> { todo!() } }",
+                "pub struct S<T>(T); impl<T> S<T> { pub fn new(t: T) -> Self { todo!() } }",
+                "S::new",
+            ),
+            (
+                "mod a { pub struct Foo; } mod b { pub struct Foo; } pub use a::Foo as A; pub use b::Foo as B; use a::Foo; pub fn f(_: Foo) {}",
+                "mod a { pub struct Foo; } mod b { pub struct Foo; } pub use a::Foo as A; pub use b::Foo as B; use b::Foo; pub fn f(_: Foo) {}",
+                "f",
             ),
         ];
         for (old, new, key) in different {
