@@ -124,6 +124,11 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
     }
 
     let mut crate_ = Crate::new(dir);
+    // A package without `edition` is 2015.
+    crate_.edition_2015 = package
+        .and_then(|p| p.get("edition"))
+        .and_then(|e| e.as_str())
+        .is_none_or(|e| e == "2015");
     let root = crate_.new_module(Vec::new(), None, Vec::new(), false);
     if let Some(file) = crate_.parse_file(&root_file) {
         surface.no_std = no_std_support(&file.attrs);
@@ -331,6 +336,8 @@ pub(crate) struct Crate {
     /// `#[macro_export]` macros by name: they live at the crate root,
     /// wherever they are declared (`crate::m` names them).
     exported_macros: HashMap<String, Vec<ItemId>>,
+    /// The crate is 2015 edition: `use` paths start at the crate root.
+    edition_2015: bool,
 }
 
 fn rel(dir: &Path, file: &Path) -> String {
@@ -531,6 +538,7 @@ impl Crate {
             unexpanded_macros: 0,
             unread: Vec::new(),
             exported_macros: HashMap::new(),
+            edition_2015: false,
         }
     }
 
@@ -1213,6 +1221,22 @@ impl Crate {
         self.descend(found, &rest[1..], depth)
     }
 
+    /// Resolves the path of a `use` written in module `m`. In the 2015
+    /// edition such paths start at the crate root (`use kv::Key;` in any
+    /// module means `crate::kv::Key`), unless the root has no such name
+    /// (then it is another crate's).
+    fn resolve_use(&self, m: ModId, path: &[String], depth: usize) -> Vec<Target> {
+        if self.edition_2015
+            && m != 0
+            && let Some(first) = path.first()
+            && !matches!(first.as_str(), "::" | "crate" | "$crate" | "self" | "super")
+            && !self.lookup(0, first, true, false, depth + 1).is_empty()
+        {
+            return self.resolve(0, path, depth);
+        }
+        self.resolve(m, path, depth)
+    }
+
     /// Continues a path from the targets of its first segments.
     fn descend(&self, mut found: Vec<Target>, mut rest: &[String], depth: usize) -> Vec<Target> {
         while let Some(seg) = rest.first() {
@@ -1261,7 +1285,7 @@ impl Crate {
                 What::Item(id) => out.push(Target::Item(*id)),
                 What::Module(c) => out.push(Target::Module(*c)),
                 What::ExternCrate(orig) => out.push(Target::External(orig.clone())),
-                What::Use(path) => out.extend(self.resolve(m, path, depth + 1)),
+                What::Use(path) => out.extend(self.resolve_use(m, path, depth + 1)),
                 What::Glob(_) => {}
             }
         }
@@ -1275,7 +1299,7 @@ impl Crate {
                     if path.first().is_some_and(|first| first == name) {
                         continue;
                     }
-                    for t in self.resolve(m, path, depth + 1) {
+                    for t in self.resolve_use(m, path, depth + 1) {
                         match t {
                             Target::Module(gm) if gm != m => {
                                 out.extend(self.lookup(gm, name, false, external_globs, depth + 1));
@@ -1340,7 +1364,7 @@ impl Crate {
                     // `pub use m::{x}` where `x` is both a private module and a
                     // public function re-exports the function only.
                     let t: Vec<Target> = self
-                        .resolve(m, path, depth + 1)
+                        .resolve_use(m, path, depth + 1)
                         .into_iter()
                         .filter(|t| !matches!(t, Target::Module(c) if !self.modules[*c].public))
                         .collect();
@@ -1372,7 +1396,7 @@ impl Crate {
             }
         }
         for (path, cfg) in globs {
-            for t in self.resolve(m, &path, depth + 1) {
+            for t in self.resolve_use(m, &path, depth + 1) {
                 match t {
                     Target::Module(gm) => {
                         for ex in self.exports(gm, depth + 1, stack) {
@@ -2784,15 +2808,16 @@ impl<'a> Walker<'a> {
                 // Implicit discriminants are the previous one plus one.
                 let mut next: Option<i128> = Some(0);
                 for v in &e.variants {
+                    let vcfg = cfgs(&v.attrs);
+                    // Not there outside tests: it takes no value.
+                    if is_test_only(&vcfg) {
+                        continue;
+                    }
                     let value = match &v.discriminant {
                         Some((_, expr)) => discriminant_value(expr),
                         None => next,
                     };
                     next = value.and_then(|x| x.checked_add(1));
-                    let vcfg = cfgs(&v.attrs);
-                    if is_test_only(&vcfg) {
-                        continue;
-                    }
                     let mut c = cfg.clone();
                     c.extend(vcfg);
                     let s = format!("{}{}", v.ident, variant_fields(&v.fields, render::ty));
