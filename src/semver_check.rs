@@ -266,7 +266,7 @@ pub const RULES: &[Rule] = &[
         Minor,
         true,
         "a type implements a new trait (may make method calls ambiguous)",
-        "#impl-item-new"
+        "#item-new"
     ),
     rule!(
         "trait-impl-narrowed",
