@@ -1896,6 +1896,32 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
         .cloned()
         .collect();
 
+    // An impl whose key changed only because a type in it is named another
+    // way (`Add<OldDuration>` -> `Add<TimeDelta>`, one type behind an
+    // alias): same type, same header, not a removal and an addition.
+    let mut same_impl: BTreeSet<String> = BTreeSet::new();
+    {
+        let mut by_shape: HashMap<(Option<&str>, String), &str> = HashMap::new();
+        for k in &added {
+            let n = &new.items[k];
+            if n.kind == ItemKind::Impl && !n.shape.is_empty() {
+                by_shape.insert((n.parent.as_deref(), same.rewrite(&n.shape)), k.as_str());
+            }
+        }
+        for k in &removed {
+            let o = &old.items[k];
+            if o.kind == ItemKind::Impl
+                && !o.shape.is_empty()
+                && let Some(nk) = by_shape.get(&(o.parent.as_deref(), o.shape.clone()))
+            {
+                same_impl.insert(k.clone());
+                same_impl.insert(nk.to_string());
+            }
+        }
+    }
+    let removed: BTreeSet<String> = removed.difference(&same_impl).cloned().collect();
+    let added: BTreeSet<String> = added.difference(&same_impl).cloned().collect();
+
     // A path that names another kind of item: its old members are not
     // reported one by one.
     let kind_changed: BTreeSet<String> = old

@@ -142,12 +142,50 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
         collect.walk(root, &[], &BTreeSet::new(), &mut Vec::new());
         collect.first_paths
     };
-    for paths in canonical.values() {
+    // `pub type Duration = TimeDelta;`: the alias's paths name the target
+    // too (and the other way round), so a type renamed with an alias keeping
+    // the old name is still paired with itself, and so is a signature that
+    // switches between the alias and the type.
+    let mut alias_paths: HashMap<ItemId, Vec<String>> = HashMap::new();
+    for (id, paths) in &canonical {
+        let decl = &crate_.decls[*id];
+        // The alias must pass its parameters through unchanged:
+        // `type MappedLocalTime<T> = LocalResult<T>;`.
+        if let Item::Type(t) = &decl.item
+            && let syn::Type::Path(tp) = &*t.ty
+            && tp.qself.is_none()
+            && passes_parameters_through(tp, &t.generics)
+        {
+            let segs: Vec<String> = tp
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if let Some(Target::Item(target)) = crate_.resolve(decl.module, &segs, 0).first() {
+                alias_paths
+                    .entry(*target)
+                    .or_default()
+                    .extend(paths.iter().cloned());
+                // And the other way: a signature that now names the alias
+                // names the target.
+                let target_paths = canonical.get(target).cloned().unwrap_or_default();
+                alias_paths.entry(*id).or_default().extend(target_paths);
+            }
+        }
+    }
+    for (id, paths) in &canonical {
         if let Some(best) = best_path(paths) {
             let best = unraw_path(best);
-            surface
-                .local_paths
-                .insert(best, paths.iter().map(|p| unraw_path(p)).collect());
+            let mut all: Vec<String> = paths.iter().map(|p| unraw_path(p)).collect();
+            all.extend(
+                alias_paths
+                    .get(id)
+                    .into_iter()
+                    .flatten()
+                    .map(|p| unraw_path(p)),
+            );
+            surface.local_paths.insert(best, all);
         }
     }
     let mut walker = Walker::new(&crate_, &crate_name, &canonical);
@@ -1714,6 +1752,33 @@ impl Normalizer<'_> {
     }
 }
 
+/// `type A<T, U> = path::B<T, U>;`: the alias's parameters, in order, are
+/// the target's arguments (and the only ones), so the two name one type.
+fn passes_parameters_through(tp: &syn::TypePath, g: &syn::Generics) -> bool {
+    let params: Vec<String> = g
+        .params
+        .iter()
+        .map(|p| match p {
+            syn::GenericParam::Type(t) => t.ident.to_string(),
+            syn::GenericParam::Const(c) => c.ident.to_string(),
+            syn::GenericParam::Lifetime(l) => l.lifetime.to_string(),
+        })
+        .collect();
+    let n = tp.path.segments.len();
+    tp.path
+        .segments
+        .iter()
+        .enumerate()
+        .all(|(i, s)| match &s.arguments {
+            syn::PathArguments::None => i + 1 < n || params.is_empty(),
+            syn::PathArguments::AngleBracketed(a) if i + 1 == n => {
+                let args: Vec<String> = a.args.iter().map(render::tokens).collect();
+                args == params
+            }
+            _ => false,
+        })
+}
+
 /// The shortest of `paths`, the first in order among equals.
 fn best_path(paths: &[String]) -> Option<&String> {
     paths
@@ -3258,10 +3323,21 @@ impl<'a> Walker<'a> {
                 };
                 let mut owner_paths: Vec<(String, BTreeSet<String>)> = Vec::new();
                 for t in &self_targets {
-                    if let Target::Item(tid) = t
-                        && let Some(p) = self.paths_of.get(tid)
-                    {
-                        owner_paths.extend(p.iter().cloned());
+                    if let Target::Item(tid) = t {
+                        if let Some(p) = self.paths_of.get(tid) {
+                            owner_paths.extend(p.iter().cloned());
+                        }
+                        // `impl<T> Alias<T> { .. }` is an impl of the type
+                        // the alias stands for: its methods are that type's.
+                        if let Some(target) = self.alias_target(*tid)
+                            && let Some(p) = self.paths_of.get(&target)
+                        {
+                            for x in p {
+                                if !owner_paths.contains(x) {
+                                    owner_paths.push(x.clone());
+                                }
+                            }
+                        }
                     }
                 }
                 let impl_cfg: BTreeSet<String> = decl.cfg.iter().cloned().collect();
@@ -3390,6 +3466,31 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// The local type a type alias stands for, when it passes its
+    /// parameters through unchanged (`type A<T> = B<T>;`).
+    fn alias_target(&self, id: ItemId) -> Option<ItemId> {
+        let decl = &self.krate.decls[id];
+        let Item::Type(t) = &decl.item else {
+            return None;
+        };
+        let syn::Type::Path(tp) = &*t.ty else {
+            return None;
+        };
+        if tp.qself.is_some() || !passes_parameters_through(tp, &t.generics) {
+            return None;
+        }
+        let segs: Vec<String> = tp
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        match self.krate.resolve(decl.module, &segs, 0).first() {
+            Some(Target::Item(target)) if *target != id => Some(*target),
+            _ => None,
         }
     }
 
