@@ -1243,8 +1243,11 @@ impl Crate {
                 // The first segment of a `use` path names a crate or a local
                 // item: another glob import of an external path cannot
                 // provide it (`use std::*` does not define `core`). Only a
-                // path written in code (depth 0) may get a name that way.
-                let found = self.lookup(m, &path[0], true, depth == 0, depth + 1);
+                // one-segment path written in code (depth 0) may get a name
+                // that way: `core::hash::Hash` is the crate `core`, whatever
+                // `use time_core::convert::*;` says.
+                let found =
+                    self.lookup(m, &path[0], true, depth == 0 && path.len() == 1, depth + 1);
                 if found.is_empty() {
                     return vec![Target::External(path.join("::"))];
                 }
@@ -1651,6 +1654,54 @@ fn is_erased_lifetime(l: &syn::Lifetime) -> bool {
     l.ident != "static"
 }
 
+/// The primitive types.
+const PRIMITIVES: &[&str] = &[
+    "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64",
+    "i128", "isize", "f16", "f32", "f64", "f128",
+];
+
+/// Names the std prelude brings into every module.
+const PRELUDE_NAMES: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "Vec",
+    "Box",
+    "ToString",
+    "ToOwned",
+    "Clone",
+    "Copy",
+    "Default",
+    "Drop",
+    "Eq",
+    "PartialEq",
+    "Ord",
+    "PartialOrd",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "Iterator",
+    "IntoIterator",
+    "Extend",
+    "DoubleEndedIterator",
+    "ExactSizeIterator",
+    "FromIterator",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "AsRef",
+    "AsMut",
+    "Into",
+    "From",
+    "TryFrom",
+    "TryInto",
+];
+
 /// Prelude types that `core::`/`alloc::`/`std::` paths name.
 const PRELUDE: &[(&str, &str)] = &[
     ("std::vec::Vec", "Vec"),
@@ -1698,7 +1749,22 @@ impl Normalizer<'_> {
         if path.leading_colon.is_some() {
             query.insert(0, "::".to_string());
         }
-        let full: Vec<String> = match self.krate.resolve(self.module, &query, 0).first()? {
+        // `u8`, `Option`, `String`: a primitive or the prelude's, unless this
+        // module names something else so (an item, an import); never a guess
+        // that an external glob brought it in (`use num_conv::prelude::*;`
+        // does not define `Option`).
+        if path.leading_colon.is_none()
+            && segs.len() == 1
+            && (PRIMITIVES.contains(&segs[0].as_str()) || PRELUDE_NAMES.contains(&segs[0].as_str()))
+            && self
+                .krate
+                .lookup(self.module, &segs[0], true, false, 1)
+                .is_empty()
+        {
+            return None;
+        }
+        let resolved = self.krate.resolve(self.module, &query, 0);
+        let full: Vec<String> = match resolved.first()? {
             Target::External(p) => p
                 .split("::")
                 .filter(|s| !s.is_empty())
