@@ -2629,9 +2629,11 @@ pub fn apply_policy(
 }
 
 /// The largest level any change requires (`Patch` when nothing changed).
+/// Uncertain changes (which may not be changes at all) do not count.
 pub fn required_level(changes: &[ApiChange]) -> Level {
     changes
         .iter()
+        .filter(|c| !c.uncertain)
         .map(|c| c.required)
         .max()
         .unwrap_or(Level::Patch)
