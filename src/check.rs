@@ -508,15 +508,20 @@ fn workspace_info(
     let resolved = match resolved {
         Ok(r) => {
             notes.push(format!(
-                "{lock}: the API of each bumped crate is looked at with the features cargo resolves at {} (what members, other dependencies and feature lists enable), for both versions",
+                "{lock}: API compared with the features cargo resolves at {} (used for both versions)",
                 head_name(head)
             ));
             Some(r)
         }
         Err(e) if info.is_some() => {
+            let why = first_line(&format!("{e:#}"));
+            let why: String = if why.chars().count() > 120 {
+                why.chars().take(120).chain("…".chars()).collect()
+            } else {
+                why
+            };
             notes.push(format!(
-                "{lock}: cargo could not resolve the dependency graph offline ({}); the API is looked at with the features workspace members declare on each dependency (features other dependencies or `dep/feat` entries enable are not seen)",
-                first_line(&format!("{e:#}"))
+                "{lock}: cargo could not resolve the dependency graph offline ({why}); features are those members declare"
             ));
             None
         }

@@ -628,7 +628,10 @@ mod consumer_features {
         assert_eq!(change["violation"], false, "{change}");
         assert_eq!(change["outside_features"], "feature extra");
         let notes = json["notes"].to_string();
-        assert!(notes.contains("features cargo resolves"), "{notes}");
+        assert!(
+            notes.contains("with the features cargo resolves"),
+            "{notes}"
+        );
         assert_eq!(json["verdict"]["status"], "pass");
     }
 
