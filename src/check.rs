@@ -24,7 +24,7 @@ use crate::revision::{LockfileText, Repo, Rev};
 use crate::semver_check;
 use crate::source::{FetchError, Fetcher, RegistryCrate, Replacements, SourceSettings, Vendored};
 use crate::versions::{allowed_level, bump_kind};
-use crate::workspace::{self, WorkspaceInfo};
+use crate::workspace::{self, ResolvedFeatures, WorkspaceInfo};
 use anyhow::{Context, Result, bail};
 use semver::Version;
 use std::collections::BTreeMap;
@@ -155,8 +155,9 @@ pub fn run_check_with(
         by_path.entry(path).or_default().1 = Some(text);
     }
 
-    // Each bump with the features the workspace members ask of it (when known).
-    let mut bumps: Vec<(Bump, Vec<String>)> = Vec::new();
+    // Each bump with the features the consumer gets on it, and whether cargo
+    // resolved them (else: what members declare, when known).
+    let mut bumps: Vec<(Bump, (Vec<String>, bool))> = Vec::new();
     // Lockfile path -> the directory sources (`cargo vendor`) its workspace
     // reads crates from, per Cargo's configuration at the head revision.
     let mut vendored: BTreeMap<String, Replacements> = BTreeMap::new();
@@ -186,13 +187,10 @@ pub fn run_check_with(
             Replacements::for_revision(&repo, &head, dir, sources.cargo_home.as_deref())
                 .context("cannot read Cargo's source replacement configuration")?;
         vendored.insert(path.clone(), replacements);
-        let ws = workspace_info(&repo, &head, dir, &mut report.notes);
+        let (ws, resolved) = workspace_info(&repo, &head, dir, &mut report.notes);
         let d = lockdiff::diff_files(old.as_ref(), new.as_ref(), ws.as_ref());
         bumps.extend(d.bumps.into_iter().map(|b| {
-            let features = ws
-                .as_ref()
-                .map(|w| requested_features(w, &b.name))
-                .unwrap_or_default();
+            let features = bump_features(&b, ws.as_ref(), resolved.as_ref());
             (b, features)
         }));
     }
@@ -204,10 +202,15 @@ pub fn run_check_with(
     ));
     let fetcher = Fetcher::new(sources.clone());
     progress.crates_started(bumps.len());
-    let analysed = parallel_map(&bumps, |(b, features)| {
+    let analysed = parallel_map(&bumps, |(b, (features, resolved))| {
         let started = Instant::now();
         let mut c = CrateReport::from_bump(b);
         c.features = features.clone();
+        let view = if *resolved {
+            FeatureView::resolved(features)
+        } else {
+            FeatureView::from_consumer(features)
+        };
         progress.crate_started(&crate_label(&c));
         // The old version as vendored at the base revision, the new at the head.
         let at = |rev| {
@@ -222,6 +225,7 @@ pub fn run_check_with(
             &fetcher,
             b,
             &mut c,
+            &view,
             [at(base.as_ref()), at(Some(&head))],
             locks,
             progress,
@@ -603,39 +607,107 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 /// Members and declared dependencies of the head workspace, via `cargo
 /// metadata`; `None` (with a note saying why) when the manifests cannot be
 /// read, in which case the lockfile alone decides direct vs transitive.
+/// The workspace at `head`: its members and declared dependencies, and the
+/// features cargo resolves for every package (when it can, offline).
 fn workspace_info(
     repo: &Repo,
     head: &Rev,
     dir: &str,
     notes: &mut Vec<String>,
-) -> Option<WorkspaceInfo> {
-    let result = match head {
+) -> (Option<WorkspaceInfo>, Option<ResolvedFeatures>) {
+    let read = |at: &Path| (workspace::load(at), workspace::resolved_features(at));
+    let (info, resolved) = match head {
         Rev::WorkTree => match repo.workdir() {
-            Some(w) => workspace::load(&w.join(dir)),
-            None => Err(anyhow::anyhow!("bare repository has no working tree")),
+            Some(w) => read(&w.join(dir)),
+            None => {
+                let e = || anyhow::anyhow!("bare repository has no working tree");
+                (Err(e()), Err(e()))
+            }
         },
-        other => tempfile::tempdir()
+        other => match tempfile::tempdir()
             .context("cannot create a temporary directory")
             .and_then(|tmp| {
                 repo.export(other, dir, tmp.path())?;
-                workspace::load(tmp.path())
-            }),
+                Ok(tmp)
+            }) {
+            Ok(tmp) => read(tmp.path()),
+            Err(e) => {
+                let text = format!("{e:#}");
+                (
+                    Err(anyhow::anyhow!("{text}")),
+                    Err(anyhow::anyhow!("{text}")),
+                )
+            }
+        },
     };
-    match result {
+    let lock = if dir.is_empty() {
+        "Cargo.lock".to_string()
+    } else {
+        format!("{dir}/Cargo.lock")
+    };
+    let info = match info {
         Ok(ws) => Some(ws),
         Err(e) => {
-            let lock = if dir.is_empty() {
-                "Cargo.lock".to_string()
-            } else {
-                format!("{dir}/Cargo.lock")
-            };
             notes.push(format!(
                 "{lock}: workspace manifests could not be read with cargo metadata ({}); direct and transitive are decided from the lockfile alone (packages without a source count as members)",
                 first_line(&format!("{e:#}"))
             ));
             None
         }
+    };
+    let resolved = match resolved {
+        Ok(r) => {
+            notes.push(format!(
+                "{lock}: API compared with the features cargo resolves at {} (used for both versions)",
+                head_name(head)
+            ));
+            Some(r)
+        }
+        Err(e) if info.is_some() => {
+            let why = first_line(&format!("{e:#}"));
+            let why: String = if why.chars().count() > 120 {
+                why.chars().take(120).chain("…".chars()).collect()
+            } else {
+                why
+            };
+            notes.push(format!(
+                "{lock}: cargo could not resolve the dependency graph offline ({why}); features are those members declare"
+            ));
+            None
+        }
+        Err(_) => None,
+    };
+    (info, resolved)
+}
+
+/// `the working tree`, `the index` or the revision as given.
+fn head_name(rev: &Rev) -> String {
+    match rev {
+        Rev::WorkTree => "the working tree".to_string(),
+        other => format!("{other}"),
     }
+}
+
+/// The features of a bumped package for its API view: cargo's resolution
+/// of the head revision when there is one (`Some(list)`, `default` in it
+/// when default features are on, possibly empty), else what workspace
+/// members declare (`None`: unknown, the crate's defaults are assumed when
+/// nothing is declared).
+fn bump_features(
+    b: &Bump,
+    ws: Option<&WorkspaceInfo>,
+    resolved: Option<&ResolvedFeatures>,
+) -> (Vec<String>, bool) {
+    if let (Some(r), Some(new)) = (resolved, &b.new)
+        && let Some(f) = r.get(&b.name, &new.version.to_string())
+    {
+        return (f.to_vec(), true);
+    }
+    (
+        ws.map(|w| requested_features(w, &b.name))
+            .unwrap_or_default(),
+        false,
+    )
 }
 
 /// The features workspace members enable on `name` in their manifests
@@ -702,6 +774,7 @@ fn analyse_bump(
     fetcher: &Fetcher,
     b: &Bump,
     c: &mut CrateReport,
+    view: &FeatureView,
     vendored: [Vendored<'_>; 2],
     lockfiles: [Option<&str>; 2],
     progress: &dyn Progress,
@@ -787,8 +860,7 @@ fn analyse_bump(
             return Ok(());
         }
     };
-    let view = FeatureView::from_consumer(&c.features);
-    compare_trees(&old_dir, &new_dir, c, &view, fetcher.settings(), lockfiles)?;
+    compare_trees(&old_dir, &new_dir, c, view, fetcher.settings(), lockfiles)?;
     if old.source.is_crates_io() && new.source.is_crates_io() {
         c.yanked = yanked_versions(fetcher, &b.name, [&old.version, &new.version]);
     }

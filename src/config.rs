@@ -39,6 +39,9 @@ pub struct Policy {
     pub unanalysed: Gate,
     pub contract_timeout: Duration,
     pub runner: RunnerChoice,
+    /// `possibly-breaking` and `hidden`: how API changes the Cargo book
+    /// leaves to judgement count.
+    pub api: crate::semver_check::ApiPolicy,
 }
 
 impl Default for Policy {
@@ -48,6 +51,7 @@ impl Default for Policy {
             unanalysed: Gate::Block,
             contract_timeout: Duration::from_secs(600),
             runner: RunnerChoice::Auto,
+            api: Default::default(),
         }
     }
 }
@@ -142,6 +146,8 @@ const POLICY_KEYS: &[&str] = &[
     "unanalysed",
     "contract-timeout",
     "runner",
+    "possibly-breaking",
+    "hidden",
 ];
 const RULES_KEYS: &[&str] = &["disable", "dirs"];
 const CONTRACT_KEYS: &[&str] = &[
@@ -236,6 +242,44 @@ impl Config {
                 && let Some(n) = r.positive("contract-timeout", v)
             {
                 self.policy.contract_timeout = Duration::from_secs(n);
+            }
+            {
+                use crate::semver_check::Judgement;
+                for (key, slot, choices) in [
+                    (
+                        "possibly-breaking",
+                        &mut self.policy.api.possibly_breaking,
+                        &["allow", "warn", "block"][..],
+                    ),
+                    (
+                        "hidden",
+                        &mut self.policy.api.hidden,
+                        &["warn", "block"][..],
+                    ),
+                ] {
+                    let Some(v) = t.get(key) else { continue };
+                    match r.string(key, v).as_deref() {
+                        Some(x) if choices.contains(&x) => {
+                            *slot = match x {
+                                "allow" => Judgement::Allow,
+                                "warn" => Judgement::Warn,
+                                _ => Judgement::Block,
+                            }
+                        }
+                        Some(other) => r.error(
+                            v,
+                            format!(
+                                "`{key}` is {}, not \"{other}\"",
+                                choices
+                                    .iter()
+                                    .map(|c| format!("\"{c}\""))
+                                    .collect::<Vec<_>>()
+                                    .join(" or ")
+                            ),
+                        ),
+                        None => {}
+                    }
+                }
             }
             if let Some(v) = t.get("runner") {
                 match r.string("runner", v).as_deref() {
@@ -788,6 +832,28 @@ date = "2026-12-03"
         );
         assert!(has("bumpguard.toml:9:"), "{text:#?}");
         assert_eq!(text.len(), 7, "{text:#?}");
+    }
+
+    #[test]
+    fn api_judgements_read() {
+        use crate::semver_check::Judgement;
+        let cfg = parse("[policy]\npossibly-breaking = \"block\"\nhidden = \"block\"\n").unwrap();
+        assert_eq!(cfg.policy.api.possibly_breaking, Judgement::Block);
+        assert_eq!(cfg.policy.api.hidden, Judgement::Block);
+        let cfg = parse("").unwrap();
+        assert_eq!(cfg.policy.api.possibly_breaking, Judgement::Allow);
+        assert_eq!(cfg.policy.api.hidden, Judgement::Warn);
+        let err = parse("[policy]\nhidden = \"allow\"\npossibly-breaking = 1\n").unwrap_err();
+        let text: Vec<String> = err.iter().map(|d| d.to_string()).collect();
+        assert!(
+            text.iter().any(|t| t.contains("bumpguard.toml:2")
+                && t.contains("`hidden` is \"warn\" or \"block\", not \"allow\"")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("bumpguard.toml:3")),
+            "{text:?}"
+        );
     }
 
     #[test]

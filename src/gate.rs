@@ -12,6 +12,7 @@
 use crate::config::{Acceptance, Config, ContractBinding, ContractTarget};
 use crate::report::{CrateReport, Report};
 use crate::rules::{self, Evidence, Rule, RuleSeverity};
+use crate::semver_check;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
@@ -250,6 +251,7 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
 
     for c in &mut report.crates {
         let (old, new) = versions(c);
+        c.violations = semver_check::apply_policy(&mut c.changes, c.allows, &cfg.policy.api);
         // Violations get ids; accepted ones stop counting.
         for a in c.changes.iter_mut().filter(|a| a.violation) {
             let d = digest(&[rules::api_evidence(a)]);
@@ -769,6 +771,7 @@ mod tests {
             message: "added".to_string(),
             reference: "",
             violation: false,
+            warning: false,
             uncertain: false,
             finding: None,
             accepted: None,

@@ -335,6 +335,13 @@ impl Report {
                     violations_unblock(c),
                 );
             }
+            let warned = c.changes.iter().filter(|a| a.warning).count();
+            if warned > 0 {
+                reasons.push(format!(
+                    "warning (policy: warn): {label}: {warned} API change{} the Cargo book leaves to judgement (possibly breaking, or newly #[doc(hidden)])",
+                    plural(warned)
+                ));
+            }
             match c.analysis.status {
                 AnalysisStatus::Partial => gate(
                     policy.unanalysed,
@@ -1087,6 +1094,7 @@ mod tests {
                 message: String::new(),
                 reference: "",
                 violation: true,
+                warning: false,
                 uncertain: false,
                 outside_features: None,
                 not_in_view: false,

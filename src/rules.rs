@@ -753,6 +753,7 @@ mod tests {
             message: String::new(),
             reference: "",
             violation: false,
+            warning: false,
             uncertain: false,
             outside_features: None,
             not_in_view: false,

@@ -7,10 +7,10 @@
 //! below only decides which row applies; wording and levels live in the table.
 
 use crate::api::features::{self, FeatureView};
-use crate::api::{ApiItem, ApiSurface, ItemKind};
+use crate::api::{ApiItem, ApiSurface, FnShape, GenericsShape, ImplShape, ItemKind, render};
 use crate::versions::Level;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One kind of API change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -39,7 +39,9 @@ macro_rules! rule {
     };
 }
 
-/// Every API change kind bumpguard reports.
+/// Every API change kind bumpguard reports. An empty anchor links the
+/// chapter: the Cargo book has no section for that change
+/// (`docs/api-changes.md` says why the level is what it is).
 pub const RULES: &[Rule] = &[
     rule!(
         "item-removed",
@@ -61,7 +63,7 @@ pub const RULES: &[Rule] = &[
         Major,
         false,
         "the declaration of a public type, trait, const, static or alias changed",
-        "#item-remove"
+        ""
     ),
     rule!(
         "fn-signature-changed",
@@ -71,11 +73,46 @@ pub const RULES: &[Rule] = &[
         "#fn-change-arity"
     ),
     rule!(
+        "fn-generalized",
+        Minor,
+        true,
+        "a parameter or the return type became generic, and the old type is one of the types it accepts: existing calls still compile, unless type inference needed the old type",
+        "#fn-generalize-compatible"
+    ),
+    rule!(
+        "fn-generic-param-added",
+        Minor,
+        true,
+        "the function has a new type parameter: calls that name its type parameters with a turbofish (`f::<T>()`) must name one more",
+        "#fn-generic-new"
+    ),
+    rule!(
+        "fn-impl-trait-arg-to-generic",
+        Patch,
+        false,
+        "an `impl Trait` parameter became a named type parameter with the same bounds: every call still compiles (callers may now use a turbofish)",
+        ""
+    ),
+    rule!(
+        "fn-return-bounds-added",
+        Minor,
+        false,
+        "the returned `impl Trait` promises more (a new bound such as `+ Send`): callers can do more with it, nothing they did breaks",
+        ""
+    ),
+    rule!(
+        "fn-return-bounds-removed",
+        Major,
+        false,
+        "the returned `impl Trait` promises less (a bound such as `+ Send` went): callers that relied on it break",
+        ""
+    ),
+    rule!(
         "fn-const-removed",
         Major,
         false,
         "a `const fn` is no longer const; calls in constant expressions stop compiling",
-        "#fn-change-arity"
+        ""
     ),
     rule!(
         "method-added",
@@ -117,7 +154,7 @@ pub const RULES: &[Rule] = &[
         Major,
         false,
         "a public field's type changed",
-        "#item-remove"
+        ""
     ),
     rule!(
         "struct-no-longer-constructible",
@@ -125,6 +162,13 @@ pub const RULES: &[Rule] = &[
         false,
         "a struct that outside code could build with a literal gained a private field or #[non_exhaustive]",
         "#struct-add-private-field-when-public"
+    ),
+    rule!(
+        "type-generalized",
+        Minor,
+        false,
+        "fields now have the type of a new type parameter whose default is the type they had: every existing use names the same types",
+        "#generic-generalize-identical"
     ),
     rule!(
         "enum-variant-added",
@@ -152,6 +196,13 @@ pub const RULES: &[Rule] = &[
         Major,
         false,
         "a variant's fields changed",
+        "#enum-fields-new"
+    ),
+    rule!(
+        "variant-field-added-non-exhaustive",
+        Minor,
+        false,
+        "a field was added to a #[non_exhaustive] variant: outside code can neither build it nor match it without `..`, so nothing breaks",
         "#enum-fields-new"
     ),
     rule!(
@@ -197,6 +248,13 @@ pub const RULES: &[Rule] = &[
         "#trait-new-item-no-default"
     ),
     rule!(
+        "trait-type-param-added",
+        Major,
+        false,
+        "the trait gained a type parameter without a default; every use and implementation must now name it",
+        "#trait-new-parameter-no-default"
+    ),
+    rule!(
         "trait-impl-removed",
         Major,
         false,
@@ -208,35 +266,70 @@ pub const RULES: &[Rule] = &[
         Minor,
         true,
         "a type implements a new trait (may make method calls ambiguous)",
-        "#impl-item-new"
+        "#item-new"
+    ),
+    rule!(
+        "trait-impl-narrowed",
+        Major,
+        false,
+        "the impl now covers fewer types (`impl<T> Tr for S<T>` became `impl Tr for S<u8>`): uses with the others break",
+        ""
+    ),
+    rule!(
+        "trait-impl-widened",
+        Minor,
+        true,
+        "the impl now covers more types (like a new impl: may make calls ambiguous)",
+        ""
+    ),
+    rule!(
+        "trait-impl-assoc-type-changed",
+        Major,
+        false,
+        "an associated type of the impl changed (`type Item = u8` became `u16`): code that relies on the old type breaks",
+        ""
+    ),
+    rule!(
+        "trait-impl-changed",
+        Major,
+        false,
+        "the impl's header changed (the implemented type or the trait's arguments)",
+        ""
     ),
     rule!(
         "auto-trait-impl-removed",
         Minor,
         true,
         "an explicit impl of an auto trait (Send, Sync, Unpin, UnwindSafe) went; the type may still get it automatically, which the syn engine cannot check",
-        "#item-remove"
+        ""
     ),
     rule!(
         "auto-trait-lost",
         Major,
         false,
-        "the type no longer implements an auto trait (Send, Sync, Unpin, UnwindSafe, RefUnwindSafe) as the compiler works it out from its fields (rustdoc engine); code that moves it across threads, shares it or pins it stops compiling",
-        "#item-remove"
+        "the type no longer implements an auto trait (Send, Sync, Unpin, UnwindSafe, RefUnwindSafe): the compiler works it out from its fields (rustdoc engine), or its explicit impl went while a field's type (a raw pointer, `Rc`, `Cell`) rules the trait out; code that moves it across threads, shares it or pins it stops compiling",
+        ""
     ),
     rule!(
         "reexport-changed",
+        Major,
+        false,
+        "a re-export of another crate's item now names a different item (`HashMap as Map` became `BTreeMap as Map`): the old item is gone from this path",
+        "#item-remove"
+    ),
+    rule!(
+        "reexport-path-changed",
         Minor,
         true,
-        "a re-export of another crate's item now points elsewhere",
-        "#item-remove"
+        "a re-export of another crate's item of the same name now comes from another path: usually the same item re-exported from elsewhere",
+        ""
     ),
     rule!(
         "cfg-changed",
         Patch,
         true,
         "the #[cfg] conditions under which the item exists changed; it is still there with the features in view (other conditions, such as the target, are shown, not decided)",
-        "#cargo-feature-remove"
+        "#item-remove"
     ),
     rule!(
         "item-feature-gated",
@@ -253,18 +346,39 @@ pub const RULES: &[Rule] = &[
         "#cargo-feature-remove"
     ),
     rule!(
+        "cargo-implicit-feature-removed",
+        Minor,
+        true,
+        "an optional dependency that had a feature of its own (no feature names it with `dep:`) was removed or renamed; dependents that enable that feature no longer resolve",
+        "#cargo-remove-opt-dep"
+    ),
+    rule!(
         "cargo-default-feature-dropped",
         Major,
         false,
-        "a feature is no longer in `default`; dependents that relied on it without naming it lose what it enabled",
+        "`default` no longer enables this (directly or through another feature); dependents that relied on it without naming it lose what it enabled",
         "#cargo-feature-remove-another"
+    ),
+    rule!(
+        "cargo-feature-enables-less",
+        Major,
+        false,
+        "a feature no longer enables what it enabled (directly or through another feature); dependents that enable it lose the rest",
+        "#cargo-feature-remove-another"
+    ),
+    rule!(
+        "no-std-removed",
+        Major,
+        false,
+        "the crate no longer supports `no_std` (`#![no_std]` or its `cfg_attr` went): users on targets without std break",
+        "#attr-no-std-to-std"
     ),
     rule!(
         "item-hidden",
         Patch,
         true,
-        "still nameable, but hidden from the documentation and no longer promised as API (a warning, not a break)",
-        "#item-remove"
+        "still nameable, but hidden from the documentation and no longer promised as API (a warning, not a break, unless `[policy] hidden = \"block\"`)",
+        ""
     ),
     rule!(
         "fn-now-unsafe",
@@ -285,7 +399,7 @@ pub const RULES: &[Rule] = &[
         Minor,
         false,
         "a function became `const fn`: usable in constant expressions",
-        "#item-new"
+        ""
     ),
     rule!(
         "generic-bounds-tightened",
@@ -309,31 +423,115 @@ pub const RULES: &[Rule] = &[
         "#generic-new-default"
     ),
     rule!(
-        "repr-removed",
-        Major,
-        false,
-        "a #[repr] that defined the layout (C, transparent, an integer type) was removed",
-        "#type-layout"
-    ),
-    rule!(
-        "repr-changed",
-        Major,
-        false,
-        "the #[repr] changed (integer type, packed, align): alignment, layout or size differ",
-        "#type-layout"
-    ),
-    rule!(
-        "repr-added",
+        "generic-param-default-added",
         Minor,
         false,
-        "a #[repr] (C, transparent, an integer type) was added to a type with the default representation",
-        "#type-layout"
+        "an existing type or const parameter got a default: uses that name it still work, and it may now be left out",
+        "#generic-new-default"
+    ),
+    rule!(
+        "repr-c-removed",
+        Major,
+        false,
+        "#[repr(C)] was removed: the layout other code relies on is no longer defined",
+        "#repr-c-remove"
+    ),
+    rule!(
+        "repr-c-added",
+        Minor,
+        false,
+        "#[repr(C)] was added to a type with the default representation",
+        "#repr-c-add"
+    ),
+    rule!(
+        "repr-c-fields-reordered",
+        Major,
+        false,
+        "the public fields of a #[repr(C)] type are in another order: its layout changed",
+        "#repr-c-shuffle"
+    ),
+    rule!(
+        "repr-transparent-removed",
+        Major,
+        false,
+        "#[repr(transparent)] was removed: the type no longer has its field's layout",
+        "#repr-transparent-remove"
+    ),
+    rule!(
+        "repr-transparent-added",
+        Minor,
+        false,
+        "#[repr(transparent)] was added to a type with the default representation",
+        "#repr-transparent-add"
+    ),
+    rule!(
+        "repr-int-removed",
+        Major,
+        false,
+        "the enum's #[repr(<int>)] was removed: the discriminant's size is no longer defined",
+        "#repr-int-enum-remove"
+    ),
+    rule!(
+        "repr-int-added",
+        Minor,
+        false,
+        "#[repr(<int>)] was added to an enum with the default representation",
+        "#repr-int-enum-add"
+    ),
+    rule!(
+        "repr-int-changed",
+        Major,
+        false,
+        "the enum's #[repr(<int>)] changed: the discriminant has another size",
+        "#repr-int-enum-change"
+    ),
+    rule!(
+        "repr-packed-added",
+        Major,
+        false,
+        "#[repr(packed)] was added: references to fields become unaligned, layout changes",
+        "#repr-packed-add"
+    ),
+    rule!(
+        "repr-packed-removed",
+        Major,
+        false,
+        "#[repr(packed)] was removed: alignment and layout change",
+        "#repr-packed-remove"
+    ),
+    rule!(
+        "repr-packed-changed",
+        Major,
+        false,
+        "the N of #[repr(packed(N))] changed: alignment or layout may change",
+        "#repr-packed-n-change"
+    ),
+    rule!(
+        "repr-align-added",
+        Major,
+        false,
+        "#[repr(align)] was added: the type can no longer be used in a #[repr(packed)] type",
+        "#repr-align-add"
+    ),
+    rule!(
+        "repr-align-removed",
+        Major,
+        false,
+        "#[repr(align)] was removed: the alignment changes",
+        "#repr-align-remove"
+    ),
+    rule!(
+        "repr-align-changed",
+        Major,
+        false,
+        "the N of #[repr(align(N))] changed: the alignment changes",
+        "#repr-align-n-change"
     ),
     rule!(
         "enum-discriminant-changed",
         Major,
         false,
-        "an explicit enum discriminant changed; `as` casts and FFI see other values",
+        "a variant's discriminant value changed (explicit, or implicit: the previous one plus one); `as` casts and FFI see other values",
         "#type-layout"
     ),
     rule!(
@@ -352,16 +550,16 @@ pub const RULES: &[Rule] = &[
     ),
     rule!(
         "item-deprecated",
-        Patch,
+        Minor,
         false,
-        "users get a deprecation warning, nothing breaks (a note)",
+        "users get a deprecation warning, nothing breaks (the book's \"introducing new lints\")",
         "#new-lints"
     ),
     rule!(
         "must-use-added",
-        Patch,
+        Minor,
         false,
-        "ignoring the value now warns, nothing breaks (a note)",
+        "ignoring the value now warns, nothing breaks (the book's \"introducing new lints\")",
         "#new-lints"
     ),
 ];
@@ -393,6 +591,12 @@ pub struct ApiChange {
     pub reference: &'static str,
     /// Set by [`mark_violations`]: the actual version bump is too small for it.
     pub violation: bool,
+    /// `[policy]` lists it as a warning: a change the Cargo book calls
+    /// possibly breaking (`possibly-breaking = "warn"`) or an item becoming
+    /// hidden (`hidden = "warn"`, the default) that the bump does not
+    /// allow as a major change.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub warning: bool,
     /// The engine could not see all of the other version (unexpanded
     /// macros), so this may not be a change at all (an impl that was
     /// generated by a macro before and is written out now). Never a
@@ -429,6 +633,40 @@ pub struct ApiChange {
     pub paths: Vec<String>,
 }
 
+/// Text of the engine's comparison forms made readable in messages:
+/// `__local::a::Foo` -> `a::Foo`, a canonical parameter `__P0` -> `#1`.
+fn readable(text: &str) -> String {
+    let text = text.replace("__local::", "").replace("__private::", "");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("__") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let kind = after.chars().next();
+        let digits: String = after
+            .chars()
+            .skip(1)
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        match (kind, digits.parse::<usize>()) {
+            (Some('P' | 'G'), Ok(n)) => {
+                out.push_str(&format!("#{}", n + 1));
+                rest = &after[1 + digits.len()..];
+            }
+            (Some('l' | 'p'), Ok(n)) if out.ends_with('\'') => {
+                out.push(char::from(b'a' + (n % 26) as u8));
+                rest = &after[1 + digits.len()..];
+            }
+            _ => {
+                out.push_str("__");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 impl ApiChange {
     fn new(
         code: &'static str,
@@ -451,10 +689,11 @@ impl ApiChange {
             message: if detail.is_empty() {
                 r.summary.to_string()
             } else {
-                format!("{detail}: {}", r.summary)
+                format!("{}: {}", readable(&detail), r.summary)
             },
             reference: r.reference,
             violation: false,
+            warning: false,
             uncertain: false,
             outside_features: None,
             not_in_view: false,
@@ -495,9 +734,12 @@ fn split_where(shape: &str) -> (&str, BTreeSet<&str>) {
     let (head, preds) = (&shape[..i], &shape[i + " where ".len()..]);
     let mut out = BTreeSet::new();
     let (mut depth, mut start) = (0i32, 0);
+    let bytes = preds.as_bytes();
     for (j, ch) in preds.char_indices() {
         match ch {
             '<' | '(' | '[' => depth += 1,
+            // `->` in `Fn(u8) -> u8` closes nothing.
+            '>' if j > 0 && bytes[j - 1] == b'-' => {}
             '>' | ')' | ']' => depth -= 1,
             ',' if depth == 0 => {
                 out.insert(preds[start..j].trim());
@@ -576,13 +818,12 @@ fn bounds_code(old: &str, new: &str) -> Option<&'static str> {
     }
 }
 
-/// The code for a change of `#[repr]`, if any: a part changed (integer
-/// type, align, packed) or was added where it changes the layout
-/// (`packed`, `align`) -> changed; a defining part went -> removed; a
-/// defining part appeared -> added.
-fn repr_code(old: Option<&str>, new: Option<&str>) -> Option<&'static str> {
+/// The codes for a change of `#[repr]`, one per part that changed (the
+/// Cargo book has a section for each): `C`, `transparent`, an integer
+/// type, `packed`, `align`; `Rust` is the default and says nothing.
+fn repr_codes(old: Option<&str>, new: Option<&str>) -> Vec<&'static str> {
     if old == new {
-        return None;
+        return Vec::new();
     }
     let parts = |r: Option<&str>| -> Vec<String> {
         r.map(|r| r.split(", ").map(str::to_string).collect())
@@ -601,27 +842,29 @@ fn repr_code(old: Option<&str>, new: Option<&str>) -> Option<&'static str> {
     };
     let (o, n) = (parts(old), parts(new));
     let find = |list: &[String], g: &str| list.iter().find(|p| group(p) == g).cloned();
-    let mut code: Option<&'static str> = None;
-    let mut worse = |c: &'static str| {
-        let rank = |c: &str| match c {
-            "repr-changed" => 3,
-            "repr-removed" => 2,
-            _ => 1,
+    let mut out = Vec::new();
+    for g in ["C", "transparent", "int", "packed", "align"] {
+        let code = match (g, find(&o, g), find(&n, g)) {
+            (_, Some(a), Some(b)) if a == b => None,
+            (_, None, None) => None,
+            ("C", Some(_), None) => Some("repr-c-removed"),
+            ("C", None, Some(_)) => Some("repr-c-added"),
+            ("transparent", Some(_), None) => Some("repr-transparent-removed"),
+            ("transparent", None, Some(_)) => Some("repr-transparent-added"),
+            ("int", Some(_), Some(_)) => Some("repr-int-changed"),
+            ("int", Some(_), None) => Some("repr-int-removed"),
+            ("int", None, Some(_)) => Some("repr-int-added"),
+            ("packed", Some(_), Some(_)) => Some("repr-packed-changed"),
+            ("packed", Some(_), None) => Some("repr-packed-removed"),
+            ("packed", None, Some(_)) => Some("repr-packed-added"),
+            ("align", Some(_), Some(_)) => Some("repr-align-changed"),
+            ("align", Some(_), None) => Some("repr-align-removed"),
+            ("align", None, Some(_)) => Some("repr-align-added"),
+            _ => None,
         };
-        if code.is_none_or(|cur| rank(c) > rank(cur)) {
-            code = Some(c);
-        }
-    };
-    for g in ["C", "transparent", "packed", "align", "int", "Rust"] {
-        match (find(&o, g), find(&n, g)) {
-            (Some(a), Some(b)) if a != b => worse("repr-changed"),
-            (Some(_), None) => worse("repr-removed"),
-            (None, Some(_)) if matches!(g, "packed" | "align") => worse("repr-changed"),
-            (None, Some(_)) if g != "Rust" => worse("repr-added"),
-            _ => {}
-        }
+        out.extend(code);
     }
-    code
+    out
 }
 
 /// The API changes from `old` to `new` with the crates' default features,
@@ -660,7 +903,7 @@ pub fn diff_in_view(old: &ApiSurface, new: &ApiSurface, view: &FeatureView) -> V
         facts: Default::default(),
     };
     for (name, enables) in &old.features {
-        if name != "default" && !new.features.contains_key(name) {
+        if name != "default" && !new.features.contains_key(name) && !new.implicit_feature(name) {
             let i = feature_item(name, format!("{name} = {enables:?}"));
             out.push(ApiChange::new(
                 "cargo-feature-removed",
@@ -671,21 +914,120 @@ pub fn diff_in_view(old: &ApiSurface, new: &ApiSurface, view: &FeatureView) -> V
             ));
         }
     }
-    if let Some(old_default) = old.features.get("default") {
-        let new_default = new.features.get("default").cloned().unwrap_or_default();
-        for f in old_default {
-            if !new_default.contains(f) {
-                let o = feature_item(f, format!("default = {old_default:?}"));
-                let n = feature_item(f, format!("default = {new_default:?}"));
+    // An optional dependency's own feature (no feature names it with
+    // `dep:`): dependents may enable it by name.
+    for dep in &old.optional_deps {
+        if old.implicit_feature(dep)
+            && !new.features.contains_key(dep)
+            && !new.implicit_feature(dep)
+        {
+            let i = feature_item(dep, format!("{dep} = {{ optional = true }}"));
+            let why = if new.optional_deps.contains(dep) {
+                "is now only enabled through `dep:` (its implicit feature is gone)"
+            } else {
+                "was removed"
+            };
+            out.push(ApiChange::new(
+                "cargo-implicit-feature-removed",
+                &i,
+                Some(&i),
+                None,
+                format!("optional dependency `{dep}` {why}"),
+            ));
+        }
+    }
+    // What a feature turns on, closed over the features it names: an entry
+    // dropped from its list counts only if the feature no longer enables
+    // it at all (`default = ["a"]` -> `default = ["a2"]`, `a2 = ["a"]` is
+    // no change).
+    for (name, old_list) in &old.features {
+        let new_list = match new.features.get(name) {
+            Some(l) => l.clone(),
+            None if name == "default" => Vec::new(),
+            None => continue,
+        };
+        let now = new.feature_closure(name);
+        // Features only, this crate's (named, or an optional dependency's
+        // implicit one, which `dep/feat` turns on too): `dep:x` is how the
+        // crate implements a feature, and `x/feat` a dependency's feature,
+        // which the book counts as a minor change ("changing dependency
+        // features").
+        let mut lost: Vec<String> = Vec::new();
+        for e in old_list {
+            let feature = if e.starts_with("dep:") {
+                None
+            } else if let Some((dep, _)) = e.split_once('/') {
+                (!dep.ends_with('?') && old.implicit_feature(dep)).then(|| dep.to_string())
+            } else {
+                Some(e.clone())
+            };
+            // A feature that is gone altogether is reported as removed.
+            let exists = |f: &str| new.features.contains_key(f) || new.implicit_feature(f);
+            if let Some(f) = feature
+                && exists(&f)
+                && !new_list.contains(&f)
+                && !now.contains(&f)
+                && !lost.contains(&f)
+            {
+                lost.push(f);
+            }
+        }
+        if lost.is_empty() {
+            continue;
+        }
+        if name == "default" {
+            for f in lost {
+                let o = feature_item(&f, format!("default = {old_list:?}"));
+                let n = feature_item(&f, format!("default = {new_list:?}"));
+                let what = if f.starts_with("dep:") || f.contains('/') {
+                    format!("`default` no longer enables `{f}`")
+                } else {
+                    format!("`{f}` is no longer a default feature")
+                };
                 out.push(ApiChange::new(
                     "cargo-default-feature-dropped",
                     &n,
                     Some(&o),
                     Some(&n),
-                    format!("`{f}` is no longer a default feature"),
+                    what,
                 ));
             }
+        } else {
+            let o = feature_item(name, format!("{name} = {old_list:?}"));
+            let n = feature_item(name, format!("{name} = {new_list:?}"));
+            let list: Vec<String> = lost.iter().map(|f| format!("`{f}`")).collect();
+            out.push(ApiChange::new(
+                "cargo-feature-enables-less",
+                &n,
+                Some(&o),
+                Some(&n),
+                format!("feature `{name}` no longer enables {}", list.join(", ")),
+            ));
         }
+    }
+    if let (Some(cond), None) = (&old.no_std, &new.no_std) {
+        let shown = if cond.is_empty() {
+            "#![no_std]".to_string()
+        } else {
+            format!("#![cfg_attr({cond}, no_std)]")
+        };
+        let i = ApiItem {
+            key: "[no_std]".to_string(),
+            path: format!("{} #![no_std]", new.crate_name),
+            kind: ItemKind::Module,
+            signature: shown.clone(),
+            shape: shown,
+            cfg: None,
+            parent: None,
+            facts: Default::default(),
+        };
+        out.push(ApiChange::new(
+            "no-std-removed",
+            &i,
+            Some(&i),
+            None,
+            format!("`{}` no longer supports no_std", new.crate_name),
+        ));
     }
     for c in out.iter_mut() {
         let key = c.key.clone();
@@ -742,8 +1084,813 @@ pub fn diff_in_view(old: &ApiSurface, new: &ApiSurface, view: &FeatureView) -> V
     out
 }
 
+/// The new version's `__local::path` markers for this crate's types,
+/// written as the old version's marker for the same declaration: the two
+/// name one declaration when their public paths overlap (a type that
+/// gained a re-export, or moved and kept its old path, is still the same).
+struct SameItems {
+    map: HashMap<String, String>,
+}
+
+impl SameItems {
+    fn new(old: &ApiSurface, new: &ApiSurface) -> Self {
+        let mut by_path: HashMap<&str, &str> = HashMap::new();
+        for (chosen, paths) in &old.local_paths {
+            for p in paths {
+                by_path.entry(p.as_str()).or_insert(chosen.as_str());
+            }
+        }
+        let mut map = HashMap::new();
+        for (chosen, paths) in &new.local_paths {
+            if old.local_paths.contains_key(chosen) {
+                continue;
+            }
+            if let Some(o) = paths.iter().find_map(|p| by_path.get(p.as_str())) {
+                map.insert(chosen.clone(), o.to_string());
+            }
+        }
+        SameItems { map }
+    }
+
+    fn rewrite(&self, text: &str) -> String {
+        const MARK: &str = "__local::";
+        if self.map.is_empty() || !text.contains(MARK) {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(i) = rest.find(MARK) {
+            out.push_str(&rest[..i + MARK.len()]);
+            rest = &rest[i + MARK.len()..];
+            // The path: identifiers joined by `::`.
+            let mut end = 0;
+            let b = rest.as_bytes();
+            loop {
+                while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
+                    end += 1;
+                }
+                if rest[end..].starts_with("::")
+                    && rest[end + 2..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                {
+                    end += 2;
+                } else {
+                    break;
+                }
+            }
+            let path = &rest[..end];
+            out.push_str(self.map.get(path).map_or(path, String::as_str));
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn fn_shape(&self, f: &FnShape) -> FnShape {
+        FnShape {
+            head: self.rewrite(&f.head),
+            explicit: f.explicit.clone(),
+            params: f.params.iter().map(|p| self.rewrite(p)).collect(),
+            inputs: f.inputs.iter().map(|p| self.rewrite(p)).collect(),
+            output: self.rewrite(&f.output),
+            preds: f.preds.iter().map(|p| self.rewrite(p)).collect(),
+        }
+    }
+}
+
+/// Replaces whole-word occurrences of the keys of `subst` in `text`.
+fn substitute(text: &str, subst: &HashMap<String, String>) -> String {
+    if subst.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if let Some(r) = subst.get(word.as_str()) {
+            out.push_str(r);
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for ch in text.chars() {
+        if ch.is_alphanumeric() || ch == '_' {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// What a change of a function's canonical signature is.
+enum FnVerdict {
+    /// The two read the same after all (parameters renamed consistently).
+    Same,
+    Code(&'static str, String),
+}
+
+/// `impl A + B` -> {A, B}; anything else -> None.
+fn impl_bounds(ty: &str) -> Option<BTreeSet<String>> {
+    let t: syn::Type = syn::parse_str(ty).ok()?;
+    let syn::Type::ImplTrait(it) = t else {
+        return None;
+    };
+    Some(it.bounds.iter().map(render::tokens).collect())
+}
+
+/// Unifies `pattern` (whose `vars` may stand for any type) with `target`:
+/// `true` when some choice of the variables turns one into the other, the
+/// choices being recorded in `bound` (as the target's text).
+fn unify(
+    pattern: &syn::Type,
+    target: &syn::Type,
+    vars: &BTreeSet<String>,
+    bound: &mut HashMap<String, String>,
+) -> bool {
+    use quote::ToTokens;
+    use syn::Type as T;
+    if let T::Path(p) = pattern
+        && p.qself.is_none()
+        && let Some(id) = p.path.get_ident()
+        && vars.contains(&id.to_string())
+    {
+        let text = render::ty(target);
+        return match bound.get(&id.to_string()) {
+            Some(prev) => *prev == text,
+            None => {
+                bound.insert(id.to_string(), text);
+                true
+            }
+        };
+    }
+    let args = |a: &syn::PathArguments| -> Option<Vec<syn::GenericArgument>> {
+        match a {
+            syn::PathArguments::None => Some(Vec::new()),
+            syn::PathArguments::AngleBracketed(ab) => Some(ab.args.iter().cloned().collect()),
+            syn::PathArguments::Parenthesized(_) => None,
+        }
+    };
+    match (pattern, target) {
+        (T::Path(a), T::Path(b)) if a.qself.is_none() && b.qself.is_none() => {
+            if a.path.segments.len() != b.path.segments.len() {
+                return false;
+            }
+            for (sa, sb) in a.path.segments.iter().zip(b.path.segments.iter()) {
+                if sa.ident != sb.ident {
+                    return false;
+                }
+                let (Some(x), Some(y)) = (args(&sa.arguments), args(&sb.arguments)) else {
+                    if sa.arguments.to_token_stream().to_string()
+                        != sb.arguments.to_token_stream().to_string()
+                    {
+                        return false;
+                    }
+                    continue;
+                };
+                if x.len() != y.len() {
+                    return false;
+                }
+                for (ga, gb) in x.iter().zip(y.iter()) {
+                    let ok = match (ga, gb) {
+                        (syn::GenericArgument::Type(ta), syn::GenericArgument::Type(tb)) => {
+                            unify(ta, tb, vars, bound)
+                        }
+                        _ => render::tokens(ga) == render::tokens(gb),
+                    };
+                    if !ok {
+                        return false;
+                    }
+                }
+            }
+            true
+        }
+        (T::Reference(a), T::Reference(b)) => {
+            a.mutability.is_some() == b.mutability.is_some()
+                && a.lifetime.as_ref().map(|l| l.to_string())
+                    == b.lifetime.as_ref().map(|l| l.to_string())
+                && unify(&a.elem, &b.elem, vars, bound)
+        }
+        (T::Ptr(a), T::Ptr(b)) => {
+            render::tokens(&a.mutability) == render::tokens(&b.mutability)
+                && unify(&a.elem, &b.elem, vars, bound)
+        }
+        (T::Slice(a), T::Slice(b)) => unify(&a.elem, &b.elem, vars, bound),
+        (T::Array(a), T::Array(b)) => {
+            render::tokens(&a.len) == render::tokens(&b.len) && unify(&a.elem, &b.elem, vars, bound)
+        }
+        (T::Tuple(a), T::Tuple(b)) => {
+            a.elems.len() == b.elems.len()
+                && a.elems
+                    .iter()
+                    .zip(b.elems.iter())
+                    .all(|(x, y)| unify(x, y, vars, bound))
+        }
+        (T::Paren(a), _) => unify(&a.elem, target, vars, bound),
+        (_, T::Paren(b)) => unify(pattern, &b.elem, vars, bound),
+        _ => render::ty(pattern) == render::ty(target),
+    }
+}
+
+/// Whether type `ty` (as the engine writes it) certainly meets `bound`
+/// (`Into<u8>`), as far as a small table of std's impls goes. Unknown is
+/// `false`: a generalization bumpguard cannot check stays a break.
+fn known_to_hold(ty: &str, bound: &str) -> bool {
+    let b: syn::TypeParamBound = match syn::parse_str(bound) {
+        Ok(b) => b,
+        Err(_) => return false,
+    };
+    let syn::TypeParamBound::Trait(tb) = b else {
+        return false;
+    };
+    if tb.maybe.is_some() {
+        return true; // `?Sized`
+    }
+    let Some(last) = tb.path.segments.last() else {
+        return false;
+    };
+    let name = last.ident.to_string();
+    let arg = match &last.arguments {
+        syn::PathArguments::AngleBracketed(a) if a.args.len() == 1 => {
+            Some(render::tokens(&a.args[0]))
+        }
+        _ => None,
+    };
+    let arg = arg.as_deref();
+    let is = |list: &[&str]| list.contains(&ty);
+    const INTS: &[&str] = &[
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+    ];
+    let primitive = INTS.contains(&ty) || is(&["bool", "char", "f32", "f64"]);
+    match name.as_str() {
+        "Sized" => !(ty == "str" || ty.starts_with('[') || ty.starts_with("dyn ")),
+        "Into" | "From" => arg == Some(ty),
+        "Borrow" => arg == Some(ty) || arg.is_some_and(|a| ty == format!("&{a}")),
+        "AsRef" => match arg {
+            Some("str") => is(&["&str", "String", "&String", "str", "Box<str>"]),
+            Some("[u8]") => is(&["&[u8]", "Vec<u8>", "&Vec<u8>", "&str", "String", "[u8]"]),
+            Some("std::path::Path") | Some("std::ffi::OsStr") => is(&[
+                "&str",
+                "String",
+                "&std::path::Path",
+                "std::path::PathBuf",
+                "&std::path::PathBuf",
+                "&std::ffi::OsStr",
+                "std::ffi::OsString",
+            ]),
+            Some(a) => {
+                ty == format!("&{a}") || ty == format!("Vec<{}>", a.trim_matches(['[', ']']))
+            }
+            None => false,
+        },
+        "Clone" | "Debug" | "PartialEq" | "PartialOrd" => {
+            primitive || is(&["String", "&str", "()"])
+        }
+        "Copy" => primitive || is(&["&str", "()"]),
+        "Eq" | "Ord" | "Hash" => {
+            INTS.contains(&ty) || is(&["bool", "char", "String", "&str", "()"])
+        }
+        "Default" => {
+            INTS.contains(&ty) || is(&["bool", "char", "f32", "f64", "String", "&str", "()"])
+        }
+        "Display" | "ToString" => primitive || is(&["String", "&str", "str"]),
+        "Send" | "Sync" | "Unpin" => primitive || is(&["String", "&str", "()"]),
+        _ => {
+            // A trait object meets its own trait (`&dyn Tr` -> `&T` with
+            // `T: Tr + ?Sized`).
+            ty.strip_prefix("dyn ")
+                .is_some_and(|rest| rest.split(" + ").any(|t| t == render::tokens(&tb.path)))
+        }
+    }
+}
+
+/// `T: Bound` -> (`T`, `Bound`) at the first top-level `: `.
+fn split_pred(p: &str) -> Option<(&str, &str)> {
+    p.split_once(": ")
+}
+
+/// Classifies a change of a function's canonical signature (`n` already
+/// written with the old version's names for local types).
+fn classify_fn(o: &FnShape, n: &FnShape) -> FnVerdict {
+    use FnVerdict::*;
+    let changed = |d: String| Code("fn-signature-changed", d);
+    if o.head != n.head {
+        return changed(String::new());
+    }
+    if o.inputs.len() != n.inputs.len() {
+        return changed("the number of parameters changed".to_string());
+    }
+    // Only the turbofish differs.
+    if o.inputs == n.inputs && o.output == n.output && o.preds == n.preds && o.params == n.params {
+        return turbofish(&o.explicit, &n.explicit, &HashMap::new());
+    }
+    // Only the bounds of a returned `impl Trait`.
+    if o.inputs == n.inputs
+        && o.preds == n.preds
+        && o.params == n.params
+        && o.explicit == n.explicit
+    {
+        if let (Some(ob), Some(nb)) = (impl_bounds(&o.output), impl_bounds(&n.output)) {
+            if nb.is_superset(&ob) {
+                let added: Vec<&str> = nb.difference(&ob).map(String::as_str).collect();
+                return Code(
+                    "fn-return-bounds-added",
+                    format!("the returned `impl` gained {}", added.join(" + ")),
+                );
+            }
+            if nb.is_subset(&ob) {
+                let gone: Vec<&str> = ob.difference(&nb).map(String::as_str).collect();
+                return Code(
+                    "fn-return-bounds-removed",
+                    format!("the returned `impl` lost {}", gone.join(" + ")),
+                );
+            }
+        }
+        return changed("the return type changed".to_string());
+    }
+    // New parameters standing for what the old version wrote.
+    let name_of = |p: &str| -> String {
+        p.strip_prefix("const ")
+            .unwrap_or(p)
+            .split(':')
+            .next()
+            .unwrap_or(p)
+            .trim()
+            .to_string()
+    };
+    let old_params: BTreeSet<String> = o.params.iter().map(|p| name_of(p)).collect();
+    let vars: BTreeSet<String> = n
+        .params
+        .iter()
+        .filter(|p| !p.starts_with("const "))
+        .map(|p| name_of(p))
+        .collect();
+    let parse = |t: &str| syn::parse_str::<syn::Type>(t).ok();
+    let mut bound: HashMap<String, String> = HashMap::new();
+    for (oi, ni) in o
+        .inputs
+        .iter()
+        .zip(n.inputs.iter())
+        .chain([(&o.output, &n.output)])
+    {
+        if oi == ni {
+            continue;
+        }
+        let (Some(ot), Some(nt)) = (parse(oi), parse(ni)) else {
+            return changed(String::new());
+        };
+        if !unify(&nt, &ot, &vars, &mut bound) {
+            return changed(String::new());
+        }
+    }
+    // Parameters used the same way in both (renamed) and inputs
+    // generalized to a parameter.
+    let mut renamed: HashMap<String, String> = HashMap::new();
+    let mut generalized: BTreeMap<String, String> = BTreeMap::new();
+    for (var, text) in &bound {
+        if old_params.contains(text) && !renamed.values().any(|v| v == text) {
+            renamed.insert(var.clone(), text.clone());
+        } else {
+            generalized.insert(var.clone(), text.clone());
+        }
+    }
+    // A new parameter used where the old version had one of its own, in
+    // an input that did not change, is that parameter.
+    for v in &vars {
+        if !bound.contains_key(v) && old_params.contains(v) && !renamed.values().any(|x| x == v) {
+            renamed.insert(v.clone(), v.clone());
+        }
+    }
+    // Const parameters too: a new one is as free as a type parameter.
+    let all_new: BTreeSet<String> = n.params.iter().map(|p| name_of(p)).collect();
+    for v in &all_new {
+        if !vars.contains(v) && old_params.contains(v) && !renamed.values().any(|x| x == v) {
+            renamed.insert(v.clone(), v.clone());
+        }
+    }
+    let free: Vec<&String> = all_new
+        .iter()
+        .filter(|v| !renamed.contains_key(*v) && !generalized.contains_key(*v))
+        .collect();
+    // Bounds, with the new names written as the old ones.
+    let mut unmet = Vec::new();
+    let mut new_preds: BTreeSet<String> = BTreeSet::new();
+    for p in &n.preds {
+        if let Some((ty, b)) = split_pred(p)
+            && let Some(concrete) = generalized.get(ty.trim())
+        {
+            if !known_to_hold(concrete, b) {
+                unmet.push(format!("`{concrete}: {b}`"));
+            }
+            continue;
+        }
+        if free.iter().any(|f| {
+            p.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| w == f.as_str())
+        }) {
+            continue;
+        }
+        new_preds.insert(substitute(p, &renamed));
+    }
+    let old_preds: BTreeSet<String> = o.preds.iter().cloned().collect();
+    if !unmet.is_empty() {
+        return changed(format!(
+            "generalized to a type parameter, but bumpguard cannot tell whether {} holds",
+            unmet.join(", ")
+        ));
+    }
+    if new_preds != old_preds {
+        if new_preds.is_superset(&old_preds) {
+            return Code("generic-bounds-tightened", String::new());
+        }
+        if !new_preds.is_subset(&old_preds) {
+            return changed("the bounds changed".to_string());
+        }
+    }
+    if !free.is_empty() && o.explicit.is_empty() {
+        // Nothing in the arguments says what it is: every call must now
+        // name it.
+        return changed(format!(
+            "{} new generic parameter{} that the arguments do not determine: every call must now name {}",
+            free.len(),
+            if free.len() == 1 { "" } else { "s" },
+            if free.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    if !generalized.is_empty() {
+        let list: Vec<String> = generalized.values().map(|t| format!("`{t}`")).collect();
+        return Code(
+            "fn-generalized",
+            format!("generalized where it took {}", list.join(", ")),
+        );
+    }
+    if !free.is_empty() {
+        return Code("fn-generic-param-added", String::new());
+    }
+    if new_preds != old_preds {
+        return Code("generic-bounds-loosened", String::new());
+    }
+    turbofish(&o.explicit, &n.explicit, &renamed)
+}
+
+/// A change of the parameters a turbofish gives, all else equal.
+fn turbofish(old: &[String], new: &[String], renamed: &HashMap<String, String>) -> FnVerdict {
+    let new: Vec<String> = new
+        .iter()
+        .map(|n| renamed.get(n).cloned().unwrap_or_else(|| n.clone()))
+        .collect();
+    if old == new.as_slice() {
+        return FnVerdict::Same;
+    }
+    if old.is_empty() {
+        return FnVerdict::Code("fn-impl-trait-arg-to-generic", String::new());
+    }
+    // `old` is a subsequence of `new`: more to name, nothing reordered.
+    let mut it = new.iter();
+    if old.iter().all(|o| it.any(|n| n == o)) {
+        return FnVerdict::Code(
+            "fn-generic-param-added",
+            "an `impl Trait` parameter became a named one".to_string(),
+        );
+    }
+    FnVerdict::Code(
+        "fn-signature-changed",
+        if new.len() < old.len() {
+            "fewer type parameters can be given with a turbofish".to_string()
+        } else {
+            "the type parameters a turbofish gives are in another order".to_string()
+        },
+    )
+}
+
+/// Codes for a change of a declaration's type and const parameters, with
+/// a detail each.
+fn classify_params(
+    o: &GenericsShape,
+    n: &GenericsShape,
+    kind: ItemKind,
+) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let show = |p: &(String, String, Option<String>)| match &p.2 {
+        Some(d) => format!("{} = {d}", p.0),
+        None => p.0.clone(),
+    };
+    let mut major = Vec::new();
+    let mut defaults_added = Vec::new();
+    for (a, b) in o.params.iter().zip(n.params.iter()) {
+        if a.1 != b.1 {
+            major.push(format!("`{}` is now a {}", a.0, b.1));
+        }
+        match (&a.2, &b.2) {
+            (None, Some(_)) => defaults_added.push(show(b)),
+            (Some(_), None) => major.push(format!("`{}` lost its default", a.0)),
+            (Some(x), Some(y)) if x != y => {
+                major.push(format!("the default of `{}` changed: {x} -> {y}", a.0))
+            }
+            _ => {}
+        }
+    }
+    if o.params.len() > n.params.len() {
+        major.push(format!(
+            "type parameters removed: {}",
+            o.params[n.params.len()..]
+                .iter()
+                .map(show)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let extra = &n.params[o.params.len().min(n.params.len())..];
+    let (with_default, required): (Vec<_>, Vec<_>) = extra.iter().partition(|p| p.2.is_some());
+    if !major.is_empty() {
+        out.push(("item-signature-changed", major.join("; ")));
+    }
+    if !required.is_empty() {
+        let list: Vec<String> = required.iter().map(|p| show(p)).collect();
+        out.push((
+            if kind == ItemKind::Trait {
+                "trait-type-param-added"
+            } else {
+                "item-signature-changed"
+            },
+            format!("new type parameters without a default: {}", list.join(", ")),
+        ));
+    }
+    if !with_default.is_empty() && required.is_empty() {
+        let list: Vec<String> = with_default.iter().map(|p| show(p)).collect();
+        out.push((
+            "generic-param-with-default-added",
+            format!("type parameters with a default added: {}", list.join(", ")),
+        ));
+    }
+    if !defaults_added.is_empty() {
+        out.push((
+            "generic-param-default-added",
+            format!("defaults added: {}", defaults_added.join(", ")),
+        ));
+    }
+    out
+}
+
+/// The where predicates of `rest` that mention none of `names`.
+fn rest_without(rest: &str, names: &[String]) -> String {
+    if names.is_empty() {
+        return rest.to_string();
+    }
+    let (head, preds) = split_where(rest);
+    let kept: Vec<&str> = preds
+        .into_iter()
+        .filter(|p| {
+            !p.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|w| names.iter().any(|n| n == w))
+        })
+        .collect();
+    if kept.is_empty() {
+        head.to_string()
+    } else {
+        format!("{head} where {}", kept.join(", "))
+    }
+}
+
+/// Classifies a change of a trait impl's canonical header.
+fn classify_impl(o: &ImplShape, n: &ImplShape) -> Option<(&'static str, String)> {
+    if o == n {
+        return None;
+    }
+    if o.self_ty == n.self_ty && o.trait_ref == n.trait_ref {
+        if o.assoc != n.assoc {
+            let changed: Vec<String> = n
+                .assoc
+                .iter()
+                .filter(|a| !o.assoc.contains(a))
+                .map(|(k, v)| {
+                    let was = o
+                        .assoc
+                        .iter()
+                        .find(|(ok, _)| ok == k)
+                        .map_or("(none)".to_string(), |(_, ov)| ov.clone());
+                    format!("type {k} = {was} -> {v}")
+                })
+                .collect();
+            return Some(("trait-impl-assoc-type-changed", changed.join("; ")));
+        }
+        let (op, np): (BTreeSet<&String>, BTreeSet<&String>) =
+            (o.preds.iter().collect(), n.preds.iter().collect());
+        if np.is_superset(&op) {
+            return Some(("generic-bounds-tightened", "the impl's bounds".to_string()));
+        }
+        if np.is_subset(&op) {
+            return Some(("generic-bounds-loosened", "the impl's bounds".to_string()));
+        }
+        return Some((
+            "trait-impl-changed",
+            "the impl's bounds changed".to_string(),
+        ));
+    }
+    // One header an instance of the other?
+    let parse = |s: &ImplShape| -> Option<syn::Type> {
+        syn::parse_str(&format!("({}, {})", s.self_ty, s.trait_ref)).ok()
+    };
+    let (Some(ot), Some(nt)) = (parse(o), parse(n)) else {
+        return Some(("trait-impl-changed", String::new()));
+    };
+    let ovars: BTreeSet<String> = o.params.iter().cloned().collect();
+    let nvars: BTreeSet<String> = n.params.iter().cloned().collect();
+    if unify(&ot, &nt, &ovars, &mut HashMap::new()) {
+        return Some((
+            "trait-impl-narrowed",
+            format!("for {} -> for {}", o.self_ty, n.self_ty),
+        ));
+    }
+    if unify(&nt, &ot, &nvars, &mut HashMap::new()) {
+        return Some((
+            "trait-impl-widened",
+            format!("for {} -> for {}", o.self_ty, n.self_ty),
+        ));
+    }
+    Some(("trait-impl-changed", String::new()))
+}
+
+/// A variant's fields in the engine's form (`A { x: u8 }`, `A(u8)`):
+/// whether `new` has every field of `old`, unchanged (tuple fields in
+/// their places), and more.
+fn variant_fields_extended(old: &str, new: &str) -> bool {
+    let split = |s: &str| -> Option<(char, Vec<String>)> {
+        let i = s.find([' ', '('])?;
+        let rest = s[i..].trim();
+        let (open, inner) = if let Some(r) = rest.strip_prefix('{') {
+            ('{', r.strip_suffix('}')?)
+        } else {
+            ('(', rest.strip_prefix('(')?.strip_suffix(')')?)
+        };
+        let mut parts = Vec::new();
+        let (mut depth, mut start) = (0i32, 0);
+        let b = inner.as_bytes();
+        for (j, ch) in inner.char_indices() {
+            match ch {
+                '<' | '(' | '[' | '{' => depth += 1,
+                '>' if j > 0 && b[j - 1] == b'-' => {}
+                '>' | ')' | ']' | '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    parts.push(inner[start..j].trim().to_string());
+                    start = j + 1;
+                }
+                _ => {}
+            }
+        }
+        let last = inner[start..].trim();
+        if !last.is_empty() {
+            parts.push(last.to_string());
+        }
+        Some((open, parts))
+    };
+    let (Some((oo, of)), Some((no, nf))) = (split(old), split(new)) else {
+        return false;
+    };
+    if oo != no || nf.len() <= of.len() {
+        return false;
+    }
+    match oo {
+        '(' => nf.starts_with(&of),
+        _ => of.iter().all(|f| nf.contains(f)),
+    }
+}
+
+/// `pub use a::b::X as Y` -> `X`.
+fn reexported_name(shape: &str) -> &str {
+    let path = shape.strip_prefix("pub use ").unwrap_or(shape);
+    let path = path.split(" as ").next().unwrap_or(path);
+    path.rsplit("::").next().unwrap_or(path)
+}
+
+/// Why an addition in `new` may have existed in `old`, generated by a
+/// macro invocation the engine could not read there; `None` when no
+/// unread macro of `old` could have produced it.
+fn maybe_from_macro(old: &ApiSurface, n: &ApiItem, code: &str) -> Option<String> {
+    if is_auto_trait_impl(&n.key) && code == "trait-impl-added" {
+        let t = n.key.rsplit_once(" impl ").map_or("", |(_, t)| t);
+        return Some(format!(
+            "the type may already have been {t} without the explicit impl: auto traits follow from the fields, which the syn engine does not check"
+        ));
+    }
+    if old.unexpanded_macros == 0 && old.unread.is_empty() {
+        return None;
+    }
+    let Some(module) = n.facts.decl_module.as_deref() else {
+        // Not placed (another engine): any unread macro may have made it.
+        return Some(format!(
+            "may have existed: the old version has {} macro invocation(s) bumpguard could not read",
+            old.unexpanded_macros
+        ));
+    };
+    // Macros that never expand to items.
+    const NO_ITEMS: &[&str] = &[
+        "compile_error",
+        "assert",
+        "assert_eq",
+        "assert_ne",
+        "debug_assert",
+        "const_assert",
+        "const_assert_eq",
+        "const_assert_ne",
+        "assert_impl_all",
+        "assert_impl_any",
+        "assert_not_impl_all",
+        "assert_not_impl_any",
+        "assert_obj_safe",
+        "assert_eq_size",
+        "assert_fields",
+    ];
+    let lower = |s: &str| s.to_lowercase().replace('_', "");
+    let item_level = || {
+        old.unread
+            .iter()
+            .filter(|m| m.in_impl_of.is_none() && !NO_ITEMS.contains(&m.name.as_str()))
+    };
+    let found = |m: &crate::api::UnreadMacro, why: &str| {
+        Some(format!(
+            "may have existed: the old version invokes `{}!` {why}, which bumpguard could not read",
+            m.name
+        ))
+    };
+    let name = n
+        .key
+        .rsplit("::")
+        .next()
+        .unwrap_or(&n.key)
+        .split(' ')
+        .next()
+        .unwrap_or("");
+    match code {
+        "item-added" => {
+            for m in item_level() {
+                if m.module == module {
+                    return found(m, "in the module it is declared in");
+                }
+            }
+            for m in item_level() {
+                if m.mentions.contains(name) {
+                    return found(m, &format!("with `{name}` in its input"));
+                }
+            }
+            None
+        }
+        "method-added" => {
+            let owner = n
+                .parent
+                .as_deref()
+                .map(|p| p.rsplit("::").next().unwrap_or(p))
+                .unwrap_or("");
+            for m in &old.unread {
+                if m.in_impl_of.as_deref() == Some(owner) {
+                    return found(m, &format!("inside an impl block of `{owner}`"));
+                }
+            }
+            for m in item_level() {
+                let impl_like = lower(&m.name).contains("impl") || m.mentions.contains("impl");
+                if m.module == module
+                    && impl_like
+                    && (m.mentions.contains(owner) || m.mentions.contains(name))
+                {
+                    return found(
+                        m,
+                        "in the module of the impl, with `impl` and the type in it",
+                    );
+                }
+            }
+            None
+        }
+        "trait-impl-added" => {
+            let tr = n
+                .key
+                .rsplit_once(" impl ")
+                .map_or("", |(_, t)| t)
+                .split(['<', ' '])
+                .next()
+                .unwrap_or("");
+            for m in item_level() {
+                let named = lower(&m.name).contains("impl") || lower(&m.name).contains(&lower(tr));
+                let mentions = m.mentions.contains("impl") || m.mentions.contains(tr);
+                if m.module == module && (named || mentions) {
+                    return found(
+                        m,
+                        "in the module of the impl, whose name or input suggests impls",
+                    );
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
 /// Every change between the two surfaces, whatever the features.
 fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
+    let same = SameItems::new(old, new);
     let mut out = Vec::new();
     // Removed or added containers (modules and items with members): report
     // the container once, not each member.
@@ -759,6 +1906,32 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
         .filter(|k| !old.items.contains_key(*k))
         .cloned()
         .collect();
+
+    // An impl whose key changed only because a type in it is named another
+    // way (`Add<OldDuration>` -> `Add<TimeDelta>`, one type behind an
+    // alias): same type, same header, not a removal and an addition.
+    let mut same_impl: BTreeSet<String> = BTreeSet::new();
+    {
+        let mut by_shape: HashMap<(Option<&str>, String), &str> = HashMap::new();
+        for k in &added {
+            let n = &new.items[k];
+            if n.kind == ItemKind::Impl && !n.shape.is_empty() {
+                by_shape.insert((n.parent.as_deref(), same.rewrite(&n.shape)), k.as_str());
+            }
+        }
+        for k in &removed {
+            let o = &old.items[k];
+            if o.kind == ItemKind::Impl
+                && !o.shape.is_empty()
+                && let Some(nk) = by_shape.get(&(o.parent.as_deref(), o.shape.clone()))
+            {
+                same_impl.insert(k.clone());
+                same_impl.insert(nk.to_string());
+            }
+        }
+    }
+    let removed: BTreeSet<String> = removed.difference(&same_impl).cloned().collect();
+    let added: BTreeSet<String> = added.difference(&same_impl).cloned().collect();
 
     // A path that names another kind of item: its old members are not
     // reported one by one.
@@ -784,8 +1957,19 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             ));
             continue;
         }
+        // An explicit auto-trait impl gone from a type whose fields rule the
+        // trait out: the type certainly lost it.
+        let certainly_lost = is_auto_trait_impl(key)
+            && o.parent.as_ref().is_some_and(|p| {
+                let t = key.rsplit_once(" impl ").map_or("", |(_, t)| t);
+                [new.items.get(p), old.items.get(p)]
+                    .into_iter()
+                    .flatten()
+                    .any(|ty| ty.facts.auto_blocked.iter().any(|b| b == t))
+            });
         let code = match o.kind {
             ItemKind::Field => "struct-field-removed",
+            ItemKind::Variant if o.parent.is_none() => "item-removed",
             ItemKind::Variant => "enum-variant-removed",
             ItemKind::TraitMethod | ItemKind::TraitType | ItemKind::TraitConst => {
                 "trait-item-removed"
@@ -794,17 +1978,20 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             ItemKind::Impl if is_auto_trait_impl(key) && o.facts.compiler_checked => {
                 "auto-trait-lost"
             }
+            ItemKind::Impl if certainly_lost => "auto-trait-lost",
             ItemKind::Impl if is_auto_trait_impl(key) => "auto-trait-impl-removed",
             ItemKind::Impl => "trait-impl-removed",
             _ => "item-removed",
         };
-        out.push(ApiChange::new(
-            code,
-            o,
-            Some(o),
-            None,
-            format!("{} `{}` removed", o.kind, o.path),
-        ));
+        let detail = if certainly_lost {
+            format!(
+                "explicit impl `{}` removed, and a field's type (a raw pointer, `NonNull`, `Rc` or a `Cell`) rules the trait out",
+                o.path
+            )
+        } else {
+            format!("{} `{}` removed", o.kind, o.path)
+        };
+        out.push(ApiChange::new(code, o, Some(o), None, detail));
     }
 
     for key in &added {
@@ -818,6 +2005,8 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                 "struct-pub-field-added-constructible"
             }
             (ItemKind::Field, _) => "struct-pub-field-added",
+            // A re-exported variant (`pub use E::*`) is a new path.
+            (ItemKind::Variant, _) if n.parent.is_none() => "item-added",
             (ItemKind::Variant, Some(p)) if !p.facts.non_exhaustive => "enum-variant-added",
             (ItemKind::Variant, _) => "enum-variant-added-non-exhaustive",
             (ItemKind::TraitMethod | ItemKind::TraitType | ItemKind::TraitConst, _) => {
@@ -842,6 +2031,43 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
         ));
     }
 
+    // Hidden members that still bind users: not API by name, but an
+    // implementation must write a required one, a struct literal must
+    // name a field, an exhaustive match must cover a variant.
+    for (key, h) in &new.hidden_items {
+        if old.items.contains_key(key) || old.hidden.contains(key) {
+            continue;
+        }
+        let Some(p) = h.parent.as_ref().and_then(|p| old.items.get(p)) else {
+            continue;
+        };
+        if !new.items.contains_key(&p.key) {
+            continue;
+        }
+        let code = match h.kind {
+            ItemKind::Field if p.facts.constructible == Some(true) => {
+                "struct-pub-field-added-constructible"
+            }
+            ItemKind::Variant if !p.facts.non_exhaustive => "enum-variant-added",
+            ItemKind::TraitMethod | ItemKind::TraitType | ItemKind::TraitConst
+                if h.facts.has_default == Some(false) && !p.facts.sealed =>
+            {
+                "trait-item-added-required"
+            }
+            _ => continue,
+        };
+        out.push(ApiChange::new(
+            code,
+            h,
+            None,
+            Some(h),
+            format!(
+                "#[doc(hidden)] {} `{}` added (hidden from the documentation, but it still binds users)",
+                h.kind, h.path
+            ),
+        ));
+    }
+
     // Items whose #[cfg] changed; members of a module or type whose
     // condition changed inherit it, so only the outermost is reported.
     let cfg_changed: BTreeSet<String> = old
@@ -850,6 +2076,11 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
         .filter(|(k, o)| new.items.get(*k).is_some_and(|n| n.cfg != o.cfg))
         .map(|(k, _)| k.clone())
         .collect();
+
+    // Fields and variants whose new type is a new defaulted parameter of
+    // their type, standing for the type they had (`S(pub u8)` ->
+    // `S<T = u8>(pub T)`): by parent.
+    let mut generalized_parents: BTreeSet<String> = BTreeSet::new();
 
     for (key, o) in &old.items {
         let Some(n) = new.items.get(key) else {
@@ -865,9 +2096,11 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             ));
             continue;
         }
-        // An impl's conditions follow the type's parameters: when the type's
-        // own declaration changed, that change is the one reported.
+        // An auto-trait impl's conditions (rustdoc engine, no impl header)
+        // follow the type's parameters: when the type's own declaration
+        // changed, that change is the one reported.
         let owner_changed = n.kind == ItemKind::Impl
+            && n.facts.impl_shape.is_none()
             && n.parent
                 .as_ref()
                 .is_some_and(|p| match (old.items.get(p), new.items.get(p)) {
@@ -876,52 +2109,194 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                     }
                     _ => true,
                 });
-        if o.shape != n.shape && !owner_changed {
-            let bounds = match n.kind {
-                ItemKind::Function
-                | ItemKind::Method
-                | ItemKind::Struct
+        let n_shape = same.rewrite(&n.shape);
+        let push = |code: &'static str, detail: String, out: &mut Vec<ApiChange>| {
+            let detail = if detail.is_empty() {
+                format!("`{}` changed", n.path)
+            } else {
+                format!("`{}` changed ({detail})", n.path)
+            };
+            out.push(ApiChange::new(code, n, Some(o), Some(n), detail));
+        };
+        let fn_like = matches!(n.kind, ItemKind::Function | ItemKind::Method);
+        let typed = matches!(
+            n.kind,
+            ItemKind::Struct
                 | ItemKind::Enum
                 | ItemKind::Union
                 | ItemKind::Trait
                 | ItemKind::TypeAlias
-                // The conditions of an auto-trait impl (rustdoc engine).
-                | ItemKind::Impl => bounds_code(&o.shape, &n.shape),
-                _ => None,
-            }
-            .or_else(|| {
-                matches!(n.kind, ItemKind::Function | ItemKind::Method)
-                    .then(|| blanket_generalization(&o.shape, &n.shape))
-                    .flatten()
-            });
-            let code = match n.kind {
-                _ if bounds.is_some() => bounds.unwrap_or_default(),
-                ItemKind::Function | ItemKind::Method => "fn-signature-changed",
-                ItemKind::Field => "struct-field-type-changed",
-                ItemKind::Variant => "enum-variant-changed",
-                ItemKind::TraitMethod | ItemKind::TraitType | ItemKind::TraitConst => {
-                    "trait-item-changed"
+        );
+        match (&o.facts.fn_sig, &n.facts.fn_sig) {
+            (Some(of), Some(nf))
+                if fn_like && (o.shape != n_shape || of.explicit != nf.explicit) =>
+            {
+                let nf = same.fn_shape(nf);
+                let verdict = blanket_generalization(&o.shape, &n_shape)
+                    .map(|c| FnVerdict::Code(c, String::new()))
+                    .unwrap_or_else(|| classify_fn(of, &nf));
+                if let FnVerdict::Code(code, detail) = verdict {
+                    push(code, detail, &mut out);
                 }
-                ItemKind::ExternalReexport => "reexport-changed",
-                _ => "item-signature-changed",
-            };
-            let mut change =
-                ApiChange::new(code, n, Some(o), Some(n), format!("`{}` changed", n.path));
-            // Written the same, resolved differently: a name in it now goes
-            // through other imports (serde_json's `io::Write` under its own
-            // `io` module). Usually the same type reached another way; a
-            // real change of meaning is possible, so it is listed, but it
-            // cannot be a violation on its own.
-            if o.signature == n.signature {
-                change.uncertain = true;
-                change.message = format!(
-                    "`{}` reads the same, but a name in it resolves through different imports: check whether it still means the same type",
-                    n.path
+            }
+            (Some(of), Some(nf))
+                if n.kind == ItemKind::TraitMethod
+                    && o.shape == n_shape
+                    && of.explicit != nf.explicit =>
+            {
+                // Implementations must match the trait's generics exactly.
+                push(
+                    "trait-item-changed",
+                    "its type parameters changed between named and `impl Trait`".to_string(),
+                    &mut out,
                 );
             }
-            out.push(change);
+            _ if typed && o.facts.generics.is_some() && n.facts.generics.is_some() => {
+                let (og, ng) = (
+                    o.facts.generics.as_deref().cloned().unwrap_or_default(),
+                    n.facts.generics.as_deref().cloned().unwrap_or_default(),
+                );
+                let new_only: Vec<String> = ng
+                    .params
+                    .iter()
+                    .skip(og.params.len())
+                    .map(|p| p.0.clone())
+                    .collect();
+                let (o_rest, n_rest) = (
+                    og.rest.clone(),
+                    rest_without(&same.rewrite(&ng.rest), &new_only),
+                );
+                if o_rest != n_rest {
+                    let code = bounds_code(&o_rest, &n_rest).unwrap_or("item-signature-changed");
+                    let mut c =
+                        ApiChange::new(code, n, Some(o), Some(n), format!("`{}` changed", n.path));
+                    if o.signature == n.signature {
+                        c.uncertain = true;
+                        c.message = format!(
+                            "`{}` reads the same, but a name in it resolves through different imports: check whether it still means the same type",
+                            n.path
+                        );
+                    }
+                    out.push(c);
+                }
+                for (code, detail) in classify_params(&og, &ng, n.kind) {
+                    push(code, detail, &mut out);
+                }
+            }
+            (Some(_), Some(_)) | (None, _) | (_, None) if o.shape != n_shape && !owner_changed => {
+                let bounds = match n.kind {
+                    ItemKind::Function
+                    | ItemKind::Method
+                    | ItemKind::Struct
+                    | ItemKind::Enum
+                    | ItemKind::Union
+                    | ItemKind::Trait
+                    | ItemKind::TypeAlias
+                    // The conditions of an auto-trait impl (rustdoc engine).
+                    | ItemKind::Impl => bounds_code(&o.shape, &n_shape),
+                    _ => None,
+                }
+                .or_else(|| {
+                    fn_like
+                        .then(|| blanket_generalization(&o.shape, &n_shape))
+                        .flatten()
+                });
+                // A field or variant whose new type is a new defaulted
+                // parameter standing for its old type.
+                let generalized = matches!(n.kind, ItemKind::Field | ItemKind::Variant)
+                    && n.parent.as_ref().is_some_and(|p| {
+                        let (Some(op), Some(np)) = (old.items.get(p), new.items.get(p)) else {
+                            return false;
+                        };
+                        let (Some(og), Some(ng)) = (&op.facts.generics, &np.facts.generics) else {
+                            return false;
+                        };
+                        let subst: HashMap<String, String> = ng
+                            .params
+                            .iter()
+                            .skip(og.params.len())
+                            .filter_map(|(name, _, d)| d.clone().map(|d| (name.clone(), d)))
+                            .collect();
+                        !subst.is_empty() && substitute(&n_shape, &subst) == o.shape
+                    });
+                let extended = n.kind == ItemKind::Variant
+                    && o.facts.non_exhaustive
+                    && n.facts.non_exhaustive
+                    && variant_fields_extended(&o.shape, &n_shape);
+                if generalized {
+                    if let Some(p) = &n.parent {
+                        generalized_parents.insert(p.clone());
+                    }
+                } else if extended {
+                    // Outside code can neither build a #[non_exhaustive]
+                    // variant nor match it without `..`: a new field breaks
+                    // nothing.
+                    push(
+                        "variant-field-added-non-exhaustive",
+                        String::new(),
+                        &mut out,
+                    );
+                } else if n.kind == ItemKind::Impl && (o.shape.is_empty() || n_shape.is_empty()) {
+                    // Derived on one side, written out on the other: the
+                    // derive's code is not compared.
+                } else if let (Some(oi), Some(ni)) = (&o.facts.impl_shape, &n.facts.impl_shape) {
+                    let ni = ImplShape {
+                        self_ty: same.rewrite(&ni.self_ty),
+                        trait_ref: same.rewrite(&ni.trait_ref),
+                        params: ni.params.clone(),
+                        preds: ni.preds.iter().map(|p| same.rewrite(p)).collect(),
+                        assoc: ni
+                            .assoc
+                            .iter()
+                            .map(|(k, v)| (k.clone(), same.rewrite(v)))
+                            .collect(),
+                    };
+                    if let Some((code, detail)) = classify_impl(oi, &ni) {
+                        push(code, detail, &mut out);
+                    }
+                } else {
+                    let code = match n.kind {
+                        _ if bounds.is_some() => bounds.unwrap_or_default(),
+                        ItemKind::Function | ItemKind::Method => "fn-signature-changed",
+                        ItemKind::Field => "struct-field-type-changed",
+                        ItemKind::Variant => "enum-variant-changed",
+                        ItemKind::TraitMethod | ItemKind::TraitType | ItemKind::TraitConst => {
+                            "trait-item-changed"
+                        }
+                        ItemKind::ExternalReexport
+                            if reexported_name(&o.shape) == reexported_name(&n_shape) =>
+                        {
+                            "reexport-path-changed"
+                        }
+                        ItemKind::ExternalReexport => "reexport-changed",
+                        ItemKind::Impl => "trait-impl-changed",
+                        _ => "item-signature-changed",
+                    };
+                    let mut change =
+                        ApiChange::new(code, n, Some(o), Some(n), format!("`{}` changed", n.path));
+                    // Written the same, resolved differently: a name in it now goes
+                    // through other imports (serde_json's `io::Write` under its own
+                    // `io` module). Usually the same type reached another way; a
+                    // real change of meaning is possible, so it is listed, but it
+                    // cannot be a violation on its own.
+                    if o.signature == n.signature {
+                        change.uncertain = true;
+                        change.message = format!(
+                            "`{}` reads the same, but a name in it resolves through different imports: check whether it still means the same type",
+                            n.path
+                        );
+                    }
+                    out.push(change);
+                }
+            }
+            _ => {}
         }
-        if o.shape == n.shape && o.facts.defaulted_params != n.facts.defaulted_params {
+        if o.facts.generics.is_none()
+            && n.facts.generics.is_none()
+            && o.shape == n_shape
+            && o.facts.defaulted_params != n.facts.defaulted_params
+        {
+            // Another engine's surfaces: defaults are compared as written.
             let added_only = o
                 .facts
                 .defaulted_params
@@ -944,11 +2319,11 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                 ),
             ));
         }
-        if let Some(code) = repr_code(o.facts.repr.as_deref(), n.facts.repr.as_deref()) {
-            let shown = |r: &Option<String>| match r {
-                Some(r) => format!("#[repr({r})]"),
-                None => "(default representation)".to_string(),
-            };
+        let shown = |r: &Option<String>| match r {
+            Some(r) => format!("#[repr({r})]"),
+            None => "(default representation)".to_string(),
+        };
+        for code in repr_codes(o.facts.repr.as_deref(), n.facts.repr.as_deref()) {
             let mut c = ApiChange::new(
                 code,
                 n,
@@ -965,18 +2340,81 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             c.new = Some(shown(&n.facts.repr));
             out.push(c);
         }
-        if o.facts.discriminant.is_some() && o.facts.discriminant != n.facts.discriminant {
+        let repr_c = |r: &Option<String>| {
+            r.as_deref()
+                .is_some_and(|r| r.split(", ").any(|p| p == "C"))
+        };
+        if repr_c(&o.facts.repr) && repr_c(&n.facts.repr) {
+            let common: Vec<&String> = o
+                .facts
+                .field_order
+                .iter()
+                .filter(|f| n.facts.field_order.contains(f))
+                .collect();
+            let now: Vec<&String> = n
+                .facts
+                .field_order
+                .iter()
+                .filter(|f| o.facts.field_order.contains(f))
+                .collect();
+            if common != now {
+                let list =
+                    |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+                let mut c = ApiChange::new(
+                    "repr-c-fields-reordered",
+                    n,
+                    Some(o),
+                    Some(n),
+                    format!(
+                        "`{}`: public fields {} -> {}",
+                        n.path,
+                        list(&common),
+                        list(&now)
+                    ),
+                );
+                c.old = Some(format!("#[repr(C)] {{ {} }}", list(&common)));
+                c.new = Some(format!("#[repr(C)] {{ {} }}", list(&now)));
+                out.push(c);
+            }
+        }
+        // Discriminants: by value where the explicit ones are integer
+        // literals (implicit ones are the previous plus one), else as
+        // written.
+        let observable = n
+            .parent
+            .as_ref()
+            .and_then(|p| new.items.get(p))
+            .is_some_and(|e| {
+                let int_repr = e.facts.repr.as_deref().is_some_and(|r| {
+                    r.split(", ").any(|p| {
+                        !matches!(p, "Rust" | "transparent")
+                            && !p.starts_with("align")
+                            && !p.starts_with("packed")
+                    })
+                });
+                // `as` casts work on a fieldless enum outside the crate
+                // unless it is #[non_exhaustive]; a primitive or C repr
+                // fixes the values in memory.
+                int_repr || (e.facts.fieldless && !e.facts.non_exhaustive)
+            });
+        let by_value = match (o.facts.discriminant_value, n.facts.discriminant_value) {
+            (Some(a), Some(b)) => Some(a != b && observable),
+            _ => None,
+        };
+        let by_text =
+            o.facts.discriminant.is_some() && o.facts.discriminant != n.facts.discriminant;
+        if n.kind == ItemKind::Variant && by_value.unwrap_or(by_text) {
+            let show = |i: &ApiItem| match (&i.facts.discriminant, i.facts.discriminant_value) {
+                (Some(t), _) => t.clone(),
+                (None, Some(v)) => format!("{v} (implicit)"),
+                (None, None) => "(implicit)".to_string(),
+            };
             out.push(ApiChange::new(
                 "enum-discriminant-changed",
                 n,
                 Some(o),
                 Some(n),
-                format!(
-                    "`{}` = {} -> {}",
-                    n.path,
-                    o.facts.discriminant.as_deref().unwrap_or("?"),
-                    n.facts.discriminant.as_deref().unwrap_or("(implicit)")
-                ),
+                format!("`{}` = {} -> {}", n.path, show(o), show(n)),
             ));
         }
         match (o.facts.is_unsafe, n.facts.is_unsafe) {
@@ -1093,17 +2531,31 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             out.push(c);
         }
     }
-    // Additions next to an old version with unread macros may have been
-    // there all along, generated by one of those macros.
-    if old.unexpanded_macros > 0 {
-        for c in out.iter_mut() {
-            if matches!(c.code, "item-added" | "trait-impl-added" | "method-added") {
-                c.uncertain = true;
-                c.message.push_str(&format!(
-                    " (may have existed: the old version has {} macro invocation(s) bumpguard could not read)",
-                    old.unexpanded_macros
-                ));
-            }
+    // A type whose fields now have a new defaulted parameter's type, that
+    // default being their old type: the book's "generalizing a type with
+    // identical types".
+    for c in out.iter_mut() {
+        if c.code == "generic-param-with-default-added" && generalized_parents.contains(&c.key) {
+            let r = rule("type-generalized");
+            c.code = r.code;
+            c.required = r.level;
+            c.possibly_breaking = r.possibly_breaking;
+            c.reference = r.reference;
+            c.message = format!("`{}` was generalized: {}", c.path, r.summary);
+        }
+    }
+    // Additions that an unread macro of the old version may have produced
+    // are uncertain (they may have existed all along).
+    for c in out.iter_mut() {
+        if !matches!(c.code, "item-added" | "trait-impl-added" | "method-added") {
+            continue;
+        }
+        let Some(n) = new.items.get(&c.key) else {
+            continue;
+        };
+        if let Some(why) = maybe_from_macro(old, n, c.code) {
+            c.uncertain = true;
+            c.message.push_str(&format!(" ({why})"));
         }
     }
     out.sort_by(|a, b| {
@@ -1115,25 +2567,99 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
     out
 }
 
+/// What `[policy]` does with a kind of change the rules cannot decide
+/// alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Judgement {
+    /// Held to the level in its row, nothing more.
+    Allow,
+    /// Held to its level, and listed as a warning when the bump does not
+    /// allow a major change.
+    Warn,
+    /// Treated as a major change: a violation when the bump does not allow
+    /// one.
+    Block,
+}
+
+/// How the changes the Cargo book leaves to judgement count
+/// (`[policy] possibly-breaking` and `[policy] hidden`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiPolicy {
+    /// Changes the book calls "possibly breaking" (default: allow).
+    pub possibly_breaking: Judgement,
+    /// An item becoming `#[doc(hidden)]` (default: warn).
+    pub hidden: Judgement,
+}
+
+impl Default for ApiPolicy {
+    fn default() -> Self {
+        ApiPolicy {
+            possibly_breaking: Judgement::Allow,
+            hidden: Judgement::Warn,
+        }
+    }
+}
+
 /// Marks the changes that need a bigger bump than `allowed` and returns how
 /// many there are. `None` (a downgrade or same-version change) has no SemVer
 /// verdict, so nothing violates. A "possibly breaking" change is held to the
 /// level in its row (the least it needs, usually minor), never more: the
-/// Cargo book leaves the rest to judgement, and so does policy.
+/// Cargo book leaves the rest to judgement, and so does policy (the default
+/// one here: see [`apply_policy`]). Uncertain changes and changes outside
+/// the features in view never violate.
 pub fn mark_violations(changes: &mut [ApiChange], allowed: Option<Level>) -> usize {
-    let mut n = 0;
     for c in changes.iter_mut() {
         c.violation =
             !c.uncertain && !c.not_in_view && matches!(allowed, Some(a) if c.required > a);
+    }
+    apply_policy(changes, allowed, &ApiPolicy::default())
+}
+
+/// Applies `[policy] possibly-breaking` and `[policy] hidden` to changes
+/// whose violations [`mark_violations`] marked: when the bump does not
+/// allow a major change, `block` makes such a change a violation and
+/// `warn` lists it as a warning (`allow` does neither). Returns the number
+/// of violations. It never clears a violation, so it can run again with
+/// the repository's configuration.
+pub fn apply_policy(
+    changes: &mut [ApiChange],
+    allowed: Option<Level>,
+    policy: &ApiPolicy,
+) -> usize {
+    let mut n = 0;
+    for c in changes.iter_mut() {
+        c.warning = false;
+        let judged = if c.code == "item-hidden" {
+            Some(policy.hidden)
+        } else if c.possibly_breaking {
+            Some(policy.possibly_breaking)
+        } else {
+            None
+        };
+        if let (Some(j), Some(a)) = (judged, allowed)
+            && !c.uncertain
+            && !c.not_in_view
+            && !c.violation
+            && a < Level::Major
+        {
+            match j {
+                Judgement::Block => c.violation = true,
+                Judgement::Warn => c.warning = true,
+                Judgement::Allow => {}
+            }
+        }
         n += usize::from(c.violation);
     }
     n
 }
 
 /// The largest level any change requires (`Patch` when nothing changed).
+/// Uncertain changes (which may not be changes at all) do not count.
 pub fn required_level(changes: &[ApiChange]) -> Level {
     changes
         .iter()
+        .filter(|c| !c.uncertain)
         .map(|c| c.required)
         .max()
         .unwrap_or(Level::Patch)
@@ -1285,6 +2811,101 @@ mod tests {
         assert_eq!(changes[0].code, "trait-impl-added");
         assert!(changes[0].uncertain);
         assert_eq!(mark_violations(&mut changes, Some(Level::Patch)), 0);
+    }
+
+    #[test]
+    fn policy_decides_possibly_breaking_and_hidden_changes() {
+        let old = surface(vec![
+            item(
+                "S",
+                ItemKind::Struct,
+                "pub struct S;",
+                None,
+                Facts::default(),
+            ),
+            item(
+                "f",
+                ItemKind::Function,
+                "pub fn f()",
+                None,
+                Facts::default(),
+            ),
+        ]);
+        let mut new = old.clone();
+        new.items.remove("f");
+        new.hidden.insert("f".into());
+        new.items.insert(
+            "S::g".into(),
+            item(
+                "S::g",
+                ItemKind::Method,
+                "pub fn g()",
+                Some("S"),
+                Facts::default(),
+            ),
+        );
+        let run = |policy: ApiPolicy, allowed: Level| {
+            let mut changes = diff(&old, &new);
+            mark_violations(&mut changes, Some(allowed));
+            let n = apply_policy(&mut changes, Some(allowed), &policy);
+            let flags: Vec<(&str, bool, bool)> = changes
+                .iter()
+                .map(|c| (c.code, c.violation, c.warning))
+                .collect();
+            (n, flags)
+        };
+        let policy = |possibly_breaking, hidden| ApiPolicy {
+            possibly_breaking,
+            hidden,
+        };
+        // Defaults: the new method is held to minor (a violation in a patch
+        // release), the hidden item is a warning.
+        assert_eq!(
+            run(ApiPolicy::default(), Level::Patch),
+            (
+                1,
+                vec![("method-added", true, false), ("item-hidden", false, true)]
+            )
+        );
+        // In a minor release: the method is fine; `warn` lists it, `block`
+        // makes it a violation; `hidden = "block"` blocks the hidden item.
+        assert_eq!(
+            run(policy(Judgement::Warn, Judgement::Warn), Level::Minor),
+            (
+                0,
+                vec![("method-added", false, true), ("item-hidden", false, true)]
+            )
+        );
+        assert_eq!(
+            run(policy(Judgement::Block, Judgement::Block), Level::Minor),
+            (
+                2,
+                vec![("method-added", true, false), ("item-hidden", true, false)]
+            )
+        );
+        // A major release allows everything, whatever the policy.
+        assert_eq!(
+            run(policy(Judgement::Block, Judgement::Block), Level::Major).0,
+            0
+        );
+    }
+
+    #[test]
+    fn readable_messages_hide_canonical_names() {
+        assert_eq!(
+            readable("for S<__P0> -> for __local::a::S<u8>, &'__l1 str"),
+            "for S<#1> -> for a::S<u8>, &'b str"
+        );
+    }
+
+    #[test]
+    fn known_bounds_decide_generalizations() {
+        assert!(known_to_hold("u8", "Into<u8>"));
+        assert!(known_to_hold("&str", "AsRef<str>"));
+        assert!(known_to_hold("dyn Tr", "Tr"));
+        assert!(known_to_hold("dyn Tr", "?Sized"));
+        assert!(!known_to_hold("Vec<u8>", "Copy"));
+        assert!(!known_to_hold("u8", "Into<u16>"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The consumer workspace as cargo sees it: which packages are members and
-//! which dependencies each member declares.
+//! The consumer workspace as cargo sees it: which packages are members,
+//! which dependencies each member declares, and (when cargo can resolve the
+//! graph offline) which features each package ends up with.
 //!
 //! The lockfile alone cannot tell a workspace member from a path dependency,
 //! nor a dev-dependency from a normal one, so the lockfile diff asks cargo.
@@ -141,6 +142,73 @@ pub fn load(manifest_dir: &Path) -> anyhow::Result<WorkspaceInfo> {
             )
         })?;
     Ok(WorkspaceInfo::from_metadata(&metadata))
+}
+
+/// The features cargo resolves for every package of the workspace's
+/// dependency graph: what the consumer's code really gets, including
+/// features enabled through `[features] x = ["dep/feat"]`, by other
+/// dependencies, and `default`. Keyed by package name, then version.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolvedFeatures {
+    pub by_package: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
+impl ResolvedFeatures {
+    /// The features of `name` at `version`, sorted; `None` when cargo's
+    /// graph does not have that package.
+    pub fn get(&self, name: &str, version: &str) -> Option<&[String]> {
+        self.by_package
+            .get(name)
+            .and_then(|v| v.get(version))
+            .map(Vec::as_slice)
+    }
+}
+
+/// Resolves the dependency graph of the workspace at `manifest_dir` with
+/// `cargo metadata --locked --offline` (the lockfile is never rewritten and
+/// nothing is downloaded): it needs every dependency's manifest in cargo's
+/// cache or a vendored directory, so it fails more often than [`load`];
+/// callers then fall back to the features members declare.
+pub fn resolved_features(manifest_dir: &Path) -> anyhow::Result<ResolvedFeatures> {
+    let manifest = manifest_dir.join("Cargo.toml");
+    if !manifest.is_file() {
+        return Err(anyhow!("no Cargo.toml in {}", manifest_dir.display()));
+    }
+    let metadata = MetadataCommand::new()
+        .manifest_path(&manifest)
+        .current_dir(manifest_dir)
+        .other_options(vec!["--offline".to_string(), "--locked".to_string()])
+        .exec()
+        .map_err(|e| match e {
+            cargo_metadata::Error::CargoMetadata { stderr } => {
+                anyhow!("`cargo metadata` failed: {}", shorten_stderr(&stderr))
+            }
+            other => anyhow!(other),
+        })?;
+    Ok(features_of(&metadata))
+}
+
+/// The resolved features of every package in `metadata`'s graph.
+pub fn features_of(metadata: &Metadata) -> ResolvedFeatures {
+    let mut out = ResolvedFeatures::default();
+    let Some(resolve) = &metadata.resolve else {
+        return out;
+    };
+    let packages: BTreeMap<&cargo_metadata::PackageId, &cargo_metadata::Package> =
+        metadata.packages.iter().map(|p| (&p.id, p)).collect();
+    for node in &resolve.nodes {
+        let Some(pkg) = packages.get(&node.id) else {
+            continue;
+        };
+        let mut features: Vec<String> = node.features.iter().map(|f| f.to_string()).collect();
+        features.sort();
+        features.dedup();
+        out.by_package
+            .entry(pkg.name.to_string())
+            .or_default()
+            .insert(pkg.version.to_string(), features);
+    }
+    out
 }
 
 /// Cargo's stderr, cut to what explains the failure: from the first `error`

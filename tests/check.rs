@@ -757,3 +757,234 @@ fn the_configuration_is_the_head_commits() {
     assert_eq!(report["policy"]["semver_violations"], "block", "{report}");
     assert!(report["crates"][0]["rules"].as_array().unwrap().is_empty());
 }
+
+/// A consumer of `fx` (the `non-default-feature-item-field-added` pair: a
+/// field added under the non-default feature `extra`), vendored so that
+/// cargo can resolve the dependency graph offline.
+mod consumer_features {
+    use super::*;
+    use std::path::Path;
+
+    const CONFIG: &str = "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"vendor\"\n";
+
+    fn api_fixture(side: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/api/non-default-feature-item-field-added")
+            .join(side)
+    }
+
+    /// Copies a fixture side into `folder` with a `.cargo-checksum.json`
+    /// whose package checksum is `sum` (what Cargo.lock says).
+    fn vendor(folder: &Path, side: &str, sum: &str) {
+        let mut files = serde_json::Map::new();
+        for rel in ["Cargo.toml", "src/lib.rs"] {
+            let text = std::fs::read(api_fixture(side).join(rel)).expect("fixture");
+            let to = folder.join(rel);
+            std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&to, &text).expect("write");
+            files.insert(rel.into(), support::sha256_hex(&text).into());
+        }
+        let json = serde_json::json!({ "files": files, "package": sum });
+        std::fs::write(folder.join(".cargo-checksum.json"), json.to_string()).expect("write");
+    }
+
+    fn lock(version: &str, sum: &str) -> String {
+        lockfile(&[
+            Pkg {
+                name: "app",
+                version: "0.1.0",
+                source: None,
+                checksum: None,
+                deps: &["fx"],
+            },
+            Pkg {
+                name: "fx",
+                version,
+                source: Some(CRATES_IO),
+                checksum: Some(sum),
+                deps: &[],
+            },
+        ])
+    }
+
+    /// An app whose manifest is `manifest`, bumping fx 1.0.0 -> 1.0.1 in its
+    /// vendor folder; returns the repository and (base, head).
+    fn bumped(manifest: &str) -> (Repo, String, String) {
+        let (old_sum, new_sum) = ("a1".repeat(32), "b2".repeat(32));
+        let repo = Repo::new();
+        repo.write("Cargo.toml", manifest);
+        repo.write("src/main.rs", "fn main() {}\n");
+        repo.write(".cargo/config.toml", CONFIG);
+        repo.write("Cargo.lock", &lock("1.0.0", &old_sum));
+        vendor(&repo.path().join("vendor/fx-1.0.0"), "old", &old_sum);
+        let base = repo.commit("fx 1.0.0");
+        std::fs::remove_dir_all(repo.path().join("vendor/fx-1.0.0")).expect("rm");
+        vendor(&repo.path().join("vendor/fx-1.0.1"), "new", &new_sum);
+        repo.write("Cargo.lock", &lock("1.0.1", &new_sum));
+        repo.stage_all();
+        let mut index = repo.git.index().expect("index");
+        index.update_all(["*"].iter(), None).expect("git add -u");
+        index.write().expect("write index");
+        let head = repo.commit("fx 1.0.1");
+        (repo, base, head)
+    }
+
+    fn field_change(json: &serde_json::Value) -> serde_json::Value {
+        json["crates"][0]["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .find(|c| c["path"] == "fx::Opts.b")
+            .cloned()
+            .unwrap_or_else(|| panic!("no change for fx::Opts.b: {json}"))
+    }
+
+    #[test]
+    fn a_break_under_a_feature_the_consumer_does_not_get_is_not_a_violation() {
+        let env = Env::new();
+        let (repo, base, head) = bumped(
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nfx = \"1\"\n",
+        );
+        let json = env.json(repo.path(), &["--base", &base, "--head", &head], 0);
+        let krate = &json["crates"][0];
+        assert_eq!(krate["features"], serde_json::json!(["default", "std"]));
+        let change = field_change(&json);
+        assert_eq!(change["code"], "struct-pub-field-added-constructible");
+        assert_eq!(change["violation"], false, "{change}");
+        assert_eq!(change["outside_features"], "feature extra");
+        let notes = json["notes"].to_string();
+        assert!(
+            notes.contains("with the features cargo resolves"),
+            "{notes}"
+        );
+        assert_eq!(json["verdict"]["status"], "pass");
+    }
+
+    #[test]
+    fn a_feature_enabled_through_a_feature_list_is_seen() {
+        let env = Env::new();
+        // `fx/extra` comes from the app's own default feature, which the
+        // manifest's dependency table does not say.
+        let (repo, base, head) = bumped(
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nfx = \"1\"\n\n[features]\ndefault = [\"big\"]\nbig = [\"fx/extra\"]\n",
+        );
+        let json = env.json(repo.path(), &["--base", &base, "--head", &head], 1);
+        assert_eq!(
+            json["crates"][0]["features"],
+            serde_json::json!(["default", "extra", "std"])
+        );
+        let change = field_change(&json);
+        assert_eq!(change["violation"], true, "{change}");
+        assert!(change.get("outside_features").is_none(), "{change}");
+        assert_eq!(json["verdict"]["status"], "blocked");
+    }
+
+    #[test]
+    fn without_the_graph_the_declared_features_are_used_and_said() {
+        // Archives in cargo's cache but no registry index: bumpguard can read
+        // both versions, cargo cannot resolve the graph offline.
+        let env = Env::new();
+        let old_sum = env.cargo_home.add(
+            "fx",
+            "1.0.0",
+            &crate_archive(&api_fixture("old"), "fx", "1.0.0"),
+        );
+        let new_sum = env.cargo_home.add(
+            "fx",
+            "1.0.1",
+            &crate_archive(&api_fixture("new"), "fx", "1.0.1"),
+        );
+        let repo = Repo::new();
+        repo.write(
+            "Cargo.toml",
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nfx = \"1\"\n\n[features]\ndefault = [\"big\"]\nbig = [\"fx/extra\"]\n",
+        );
+        repo.write("src/main.rs", "fn main() {}\n");
+        repo.write("Cargo.lock", &lock("1.0.0", &old_sum));
+        let base = repo.commit("fx 1.0.0");
+        repo.write("Cargo.lock", &lock("1.0.1", &new_sum));
+        let json = env.json(repo.path(), &["--base", &base], 0);
+        let notes = json["notes"].to_string();
+        assert!(
+            notes.contains("cargo could not resolve the dependency graph offline"),
+            "{notes}"
+        );
+        // What members declare: default features only, so `extra` (enabled
+        // through the app's feature list) is not seen.
+        assert_eq!(
+            json["crates"][0]["features"],
+            serde_json::json!(["default"])
+        );
+        assert_eq!(field_change(&json)["violation"], false);
+    }
+}
+
+/// `[policy] hidden` and `possibly-breaking` decide in `check`.
+#[test]
+fn policy_decides_hidden_and_possibly_breaking_changes() {
+    let env = Env::new();
+    let pair = |side: &str| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/api/item-hidden")
+            .join(side)
+    };
+    let old_sum = env
+        .cargo_home
+        .add("fx", "1.0.0", &crate_archive(&pair("old"), "fx", "1.0.0"));
+    let new_sum = env
+        .cargo_home
+        .add("fx", "1.1.0", &crate_archive(&pair("new"), "fx", "1.1.0"));
+    let lock = |v: &str, sum: &str| {
+        lockfile(&[
+            Pkg {
+                name: "app",
+                version: "0.1.0",
+                source: None,
+                checksum: None,
+                deps: &["fx"],
+            },
+            Pkg {
+                name: "fx",
+                version: v,
+                source: Some(CRATES_IO),
+                checksum: Some(sum),
+                deps: &[],
+            },
+        ])
+    };
+    let repo = Repo::new();
+    repo.write(
+        "Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nfx = \"1\"\n",
+    );
+    repo.write("src/main.rs", "fn main() {}\n");
+    repo.write("Cargo.lock", &lock("1.0.0", &old_sum));
+    let base = repo.commit("fx 1.0.0");
+    repo.write("Cargo.lock", &lock("1.1.0", &new_sum));
+    let head = repo.commit("fx 1.1.0");
+    let revs = ["--base", base.as_str(), "--head", head.as_str()];
+
+    // Default: an item becoming hidden is a warning in the verdict.
+    let json = env.json(repo.path(), &revs, 0);
+    let reasons = json["verdict"]["reasons"].to_string();
+    assert!(reasons.contains("warning (policy: warn)"), "{reasons}");
+    assert_eq!(json["crates"][0]["changes"][0]["code"], "item-hidden");
+    assert_eq!(json["crates"][0]["changes"][0]["warning"], true);
+
+    // `hidden = "block"`: a violation unless the bump is major.
+    repo.write("bumpguard.toml", "[policy]\nhidden = \"block\"\n");
+    repo.commit("policy");
+    let json = env.json(repo.path(), &["--base", &base], 1);
+    assert_eq!(json["crates"][0]["violations"], 1);
+    assert_eq!(json["verdict"]["status"], "blocked");
+
+    // `possibly-breaking = "block"` does not touch a hidden item; `warn`
+    // lists it.
+    repo.write(
+        "bumpguard.toml",
+        "[policy]\npossibly-breaking = \"block\"\nhidden = \"warn\"\n",
+    );
+    repo.commit("policy 2");
+    let json = env.json(repo.path(), &["--base", &base], 0);
+    assert_eq!(json["crates"][0]["violations"], 0);
+}

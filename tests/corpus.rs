@@ -342,3 +342,32 @@ fn the_feature_flags_choose_the_view() {
         "item-feature-gated"
     );
 }
+
+/// `bumpguard api --path` lists a variant re-exported with a glob by its
+/// own path (`fx::Red`), as users name it.
+#[test]
+fn the_api_listing_names_reexported_variants() {
+    let dir = corpus_dir()
+        .join("variant-glob-reexport-removed")
+        .join("old");
+    let out = Command::cargo_bin("bumpguard")
+        .expect("binary")
+        .env("BUMPGUARD_OFFLINE", "1")
+        .args(["--color=never", "api", "--path"])
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for path in ["fx::Red", "fx::Blue", "fx::Color::Red"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("variant {path}: "))),
+            "{path} not listed:\n{text}"
+        );
+    }
+}

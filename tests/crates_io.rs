@@ -68,6 +68,23 @@ fn diff_ic_bn_lib_finds_the_acme_alpn_struct_literal_break() {
         "{change}"
     );
     assert_eq!(change["new"], "pub tls_config: Option<ClientConfig>");
+    // Reported under the features that gate it: outside the default view,
+    // and still a violation there (the promise covers every feature).
+    assert_eq!(
+        change["outside_features"], "feature acme, acme-alpn",
+        "{change}"
+    );
+
+    // With those features on, the same field is an ordinary violation.
+    let out = bumpguard(cache.path())
+        .args(["diff", "ic-bn-lib", "0.1.4", "0.1.10", "--format", "json"])
+        .args(["--features", "acme,acme-alpn"])
+        .output()
+        .expect("run");
+    let with: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let change = alpn_violation(&with);
+    assert_eq!(change["violation"], true, "{change}");
+    assert!(change.get("outside_features").is_none(), "{change}");
 
     // The built-in pack marks the tls::acme findings critical (diff has no
     // repository to run contracts in, so the hit is reported, not run).

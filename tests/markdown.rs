@@ -578,11 +578,11 @@ fn the_audit_leaves_nothing_out_and_reads_as_an_audit() {
             "--base",
             &b.base,
         ])
-        .args(["--head", "HEAD", "--markdown-limit", "8000"])
+        .args(["--head", "HEAD", "--markdown-limit", "10000"])
         .output()
         .expect("run");
     let md = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(md.len() <= 8000, "{} bytes", md.len());
+    assert!(md.len() <= 10000, "{} bytes", md.len());
     assert_well_formed(&md);
     assert!(md.contains("## ❌ bumpguard: blocked"), "{md}");
     assert!(

@@ -171,6 +171,10 @@ pub fn diff_trees(
         // The `[features]` table is the manifest's, whoever reads the code.
         old.features = syn_old.features.clone();
         new.features = syn_new.features.clone();
+        old.optional_deps = syn_old.optional_deps.clone();
+        new.optional_deps = syn_new.optional_deps.clone();
+        old.no_std = syn_old.no_std.clone();
+        new.no_std = syn_new.no_std.clone();
         let mut notes = new.notes.clone();
         for n in &old.notes {
             if !notes.contains(n) {

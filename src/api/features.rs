@@ -47,6 +47,20 @@ impl FeatureView {
         }
     }
 
+    /// The features cargo resolved for a consumer (`default` among them
+    /// when default features are on). Unlike [`FeatureView::from_consumer`],
+    /// an empty list means no features at all, not unknown.
+    pub fn resolved(features: &[String]) -> Self {
+        FeatureView::Selected {
+            default: features.iter().any(|f| f == "default"),
+            features: features
+                .iter()
+                .filter(|f| *f != "default")
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// Short description for reports (`default features`, `features a, b`).
     pub fn describe(&self) -> String {
         match self {

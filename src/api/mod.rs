@@ -8,6 +8,7 @@
 //! members, its parent) at a time. Engines fill this model; `semver_check`
 //! reads it and never looks at syntax.
 
+mod canon;
 pub mod engines;
 pub mod features;
 pub mod render;
@@ -156,6 +157,91 @@ pub struct Facts {
     /// version is certain, not a guess from the source.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub compiler_checked: bool,
+    /// Functions and methods: the parts of the canonical signature, for
+    /// telling a generalization, a new bound or a new turbofish apart from
+    /// other changes (syn engine).
+    #[serde(skip)]
+    pub fn_sig: Option<Box<FnShape>>,
+    /// Types, traits and aliases: their type and const parameters (syn
+    /// engine).
+    #[serde(skip)]
+    pub generics: Option<Box<GenericsShape>>,
+    /// Trait impls: the canonical header (syn engine; derived impls have none).
+    #[serde(skip)]
+    pub impl_shape: Option<Box<ImplShape>>,
+    /// Variants: the discriminant's value, explicit or implicit (previous
+    /// plus one), when the explicit ones are integer literals.
+    #[serde(skip)]
+    pub discriminant_value: Option<i128>,
+    /// Enums: every variant is a unit variant (`as` casts work on it).
+    #[serde(skip)]
+    pub fieldless: bool,
+    /// Structs and unions: the public fields, in declaration order.
+    #[serde(skip)]
+    pub field_order: Vec<String>,
+    /// Types: auto traits that a field's type certainly lacks (a raw
+    /// pointer is neither `Send` nor `Sync`), so only an explicit impl can
+    /// give them.
+    #[serde(skip)]
+    pub auto_blocked: Vec<String>,
+    /// Where the declaration is written: its module's path (`a::b`, empty
+    /// for the crate root).
+    #[serde(skip)]
+    pub decl_module: Option<String>,
+}
+
+/// A function signature in canonical form, in parts (see `api::canon`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FnShape {
+    /// Qualifiers and name: `pub extern "C" fn f`.
+    pub head: String,
+    /// Canonical names of the type and const parameters a turbofish gives,
+    /// in declaration order.
+    pub explicit: Vec<String>,
+    /// Every type and const parameter of the function (`impl Trait`
+    /// arguments included), canonical: `__G0`, `const __G1: usize`.
+    pub params: Vec<String>,
+    /// Parameter types (`&self` for a receiver), normalized.
+    pub inputs: Vec<String>,
+    /// The return type, normalized (`()` when there is none).
+    pub output: String,
+    /// `where` predicates, one bound each, sorted.
+    pub preds: Vec<String>,
+}
+
+/// The type and const parameters of a declaration.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GenericsShape {
+    /// `(canonical name, kind, default)`: kind `type` or `const: usize`,
+    /// the default normalized.
+    pub params: Vec<(String, String, Option<String>)>,
+    /// The shape without its parameter list (where clause kept).
+    pub rest: String,
+}
+
+/// A trait impl's header in canonical form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImplShape {
+    pub self_ty: String,
+    pub trait_ref: String,
+    /// Canonical parameter names (`__P0`, ..).
+    pub params: Vec<String>,
+    pub preds: Vec<String>,
+    /// Associated types, `(name, type)`, sorted.
+    pub assoc: Vec<(String, String)>,
+}
+
+/// An item-level macro invocation the syn engine could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadMacro {
+    /// Module it is invoked in (`a::b`, empty for the root).
+    pub module: String,
+    /// Invoked inside an impl block of this type (last path segment).
+    pub in_impl_of: Option<String>,
+    /// The macro's name (last path segment).
+    pub name: String,
+    /// Identifiers in its input.
+    pub mentions: std::collections::BTreeSet<String>,
 }
 
 /// A problem met while reading a crate's sources that did not stop the analysis.
@@ -198,4 +284,65 @@ pub struct ApiSurface {
     /// The `[features]` table of `Cargo.toml` (`default` included).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub features: BTreeMap<String, Vec<String>>,
+    /// Optional dependencies (by the name features use), from `Cargo.toml`.
+    #[serde(skip)]
+    pub optional_deps: std::collections::BTreeSet<String>,
+    /// `#![no_std]`: `Some("")` always, `Some(cond)` for
+    /// `#![cfg_attr(cond, no_std)]`, `None` when the crate needs std.
+    #[serde(skip)]
+    pub no_std: Option<String>,
+    /// The macro invocations counted in `unexpanded_macros` (and those in
+    /// impl blocks), with where they are.
+    #[serde(skip)]
+    pub unread: Vec<UnreadMacro>,
+    /// This crate's types as signatures name them (`a::Foo`, the shortest
+    /// public path) -> every public path of the same declaration, so that
+    /// two versions can tell one declaration named two ways.
+    #[serde(skip)]
+    pub local_paths: BTreeMap<String, Vec<String>>,
+    /// Hidden members that still bind users: required trait items (every
+    /// implementation must write them), fields (struct literals must name
+    /// them) and variants (exhaustive matches must cover them).
+    #[serde(skip)]
+    pub hidden_items: BTreeMap<String, ApiItem>,
+}
+
+impl ApiSurface {
+    /// The features `default` turns on, or `name` does, closed over what
+    /// each enables: feature names, `dep:x` and `x/feat` entries, and the
+    /// implicit feature of an optional dependency.
+    pub fn feature_closure(&self, name: &str) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut todo = vec![name.to_string()];
+        while let Some(f) = todo.pop() {
+            for e in self.features.get(&f).into_iter().flatten() {
+                if !out.insert(e.clone()) {
+                    continue;
+                }
+                if let Some((dep, _)) = e.split_once('/') {
+                    // `dep/feat` turns the dependency on (its implicit
+                    // feature with it); `dep?/feat` does not.
+                    if !dep.ends_with('?') && self.implicit_feature(dep) {
+                        todo.push(dep.to_string());
+                        out.insert(dep.to_string());
+                    }
+                } else if !e.starts_with("dep:") {
+                    todo.push(e.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// `name` is an optional dependency that no feature names with `dep:`:
+    /// cargo gives it a feature of its own.
+    pub fn implicit_feature(&self, name: &str) -> bool {
+        self.optional_deps.contains(name)
+            && !self.features.contains_key(name)
+            && !self
+                .features
+                .values()
+                .flatten()
+                .any(|e| e.strip_prefix("dep:") == Some(name))
+    }
 }

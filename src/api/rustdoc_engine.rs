@@ -1272,6 +1272,7 @@ impl<'a> Reader<'a> {
             // Filled from the manifest by the caller (the syn engine reads it).
             features: BTreeMap::new(),
             hidden: self.hidden,
+            ..ApiSurface::default()
         }
     }
 

@@ -18,7 +18,11 @@
 //! 3. **attach**: inherent methods, trait impls and derives are attached to
 //!    every public path of the type they belong to.
 
-use super::{ApiItem, ApiSurface, Facts, ItemKind, SourceProblem, render};
+use super::canon::{self, Outer};
+use super::{
+    ApiItem, ApiSurface, Facts, FnShape, GenericsShape, ImplShape, ItemKind, SourceProblem,
+    UnreadMacro, render,
+};
 use anyhow::{Context, Result};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -102,6 +106,7 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
         crate_name: crate_name.clone(),
         version,
         features,
+        optional_deps: optional_dependencies(&manifest),
         ..ApiSurface::default()
     };
     let root_file = dir.join(lib_path);
@@ -119,11 +124,71 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
     }
 
     let mut crate_ = Crate::new(dir);
+    // A package without `edition` is 2015.
+    crate_.edition_2015 = package
+        .and_then(|p| p.get("edition"))
+        .and_then(|e| e.as_str())
+        .is_none_or(|e| e == "2015");
     let root = crate_.new_module(Vec::new(), None, Vec::new(), false);
     if let Some(file) = crate_.parse_file(&root_file) {
+        surface.no_std = no_std_support(&file.attrs);
         crate_.load_items(root, file.items, &root_file, true, &[]);
     }
-    let mut walker = Walker::new(&crate_, &crate_name);
+    crate_.index_exported_macros();
+    let canonical = {
+        let none = HashMap::new();
+        let mut collect = Walker::new(&crate_, &crate_name, &none);
+        collect.collect_only = true;
+        collect.walk(root, &[], &BTreeSet::new(), &mut Vec::new());
+        collect.first_paths
+    };
+    // `pub type Duration = TimeDelta;`: the alias's paths name the target
+    // too (and the other way round), so a type renamed with an alias keeping
+    // the old name is still paired with itself, and so is a signature that
+    // switches between the alias and the type.
+    let mut alias_paths: HashMap<ItemId, Vec<String>> = HashMap::new();
+    for (id, paths) in &canonical {
+        let decl = &crate_.decls[*id];
+        // The alias must pass its parameters through unchanged:
+        // `type MappedLocalTime<T> = LocalResult<T>;`.
+        if let Item::Type(t) = &decl.item
+            && let syn::Type::Path(tp) = &*t.ty
+            && tp.qself.is_none()
+            && passes_parameters_through(tp, &t.generics)
+        {
+            let segs: Vec<String> = tp
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if let Some(Target::Item(target)) = crate_.resolve(decl.module, &segs, 0).first() {
+                alias_paths
+                    .entry(*target)
+                    .or_default()
+                    .extend(paths.iter().cloned());
+                // And the other way: a signature that now names the alias
+                // names the target.
+                let target_paths = canonical.get(target).cloned().unwrap_or_default();
+                alias_paths.entry(*id).or_default().extend(target_paths);
+            }
+        }
+    }
+    for (id, paths) in &canonical {
+        if let Some(best) = best_path(paths) {
+            let best = unraw_path(best);
+            let mut all: Vec<String> = paths.iter().map(|p| unraw_path(p)).collect();
+            all.extend(
+                alias_paths
+                    .get(id)
+                    .into_iter()
+                    .flatten()
+                    .map(|p| unraw_path(p)),
+            );
+            surface.local_paths.insert(best, all);
+        }
+    }
+    let mut walker = Walker::new(&crate_, &crate_name, &canonical);
     walker.walk(root, &[], &BTreeSet::new(), &mut Vec::new());
     walker.macros();
     walker.attach_impls();
@@ -131,10 +196,12 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
     let unseen = walker.unseen_notes();
     surface.items = walker.out;
     surface.hidden = walker.hidden;
+    surface.hidden_items = walker.hidden_items;
     let public = walker.public;
     surface.problems = std::mem::take(&mut crate_.problems);
     surface.notes.append(&mut crate_.notes);
     surface.unexpanded_macros = crate_.unexpanded_macros;
+    surface.unread = std::mem::take(&mut crate_.unread);
     if surface.items.is_empty() && crate_.unexpanded_macros > 0 {
         // Nothing public was found but macros were left unread: the API is
         // almost certainly in them. Saying "no API" would be a silent pass.
@@ -153,6 +220,16 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
             crate_.unexpanded_macros
         ));
     }
+    let in_impls = surface
+        .unread
+        .iter()
+        .filter(|m| m.in_impl_of.is_some())
+        .count();
+    if in_impls > 0 {
+        surface.notes.push(format!(
+            "{in_impls} macro invocation(s) inside impl blocks were not expanded: methods they generate are not listed"
+        ));
+    }
     surface.notes.extend(unseen);
     Ok((
         surface,
@@ -161,6 +238,60 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
             public,
         }),
     ))
+}
+
+/// Names of the optional dependencies in every dependency table (the
+/// name features refer to: the rename when there is one).
+fn optional_dependencies(manifest: &toml::Table) -> BTreeSet<String> {
+    let mut tables: Vec<&toml::Table> = Vec::new();
+    for key in ["dependencies", "build-dependencies"] {
+        if let Some(t) = manifest.get(key).and_then(|t| t.as_table()) {
+            tables.push(t);
+        }
+    }
+    if let Some(targets) = manifest.get("target").and_then(|t| t.as_table()) {
+        for t in targets.values().filter_map(|t| t.as_table()) {
+            for key in ["dependencies", "build-dependencies"] {
+                if let Some(d) = t.get(key).and_then(|d| d.as_table()) {
+                    tables.push(d);
+                }
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    for t in tables {
+        for (name, spec) in t {
+            if spec
+                .get("optional")
+                .and_then(|o| o.as_bool())
+                .unwrap_or(false)
+            {
+                out.insert(name.clone());
+            }
+        }
+    }
+    out
+}
+
+/// `#![no_std]` -> `Some("")`; `#![cfg_attr(not(feature = "std"), no_std)]`
+/// -> `Some("not(feature = \"std\")")`; neither -> `None`.
+fn no_std_support(attrs: &[Attribute]) -> Option<String> {
+    for a in attrs {
+        if a.path().is_ident("no_std") {
+            return Some(String::new());
+        }
+        if a.path().is_ident("cfg_attr") {
+            let parser = syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
+            if let Ok(metas) = a.parse_args_with(parser) {
+                let mut it = metas.iter();
+                let cond = it.next();
+                if it.any(|m| m.path().is_ident("no_std")) {
+                    return Some(cond.map(render::tokens).unwrap_or_default());
+                }
+            }
+        }
+    }
+    None
 }
 
 pub(crate) type ModId = usize;
@@ -238,6 +369,13 @@ pub(crate) struct Crate {
     problems: Vec<SourceProblem>,
     notes: Vec<String>,
     unexpanded_macros: usize,
+    /// Where each unread macro invocation is.
+    unread: Vec<UnreadMacro>,
+    /// `#[macro_export]` macros by name: they live at the crate root,
+    /// wherever they are declared (`crate::m` names them).
+    exported_macros: HashMap<String, Vec<ItemId>>,
+    /// The crate is 2015 edition: `use` paths start at the crate root.
+    edition_2015: bool,
 }
 
 fn rel(dir: &Path, file: &Path) -> String {
@@ -262,16 +400,21 @@ pub(crate) fn is_test_only(cfg: &[String]) -> bool {
     cfg.iter().any(|c| requires_test(c))
 }
 
-/// `test`, or `all(.., test, ..)`: code that exists only in test builds.
+/// `test`, `doctest`, `all(.., test, ..)` or `any(test, doctest)`: code
+/// that exists only in test builds (unit tests or doctests).
 fn requires_test(pred: &str) -> bool {
     let pred = pred.trim();
-    if pred == "test" {
+    if pred == "test" || pred == "doctest" {
         return true;
     }
-    let Some(inner) = pred.strip_prefix("all(").and_then(|p| p.strip_suffix(')')) else {
-        return false;
-    };
-    split_top_level(inner).into_iter().any(requires_test)
+    if let Some(inner) = pred.strip_prefix("all(").and_then(|p| p.strip_suffix(')')) {
+        return split_top_level(inner).into_iter().any(requires_test);
+    }
+    if let Some(inner) = pred.strip_prefix("any(").and_then(|p| p.strip_suffix(')')) {
+        let alts = split_top_level(inner);
+        return !alts.is_empty() && alts.into_iter().all(requires_test);
+    }
+    false
 }
 
 /// `a, f(b, c), d` -> `["a", "f(b, c)", "d"]` (trimmed).
@@ -431,7 +574,52 @@ impl Crate {
             problems: Vec::new(),
             notes: Vec::new(),
             unexpanded_macros: 0,
+            unread: Vec::new(),
+            exported_macros: HashMap::new(),
+            edition_2015: false,
         }
+    }
+
+    fn index_exported_macros(&mut self) {
+        for (id, d) in self.decls.iter().enumerate() {
+            if let Item::Macro(m) = &d.item
+                && let Some(ident) = &m.ident
+                && has_attr(&m.attrs, "macro_export")
+            {
+                self.exported_macros
+                    .entry(ident.to_string())
+                    .or_default()
+                    .push(id);
+            }
+        }
+    }
+
+    /// Records an invocation that could not be read.
+    fn unread_macro(&mut self, m: ModId, mac: &syn::Macro, in_impl_of: Option<String>) {
+        let mut mentions = BTreeSet::new();
+        fn walk(t: proc_macro2::TokenStream, out: &mut BTreeSet<String>) {
+            for tt in t {
+                match tt {
+                    proc_macro2::TokenTree::Ident(i) => {
+                        out.insert(i.to_string());
+                    }
+                    proc_macro2::TokenTree::Group(g) => walk(g.stream(), out),
+                    _ => {}
+                }
+            }
+        }
+        walk(mac.tokens.clone(), &mut mentions);
+        self.unread.push(UnreadMacro {
+            module: self.modules[m].path.join("::"),
+            in_impl_of,
+            name: mac
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default(),
+            mentions,
+        });
     }
 
     fn new_module(
@@ -599,7 +787,18 @@ impl Crate {
                         });
                     }
                 }
-                Item::Impl(_) => {
+                Item::Impl(ref imp) => {
+                    let owner = match &*imp.self_ty {
+                        syn::Type::Path(tp) => tp.path.segments.last().map(|s| s.ident.to_string()),
+                        _ => None,
+                    };
+                    for ii in &imp.items {
+                        if let ImplItem::Macro(im) = ii
+                            && !is_test_only(&cfgs(&im.attrs))
+                        {
+                            self.unread_macro(m, &im.mac, owner.clone().or(Some(String::new())));
+                        }
+                    }
                     let id = self.push_decl(item, m, file, cfg, hidden);
                     self.modules[m].impls.push(id);
                 }
@@ -635,13 +834,19 @@ impl Crate {
                                     // `mod` declarations in the included file are found
                                     // next to it (windows-sys: `include!("Windows/mod.rs")`).
                                     Some(f) => self.load_items(m, f.items, &included, true, &[]),
-                                    None => self.unexpanded_macros += 1,
+                                    None => {
+                                        self.unexpanded_macros += 1;
+                                        self.unread_macro(m, &mac.mac, None);
+                                    }
                                 }
                                 continue;
                             }
                             match items_in_macro(&mac.mac) {
                                 Some(inner) => self.load_items(m, inner, file, mod_rs, inline),
-                                None => self.unexpanded_macros += 1,
+                                None => {
+                                    self.unexpanded_macros += 1;
+                                    self.unread_macro(m, &mac.mac, None);
+                                }
                             }
                         }
                     }
@@ -993,6 +1198,8 @@ fn decl_name(item: &Item) -> Option<(String, Ns, Vis)> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Target {
     Item(ItemId),
+    /// A variant of one of this crate's enums (`Color::Red`), by name.
+    Variant(ItemId, String),
     Module(ModId),
     /// Another crate's item, by the path the source wrote.
     External(String),
@@ -1036,8 +1243,11 @@ impl Crate {
                 // The first segment of a `use` path names a crate or a local
                 // item: another glob import of an external path cannot
                 // provide it (`use std::*` does not define `core`). Only a
-                // path written in code (depth 0) may get a name that way.
-                let found = self.lookup(m, &path[0], true, depth == 0, depth + 1);
+                // one-segment path written in code (depth 0) may get a name
+                // that way: `core::hash::Hash` is the crate `core`, whatever
+                // `use time_core::convert::*;` says.
+                let found =
+                    self.lookup(m, &path[0], true, depth == 0 && path.len() == 1, depth + 1);
                 if found.is_empty() {
                     return vec![Target::External(path.join("::"))];
                 }
@@ -1052,6 +1262,22 @@ impl Crate {
         self.descend(found, &rest[1..], depth)
     }
 
+    /// Resolves the path of a `use` written in module `m`. In the 2015
+    /// edition such paths start at the crate root (`use kv::Key;` in any
+    /// module means `crate::kv::Key`), unless the root has no such name
+    /// (then it is another crate's).
+    fn resolve_use(&self, m: ModId, path: &[String], depth: usize) -> Vec<Target> {
+        if self.edition_2015
+            && m != 0
+            && let Some(first) = path.first()
+            && !matches!(first.as_str(), "::" | "crate" | "$crate" | "self" | "super")
+            && !self.lookup(0, first, true, false, depth + 1).is_empty()
+        {
+            return self.resolve(0, path, depth);
+        }
+        self.resolve(m, path, depth)
+    }
+
     /// Continues a path from the targets of its first segments.
     fn descend(&self, mut found: Vec<Target>, mut rest: &[String], depth: usize) -> Vec<Target> {
         while let Some(seg) = rest.first() {
@@ -1060,8 +1286,15 @@ impl Crate {
                 .flat_map(|t| match t {
                     Target::Module(mm) => self.lookup(*mm, seg, true, true, depth + 1),
                     Target::External(p) => vec![Target::External(format!("{p}::{seg}"))],
-                    // An enum variant or an associated item: not a nameable item of its own here.
-                    Target::Item(_) => Vec::new(),
+                    // `Color::Red`: a variant is nameable, and can be re-exported.
+                    Target::Item(id) => match &self.decls[*id].item {
+                        Item::Enum(e) if e.variants.iter().any(|v| v.ident == seg) => {
+                            vec![Target::Variant(*id, seg.clone())]
+                        }
+                        // An associated item: not a nameable item of its own here.
+                        _ => Vec::new(),
+                    },
+                    Target::Variant(..) => Vec::new(),
                 })
                 .collect();
             found = next;
@@ -1093,7 +1326,7 @@ impl Crate {
                 What::Item(id) => out.push(Target::Item(*id)),
                 What::Module(c) => out.push(Target::Module(*c)),
                 What::ExternCrate(orig) => out.push(Target::External(orig.clone())),
-                What::Use(path) => out.extend(self.resolve(m, path, depth + 1)),
+                What::Use(path) => out.extend(self.resolve_use(m, path, depth + 1)),
                 What::Glob(_) => {}
             }
         }
@@ -1107,11 +1340,13 @@ impl Crate {
                     if path.first().is_some_and(|first| first == name) {
                         continue;
                     }
-                    for t in self.resolve(m, path, depth + 1) {
+                    for t in self.resolve_use(m, path, depth + 1) {
                         match t {
                             Target::Module(gm) if gm != m => {
                                 out.extend(self.lookup(gm, name, false, external_globs, depth + 1));
                             }
+                            // `use Color::*;`
+                            Target::Item(id) => out.extend(self.variant(id, name)),
                             // `use std::net::*;`: assume the name comes from there.
                             Target::External(p) if external_globs => {
                                 out.push(Target::External(format!("{p}::{name}")))
@@ -1122,7 +1357,26 @@ impl Crate {
                 }
             }
         }
+        // `#[macro_export]` macros are at the crate root wherever declared.
+        if m == 0 {
+            for &id in self.exported_macros.get(name).into_iter().flatten() {
+                if self.decls[id].module != 0 {
+                    out.push(Target::Item(id));
+                }
+            }
+        }
         dedup(out)
+    }
+
+    /// Variant `name` of enum `id`, when there is one that is not test-only.
+    fn variant(&self, id: ItemId, name: &str) -> Option<Target> {
+        let Item::Enum(e) = &self.decls[id].item else {
+            return None;
+        };
+        e.variants
+            .iter()
+            .find(|v| v.ident == name && !is_test_only(&cfgs(&v.attrs)))
+            .map(|v| Target::Variant(id, v.ident.to_string()))
     }
 
     /// The names module `m` makes public, with what they resolve to.
@@ -1151,7 +1405,7 @@ impl Crate {
                     // `pub use m::{x}` where `x` is both a private module and a
                     // public function re-exports the function only.
                     let t: Vec<Target> = self
-                        .resolve(m, path, depth + 1)
+                        .resolve_use(m, path, depth + 1)
                         .into_iter()
                         .filter(|t| !matches!(t, Target::Module(c) if !self.modules[*c].public))
                         .collect();
@@ -1183,7 +1437,7 @@ impl Crate {
             }
         }
         for (path, cfg) in globs {
-            for t in self.resolve(m, &path, depth + 1) {
+            for t in self.resolve_use(m, &path, depth + 1) {
                 match t {
                     Target::Module(gm) => {
                         for ex in self.exports(gm, depth + 1, stack) {
@@ -1207,7 +1461,31 @@ impl Crate {
                         cfg: cfg.clone(),
                         hidden: false,
                     }),
-                    Target::Item(_) => {}
+                    // `pub use Color::*;`: every variant, under its own name.
+                    Target::Item(id) => {
+                        let Item::Enum(e) = &self.decls[id].item else {
+                            continue;
+                        };
+                        for v in &e.variants {
+                            let vcfg = cfgs(&v.attrs);
+                            if is_test_only(&vcfg) {
+                                continue;
+                            }
+                            let name = v.ident.to_string();
+                            if out.iter().any(|o| o.name == name) {
+                                continue;
+                            }
+                            let mut c = cfg.clone();
+                            c.extend(vcfg);
+                            out.push(Export {
+                                name: name.clone(),
+                                target: Target::Variant(id, name),
+                                cfg: c,
+                                hidden: is_hidden(&v.attrs),
+                            });
+                        }
+                    }
+                    Target::Variant(..) => {}
                 }
             }
         }
@@ -1347,27 +1625,82 @@ fn cfg_text(cfg: &BTreeSet<String>) -> Option<String> {
 /// comparison: what the path *means* rather than how this version spells
 /// it. `Path` (imported with `use std::path::Path`) and `std::path::Path`
 /// become the same; `alloc::vec::Vec` and `Vec` too; a type of this crate
-/// becomes its bare name, so that moving it (with a re-export) is not a
-/// signature change.
+/// becomes its canonical public path (the path users name it by: one
+/// ending in the name written here when there is one, else the shortest),
+/// so that moving it with a re-export is not a change, and naming another
+/// type of the same name is.
 ///
-/// It also erases what callers cannot observe or what only changes the
-/// spelling: lifetimes other than `'static` (elided and named lifetimes are
-/// the same contract far more often than not), the `mut` of `mut self`, the
-/// order of bounds and where they are written (`<T: Clone>` and
-/// `where T: Clone`), `const` on functions (compared separately), and
-/// `Self` inside an inherent impl (the type's own name).
+/// It also takes out what only changes the spelling: the `mut` of
+/// `mut self`, the order of bounds and where they are written
+/// (`<T: Clone>` and `where T: Clone`, `impl A + B` and `impl B + A`),
+/// `const` on functions (compared separately). Names of generic
+/// parameters and lifetimes are made canonical before (`api::canon`); in
+/// the other places (keys, values) lifetimes other than `'static` are
+/// erased.
 struct Normalizer<'a> {
     krate: &'a Crate,
     module: ModId,
-    /// The type an inherent impl is for: `Self` means it.
+    /// The type an inherent impl is for: `Self::X` means `Type::X`.
     self_name: Option<String>,
     /// Erase `'static` too (the types of consts and statics).
     erase_static: bool,
+    /// Lifetimes were made canonical (`api::canon`): keep them.
+    keep_lifetimes: bool,
+    /// Canonical public path of each declaration.
+    canonical: &'a HashMap<ItemId, Vec<String>>,
 }
 
 fn is_erased_lifetime(l: &syn::Lifetime) -> bool {
     l.ident != "static"
 }
+
+/// The primitive types.
+const PRIMITIVES: &[&str] = &[
+    "bool", "char", "str", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64",
+    "i128", "isize", "f16", "f32", "f64", "f128",
+];
+
+/// Names the std prelude brings into every module.
+const PRELUDE_NAMES: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "Vec",
+    "Box",
+    "ToString",
+    "ToOwned",
+    "Clone",
+    "Copy",
+    "Default",
+    "Drop",
+    "Eq",
+    "PartialEq",
+    "Ord",
+    "PartialOrd",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "Iterator",
+    "IntoIterator",
+    "Extend",
+    "DoubleEndedIterator",
+    "ExactSizeIterator",
+    "FromIterator",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "AsRef",
+    "AsMut",
+    "Into",
+    "From",
+    "TryFrom",
+    "TryInto",
+];
 
 /// Prelude types that `core::`/`alloc::`/`std::` paths name.
 const PRELUDE: &[(&str, &str)] = &[
@@ -1380,34 +1713,74 @@ const PRELUDE: &[(&str, &str)] = &[
     ("std::marker::Send", "Send"),
     ("std::marker::Sync", "Sync"),
     ("std::marker::Sized", "Sized"),
+    ("std::marker::Unpin", "Unpin"),
+    ("std::marker::Copy", "Copy"),
     ("std::clone::Clone", "Clone"),
     ("std::iter::Iterator", "Iterator"),
+    ("std::iter::IntoIterator", "IntoIterator"),
+    ("std::iter::Extend", "Extend"),
+    ("std::iter::FromIterator", "FromIterator"),
     ("std::convert::AsRef", "AsRef"),
+    ("std::convert::AsMut", "AsMut"),
     ("std::convert::Into", "Into"),
     ("std::convert::From", "From"),
+    ("std::convert::TryFrom", "TryFrom"),
+    ("std::convert::TryInto", "TryInto"),
+    ("std::default::Default", "Default"),
+    ("std::cmp::PartialEq", "PartialEq"),
+    ("std::cmp::Eq", "Eq"),
+    ("std::cmp::PartialOrd", "PartialOrd"),
+    ("std::cmp::Ord", "Ord"),
+    ("std::ops::Drop", "Drop"),
     ("std::ops::Fn", "Fn"),
     ("std::ops::FnMut", "FnMut"),
     ("std::ops::FnOnce", "FnOnce"),
+    ("std::future::Future", "Future"),
+    ("std::future::IntoFuture", "IntoFuture"),
 ];
 
 impl Normalizer<'_> {
     fn canonical(&self, path: &syn::Path) -> Option<Vec<String>> {
         let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        if segs.first().is_some_and(|s| canon::is_canonical_name(s)) {
+            return None;
+        }
         let mut query = segs.clone();
         if path.leading_colon.is_some() {
             query.insert(0, "::".to_string());
         }
-        let full: Vec<String> = match self.krate.resolve(self.module, &query, 0).first()? {
+        // `u8`, `Option`, `String`: a primitive or the prelude's, unless this
+        // module names something else so (an item, an import); never a guess
+        // that an external glob brought it in (`use num_conv::prelude::*;`
+        // does not define `Option`).
+        if path.leading_colon.is_none()
+            && segs.len() == 1
+            && (PRIMITIVES.contains(&segs[0].as_str()) || PRELUDE_NAMES.contains(&segs[0].as_str()))
+            && self
+                .krate
+                .lookup(self.module, &segs[0], true, false, 1)
+                .is_empty()
+        {
+            return None;
+        }
+        let resolved = self.krate.resolve(self.module, &query, 0);
+        let full: Vec<String> = match resolved.first()? {
             Target::External(p) => p
                 .split("::")
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect(),
-            // A type of this crate: the name as written here. Its declaration
-            // may be re-exported under another name (`pub use Config as
-            // Prefilter`), and users write the name they see.
+            // A type of this crate: by its canonical public path, marked
+            // (`__local::`), so that two versions can pair the paths of one
+            // declaration (`ApiSurface::local_paths`). In keys, which users
+            // read, by the name written.
+            Target::Item(id) if self.keep_lifetimes => {
+                let mut p = vec!["__local".to_string()];
+                p.extend(self.item_path(*id, segs.last()?));
+                p
+            }
             Target::Item(_) => vec![segs.last()?.clone()],
-            Target::Module(_) => return None,
+            Target::Module(_) | Target::Variant(..) => return None,
         };
         let mut text = full.join("::");
         for prefix in ["core::", "alloc::"] {
@@ -1420,20 +1793,91 @@ impl Normalizer<'_> {
         }
         Some(text.split("::").map(str::to_string).collect())
     }
+
+    /// The path declaration `id` is named by in comparison forms: its
+    /// shortest public path (the first in order among equals); a
+    /// declaration with no public path by where it is declared
+    /// (`__private::module::Name`).
+    fn item_path(&self, id: ItemId, written: &str) -> Vec<String> {
+        if let Some(best) = self.canonical.get(&id).and_then(|p| best_path(p)) {
+            return best.split("::").map(str::to_string).collect();
+        }
+        let decl = &self.krate.decls[id];
+        let mut out = vec!["__private".to_string()];
+        out.extend(self.krate.modules[decl.module].path.iter().cloned());
+        out.push(decl_name(&decl.item).map_or_else(|| written.to_string(), |(n, _, _)| n));
+        out
+    }
+
+    fn keep(&self, l: &syn::Lifetime) -> bool {
+        if self.keep_lifetimes {
+            l.ident != "_" && !(self.erase_static && l.ident == "static")
+        } else {
+            !(is_erased_lifetime(l) || self.erase_static || l.ident == "_")
+        }
+    }
+}
+
+/// `type A<T, U> = path::B<T, U>;`: the alias's parameters, in order, are
+/// the target's arguments (and the only ones), so the two name one type.
+fn passes_parameters_through(tp: &syn::TypePath, g: &syn::Generics) -> bool {
+    let params: Vec<String> = g
+        .params
+        .iter()
+        .map(|p| match p {
+            syn::GenericParam::Type(t) => t.ident.to_string(),
+            syn::GenericParam::Const(c) => c.ident.to_string(),
+            syn::GenericParam::Lifetime(l) => l.lifetime.to_string(),
+        })
+        .collect();
+    let n = tp.path.segments.len();
+    tp.path
+        .segments
+        .iter()
+        .enumerate()
+        .all(|(i, s)| match &s.arguments {
+            syn::PathArguments::None => i + 1 < n || params.is_empty(),
+            syn::PathArguments::AngleBracketed(a) if i + 1 == n => {
+                let args: Vec<String> = a.args.iter().map(render::tokens).collect();
+                args == params
+            }
+            _ => false,
+        })
+}
+
+/// The shortest of `paths`, the first in order among equals.
+fn best_path(paths: &[String]) -> Option<&String> {
+    paths
+        .iter()
+        .min_by_key(|p| (p.matches("::").count(), p.as_str()))
+}
+
+/// Sorts `A + B` by the text of each bound.
+fn sort_bounds<P: Default>(bounds: &mut syn::punctuated::Punctuated<syn::TypeParamBound, P>) {
+    let mut v: Vec<(String, syn::TypeParamBound)> = std::mem::take(bounds)
+        .into_iter()
+        .map(|b| (render::tokens(&b), b))
+        .collect();
+    // `?Sized` and lifetimes after the traits, so the first bound of a
+    // `dyn` stays a trait.
+    v.sort_by(|a, b| {
+        let rank = |t: &str| u8::from(t.starts_with('?') || t.starts_with('\''));
+        rank(&a.0).cmp(&rank(&b.0)).then_with(|| a.0.cmp(&b.0))
+    });
+    v.dedup_by(|a, b| a.0 == b.0);
+    *bounds = v.into_iter().map(|(_, b)| b).collect();
 }
 
 impl syn::visit_mut::VisitMut for Normalizer<'_> {
     fn visit_lifetime_mut(&mut self, l: &mut syn::Lifetime) {
-        if is_erased_lifetime(l) || self.erase_static {
+        if !self.keep(l) {
             l.ident = syn::Ident::new("_", l.ident.span());
         }
     }
 
     fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
         syn::visit_mut::visit_type_reference_mut(self, r);
-        if r.lifetime.as_ref().is_some_and(is_erased_lifetime)
-            || r.lifetime.as_ref().is_some_and(|l| l.ident == "_")
-        {
+        if r.lifetime.as_ref().is_some_and(|l| l.ident == "_") {
             r.lifetime = None;
         }
     }
@@ -1442,9 +1886,7 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
         syn::visit_mut::visit_receiver_mut(self, r);
         r.mutability = None;
         if let syn::ReceiverKind::Reference(_, lifetime, _) = &mut r.kind
-            && lifetime
-                .as_ref()
-                .is_some_and(|l| l.ident == "_" || is_erased_lifetime(l))
+            && lifetime.as_ref().is_some_and(|l| l.ident == "_")
         {
             *lifetime = None;
         }
@@ -1453,6 +1895,24 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
     fn visit_signature_mut(&mut self, sig: &mut syn::Signature) {
         syn::visit_mut::visit_signature_mut(self, sig);
         sig.constness = None;
+    }
+
+    fn visit_type_impl_trait_mut(&mut self, t: &mut syn::TypeImplTrait) {
+        syn::visit_mut::visit_type_impl_trait_mut(self, t);
+        t.bounds = std::mem::take(&mut t.bounds)
+            .into_iter()
+            .filter(|b| !matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "_"))
+            .collect();
+        sort_bounds(&mut t.bounds);
+    }
+
+    fn visit_type_trait_object_mut(&mut self, t: &mut syn::TypeTraitObject) {
+        syn::visit_mut::visit_type_trait_object_mut(self, t);
+        t.bounds = std::mem::take(&mut t.bounds)
+            .into_iter()
+            .filter(|b| !matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "_"))
+            .collect();
+        sort_bounds(&mut t.bounds);
     }
 
     fn visit_path_segment_mut(&mut self, seg: &mut syn::PathSegment) {
@@ -1475,7 +1935,14 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
         let mut params = syn::punctuated::Punctuated::new();
         for p in std::mem::take(&mut g.params) {
             match p {
-                syn::GenericParam::Lifetime(_) => {}
+                syn::GenericParam::Lifetime(lp) => {
+                    if self.keep_lifetimes && lp.lifetime.ident != "_" {
+                        let l = &lp.lifetime;
+                        for b in lp.bounds.iter().filter(|b| b.ident != "_") {
+                            preds.push(syn::parse_quote!(#l: #b));
+                        }
+                    }
+                }
                 syn::GenericParam::Type(mut tp) => {
                     let ident = tp.ident.clone();
                     for b in std::mem::take(&mut tp.bounds).into_iter().filter(keep) {
@@ -1496,7 +1963,14 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
                             preds.push(syn::parse_quote!(#lt #ty: #b));
                         }
                     }
-                    syn::WherePredicate::Lifetime(_) => {}
+                    syn::WherePredicate::Lifetime(lp) => {
+                        if self.keep_lifetimes && lp.lifetime.ident != "_" {
+                            let l = &lp.lifetime;
+                            for b in lp.bounds.iter().filter(|b| b.ident != "_") {
+                                preds.push(syn::parse_quote!(#l: #b));
+                            }
+                        }
+                    }
                     other => preds.push(other),
                 }
             }
@@ -1517,6 +1991,16 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
     fn visit_path_mut(&mut self, path: &mut syn::Path) {
         syn::visit_mut::visit_path_mut(self, path);
         if let Some(name) = &self.self_name
+            && path.segments.len() > 1
+            && path.segments[0].ident == "Self"
+            && path.segments[0].arguments.is_empty()
+        {
+            // `Self::Item` in an inherent impl.
+            let span = path.segments[0].ident.span();
+            path.segments[0].ident = make_ident(name, span);
+            return;
+        }
+        if let Some(name) = &self.self_name
             && path.is_ident("Self")
         {
             let span = path.segments[0].ident.span();
@@ -1531,7 +2015,7 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
         };
         let mut segments = syn::punctuated::Punctuated::new();
         for (i, seg) in full.iter().enumerate() {
-            if syn::parse_str::<syn::Ident>(seg).is_err() {
+            if syn::parse_str::<syn::Ident>(seg).is_err() && !seg.starts_with("r#") {
                 return;
             }
             let ident = make_ident(seg, last.ident.span());
@@ -1560,13 +2044,131 @@ struct Walker<'a> {
     public: HashMap<(ItemId, Option<String>), Vec<String>>,
     /// Keys of public but `#[doc(hidden)]` items.
     hidden: BTreeSet<String>,
+    /// Hidden members that still bind users (see `ApiSurface::hidden_items`).
+    hidden_items: std::collections::BTreeMap<String, ApiItem>,
     /// Public items carrying attributes that are not built in (attribute
     /// macros), by display path, with the attribute.
     attr_macros: Vec<String>,
+    /// Public items whose signature or fields contain a macro type (`t!()`).
+    macro_types: Vec<String>,
+    /// Only record which declarations are public under which keys (the
+    /// first pass, whose result is `canonical` for the second).
+    collect_only: bool,
+    /// Filled by a `collect_only` walk: every public key of each declaration.
+    first_paths: HashMap<ItemId, Vec<String>>,
+    /// Every public key of each declaration, from a first walk: local
+    /// types in signatures are compared by them.
+    canonical: &'a HashMap<ItemId, Vec<String>>,
+}
+
+/// The derives on an item, as far as attribute helpers go.
+#[derive(Clone, Copy, Default)]
+struct DeriveHelpers {
+    /// A derive from another crate: single-word attributes may be its helpers
+    /// (`#[serde(..)]`, `#[error(..)]`, `#[strum(..)]`).
+    foreign: bool,
+    /// `#[derive(Default)]`: `#[default]` is its helper.
+    default: bool,
+}
+
+impl DeriveHelpers {
+    fn of(attrs: &[Attribute]) -> Self {
+        const STD: &[&str] = &[
+            "Clone",
+            "Copy",
+            "Debug",
+            "Default",
+            "PartialEq",
+            "Eq",
+            "PartialOrd",
+            "Ord",
+            "Hash",
+        ];
+        let d = derives(attrs);
+        DeriveHelpers {
+            foreign: d.iter().any(|n| !STD.contains(&n.as_str())),
+            default: d.iter().any(|n| n == "Default"),
+        }
+    }
+
+    /// Whether `a` is a helper attribute of these derives, not a macro.
+    fn covers(self, a: &Attribute) -> bool {
+        let Some(name) = a.path().get_ident().map(|i| i.to_string()) else {
+            return false;
+        };
+        (self.default && name == "default") || self.foreign
+    }
+}
+
+/// Whether a type (or signature) contains a macro type (`t!()`).
+fn contains_type_macro<T: for<'x> FnOnce(&mut TypeMacroFinder)>(visit: T) -> bool {
+    let mut f = TypeMacroFinder(false);
+    visit(&mut f);
+    f.0
+}
+
+struct TypeMacroFinder(bool);
+
+impl<'ast> syn::visit::Visit<'ast> for TypeMacroFinder {
+    fn visit_type_macro(&mut self, _: &'ast syn::TypeMacro) {
+        self.0 = true;
+    }
+}
+
+/// Auto traits a field of type `ty` certainly lacks, from its syntax: raw
+/// pointers, `NonNull` and `Rc` are neither `Send` nor `Sync`; `Cell`,
+/// `RefCell` and `UnsafeCell` are not `Sync`.
+fn auto_blocked_by(ty: &syn::Type, out: &mut BTreeSet<&'static str>) {
+    struct Scan<'o>(&'o mut BTreeSet<&'static str>);
+    impl<'ast> syn::visit::Visit<'ast> for Scan<'_> {
+        fn visit_type_ptr(&mut self, t: &'ast syn::TypePtr) {
+            self.0.insert("Send");
+            self.0.insert("Sync");
+            syn::visit::visit_type_ptr(self, t);
+        }
+        fn visit_type_path(&mut self, t: &'ast syn::TypePath) {
+            if let Some(last) = t.path.segments.last() {
+                match last.ident.to_string().as_str() {
+                    "NonNull" | "Rc" => {
+                        self.0.insert("Send");
+                        self.0.insert("Sync");
+                    }
+                    "Cell" | "RefCell" | "UnsafeCell" => {
+                        self.0.insert("Sync");
+                    }
+                    _ => {}
+                }
+            }
+            syn::visit::visit_type_path(self, t);
+        }
+        // What a pointer to a function or a trait object lacks is its own.
+        fn visit_type_fn_ptr(&mut self, _: &'ast syn::TypeFnPtr) {}
+    }
+    syn::visit::Visit::visit_type(&mut Scan(out), ty);
+}
+
+/// The value of an integer literal discriminant (`3`, `-1`, `0x10`, `7u8`).
+fn discriminant_value(e: &syn::Expr) -> Option<i128> {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => i.base10_parse::<i128>().ok(),
+        syn::Expr::Unary(u) if matches!(u.op, syn::UnOp::Neg(_)) => {
+            discriminant_value(&u.expr).map(|v| -v)
+        }
+        syn::Expr::Paren(p) => discriminant_value(&p.expr),
+        syn::Expr::Group(g) => discriminant_value(&g.expr),
+        _ => None,
+    }
 }
 
 impl<'a> Walker<'a> {
-    fn new(krate: &'a Crate, crate_name: &str) -> Self {
+    fn new(
+        krate: &'a Crate,
+        crate_name: &str,
+        canonical: &'a HashMap<ItemId, Vec<String>>,
+    ) -> Self {
         Walker {
             krate,
             crate_name: crate_name.to_string(),
@@ -1574,98 +2176,222 @@ impl<'a> Walker<'a> {
             paths_of: HashMap::new(),
             public: HashMap::new(),
             hidden: BTreeSet::new(),
+            hidden_items: Default::default(),
             attr_macros: Vec::new(),
+            macro_types: Vec::new(),
+            collect_only: false,
+            first_paths: HashMap::new(),
+            canonical,
         }
     }
 
-    fn normalizer(&self, module: ModId) -> Normalizer<'a> {
+    /// The normalizer for comparison forms written in `module`.
+    fn normalizer(&self, module: ModId) -> Normalizer<'_> {
         Normalizer {
             krate: self.krate,
             module,
             self_name: None,
             erase_static: false,
+            keep_lifetimes: true,
+            canonical: self.canonical,
         }
     }
 
-    /// The comparison form of a function signature declared in `module`
-    /// (in an inherent impl of `self_name`, if given).
-    fn sig_shape(
+    /// The normalizer of the earlier engine: lifetimes erased, local types
+    /// by their bare name. For keys, which users read.
+    fn key_normalizer(&self, module: ModId) -> Normalizer<'_> {
+        Normalizer {
+            krate: self.krate,
+            module,
+            self_name: None,
+            erase_static: false,
+            keep_lifetimes: false,
+            canonical: self.canonical,
+        }
+    }
+
+    /// The module path of `module` (`a::b`, empty for the root).
+    fn module_path(&self, module: ModId) -> Option<String> {
+        Some(self.krate.modules[module].path.join("::"))
+    }
+
+    /// The comparison form of a function signature declared in `module`,
+    /// within `outer`, and its parts.
+    fn fn_shape(
         &self,
         module: ModId,
+        outer: &Outer<'_>,
         self_name: Option<&str>,
         vis: &Visibility,
         sig: &syn::Signature,
-    ) -> String {
-        let mut sig = sig.clone();
+    ) -> (String, FnShape) {
+        use syn::visit_mut::VisitMut;
+        let c = canon::canon_fn(sig, outer);
+        let mut sig = c.sig;
         let mut n = self.normalizer(module);
         n.self_name = self_name.map(str::to_string);
-        syn::visit_mut::VisitMut::visit_signature_mut(&mut n, &mut sig);
-        render::signature_shape(vis, &sig)
+        n.visit_signature_mut(&mut sig);
+        let mut shape = render::signature_shape(vis, &sig);
+        let mut for_ty = String::new();
+        if let Some(mut st) = c.self_ty {
+            n.visit_type_mut(&mut st);
+            for_ty = format!("[for {}] ", render::ty(&st));
+            shape = format!("{for_ty}{shape}");
+        }
+        let head = {
+            let mut h = sig.clone();
+            h.generics = syn::Generics::default();
+            h.inputs = syn::punctuated::Punctuated::new();
+            h.variadic = None;
+            h.output = syn::ReturnType::Default;
+            format!("{for_ty}{}", render::signature_shape(vis, &h))
+        };
+        let inputs = sig
+            .inputs
+            .iter()
+            .map(|a| match a {
+                syn::FnArg::Receiver(r) => unraw_text(&render::tokens(r)),
+                syn::FnArg::Typed(pt) => unraw_text(&render::ty(&pt.ty)),
+            })
+            .collect();
+        let output = match &sig.output {
+            syn::ReturnType::Default => "()".to_string(),
+            syn::ReturnType::Type(_, t) => unraw_text(&render::ty(t)),
+        };
+        let preds = sig
+            .generics
+            .where_clause
+            .as_ref()
+            .map(|w| {
+                w.predicates
+                    .iter()
+                    .map(|p| unraw_text(&render::tokens(p)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let params = sig
+            .generics
+            .params
+            .iter()
+            .map(|p| unraw_text(&render::tokens(p)))
+            .collect();
+        let parts = FnShape {
+            head: unraw_text(&head),
+            explicit: c.explicit,
+            params,
+            inputs,
+            output,
+            preds,
+        };
+        (shape, parts)
     }
 
     /// A type or trait declaration's display and comparison forms:
     /// `{head}<generics>{tail} where ..` (`tail` goes before the where
-    /// clause: supertraits; for structs, the field shape).
+    /// clause: supertraits; for structs, the field shape; for aliases, the
+    /// target), the type parameters with a default as written, and the
+    /// parameters in canonical form.
     ///
-    /// In the comparison form, lifetime parameters are counted rather than
-    /// named (`'a` -> `'b` is no change, a new one is), and type or const
-    /// parameters with a default are left out and returned on their own
-    /// (users need not name them, so adding one is not like adding a
-    /// parameter they must write).
+    /// In the comparison form parameters are named by position (`__P0`,
+    /// `'__p0`; lifetimes are counted), defaults are left out (they are in
+    /// the parameters), bounds are in one sorted where clause.
     fn header(
         &self,
         module: ModId,
         head: &str,
         g: &syn::Generics,
-        tail: &str,
-    ) -> (String, String, Vec<String>) {
+        tail: (&str, &str),
+    ) -> (String, String, Vec<String>, GenericsShape) {
+        use syn::visit_mut::VisitMut;
         let display = format!(
-            "{head}{}{tail}{}",
+            "{head}{}{}{}",
             render::generics(g),
+            tail.0,
             render::where_clause(g)
         );
-        let mut normalized = g.clone();
-        syn::visit_mut::VisitMut::visit_generics_mut(&mut self.normalizer(module), &mut normalized);
-        let mut defaulted = Vec::new();
-        normalized.params = std::mem::take(&mut normalized.params)
-            .into_iter()
-            .filter(|p| {
-                let has_default = match p {
-                    syn::GenericParam::Type(tp) => tp.default.is_some(),
-                    syn::GenericParam::Const(cp) => cp.default.is_some(),
-                    syn::GenericParam::Lifetime(_) => false,
-                };
-                if has_default {
-                    defaulted.push(render::tokens(p));
-                }
-                !has_default
+        // Defaulted parameters as written (bounds apart), for reports.
+        let mut legacy = g.clone();
+        self.key_normalizer(module).visit_generics_mut(&mut legacy);
+        let defaulted: Vec<String> = legacy
+            .params
+            .iter()
+            .filter(|p| match p {
+                syn::GenericParam::Type(tp) => tp.default.is_some(),
+                syn::GenericParam::Const(cp) => cp.default.is_some(),
+                syn::GenericParam::Lifetime(_) => false,
             })
+            .map(render::tokens)
             .collect();
+        let renames = canon::positional(g);
+        let mut normalized = rename_generics(&renames, g);
+        self.normalizer(module).visit_generics_mut(&mut normalized);
+        let mut params = Vec::new();
+        for p in normalized.params.iter_mut() {
+            match p {
+                syn::GenericParam::Type(tp) => {
+                    let d = tp.default.take().map(|(_, t)| render::ty(&t));
+                    params.push((tp.ident.to_string(), "type".to_string(), d));
+                }
+                syn::GenericParam::Const(cp) => {
+                    let d = cp.default.take().map(|(_, e)| render::tokens(&e));
+                    params.push((
+                        cp.ident.to_string(),
+                        format!("const: {}", render::ty(&cp.ty)),
+                        d,
+                    ));
+                }
+                syn::GenericParam::Lifetime(_) => {}
+            }
+        }
         let lifetimes = match g.lifetimes().count() {
             0 => String::new(),
             n => format!("[{n} lifetime(s)]"),
         };
         let shape = format!(
-            "{head}{lifetimes}{}{tail}{}",
+            "{head}{lifetimes}{}{}{}",
             render::generics(&normalized),
+            tail.1,
             render::where_clause(&normalized)
         );
-        (display, shape, defaulted)
+        let rest = format!(
+            "{head}{lifetimes}{}{}",
+            tail.1,
+            render::where_clause(&normalized)
+        );
+        (
+            display,
+            shape,
+            defaulted,
+            GenericsShape {
+                params,
+                rest: unraw_text(&rest),
+            },
+        )
     }
 
-    /// Facts and notes that come from an item's attributes.
-    fn mark(&mut self, key: &str, attrs: &[Attribute]) {
+    /// Facts and notes that come from an item's attributes (`helpers`:
+    /// the derives on the item or its parent, whose helper attributes are
+    /// not attribute macros).
+    fn mark(&mut self, key: &str, attrs: &[Attribute], helpers: DeriveHelpers) {
         if let Some(i) = self.out.get_mut(key) {
             i.facts.deprecated |= has_attr(attrs, "deprecated");
             i.facts.must_use |= has_attr(attrs, "must_use");
         }
         for a in attrs {
-            if is_attribute_macro(a) {
+            if is_attribute_macro(a) && !helpers.covers(a) {
                 let shown = format!("#[{}] on `{}`", render::tokens(a.path()), self.display(key));
                 if !self.attr_macros.contains(&shown) {
                     self.attr_macros.push(shown);
                 }
             }
+        }
+    }
+
+    /// Notes that `key`'s signature or fields contain a macro type.
+    fn macro_type(&mut self, key: &str) {
+        let shown = format!("`{}`", self.display(key));
+        if !self.macro_types.contains(&shown) {
+            self.macro_types.push(shown);
         }
     }
 
@@ -1745,6 +2471,13 @@ impl<'a> Walker<'a> {
                 some(&self.attr_macros)
             ));
         }
+        if !self.macro_types.is_empty() {
+            notes.push(format!(
+                "types written as macro invocations in {} public signature(s) or field(s) ({}): the macro is not expanded, so a change in the type it stands for is not seen",
+                self.macro_types.len(),
+                some(&self.macro_types)
+            ));
+        }
         let types: Vec<String> = self
             .out
             .values()
@@ -1771,10 +2504,20 @@ impl<'a> Walker<'a> {
         render::ty(&ty)
     }
 
-    /// The comparison form of a type written in `module`.
-    fn ty_shape(&self, module: ModId, ty: &syn::Type) -> String {
+    /// The comparison form of a type written in `module`, inside a
+    /// declaration whose parameters `renames` names.
+    fn ty_shape(&self, module: ModId, renames: &canon::Renames, ty: &syn::Type) -> String {
         let mut ty = ty.clone();
+        syn::visit_mut::VisitMut::visit_type_mut(&mut renames.clone(), &mut ty);
         syn::visit_mut::VisitMut::visit_type_mut(&mut self.normalizer(module), &mut ty);
+        render::ty(&ty)
+    }
+
+    /// A type as it appears in keys, which users read: lifetimes erased,
+    /// this crate's types by the name written.
+    fn key_ty(&self, module: ModId, ty: &syn::Type) -> String {
+        let mut ty = ty.clone();
+        syn::visit_mut::VisitMut::visit_type_mut(&mut self.key_normalizer(module), &mut ty);
         render::ty(&ty)
     }
 
@@ -1829,6 +2572,10 @@ impl<'a> Walker<'a> {
                 if existing.shape != item.shape {
                     existing.shape = merge_alternatives(&existing.shape, &item.shape);
                     existing.signature = merge_alternatives(&existing.signature, &item.signature);
+                    // Alternatives have no one canonical form.
+                    existing.facts.fn_sig = None;
+                    existing.facts.generics = None;
+                    existing.facts.impl_shape = None;
                 }
             }
             Some(_) => {
@@ -1872,37 +2619,63 @@ impl<'a> Walker<'a> {
                         continue;
                     }
                     c.extend(module.cfg.iter().cloned());
-                    let sig = format!("pub mod {}", ex.name);
-                    self.add(
-                        key,
-                        ItemKind::Module,
-                        (sig.clone(), sig),
-                        &c,
-                        None,
-                        Facts::default(),
-                    );
+                    if !self.collect_only {
+                        let sig = format!("pub mod {}", ex.name);
+                        let facts = Facts {
+                            decl_module: module.parent.and_then(|p| self.module_path(p)),
+                            ..Facts::default()
+                        };
+                        self.add(key, ItemKind::Module, (sig.clone(), sig), &c, None, facts);
+                    }
                     self.walk(child, &path, &c, stack);
                 }
                 Target::Item(id) => {
+                    let decl = &self.krate.decls[id];
+                    // `pub use __m as m;` of a hidden `#[macro_export]`
+                    // macro: the re-export is the name the crate gives it.
+                    let public_face = matches!(&decl.item, Item::Macro(mac)
+                        if mac.ident.as_ref().is_some_and(|i| *i != ex.name));
+                    if decl.hidden && !public_face {
+                        self.hidden.insert(key);
+                        continue;
+                    }
+                    if self.collect_only {
+                        self.first_paths.entry(id).or_default().push(key);
+                        continue;
+                    }
+                    c.extend(decl.cfg.iter().cloned());
+                    self.item(id, &key, &ex.name, &c);
+                }
+                Target::Variant(id, variant) => {
+                    if self.collect_only {
+                        continue;
+                    }
                     let decl = &self.krate.decls[id];
                     if decl.hidden {
                         self.hidden.insert(key);
                         continue;
                     }
                     c.extend(decl.cfg.iter().cloned());
-                    self.item(id, &key, &ex.name, &c);
+                    self.variant_reexport(id, &variant, &key, &ex.name, &c);
                 }
+                Target::External(_) if self.collect_only => {}
                 Target::External(p) => {
+                    // `core::` and `alloc::` name what `std::` does.
+                    let meant = ["core::", "alloc::"]
+                        .iter()
+                        .find_map(|pre| p.strip_prefix(pre).map(|r| format!("std::{r}")))
+                        .unwrap_or_else(|| p.clone());
                     if ex.name == "*" {
                         // `pub use other_crate::*;` at `prefix`: named by what it re-exports.
                         let mut parts = prefix.to_vec();
                         parts.push(format!("* (from {p})"));
                         let key = parts.join("::");
                         let sig = format!("pub use {p}");
+                        let shape = format!("pub use {meant}");
                         self.add(
                             key,
                             ItemKind::ExternalReexport,
-                            (sig.clone(), sig),
+                            (sig, shape),
                             &c,
                             None,
                             Facts::default(),
@@ -1914,10 +2687,11 @@ impl<'a> Walker<'a> {
                         } else {
                             format!("pub use {p} as {}", ex.name)
                         };
+                        let shape = format!("pub use {meant} as {}", ex.name);
                         self.add(
                             key,
                             ItemKind::ExternalReexport,
-                            (sig.clone(), sig),
+                            (sig, shape),
                             &c,
                             None,
                             Facts::default(),
@@ -1935,6 +2709,7 @@ impl<'a> Walker<'a> {
         self.public.entry((id, None)).or_default().push(shown);
         let item = &self.krate.decls[id].item;
         let module = self.krate.decls[id].module;
+        let here = self.module_path(module);
         let plain = |s: String| (s.clone(), s);
         match item {
             Item::Fn(f) if proc_macro_name(&f.attrs, name).is_some() => {
@@ -1957,10 +2732,12 @@ impl<'a> Walker<'a> {
                 let s = render::signature(&f.vis, &sig);
                 // `unsafe` is a fact of its own: becoming safe is minor.
                 sig.safety = syn::Safety::Default;
-                let shape = self.sig_shape(module, None, &f.vis, &sig);
+                let (shape, parts) = self.fn_shape(module, &Outer::Free, None, &f.vis, &sig);
                 let facts = Facts {
                     is_const: Some(f.sig.constness.is_some()),
                     is_unsafe: Some(matches!(f.sig.safety, syn::Safety::Unsafe(_))),
+                    fn_sig: Some(Box::new(parts)),
+                    decl_module: here,
                     ..Facts::default()
                 };
                 self.add(
@@ -1971,20 +2748,40 @@ impl<'a> Walker<'a> {
                     None,
                     facts,
                 );
-                self.mark(key, &f.attrs);
+                self.mark(key, &f.attrs, DeriveHelpers::default());
+                if contains_type_macro(|v| syn::visit::Visit::visit_signature(v, &f.sig)) {
+                    self.macro_type(key);
+                }
+            }
+            Item::Macro(_) => {
+                // A `#[macro_export]` macro under a path of its own
+                // (`pub mod x { pub use crate::m; }`, `pub use __m as m;`).
+                let s = format!("macro_rules! {name}");
+                let facts = Facts {
+                    decl_module: here,
+                    ..Facts::default()
+                };
+                self.add(
+                    format!("{key}!"),
+                    ItemKind::Macro,
+                    plain(s),
+                    cfg,
+                    None,
+                    facts,
+                );
             }
             Item::Const(c) => {
                 let s = format!("pub const {name}: {}", render::ty(&c.ty));
                 let sh = format!("pub const {name}: {}", self.value_ty_shape(module, &c.ty));
-                self.add(
-                    key.to_string(),
-                    ItemKind::Const,
-                    (s, sh),
-                    cfg,
-                    None,
-                    Facts::default(),
-                );
-                self.mark(key, &c.attrs);
+                let facts = Facts {
+                    decl_module: here,
+                    ..Facts::default()
+                };
+                self.add(key.to_string(), ItemKind::Const, (s, sh), cfg, None, facts);
+                self.mark(key, &c.attrs, DeriveHelpers::default());
+                if contains_type_macro(|v| syn::visit::Visit::visit_type(v, &c.ty)) {
+                    self.macro_type(key);
+                }
             }
             Item::Static(st) => {
                 let m = if matches!(st.mutability, syn::StaticMutability::Mut(_)) {
@@ -1997,33 +2794,43 @@ impl<'a> Walker<'a> {
                     "pub static {m}{name}: {}",
                     self.value_ty_shape(module, &st.ty)
                 );
-                self.add(
-                    key.to_string(),
-                    ItemKind::Static,
-                    (s, sh),
-                    cfg,
-                    None,
-                    Facts::default(),
-                );
-                self.mark(key, &st.attrs);
+                let facts = Facts {
+                    decl_module: here,
+                    ..Facts::default()
+                };
+                self.add(key.to_string(), ItemKind::Static, (s, sh), cfg, None, facts);
+                self.mark(key, &st.attrs, DeriveHelpers::default());
             }
             Item::Type(t) => {
-                let head = format!(
-                    "pub type {name}{}{}",
-                    render::generics(&t.generics),
-                    render::where_clause(&t.generics)
+                let renames = canon::positional(&t.generics);
+                let target = (
+                    format!(" = {}", render::ty(&t.ty)),
+                    format!(" = {}", self.ty_shape(module, &renames, &t.ty)),
                 );
-                let s = format!("{head} = {}", render::ty(&t.ty));
-                let sh = format!("{head} = {}", self.ty_shape(module, &t.ty));
+                let (s, sh, defaulted_params, generics) = self.header(
+                    module,
+                    &format!("pub type {name}"),
+                    &t.generics,
+                    (&target.0, &target.1),
+                );
+                let facts = Facts {
+                    defaulted_params,
+                    generics: Some(Box::new(generics)),
+                    decl_module: here,
+                    ..Facts::default()
+                };
                 self.add(
                     key.to_string(),
                     ItemKind::TypeAlias,
                     (s, sh),
                     cfg,
                     None,
-                    Facts::default(),
+                    facts,
                 );
-                self.mark(key, &t.attrs);
+                self.mark(key, &t.attrs, DeriveHelpers::default());
+                if contains_type_macro(|v| syn::visit::Visit::visit_type(v, &t.ty)) {
+                    self.macro_type(key);
+                }
                 self.remember(id, key, cfg);
             }
             Item::Struct(s) => {
@@ -2045,27 +2852,26 @@ impl<'a> Walker<'a> {
                         .fields
                         .iter()
                         .any(|f| matches!(f.vis, Visibility::Public(_)));
-                let (sig, _, _) = self.header(
+                let word = shape_word(&s.fields);
+                let (sig, sh, defaulted_params, generics) = self.header(
                     module,
                     &format!("pub struct {name}"),
                     &s.generics,
-                    shape_word(&s.fields),
+                    (word, if opaque { " { .. }" } else { word }),
                 );
-                let (_, sh, defaulted_params) = self.header(
-                    module,
-                    &format!("pub struct {name}"),
-                    &s.generics,
-                    if opaque {
-                        " { .. }"
-                    } else {
-                        shape_word(&s.fields)
-                    },
-                );
+                let mut blocked = BTreeSet::new();
+                for f in &s.fields {
+                    auto_blocked_by(&f.ty, &mut blocked);
+                }
                 let facts = Facts {
                     constructible: Some(all_pub && !non_exhaustive),
                     non_exhaustive,
                     repr: repr(&s.attrs),
                     defaulted_params,
+                    generics: Some(Box::new(generics)),
+                    field_order: public_field_names(&s.fields),
+                    auto_blocked: blocked.into_iter().map(str::to_string).collect(),
+                    decl_module: here,
                     ..Facts::default()
                 };
                 self.add(
@@ -2076,16 +2882,21 @@ impl<'a> Walker<'a> {
                     None,
                     facts,
                 );
-                self.mark(key, &s.attrs);
-                self.fields(module, key, &s.fields, cfg);
+                let helpers = DeriveHelpers::of(&s.attrs);
+                self.mark(key, &s.attrs, helpers);
+                let renames = canon::positional(&s.generics);
+                self.fields(module, key, &s.fields, cfg, &renames);
                 self.remember(id, key, cfg);
             }
             Item::Union(u) => {
-                let (sig, sh, defaulted_params) =
-                    self.header(module, &format!("pub union {name}"), &u.generics, "");
+                let (sig, sh, defaulted_params, generics) =
+                    self.header(module, &format!("pub union {name}"), &u.generics, ("", ""));
                 let facts = Facts {
                     repr: repr(&u.attrs),
                     defaulted_params,
+                    generics: Some(Box::new(generics)),
+                    field_order: public_field_names(&Fields::Named(u.fields.clone())),
+                    decl_module: here,
                     ..Facts::default()
                 };
                 self.add(
@@ -2096,46 +2907,69 @@ impl<'a> Walker<'a> {
                     None,
                     facts,
                 );
-                self.mark(key, &u.attrs);
-                self.fields(module, key, &Fields::Named(u.fields.clone()), cfg);
+                self.mark(key, &u.attrs, DeriveHelpers::of(&u.attrs));
+                let renames = canon::positional(&u.generics);
+                self.fields(module, key, &Fields::Named(u.fields.clone()), cfg, &renames);
                 self.remember(id, key, cfg);
             }
             Item::Enum(e) => {
                 let non_exhaustive = has_attr(&e.attrs, "non_exhaustive");
-                let (sig, sh, defaulted_params) =
-                    self.header(module, &format!("pub enum {name}"), &e.generics, "");
+                let (sig, sh, defaulted_params, generics) =
+                    self.header(module, &format!("pub enum {name}"), &e.generics, ("", ""));
+                let mut blocked = BTreeSet::new();
+                for v in &e.variants {
+                    for f in &v.fields {
+                        auto_blocked_by(&f.ty, &mut blocked);
+                    }
+                }
                 let facts = Facts {
                     non_exhaustive,
                     repr: repr(&e.attrs),
                     defaulted_params,
+                    generics: Some(Box::new(generics)),
+                    fieldless: e.variants.iter().all(|v| matches!(v.fields, Fields::Unit)),
+                    auto_blocked: blocked.into_iter().map(str::to_string).collect(),
+                    decl_module: here.clone(),
                     ..Facts::default()
                 };
                 self.add(key.to_string(), ItemKind::Enum, (sig, sh), cfg, None, facts);
-                self.mark(key, &e.attrs);
+                let helpers = DeriveHelpers::of(&e.attrs);
+                self.mark(key, &e.attrs, helpers);
+                let renames = canon::positional(&e.generics);
+                // Implicit discriminants are the previous one plus one.
+                let mut next: Option<i128> = Some(0);
                 for v in &e.variants {
                     let vcfg = cfgs(&v.attrs);
+                    // Not there outside tests: it takes no value.
                     if is_test_only(&vcfg) {
                         continue;
                     }
-                    if is_hidden(&v.attrs) {
-                        self.hidden.insert(format!("{key}::{}", v.ident));
-                        continue;
-                    }
+                    let value = match &v.discriminant {
+                        Some((_, expr)) => discriminant_value(expr),
+                        None => next,
+                    };
+                    next = value.and_then(|x| x.checked_add(1));
                     let mut c = cfg.clone();
                     c.extend(vcfg);
                     let s = format!("{}{}", v.ident, variant_fields(&v.fields, render::ty));
                     let sh = format!(
                         "{}{}",
                         v.ident,
-                        variant_fields(&v.fields, |t| self.ty_shape(module, t))
+                        variant_fields(&v.fields, |t| self.ty_shape(module, &renames, t))
                     );
-
                     let facts = Facts {
                         non_exhaustive: has_attr(&v.attrs, "non_exhaustive"),
                         discriminant: v.discriminant.as_ref().map(|(_, e)| render::tokens(e)),
+                        discriminant_value: value,
+                        decl_module: here.clone(),
                         ..Facts::default()
                     };
                     let vkey = format!("{key}::{}", v.ident);
+                    if is_hidden(&v.attrs) {
+                        // Not API, but exhaustive matches must still cover it.
+                        self.hide_member(vkey, ItemKind::Variant, (s, sh), &c, key, facts);
+                        continue;
+                    }
                     self.add(
                         vkey.clone(),
                         ItemKind::Variant,
@@ -2144,7 +2978,13 @@ impl<'a> Walker<'a> {
                         Some(key),
                         facts,
                     );
-                    self.mark(&vkey, &v.attrs);
+                    self.mark(&vkey, &v.attrs, helpers);
+                    if v.fields
+                        .iter()
+                        .any(|f| contains_type_macro(|x| syn::visit::Visit::visit_type(x, &f.ty)))
+                    {
+                        self.macro_type(&vkey);
+                    }
                 }
                 self.remember(id, key, cfg);
             }
@@ -2155,15 +2995,35 @@ impl<'a> Walker<'a> {
                 } else {
                     format!(": {}", render::tokens(&t.supertraits))
                 };
-                let (sig, sh, defaulted_params) = self.header(
+                let renames = canon::positional(&t.generics);
+                let supers_shape = if t.supertraits.is_empty() {
+                    String::new()
+                } else {
+                    let mut b = t.supertraits.clone();
+                    for x in b.iter_mut() {
+                        syn::visit_mut::VisitMut::visit_type_param_bound_mut(
+                            &mut renames.clone(),
+                            x,
+                        );
+                        syn::visit_mut::VisitMut::visit_type_param_bound_mut(
+                            &mut self.normalizer(module),
+                            x,
+                        );
+                    }
+                    sort_bounds(&mut b);
+                    format!(": {}", render::tokens(&b))
+                };
+                let (sig, sh, defaulted_params, generics) = self.header(
                     module,
                     &format!("pub {unsafety}trait {name}"),
                     &t.generics,
-                    &supers,
+                    (&supers, &supers_shape),
                 );
                 let facts = Facts {
                     defaulted_params,
+                    generics: Some(Box::new(generics)),
                     object_safe: Some(object_safe(t)),
+                    decl_module: here,
                     ..Facts::default()
                 };
                 self.add(
@@ -2174,9 +3034,9 @@ impl<'a> Walker<'a> {
                     None,
                     facts,
                 );
-                self.mark(key, &t.attrs);
+                self.mark(key, &t.attrs, DeriveHelpers::default());
                 for ti in &t.items {
-                    self.trait_item(module, key, ti, cfg);
+                    self.trait_item(module, key, t, &renames, ti, cfg);
                     if let TraitItem::Fn(f) = ti {
                         let shown = self.display(&format!("{key}::{}", f.sig.ident));
                         self.public
@@ -2206,6 +3066,68 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A variant re-exported on its own (`pub use Color::Red;`, `pub use
+    /// Color::*;`): a path users name it by.
+    fn variant_reexport(
+        &mut self,
+        id: ItemId,
+        variant: &str,
+        key: &str,
+        name: &str,
+        cfg: &BTreeSet<String>,
+    ) {
+        let Item::Enum(e) = &self.krate.decls[id].item else {
+            return;
+        };
+        let Some(v) = e.variants.iter().find(|v| v.ident == variant) else {
+            return;
+        };
+        if is_hidden(&v.attrs) {
+            self.hidden.insert(key.to_string());
+            return;
+        }
+        let module = self.krate.decls[id].module;
+        let mut c = cfg.clone();
+        c.extend(cfgs(&v.attrs));
+        let renames = canon::positional(&e.generics);
+        let s = format!("{name}{}", variant_fields(&v.fields, render::ty));
+        let sh = format!(
+            "{name}{}",
+            variant_fields(&v.fields, |t| self.ty_shape(module, &renames, t))
+        );
+        let facts = Facts {
+            decl_module: self.module_path(module),
+            ..Facts::default()
+        };
+        self.add(key.to_string(), ItemKind::Variant, (s, sh), &c, None, facts);
+    }
+
+    /// A `#[doc(hidden)]` member that still binds users: not API, kept in
+    /// `hidden_items` for the rules that need it.
+    fn hide_member(
+        &mut self,
+        key: String,
+        kind: ItemKind,
+        (signature, shape): (String, String),
+        cfg: &BTreeSet<String>,
+        parent: &str,
+        facts: Facts,
+    ) {
+        let key = unraw_path(&key);
+        self.hidden.insert(key.clone());
+        let item = ApiItem {
+            path: self.display(&key),
+            key: key.clone(),
+            kind,
+            signature,
+            shape: unraw_text(&shape),
+            cfg: cfg_text(cfg),
+            parent: Some(unraw_path(parent)),
+            facts,
+        };
+        self.hidden_items.insert(key, item);
+    }
+
     /// Notes that declaration `id` is public under `key`, so that impls can
     /// be attached to it.
     fn remember(&mut self, id: ItemId, key: &str, cfg: &BTreeSet<String>) {
@@ -2215,7 +3137,14 @@ impl<'a> Walker<'a> {
             .push((key.to_string(), cfg.clone()));
     }
 
-    fn fields(&mut self, module: ModId, parent: &str, fields: &Fields, cfg: &BTreeSet<String>) {
+    fn fields(
+        &mut self,
+        module: ModId,
+        parent: &str,
+        fields: &Fields,
+        cfg: &BTreeSet<String>,
+        renames: &canon::Renames,
+    ) {
         for (i, f) in fields.iter().enumerate() {
             if !matches!(f.vis, Visibility::Public(_)) {
                 continue;
@@ -2231,33 +3160,60 @@ impl<'a> Walker<'a> {
                 .as_ref()
                 .map(|i| i.to_string())
                 .unwrap_or_else(|| i.to_string());
+            let s = format!("pub {name}: {}", render::ty(&f.ty));
+            let sh = format!("pub {name}: {}", self.ty_shape(module, renames, &f.ty));
+            let key = format!("{parent}.{name}");
             if is_hidden(&f.attrs) {
-                self.hidden.insert(format!("{parent}.{name}"));
+                // Not API, but struct literals must still name it.
+                self.hide_member(key, ItemKind::Field, (s, sh), &c, parent, Facts::default());
                 continue;
             }
-            let s = format!("pub {name}: {}", render::ty(&f.ty));
-            let sh = format!("pub {name}: {}", self.ty_shape(module, &f.ty));
             self.add(
-                format!("{parent}.{name}"),
+                key.clone(),
                 ItemKind::Field,
                 (s, sh),
                 &c,
                 Some(parent),
                 Facts::default(),
             );
+            if contains_type_macro(|v| syn::visit::Visit::visit_type(v, &f.ty)) {
+                self.macro_type(&key);
+            }
         }
     }
 
-    fn trait_item(&mut self, module: ModId, parent: &str, ti: &TraitItem, cfg: &BTreeSet<String>) {
+    fn trait_item(
+        &mut self,
+        module: ModId,
+        parent: &str,
+        tr: &syn::ItemTrait,
+        renames: &canon::Renames,
+        ti: &TraitItem,
+        cfg: &BTreeSet<String>,
+    ) {
+        use syn::visit_mut::VisitMut;
+        let mut fn_sig = None;
         let (attrs, name, kind, sig, shape, has_default) = match ti {
-            TraitItem::Fn(f) => (
-                &f.attrs,
-                f.sig.ident.to_string(),
-                ItemKind::TraitMethod,
-                render::signature(&Visibility::Inherited, &f.sig),
-                self.sig_shape(module, None, &Visibility::Inherited, &f.sig),
-                f.default.is_some(),
-            ),
+            TraitItem::Fn(f) => {
+                let (shape, parts) = self.fn_shape(
+                    module,
+                    &Outer::Trait {
+                        generics: &tr.generics,
+                    },
+                    None,
+                    &Visibility::Inherited,
+                    &f.sig,
+                );
+                fn_sig = Some(Box::new(parts));
+                (
+                    &f.attrs,
+                    f.sig.ident.to_string(),
+                    ItemKind::TraitMethod,
+                    render::signature(&Visibility::Inherited, &f.sig),
+                    shape,
+                    f.default.is_some(),
+                )
+            }
             TraitItem::Type(t) => {
                 let bounds = if t.bounds.is_empty() {
                     String::new()
@@ -2274,23 +3230,49 @@ impl<'a> Walker<'a> {
                     t.ident,
                     render::generics(&t.generics)
                 );
+                let mut b = t.bounds.clone();
+                for x in b.iter_mut() {
+                    renames.clone().visit_type_param_bound_mut(x);
+                    self.normalizer(module).visit_type_param_bound_mut(x);
+                }
+                sort_bounds(&mut b);
+                let bounds_shape = if b.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", render::tokens(&b))
+                };
+                let default_shape = t
+                    .default
+                    .as_ref()
+                    .map(|(_, ty)| format!(" = {}", self.ty_shape(module, renames, ty)))
+                    .unwrap_or_default();
+                let sh = format!(
+                    "type {}{}{bounds_shape}{default_shape}",
+                    t.ident,
+                    render::generics(&t.generics)
+                );
                 (
                     &t.attrs,
                     t.ident.to_string(),
                     ItemKind::TraitType,
-                    s.clone(),
                     s,
+                    sh,
                     t.default.is_some(),
                 )
             }
             TraitItem::Const(c) => {
                 let s = format!("const {}: {}", c.ident, render::ty(&c.ty));
+                let sh = format!(
+                    "const {}: {}",
+                    c.ident,
+                    self.ty_shape(module, renames, &c.ty)
+                );
                 (
                     &c.attrs,
                     c.ident.to_string(),
                     ItemKind::TraitConst,
-                    s.clone(),
                     s,
+                    sh,
                     c.default.is_some(),
                 )
             }
@@ -2300,19 +3282,27 @@ impl<'a> Walker<'a> {
         if is_test_only(&own) {
             return;
         }
-        if is_hidden(attrs) {
-            self.hidden.insert(format!("{parent}::{name}"));
-            return;
-        }
         let mut c = cfg.clone();
         c.extend(own);
         let facts = Facts {
             has_default: Some(has_default),
+            fn_sig,
             ..Facts::default()
         };
         let key = format!("{parent}::{name}");
+        if is_hidden(attrs) {
+            // Not API, but a required one must still be written by every
+            // implementation.
+            self.hide_member(key, kind, (sig, shape), &c, parent, facts);
+            return;
+        }
         self.add(key.clone(), kind, (sig, shape), &c, Some(parent), facts);
-        self.mark(&key, attrs);
+        self.mark(&key, attrs, DeriveHelpers::default());
+        if let TraitItem::Fn(f) = ti
+            && contains_type_macro(|v| syn::visit::Visit::visit_signature(v, &f.sig))
+        {
+            self.macro_type(&key);
+        }
     }
 
     /// `#[macro_export] macro_rules!` macros: public at the crate root.
@@ -2356,6 +3346,7 @@ impl<'a> Walker<'a> {
                 Item::Union(u) => &u.attrs,
                 _ => continue,
             };
+            let here = self.module_path(self.krate.decls[*id].module);
             for trait_name in derives(attrs) {
                 for (p, cfg) in paths {
                     let s = format!("impl {trait_name} (derived)");
@@ -2365,7 +3356,10 @@ impl<'a> Walker<'a> {
                         (s, String::new()),
                         cfg,
                         Some(p),
-                        Facts::default(),
+                        Facts {
+                            decl_module: here.clone(),
+                            ..Facts::default()
+                        },
                     );
                 }
             }
@@ -2395,10 +3389,21 @@ impl<'a> Walker<'a> {
                 };
                 let mut owner_paths: Vec<(String, BTreeSet<String>)> = Vec::new();
                 for t in &self_targets {
-                    if let Target::Item(tid) = t
-                        && let Some(p) = self.paths_of.get(tid)
-                    {
-                        owner_paths.extend(p.iter().cloned());
+                    if let Target::Item(tid) = t {
+                        if let Some(p) = self.paths_of.get(tid) {
+                            owner_paths.extend(p.iter().cloned());
+                        }
+                        // `impl<T> Alias<T> { .. }` is an impl of the type
+                        // the alias stands for: its methods are that type's.
+                        if let Some(target) = self.alias_target(*tid)
+                            && let Some(p) = self.paths_of.get(&target)
+                        {
+                            for x in p {
+                                if !owner_paths.contains(x) {
+                                    owner_paths.push(x.clone());
+                                }
+                            }
+                        }
                     }
                 }
                 let impl_cfg: BTreeSet<String> = decl.cfg.iter().cloned().collect();
@@ -2432,7 +3437,7 @@ impl<'a> Walker<'a> {
                         let trait_name = {
                             let mut path = trait_path.clone();
                             syn::visit_mut::VisitMut::visit_path_mut(
-                                &mut self.normalizer(m),
+                                &mut self.key_normalizer(m),
                                 &mut path,
                             );
                             let last = path.segments.last().cloned();
@@ -2450,6 +3455,12 @@ impl<'a> Walker<'a> {
                             render::ty(&imp.self_ty),
                             render::where_clause(&imp.generics)
                         );
+                        let (shape, parts) = self.impl_shape(m, imp);
+                        let facts = Facts {
+                            impl_shape: Some(Box::new(parts)),
+                            decl_module: self.module_path(m),
+                            ..Facts::default()
+                        };
                         if !owner_paths.is_empty() {
                             for (p, tcfg) in owner_paths {
                                 let mut c = tcfg.clone();
@@ -2468,22 +3479,22 @@ impl<'a> Walker<'a> {
                                     if by_reference {
                                         format!(
                                             "{p} impl {neg}{trait_name} for {}",
-                                            self.ty_shape(m, &imp.self_ty)
+                                            self.key_ty(m, &imp.self_ty)
                                         )
                                     } else {
                                         format!("{p} impl {neg}{trait_name}")
                                     },
                                     ItemKind::Impl,
-                                    (sig.clone(), String::new()),
+                                    (sig.clone(), shape.clone()),
                                     &c,
                                     Some(&p),
-                                    Facts::default(),
+                                    facts.clone(),
                                 );
                             }
                         } else if !self_targets.iter().any(|t| matches!(t, Target::Item(_))) {
                             // A local public trait implemented for a foreign type
                             // (impls for this crate's private types are not API).
-                            let self_shape = self.ty_shape(m, &imp.self_ty);
+                            let self_shape = self.key_ty(m, &imp.self_ty);
                             for t in trait_targets {
                                 let Target::Item(tid) = t else { continue };
                                 let Some(paths) = self.paths_of.get(&tid).cloned() else {
@@ -2510,10 +3521,10 @@ impl<'a> Walker<'a> {
                                     self.add(
                                         key,
                                         ItemKind::Impl,
-                                        (sig.clone(), String::new()),
+                                        (sig.clone(), shape.clone()),
                                         &c,
                                         Some(&p),
-                                        Facts::default(),
+                                        facts.clone(),
                                     );
                                 }
                             }
@@ -2522,6 +3533,92 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+    }
+
+    /// The local type a type alias stands for, when it passes its
+    /// parameters through unchanged (`type A<T> = B<T>;`).
+    fn alias_target(&self, id: ItemId) -> Option<ItemId> {
+        let decl = &self.krate.decls[id];
+        let Item::Type(t) = &decl.item else {
+            return None;
+        };
+        let syn::Type::Path(tp) = &*t.ty else {
+            return None;
+        };
+        if tp.qself.is_some() || !passes_parameters_through(tp, &t.generics) {
+            return None;
+        }
+        let segs: Vec<String> = tp
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        match self.krate.resolve(decl.module, &segs, 0).first() {
+            Some(Target::Item(target)) if *target != id => Some(*target),
+            _ => None,
+        }
+    }
+
+    /// A trait impl's header in comparison form (`impl<__P0> Tr for
+    /// S<__P0> where ..; type Item = ..`) and in parts.
+    fn impl_shape(&self, module: ModId, imp: &syn::ItemImpl) -> (String, ImplShape) {
+        use syn::visit_mut::VisitMut;
+        let c = canon::canon_impl(imp);
+        let mut n = self.normalizer(module);
+        let mut self_ty = c.self_ty;
+        n.visit_type_mut(&mut self_ty);
+        let self_ty = unraw_text(&render::ty(&self_ty));
+        let trait_ref = match c.trait_path {
+            Some(mut p) => {
+                n.visit_path_mut(&mut p);
+                unraw_text(&render::ty(&syn::parse_quote!(#p)))
+            }
+            None => String::new(),
+        };
+        let mut g = syn::Generics::default();
+        if !c.preds.is_empty() {
+            g.where_clause = Some(syn::WhereClause {
+                where_token: Default::default(),
+                predicates: c.preds.into_iter().collect(),
+            });
+        }
+        n.visit_generics_mut(&mut g);
+        let preds: Vec<String> = g
+            .where_clause
+            .as_ref()
+            .map(|w| {
+                w.predicates
+                    .iter()
+                    .map(|p| unraw_text(&render::tokens(p)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let assoc: Vec<(String, String)> = c
+            .assoc
+            .into_iter()
+            .map(|(name, mut t)| {
+                n.visit_type_mut(&mut t);
+                (name, unraw_text(&render::ty(&t)))
+            })
+            .collect();
+        let mut shape = format!("impl<{}> {trait_ref} for {self_ty}", c.params.join(", "));
+        if !preds.is_empty() {
+            shape.push_str(&format!(" where {}", preds.join(", ")));
+        }
+        for (name, t) in &assoc {
+            shape.push_str(&format!("; type {name} = {t}"));
+        }
+        (
+            shape,
+            ImplShape {
+                self_ty,
+                trait_ref,
+                params: c.params,
+                preds,
+                assoc,
+            },
+        )
     }
 
     fn inherent_items(
@@ -2551,8 +3648,13 @@ impl<'a> Walker<'a> {
                     };
                     let mut bare = f.sig.clone();
                     bare.safety = syn::Safety::Default;
-                    let sh = self.sig_shape(
-                        self.krate.decls[impl_id].module,
+                    let module = self.krate.decls[impl_id].module;
+                    let (sh, parts) = self.fn_shape(
+                        module,
+                        &Outer::Inherent {
+                            self_ty: &imp.self_ty,
+                            generics: &imp.generics,
+                        },
                         self_name.as_deref(),
                         &f.vis,
                         &bare,
@@ -2572,10 +3674,15 @@ impl<'a> Walker<'a> {
                         Facts {
                             is_const: Some(f.sig.constness.is_some()),
                             is_unsafe: Some(matches!(f.sig.safety, syn::Safety::Unsafe(_))),
+                            fn_sig: Some(Box::new(parts)),
+                            decl_module: self.module_path(module),
                             ..Facts::default()
                         },
                     );
-                    self.mark(&key, &f.attrs);
+                    self.mark(&key, &f.attrs, DeriveHelpers::default());
+                    if contains_type_macro(|v| syn::visit::Visit::visit_signature(v, &f.sig)) {
+                        self.macro_type(&key);
+                    }
                 }
                 ImplItem::Const(k) if matches!(k.vis, Visibility::Public(_)) => {
                     if is_test_only(&cfgs(&k.attrs)) {
@@ -2585,14 +3692,23 @@ impl<'a> Walker<'a> {
                         self.hidden.insert(format!("{owner}::{}", k.ident));
                         continue;
                     }
+                    let module = self.krate.decls[impl_id].module;
                     let s = format!("pub const {}: {}", k.ident, render::ty(&k.ty));
+                    let sh = format!(
+                        "pub const {}: {}",
+                        k.ident,
+                        self.value_ty_shape(module, &k.ty)
+                    );
                     self.add(
                         format!("{owner}::{}", k.ident),
                         ItemKind::AssocConst,
-                        (s.clone(), s),
+                        (s, sh),
                         cfg,
                         Some(owner),
-                        Facts::default(),
+                        Facts {
+                            decl_module: self.module_path(module),
+                            ..Facts::default()
+                        },
                     );
                 }
                 _ => {}
@@ -2636,6 +3752,22 @@ fn merge_alternatives(a: &str, b: &str) -> String {
     all.sort_unstable();
     all.dedup();
     all.join(" | ")
+}
+
+/// The names of the public fields, in declaration order (`0`, `1`, .. for
+/// tuple fields).
+fn public_field_names(fields: &Fields) -> Vec<String> {
+    fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f.vis, Visibility::Public(_)))
+        .map(|(i, f)| {
+            f.ident
+                .as_ref()
+                .map(|i| unraw_text(&i.to_string()))
+                .unwrap_or_else(|| i.to_string())
+        })
+        .collect()
 }
 
 /// ` { a: T, b: U }`, `(T, U)` or nothing, with types rendered by `ty`.
@@ -2797,15 +3929,15 @@ fn object_safe(t: &syn::ItemTrait) -> bool {
             }
             let returns_self_or_impl = match &f.sig.output {
                 syn::ReturnType::Default => false,
-                syn::ReturnType::Type(_, ty) => {
-                    let text = render::ty(ty);
-                    text.contains("impl ")
-                        || text
-                            .split(|c: char| !c.is_alphanumeric() && c != '_' && c != ':')
-                            .any(|w| w == "Self")
-                }
+                syn::ReturnType::Type(_, ty) => self_or_impl(ty),
             };
+            // `fn f(&self, other: &Self)`, `fn g(&self, x: impl Fn())`.
+            let takes_self_or_impl = f.sig.inputs.iter().any(|a| match a {
+                syn::FnArg::Typed(pt) => self_or_impl(&pt.ty),
+                syn::FnArg::Receiver(_) => false,
+            });
             f.sig.receiver().is_some()
+                && !takes_self_or_impl
                 && f.sig.asyncness.is_none()
                 && !f
                     .sig
@@ -2817,6 +3949,45 @@ fn object_safe(t: &syn::ItemTrait) -> bool {
         }
         _ => true,
     })
+}
+
+/// `g` with its parameters renamed by `renames` (their own names too).
+fn rename_generics(renames: &canon::Renames, g: &syn::Generics) -> syn::Generics {
+    use syn::visit_mut::VisitMut;
+    let mut g = g.clone();
+    let mut r = renames.clone();
+    r.visit_generics_mut(&mut g);
+    for p in g.params.iter_mut() {
+        let id = match p {
+            syn::GenericParam::Type(t) => &mut t.ident,
+            syn::GenericParam::Const(c) => &mut c.ident,
+            syn::GenericParam::Lifetime(_) => continue,
+        };
+        if let Some(new) = renames.types.get(&id.to_string()) {
+            *id = syn::Ident::new(new, id.span());
+        }
+    }
+    g
+}
+
+/// Whether `ty` names the type `Self` (not `Self::Assoc`) or an
+/// `impl Trait` anywhere: a method using it cannot be called on `dyn Trait`.
+fn self_or_impl(ty: &syn::Type) -> bool {
+    struct Find(bool);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_type(&mut self, t: &'ast syn::Type) {
+            match t {
+                syn::Type::ImplTrait(_) => self.0 = true,
+                syn::Type::Path(tp) if tp.qself.is_none() && tp.path.is_ident("Self") => {
+                    self.0 = true
+                }
+                _ => syn::visit::visit_type(self, t),
+            }
+        }
+    }
+    let mut f = Find(false);
+    syn::visit::Visit::visit_type(&mut f, ty);
+    f.0
 }
 
 /// Trait names in `#[derive(...)]` attributes (last path segment).
@@ -2975,6 +4146,105 @@ mod tests {
         );
     }
 
+    #[test]
+    fn derive_helpers_are_not_attribute_macros() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "#[derive(serde::Serialize, Default)]\n#[serde(rename_all = \"lowercase\")]\npub enum E { #[default] #[serde(rename = \"x\")] A, B }\n#[tracing::instrument]\npub fn f() {}\n#[derive(Default)]\n#[my_attr]\npub struct S;",
+        )]);
+        let notes = s.notes.join("\n");
+        assert!(
+            notes.contains("#[tracing::instrument] on `t::f`"),
+            "{notes}"
+        );
+        assert!(notes.contains("#[my_attr] on `t::S`"), "{notes}");
+        assert!(!notes.contains("serde]"), "{notes}");
+        assert!(!notes.contains("#[default]"), "{notes}");
+    }
+
+    #[test]
+    fn variants_and_macros_reexported_have_paths() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "pub enum Color { Red, Blue(u8) }\npub use Color::*;\npub mod m { pub use crate::Color::Red as Rouge; }\n#[doc(hidden)] #[macro_export] macro_rules! __mk { () => {} }\npub use __mk as mk;\npub mod x { pub use crate::mk; }",
+        )]);
+        for key in ["Red", "Blue", "m::Rouge", "mk!", "x::mk!"] {
+            assert!(s.items.contains_key(key), "{key}: {:?}", s.items.keys());
+        }
+        assert_eq!(s.items["Blue"].signature, "Blue(u8)");
+        assert!(s.items["Red"].parent.is_none());
+        assert!(!s.items.contains_key("__mk!"));
+    }
+
+    #[test]
+    fn hidden_members_that_bind_users_are_kept_aside() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "pub trait T { #[doc(hidden)] fn req(&self); #[doc(hidden)] fn opt(&self) {} }\npub struct S { pub a: u8, #[doc(hidden)] pub b: u8 }\npub enum E { A, #[doc(hidden)] B }",
+        )]);
+        for key in ["T::req", "T::opt", "S.b", "E::B"] {
+            assert!(s.hidden.contains(key), "{key}");
+            assert!(!s.items.contains_key(key), "{key}");
+            assert!(s.hidden_items.contains_key(key), "{key}");
+        }
+        assert_eq!(s.hidden_items["T::req"].facts.has_default, Some(false));
+        assert_eq!(s.hidden_items["T::opt"].facts.has_default, Some(true));
+    }
+
+    #[test]
+    fn unread_macros_are_placed() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "mod inner { impl_things!(Foo); }\npub struct S;\nimpl S { getters!(a, b); }\ncompile_error!(\"no\");",
+        )]);
+        let find = |name: &str| {
+            s.unread
+                .iter()
+                .find(|m| m.name == name)
+                .unwrap_or_else(|| panic!("{name}: {:?}", s.unread))
+        };
+        assert_eq!(find("impl_things").module, "inner");
+        assert!(find("impl_things").mentions.contains("Foo"));
+        assert_eq!(find("getters").in_impl_of.as_deref(), Some("S"));
+        assert_eq!(find("compile_error").module, "");
+    }
+
+    #[test]
+    fn implicit_discriminants_are_computed() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "#[repr(u8)] pub enum E { A, B = 5, C, D = N, F }\nconst N: u8 = 9;",
+        )]);
+        let v = |k: &str| s.items[k].facts.discriminant_value;
+        assert_eq!(
+            (v("E::A"), v("E::B"), v("E::C"), v("E::D"), v("E::F")),
+            (Some(0), Some(5), Some(6), None, None)
+        );
+        assert!(s.items["E"].facts.fieldless);
+    }
+
+    #[test]
+    fn manifest_facts_are_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"t\"\nversion = \"1.0.0\"\n[dependencies]\nserde = { version = \"1\", optional = true }\nlog = \"0.4\"\n[target.'cfg(unix)'.dependencies]\nlibc = { version = \"0.2\", optional = true }\n[features]\nsys = [\"dep:libc\"]\n",
+        )
+        .expect("manifest");
+        std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+        std::fs::write(
+            dir.path().join("src/lib.rs"),
+            "#![cfg_attr(not(feature = \"std\"), no_std)]\npub fn f() {}",
+        )
+        .expect("lib");
+        let s = surface_from_dir(dir.path()).expect("surface");
+        let deps: Vec<&str> = s.optional_deps.iter().map(String::as_str).collect();
+        assert_eq!(deps, vec!["libc", "serde"]);
+        assert!(s.implicit_feature("serde"));
+        assert!(!s.implicit_feature("libc"), "named with dep:");
+        assert_eq!(s.no_std.as_deref(), Some("not(feature = \"std\")"));
+    }
+
     /// Pairs of spellings of one contract: the comparison form must agree.
     #[test]
     fn spelling_only_changes_have_equal_shapes() {
@@ -3034,6 +4304,22 @@ mod tests {
                 "pub struct PrefilterConfig; pub use PrefilterConfig as Prefilter; pub fn f(p: Prefilter) {}",
                 "f",
             ),
+            (
+                "pub struct S<T>(T); impl<T> S<T> { pub fn new(t: T) -> S<T> { todo!() } }",
+                "pub struct S<T>(T); impl<U> S<U> { pub fn new(t: U) -> Self { todo!() } }",
+                "S::new",
+            ),
+            (
+                "pub fn f(x: impl Iterator<Item = u8> + Send) {}",
+                "pub fn f(x: impl Send + Iterator<Item = u8>) {}",
+                "f",
+            ),
+            ("pub struct S<T>(pub T);", "pub struct S<U>(pub U);", "S.0"),
+            (
+                "pub trait Tr<A> { fn f(&self, a: A) -> A; }",
+                "pub trait Tr<B> { fn f(&self, a: B) -> B; }",
+                "Tr::f",
+            ),
         ];
         for (old, new, key) in same {
             let (o, n) = (
@@ -3054,6 +4340,21 @@ mod tests {
                 "pub struct S; impl S { pub fn go(&self) {} }",
                 "pub struct S; impl S { pub fn go(&mut self) {} }",
                 "S::go",
+            ),
+            (
+                "pub fn f<'a, 'b>(x: &'a str, y: &'b str) -> &'a str { x }",
+                "pub fn f<'a, 'b>(x: &'a str, y: &'b str) -> &'b str { y }",
+                "f",
+            ),
+            (
+                "pub struct S<T>(T); impl<T> S<T> { pub fn new(t: T) -> S<u8> { todo!() } }",
+                "pub struct S<T>(T); impl<T> S<T> { pub fn new(t: T) -> Self { todo!() } }",
+                "S::new",
+            ),
+            (
+                "mod a { pub struct Foo; } mod b { pub struct Foo; } pub use a::Foo as A; pub use b::Foo as B; use a::Foo; pub fn f(_: Foo) {}",
+                "mod a { pub struct Foo; } mod b { pub struct Foo; } pub use a::Foo as A; pub use b::Foo as B; use b::Foo; pub fn f(_: Foo) {}",
+                "f",
             ),
         ];
         for (old, new, key) in different {

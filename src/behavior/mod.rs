@@ -1300,7 +1300,7 @@ impl CallGraph {
                 Some(Target::Module(m)) => {
                     Resolved::Module(model.krate.modules[*m].path.join("::"))
                 }
-                Some(Target::Item(_)) => Resolved::Local,
+                Some(Target::Item(_) | Target::Variant(..)) => Resolved::Local,
                 None => Resolved::Unknown,
             }
         };
