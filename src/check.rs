@@ -152,8 +152,19 @@ pub fn run_check_with(
     // Lockfile path -> the directory sources (`cargo vendor`) its workspace
     // reads crates from, per Cargo's configuration at the head revision.
     let mut vendored: BTreeMap<String, Replacements> = BTreeMap::new();
+    // Every workspace at the head (the folder of each Cargo.lock) and its
+    // members, for where contracts run: cargo metadata's members where it
+    // was read, else the lockfile's path packages.
+    let mut workspaces: Vec<gate::Workspace> = Vec::new();
     for (path, (old_text, new_text)) in &by_path {
+        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         if old_text == new_text {
+            if let Some(text) = new_text {
+                workspaces.push(gate::Workspace {
+                    dir: dir.to_string(),
+                    members: path_packages(text, path),
+                });
+            }
             continue;
         }
         let old = old_text
@@ -173,12 +184,20 @@ pub fn run_check_with(
             )),
             _ => {}
         }
-        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         let replacements =
             Replacements::for_revision(&repo, &head, dir, sources.cargo_home.as_deref())
                 .context("cannot read Cargo's source replacement configuration")?;
         vendored.insert(path.clone(), replacements);
         let ws = workspace_info(&repo, &head, dir, &mut report.notes);
+        if let Some(text) = new_text {
+            workspaces.push(gate::Workspace {
+                dir: dir.to_string(),
+                members: match &ws {
+                    Some(w) => Some(w.members.clone()),
+                    None => path_packages(text, path),
+                },
+            });
+        }
         let d = lockdiff::diff_files(old.as_ref(), new.as_ref(), ws.as_ref());
         bumps.extend(d.bumps.into_iter().map(|b| {
             let features = ws
@@ -225,7 +244,7 @@ pub fn run_check_with(
         report.crates.push(c?);
     }
     report.notes.extend(fetcher.take_notes());
-    gate_check(&mut report, &repo, &head, opts, sources)?;
+    gate_check(&mut report, &repo, &head, opts, sources, &workspaces)?;
     let hits: usize = report.crates.iter().map(|c| c.rules.len()).sum();
     progress.stage(&format!(
         "rules, contracts and acceptances applied: {hits} rule hit{}",
@@ -319,6 +338,7 @@ fn gate_check(
     head: &Rev,
     opts: &CheckOptions,
     sources: &SourceSettings,
+    workspaces: &[gate::Workspace],
 ) -> Result<()> {
     let root = repo
         .workdir()
@@ -363,7 +383,7 @@ fn gate_check(
         ContractsMode::Run => Contracts::Run(&run),
         ContractsMode::Skip(why) => Contracts::WouldRun(why, &command_of),
     };
-    gate::apply(report, &rules, &cfg, mode);
+    gate::apply_in(report, &rules, &cfg, mode, Some(workspaces));
     // Which of the repository's own code reaches what triggered each rule.
     if report.crates.iter().any(|c| !c.rules.is_empty())
         && let Ok(p) = place.get_or_init(|| contract_place(repo, head, sources))
@@ -606,6 +626,21 @@ fn requested_features(ws: &WorkspaceInfo, name: &str) -> Vec<String> {
         out.extend(dep.features.iter().cloned());
     }
     out.into_iter().collect()
+}
+
+/// The packages of a lockfile without a source (workspace members and
+/// path dependencies); `None` when it does not parse.
+fn path_packages(text: &str, path: &str) -> Option<Vec<String>> {
+    let lock = lockdiff::parse_lockfile(text, path).ok()?;
+    let mut names: Vec<String> = lock
+        .packages
+        .into_iter()
+        .filter(|p| p.source == Source::Path)
+        .map(|p| p.name)
+        .collect();
+    names.sort();
+    names.dedup();
+    Some(names)
 }
 
 fn first_line(s: &str) -> String {

@@ -80,6 +80,11 @@ pub struct ContractBinding {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<Pattern>,
     pub target: ContractTarget,
+    /// The folder of the workspace it runs in (the one holding its
+    /// `Cargo.lock`, relative to the repository root, `""` for the root),
+    /// as `workspace = ".."` says; `None`: where its rule triggered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
     #[serde(skip)]
     pub timeout: Option<Duration>,
     /// `bumpguard.toml:12`, for messages.
@@ -128,7 +133,15 @@ const POLICY_KEYS: &[&str] = &[
 ];
 const RULES_KEYS: &[&str] = &["disable", "dirs"];
 const CONTRACT_KEYS: &[&str] = &[
-    "rule", "crate", "paths", "package", "test", "filter", "command", "timeout",
+    "rule",
+    "crate",
+    "paths",
+    "package",
+    "test",
+    "filter",
+    "command",
+    "timeout",
+    "workspace",
 ];
 const ACCEPT_KEYS: &[&str] = &[
     "finding", "crate", "old", "new", "code", "digest", "reason", "by", "date",
@@ -359,6 +372,16 @@ fn read_contract(
         .get("timeout")
         .and_then(|v| r.positive("timeout", v))
         .map(Duration::from_secs);
+    let workspace = t.get("workspace").and_then(|v| {
+        let text = r.string("workspace", v)?;
+        match workspace_dir(&text) {
+            Ok(dir) => Some(dir),
+            Err(why) => {
+                r.error(v, format!("`workspace = {text:?}`: {why}"));
+                None
+            }
+        }
+    });
     if r.diags.len() > before {
         return None;
     }
@@ -367,10 +390,45 @@ fn read_contract(
         krate,
         paths,
         target,
+        workspace,
         timeout,
         at: format!("{}:{line}", path.display()),
         line,
     })
+}
+
+/// `workspace = ".."` as a folder relative to the repository root, in the
+/// form lockfile folders take (`""` for the root, `/` between parts, no
+/// `.` parts), or why it cannot be one.
+pub fn workspace_dir(text: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('/') || trimmed.contains('\\') {
+        return Err(
+            "give the folder relative to the repository root, with `/` (\".\" is the root)".into(),
+        );
+    }
+    let mut parts = Vec::new();
+    for part in trimmed.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err("a workspace folder stays inside the repository (no `..`)".into()),
+            p => parts.push(p),
+        }
+    }
+    if parts
+        .last()
+        .is_some_and(|p| *p == "Cargo.lock" || *p == "Cargo.toml")
+    {
+        return Err(format!(
+            "name the folder that holds Cargo.lock, not the file: workspace = {:?}",
+            if parts.len() == 1 {
+                ".".to_string()
+            } else {
+                parts[..parts.len() - 1].join("/")
+            }
+        ));
+    }
+    Ok(parts.join("/"))
 }
 
 fn read_accept(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) -> Option<Acceptance> {
@@ -719,6 +777,30 @@ date = "2026-12-03"
         assert_eq!(text.len(), 1, "{text:#?}");
         assert!(
             text[0].contains("bumpguard.toml:3: `command` must be an array of strings"),
+            "{text:#?}"
+        );
+    }
+
+    #[test]
+    fn a_contract_names_its_workspace_by_folder() {
+        let cfg = parse("[[contract]]\nrule = \"r\"\ncommand = [\"x\"]\nworkspace = \"./services/b/\"\n\n[[contract]]\nrule = \"r\"\npackage = \"p\"\nworkspace = \".\"\n").unwrap();
+        assert_eq!(cfg.contracts[0].workspace.as_deref(), Some("services/b"));
+        assert_eq!(cfg.contracts[1].workspace.as_deref(), Some(""));
+        let err = parse("[[contract]]\nrule = \"r\"\ncommand = [\"x\"]\nworkspace = \"../elsewhere\"\n\n[[contract]]\nrule = \"r\"\ncommand = [\"x\"]\nworkspace = \"svc/Cargo.lock\"\n\n[[contract]]\nrule = \"r\"\ncommand = [\"x\"]\nworkspace = \"/abs\"\n").unwrap_err();
+        let text: Vec<String> = err.iter().map(|d| d.to_string()).collect();
+        assert_eq!(text.len(), 3, "{text:#?}");
+        assert!(
+            text[0].starts_with(
+                "bumpguard.toml:4: `workspace = \"../elsewhere\"`: a workspace folder stays inside"
+            ),
+            "{text:#?}"
+        );
+        assert!(
+            text[1].contains(":9: ") && text[1].contains("not the file: workspace = \"svc\""),
+            "{text:#?}"
+        );
+        assert!(
+            text[2].contains(":14: ") && text[2].contains("relative to the repository root"),
             "{text:#?}"
         );
     }

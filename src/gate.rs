@@ -146,6 +146,114 @@ pub enum Contracts<'a> {
     NotApplicable,
 }
 
+/// One workspace of the repository at the head revision: the folder of
+/// its `Cargo.lock` (relative to the root, `""` at the root) and its
+/// members (`None` when they could not be read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    pub dir: String,
+    pub members: Option<Vec<String>>,
+}
+
+/// Where a binding runs for a hit in one workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// In the hit's workspace.
+    Here,
+    /// Not for this hit: the binding belongs to another workspace.
+    Elsewhere,
+    /// In no workspace of the repository: why, in words.
+    Nowhere(String),
+}
+
+/// `""` shown as the repository root.
+fn dir_label(dir: &str) -> String {
+    if dir.is_empty() {
+        "the repository root".to_string()
+    } else {
+        format!("`{dir}`")
+    }
+}
+
+fn workspace_list(workspaces: &[Workspace]) -> String {
+    workspaces
+        .iter()
+        .map(|w| {
+            let members = match &w.members {
+                Some(m) if !m.is_empty() => m.join(", "),
+                Some(_) => "no members".to_string(),
+                None => "members unknown".to_string(),
+            };
+            format!(
+                "{} ({members})",
+                if w.dir.is_empty() {
+                    "."
+                } else {
+                    w.dir.as_str()
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Where binding `b` runs for a hit in the workspace at `dir`. With
+/// `workspace = ".."` it runs there only; a cargo-test contract with a
+/// `package` runs in the workspaces that have that package as a member;
+/// anything else runs where its rule triggered. `None` workspaces (not
+/// known, as in unit uses of [`apply`]): where its rule triggered.
+fn place(b: &ContractBinding, dir: &str, workspaces: Option<&[Workspace]>) -> Place {
+    let Some(workspaces) = workspaces else {
+        return Place::Here;
+    };
+    let package = match &b.target {
+        ContractTarget::CargoTest { package, .. } => package.as_deref(),
+        ContractTarget::Command(_) => None,
+    };
+    let has = |w: &Workspace, p: &str| w.members.as_ref().is_none_or(|m| m.iter().any(|x| x == p));
+    if let Some(want) = &b.workspace {
+        let Some(w) = workspaces.iter().find(|w| w.dir == *want) else {
+            return Place::Nowhere(format!(
+                "`workspace = \"{}\"` names a folder with no Cargo.lock at the head revision (workspaces: {}); fix `workspace`",
+                if want.is_empty() { "." } else { want.as_str() },
+                workspace_list(workspaces)
+            ));
+        };
+        if let Some(p) = package
+            && !has(w, p)
+        {
+            return Place::Nowhere(format!(
+                "package `{p}` is not a member of the workspace at {} (workspaces: {}); fix `package` or `workspace`",
+                dir_label(want),
+                workspace_list(workspaces)
+            ));
+        }
+        return if *want == dir {
+            Place::Here
+        } else {
+            Place::Elsewhere
+        };
+    }
+    let Some(p) = package else {
+        return Place::Here;
+    };
+    // A hit in a workspace bumpguard knows nothing about: run it there.
+    if !workspaces.iter().any(|w| w.dir == dir) {
+        return Place::Here;
+    }
+    let holding: Vec<&Workspace> = workspaces.iter().filter(|w| has(w, p)).collect();
+    if holding.iter().any(|w| w.dir == dir) {
+        Place::Here
+    } else if holding.is_empty() {
+        Place::Nowhere(format!(
+            "package `{p}` is in no workspace of the repository at the head revision (workspaces: {}); fix `package`, or set `workspace`",
+            workspace_list(workspaces)
+        ))
+    } else {
+        Place::Elsewhere
+    }
+}
+
 fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
@@ -240,6 +348,20 @@ pub fn acceptables(report: &Report) -> Vec<Acceptable> {
 /// its own ([`crate::config::implicit_rules`]) when no critical rule it
 /// attaches to triggered: changes in its scope still require it.
 pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contracts<'_>) {
+    apply_in(report, rules, cfg, contracts, None);
+}
+
+/// [`apply`] in a repository whose workspaces are known: a binding runs
+/// only in the workspaces it belongs to (its `workspace`, or those that
+/// have its `package` as a member), and one that belongs to none is an
+/// error of its own rather than a cargo failure in every workspace.
+pub fn apply_in(
+    report: &mut Report,
+    rules: &[Rule],
+    cfg: &Config,
+    contracts: Contracts<'_>,
+    workspaces: Option<&[Workspace]>,
+) {
     let implicit = crate::config::implicit_rules(cfg);
     let mut g = Gate {
         cfg,
@@ -263,6 +385,13 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
         c.violations = c.changes.iter().filter(|a| a.violation).count();
 
         let mut hits = Vec::new();
+        let dir = workspace_dir(c);
+        let places: Vec<Place> = cfg
+            .contracts
+            .iter()
+            .map(|b| place(b, &dir, workspaces))
+            .collect();
+        let belongs = |i: usize| places[i] != Place::Elsewhere;
         // Bindings that a triggered critical rule already runs.
         let mut attached: BTreeSet<usize> = BTreeSet::new();
         for rule in rules {
@@ -274,20 +403,23 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
                 .contracts
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| binds(b, rule, c, &evidence))
+                .filter(|(i, b)| belongs(*i) && binds(b, rule, c, &evidence))
                 .collect();
             if rule.severity == RuleSeverity::Critical {
                 attached.extend(bound.iter().map(|(i, _)| *i));
             }
-            hits.push(g.hit(c, rule, evidence, &bound));
+            hits.push(g.hit(c, rule, evidence, &bound, &places));
         }
         for rule in implicit.iter().filter(|r| r.krate == c.name) {
             let group: Vec<(usize, &ContractBinding)> = cfg
                 .contracts
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| crate::config::implicit_rule_id(b).as_deref() == Some(&rule.id))
+                .filter(|(i, b)| {
+                    belongs(*i) && crate::config::implicit_rule_id(b).as_deref() == Some(&rule.id)
+                })
                 .collect();
+            // Empty: its bindings all belong to other workspaces.
             if group.iter().all(|(i, _)| attached.contains(i)) {
                 continue;
             }
@@ -295,7 +427,7 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
             if evidence.is_empty() {
                 continue;
             }
-            hits.push(g.hit(c, rule, evidence, &group));
+            hits.push(g.hit(c, rule, evidence, &group, &places));
         }
         c.rules = hits;
     }
@@ -352,6 +484,7 @@ impl Gate<'_> {
         rule: &Rule,
         evidence: Vec<Evidence>,
         bound: &[(usize, &ContractBinding)],
+        places: &[Place],
     ) -> RuleHit {
         let (old, new) = versions(c);
         let d = digest(&evidence);
@@ -379,6 +512,10 @@ impl Gate<'_> {
         if hit.accepted.is_none() {
             let dir = workspace_dir(c);
             for (i, b) in bound {
+                if let Some(Place::Nowhere(why)) = places.get(*i) {
+                    hit.contracts.push(nowhere(b, why));
+                    continue;
+                }
                 let outcome = match &self.contracts {
                     Contracts::Run(run) => self
                         .runs
@@ -429,6 +566,14 @@ fn workspace_dir(c: &CrateReport) -> String {
         .as_deref()
         .and_then(|l| l.rsplit_once('/').map(|(d, _)| d.to_string()))
         .unwrap_or_default()
+}
+
+/// A binding that belongs to no workspace: it cannot run anywhere.
+fn nowhere(b: &ContractBinding, why: &str) -> ContractOutcome {
+    ContractOutcome {
+        status: ContractState::Error,
+        ..not_run(b, why, describe(b))
+    }
 }
 
 fn not_run(b: &ContractBinding, why: &str, command: String) -> ContractOutcome {
@@ -1139,6 +1284,45 @@ mod tests {
         assert_eq!(
             describe(&cfg.contracts[0]),
             "cargo test -p svc --locked --no-fail-fast"
+        );
+    }
+
+    #[test]
+    fn a_binding_runs_in_the_workspaces_it_belongs_to() {
+        let ws = |dir: &str, members: Option<&[&str]>| Workspace {
+            dir: dir.to_string(),
+            members: members.map(|m| m.iter().map(|s| s.to_string()).collect()),
+        };
+        let all = [
+            ws("", Some(&["root"])),
+            ws("a", Some(&["shared", "svc"])),
+            ws("b", Some(&["shared"])),
+            ws("c", None),
+        ];
+        let cfg = config(
+            "[[contract]]\nrule = \"r\"\npackage = \"svc\"\n\n[[contract]]\nrule = \"r\"\npackage = \"shared\"\n\n[[contract]]\nrule = \"r\"\npackage = \"shared\"\nworkspace = \"b\"\n\n[[contract]]\nrule = \"r\"\ncommand = [\"x\"]\n\n[[contract]]\nrule = \"r\"\npackage = \"svc\"\nworkspace = \"b\"\n",
+        );
+        let at = |i: usize, dir: &str| place(&cfg.contracts[i], dir, Some(&all));
+        assert_eq!(at(0, "a"), Place::Here);
+        assert_eq!(at(0, "b"), Place::Elsewhere);
+        // Members unknown: it may be there, so it runs there.
+        assert_eq!(at(0, "c"), Place::Here);
+        // In two workspaces: both, unless `workspace` picks one.
+        assert_eq!(at(1, "a"), Place::Here);
+        assert_eq!(at(1, "b"), Place::Here);
+        assert_eq!(at(2, "a"), Place::Elsewhere);
+        assert_eq!(at(2, "b"), Place::Here);
+        assert_eq!(at(3, ""), Place::Here);
+        assert_eq!(at(3, "a"), Place::Here);
+        // A workspace without the package.
+        assert!(
+            matches!(at(4, "b"), Place::Nowhere(why) if why.starts_with("package `svc` is not a member of the workspace at `b`"))
+        );
+        // Without what is known about workspaces: where the rule triggered.
+        assert_eq!(place(&cfg.contracts[0], "b", None), Place::Here);
+        let known = [ws("a", Some(&["svc"]))];
+        assert!(
+            matches!(place(&cfg.contracts[1], "a", Some(&known)), Place::Nowhere(why) if why.contains("(workspaces: a (svc))"))
         );
     }
 

@@ -626,3 +626,154 @@ fn the_configuration_is_the_head_commits() {
     assert_eq!(report["policy"]["semver_violations"], "block", "{report}");
     assert!(report["crates"][0]["rules"].as_array().unwrap().is_empty());
 }
+
+/// Two workspaces (`services/a svc` with member `app`, `services/b` with
+/// `billing`), each bumping acme-opts in its own Cargo.lock, under a rule
+/// on acme-opts and the contracts in `bindings`; (env, repo, base commit).
+fn two_workspaces(bindings: &str) -> (Env, Repo, String) {
+    let env = Env::new();
+    let (old_sum, new_sum) = acme_archives(&env);
+    let lock = |member: &'static str, version: &str, sum: &str| {
+        lockfile(&[
+            Pkg {
+                name: "acme-opts",
+                version,
+                source: Some(CRATES_IO),
+                checksum: Some(sum),
+                deps: &[],
+            },
+            Pkg {
+                name: member,
+                version: "0.1.0",
+                source: None,
+                checksum: None,
+                deps: &["acme-opts"],
+            },
+        ])
+    };
+    let repo = Repo::new();
+    for (dir, member) in [("services/a svc", "app"), ("services/b", "billing")] {
+        repo.write(
+            &format!("{dir}/Cargo.toml"),
+            &format!("[package]\nname = \"{member}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nacme-opts = \"0.1\"\n"),
+        );
+        repo.write(&format!("{dir}/src/lib.rs"), "\n");
+        repo.write(
+            &format!("{dir}/Cargo.lock"),
+            &lock(member, "0.1.4", &old_sum),
+        );
+    }
+    repo.write(
+        "bumpguard.toml",
+        &format!("[policy]\nsemver-violations = \"warn\"\n\n[rule.acme]\ncrate = \"acme-opts\"\npaths = [\"tls::**\"]\nreason = \"certificates\"\n\n{bindings}"),
+    );
+    let base = repo.commit("two services on acme-opts 0.1.4");
+    for (dir, member) in [("services/a svc", "app"), ("services/b", "billing")] {
+        repo.write(
+            &format!("{dir}/Cargo.lock"),
+            &lock(member, "0.1.10", &new_sum),
+        );
+    }
+    (env, repo, base)
+}
+
+/// The commands of the contracts of the acme hit in each lockfile.
+fn commands_by_lockfile(report: &serde_json::Value) -> Vec<(String, Vec<String>)> {
+    report["crates"]
+        .as_array()
+        .expect("crates")
+        .iter()
+        .map(|c| {
+            let hit = &c["rules"][0];
+            assert_eq!(hit["rule"], "acme", "{c}");
+            let commands = hit["contracts"]
+                .as_array()
+                .expect("contracts")
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{}: {}",
+                        o["status"].as_str().unwrap_or("?"),
+                        o["command"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect();
+            (c["lockfile"].as_str().unwrap_or("?").to_string(), commands)
+        })
+        .collect()
+}
+
+#[test]
+fn each_workspace_runs_only_the_contracts_of_its_own_packages() {
+    let bindings = "[[contract]]\nrule = \"acme\"\npackage = \"app\"\ntest = \"contracts\"\n\n[[contract]]\nrule = \"acme\"\npackage = \"billing\"\n\n[[contract]]\nrule = \"acme\"\ncommand = [\"sh\", \"b.sh\"]\nworkspace = \"services/b\"\n";
+    let (env, repo, base) = two_workspaces(bindings);
+    let report = env.json(repo.path(), &["--base", &base, "--no-run-contracts"], 1);
+    let by_lock = commands_by_lockfile(&report);
+    assert_eq!(by_lock.len(), 2, "{report}");
+    let (a, b) = (&by_lock[0], &by_lock[1]);
+    assert_eq!(a.0, "services/a svc/Cargo.lock");
+    assert_eq!(a.1.len(), 1, "{a:?}");
+    assert!(
+        a.1[0].starts_with("not-run: cargo ") && a.1[0].contains(" -p app --test contracts "),
+        "{a:?}"
+    );
+    assert_eq!(b.0, "services/b/Cargo.lock");
+    assert_eq!(b.1.len(), 2, "{b:?}");
+    assert!(b.1[0].contains(" -p billing "), "{b:?}");
+    assert_eq!(b.1[1], "not-run: sh b.sh", "{b:?}");
+
+    // A package no workspace has: one clear error, not cargo's failure in
+    // every workspace.
+    let (env, repo, base) = two_workspaces("[[contract]]\nrule = \"acme\"\npackage = \"ghost\"\n");
+    let report = env.json(repo.path(), &["--base", &base, "--no-run-contracts"], 1);
+    for c in report["crates"].as_array().expect("crates") {
+        let o = &c["rules"][0]["contracts"][0];
+        assert_eq!(o["status"], "error", "{o}");
+        let detail = o["detail"].as_str().expect("detail");
+        assert!(
+            detail.starts_with("package `ghost` is in no workspace of the repository")
+                && detail.contains("services/a svc (app); services/b (billing)"),
+            "{detail}"
+        );
+    }
+    // A `workspace` that holds no Cargo.lock says so.
+    let (env, repo, base) = two_workspaces(
+        "[[contract]]\nrule = \"acme\"\ncommand = [\"true\"]\nworkspace = \"services/c\"\n",
+    );
+    let report = env.json(repo.path(), &["--base", &base, "--no-run-contracts"], 1);
+    let detail = report["crates"][0]["rules"][0]["contracts"][0]["detail"].to_string();
+    assert!(
+        detail.contains("`workspace = \\\"services/c\\\"` names a folder with no Cargo.lock"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_command_contract_runs_once_in_each_workspace_it_belongs_to() {
+    let marks = tempfile::NamedTempFile::new().expect("marks");
+    let record = "command = [\"sh\", \"-c\", \"echo \\\"$0 $(basename \\\"$PWD\\\")\\\" >> \\\"$BUMPGUARD_TEST_MARKS\\\"\", \"%s\"]";
+    let bindings = format!(
+        "[[contract]]\nrule = \"acme\"\n{}\n\n[[contract]]\nrule = \"acme\"\n{}\nworkspace = \"services/b\"\n",
+        record.replace("%s", "anywhere"),
+        record.replace("%s", "only-b")
+    );
+    let (env, repo, base) = two_workspaces(&bindings);
+    let out = env
+        .cmd(repo.path())
+        .env("BUMPGUARD_TEST_MARKS", marks.path())
+        .args(["--base", &base, "--format=json"])
+        .assert()
+        .code(0);
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let mut ran: Vec<String> = std::fs::read_to_string(marks.path())
+        .expect("marks")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    ran.sort();
+    assert_eq!(
+        ran,
+        ["anywhere a svc", "anywhere b", "only-b b"],
+        "{report}"
+    );
+}
