@@ -709,11 +709,25 @@ fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
                 .iter()
                 .any(|x| x.finding.as_deref() == Some(&f.finding) && x.accepted.is_some())
     });
+    let effect = bumpguard::accept::takes_effect(
+        a.revs.head.as_deref(),
+        a.revs.staged,
+        a.revs.config.is_some(),
+    );
     if already {
         println!(
             "bumpguard: {} is already accepted in {}",
             f.finding,
             path.display()
+        );
+        return Ok(0);
+    }
+    // Written before but not in the head's configuration: not again.
+    if let Some(at) = bumpguard::accept::already_in(&path, f) {
+        let pending = effect.map(|e| format!("; {e}")).unwrap_or_default();
+        println!(
+            "bumpguard: {} is already accepted at {at}{pending}",
+            f.finding
         );
         return Ok(0);
     }
@@ -742,6 +756,9 @@ fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
         f.summary,
         path.display()
     );
+    if let Some(e) = effect {
+        println!("note: {e}");
+    }
     Ok(0)
 }
 
