@@ -51,6 +51,34 @@ pub struct CheckOptions {
     pub contracts: ContractsMode,
 }
 
+impl CheckOptions {
+    /// These options as `bumpguard accept` takes them, shell-quoted, each
+    /// with a space before it; empty when every one is the default.
+    pub fn accept_args(&self) -> String {
+        let mut words: Vec<String> = Vec::new();
+        if self.repo != Path::new(".") {
+            words.extend(["--repo".into(), self.repo.display().to_string()]);
+        }
+        if let Some(b) = &self.base {
+            words.extend(["--base".into(), b.clone()]);
+        }
+        if let Some(h) = &self.head {
+            words.extend(["--head".into(), h.clone()]);
+        }
+        if self.staged {
+            words.push("--staged".into());
+        }
+        if let Some(c) = &self.config {
+            words.extend(["--config".into(), c.display().to_string()]);
+        }
+        if words.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", contracts::shell_words(&words))
+        }
+    }
+}
+
 /// Whether `check` runs contract tests.
 #[derive(Debug, Clone)]
 pub enum ContractsMode {
@@ -74,6 +102,7 @@ fn new_report(command: &str, base: String, head: String) -> Report {
             status: VerdictStatus::Pass,
             reasons: Vec::new(),
         },
+        accept_args: String::new(),
     }
 }
 
@@ -120,6 +149,7 @@ pub fn run_check_with(
     };
     let head_label = repo.resolve(&head)?;
     let mut report = new_report("check", base_label.clone(), head_label.clone());
+    report.accept_args = opts.accept_args();
 
     let old_files = match &base {
         Some(b) => repo.lockfiles(b)?,
@@ -1203,6 +1233,30 @@ pub fn run_api(target: &ApiTarget, sources: &SourceSettings) -> Result<ApiSurfac
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_args_repeat_what_is_not_the_default() {
+        let mut opts = CheckOptions {
+            repo: PathBuf::from("."),
+            base: None,
+            head: None,
+            staged: false,
+            config: None,
+            contracts: ContractsMode::Run,
+        };
+        assert_eq!(opts.accept_args(), "");
+        opts.base = Some("origin/main".into());
+        opts.head = Some("HEAD~1".into());
+        opts.repo = PathBuf::from("odd dir ü");
+        assert_eq!(
+            opts.accept_args(),
+            " --repo 'odd dir ü' --base origin/main --head 'HEAD~1'"
+        );
+        assert_eq!(
+            crate::report::accept_command(&opts.accept_args(), "bg-1"),
+            "bumpguard accept bg-1 --repo 'odd dir ü' --base origin/main --head 'HEAD~1' --reason \"...\""
+        );
+    }
 
     #[test]
     fn parallel_map_keeps_order() {

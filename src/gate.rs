@@ -363,8 +363,10 @@ pub fn apply_in(
     workspaces: Option<&[Workspace]>,
 ) {
     let implicit = crate::config::implicit_rules(cfg);
+    let accept_args = report.accept_args.clone();
     let mut g = Gate {
         cfg,
+        accept_args: &accept_args,
         contracts,
         used: vec![false; cfg.accepts.len()],
         runs: BTreeMap::new(),
@@ -454,6 +456,8 @@ pub fn apply_in(
 /// the contracts already run (each binding once per workspace and run).
 struct Gate<'a> {
     cfg: &'a Config,
+    /// The run's revision options, for the accept commands it suggests.
+    accept_args: &'a str,
     contracts: Contracts<'a>,
     used: Vec<bool>,
     runs: BTreeMap<(usize, String), ContractOutcome>,
@@ -531,7 +535,15 @@ impl Gate<'_> {
             }
         }
         let bindings: Vec<&ContractBinding> = bound.iter().map(|(_, b)| *b).collect();
-        decide_hit(&mut hit, c, rule, self.cfg, &self.contracts, &bindings);
+        decide_hit(
+            &mut hit,
+            self.accept_args,
+            c,
+            rule,
+            self.cfg,
+            &self.contracts,
+            &bindings,
+        );
         hit
     }
 }
@@ -728,6 +740,7 @@ fn contract_next(
 
 fn decide_hit(
     hit: &mut RuleHit,
+    accept_args: &str,
     c: &CrateReport,
     rule: &Rule,
     cfg: &Config,
@@ -740,7 +753,7 @@ fn decide_hit(
         hit.next = format!("accepted in {at}");
         return;
     }
-    let accept_cmd = format!("bumpguard accept {} --reason \"...\"", hit.finding);
+    let accept_cmd = crate::report::accept_command(accept_args, &hit.finding);
     // A warning rule is never accepted: its texts do not offer it.
     let accept = if critical { accept_cmd.as_str() } else { "" };
     let failing: Vec<String> = hit
@@ -945,6 +958,7 @@ mod tests {
                 status: VerdictStatus::Pass,
                 reasons: Vec::new(),
             },
+            accept_args: String::new(),
         }
     }
 

@@ -683,9 +683,18 @@ fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
     let report = check::run_check(&opts, sources)?;
     let found = gate::acceptables(&report);
     let Some(f) = found.iter().find(|f| f.finding == a.finding.trim()) else {
+        // Say which change was looked at: the id may be from another one.
+        let compared = format!("compared {} with {}", report.base, report.head);
         if found.is_empty() {
+            let what = match report.crates.len() {
+                0 => "no dependency changes".to_string(),
+                n => format!(
+                    "{n} package change{}, none with a triggered rule or a semver violation to accept",
+                    if n == 1 { "" } else { "s" }
+                ),
+            };
             bail!(
-                "no finding {} in this change: it has no triggered rule and no semver violation to accept",
+                "no finding {} in this change ({compared}: {what}); give the --base/--head of the check that reported it",
                 a.finding
             );
         }
@@ -694,7 +703,7 @@ fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
             .map(|f| format!("  {}  {}", f.finding, f.summary))
             .collect();
         bail!(
-            "no finding {} in this change (a different change has a different id); findings here:\n{}",
+            "no finding {} in this change ({compared}; a different change has a different id); findings here:\n{}",
             a.finding,
             list.join("\n")
         );

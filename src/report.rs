@@ -57,6 +57,16 @@ pub struct Report {
     /// or are only reported (`warn`), as `[policy]` said.
     pub policy: PolicySummary,
     pub verdict: Verdict,
+    /// The revision options of the run as `bumpguard accept` takes them
+    /// (` --base abc --head def`; empty for the defaults), so that the
+    /// accept commands the report suggests accept this very change.
+    #[serde(skip)]
+    pub accept_args: String,
+}
+
+/// The `bumpguard accept` command for one finding of `report`'s change.
+pub fn accept_command(report_args: &str, finding: &str) -> String {
+    format!("bumpguard accept {finding}{report_args} --reason \"...\"")
 }
 
 /// What happened to one package and what bumpguard made of it.
@@ -270,6 +280,7 @@ impl Report {
                 status: VerdictStatus::Error,
                 reasons: error.chain().map(|c| c.to_string()).collect(),
             },
+            accept_args: String::new(),
         }
     }
 
@@ -332,7 +343,7 @@ impl Report {
                             .unwrap_or_else(|| "bump".into()),
                         c.allows.map(|l| format!("{l} changes")).unwrap_or_default(),
                     ),
-                    violations_unblock(c),
+                    violations_unblock(c, &self.accept_args),
                 );
             }
             match c.analysis.status {
@@ -405,7 +416,7 @@ impl Report {
 
 /// What unblocks a crate's semver violations: accepting each (by id),
 /// the policy, or staying on the old version.
-fn violations_unblock(c: &CrateReport) -> String {
+fn violations_unblock(c: &CrateReport, args: &str) -> String {
     const SHOWN: usize = 3;
     let ids: Vec<&str> = c
         .changes
@@ -426,7 +437,8 @@ fn violations_unblock(c: &CrateReport) -> String {
                 format!(", then the same for {}", more.join(", "))
             };
             format!(
-                "if the changes are intended, accept each: `bumpguard accept {first} --reason \"...\"`{others} (every id is in the report); "
+                "if the changes are intended, accept each: `{}`{others} (every id is in the report); ",
+                accept_command(args, first)
             )
         }
     };
@@ -985,6 +997,7 @@ mod tests {
                 status: VerdictStatus::Pass,
                 reasons: Vec::new(),
             },
+            accept_args: String::new(),
         }
     }
 

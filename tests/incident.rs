@@ -636,6 +636,18 @@ fn the_acceptance_id_of_an_unknown_finding_is_refused() {
     );
     let after = std::fs::read_to_string(inc.repo.path().join("bumpguard.toml")).unwrap();
     assert_eq!(before, after, "nothing written");
+    // Without the revisions of the check: it says what it compared.
+    let out = inc
+        .bumpguard()
+        .args(["accept", "bg-0000000000", "--reason", "x", "--by", "me"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("with working tree: no dependency changes)")
+            && err.contains("give the --base/--head of the check that reported it"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -644,11 +656,18 @@ fn an_acceptance_of_a_commit_applies_once_committed_and_is_never_written_twice()
     let base = inc.repo.commit("service on certlib 1.4.0");
     inc.use_certlib("1.5.0");
     let head = inc.repo.commit("bump certlib to 1.5.0");
-    let (_, report) = inc.check(&base, &head, 1);
+    let (out, report) = inc.check(&base, &head, 1);
     let finding = certlib(&report)["rules"][0]["finding"]
         .as_str()
         .unwrap()
         .to_string();
+    // The accept command check suggests is for this very change.
+    assert!(
+        out.contains(&format!(
+            "`bumpguard accept {finding} --base {base} --head {head} --reason \"...\"`"
+        )),
+        "{out}"
+    );
     let accept = || {
         let out = inc
             .bumpguard()
