@@ -1341,6 +1341,52 @@ mod tests {
     }
 
     #[test]
+    fn without_contracts_run_the_outlook_depends_on_them() {
+        use crate::report::{CheckOutlook, check_outlook};
+        let cfg = config(
+            "[[contract]]\nrule = \"certlib-acme\"\npackage = \"svc\"\n\n[[contract]]\nrule = \"certlib-acme\"\ncommand = [\"x\"]\n",
+        );
+        let mut r = report(acme());
+        would_run(&mut r, "critical", &cfg);
+        assert_eq!(r.verdict.status, VerdictStatus::Blocked);
+        let outlook = check_outlook(&r);
+        assert_eq!(outlook, CheckOutlook::DependsOnContracts { contracts: 2 });
+        assert!(
+            outlook
+                .summary()
+                .starts_with("would block unless the 2 bound contracts pass"),
+            "{}",
+            outlook.summary()
+        );
+        // No contract bound: blocked whatever runs.
+        let mut r = report(acme());
+        would_run(&mut r, "critical", &Config::default());
+        assert_eq!(
+            check_outlook(&r),
+            CheckOutlook::Blocked {
+                contracts_not_run: 0
+            }
+        );
+        // A semver violation blocks too: the contracts cannot lift it.
+        let mut violating = acme();
+        violating[1].violation = true;
+        violating[1].required = Level::Major;
+        let mut r = report(violating);
+        r.crates[0].violations = 1;
+        would_run(&mut r, "critical", &cfg);
+        assert_eq!(
+            check_outlook(&r),
+            CheckOutlook::Blocked {
+                contracts_not_run: 2
+            }
+        );
+        // Nothing triggered: pass.
+        let mut r = report(Vec::new());
+        would_run(&mut r, "critical", &cfg);
+        assert_eq!(check_outlook(&r), CheckOutlook::Pass);
+    }
+
+    #[test]
     fn an_acceptance_covers_the_exact_evidence_only() {
         let mut r = report(acme());
         would_run(&mut r, "critical", &Config::default());

@@ -414,6 +414,104 @@ impl Report {
     }
 }
 
+/// What `bumpguard check` would decide on a report made without running
+/// contracts (`audit`, `--no-run-contracts`): their outcome is unknown, so
+/// a change blocked only by them is neither blocked nor passing yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOutlook {
+    Pass,
+    /// Blocked whatever the contracts say; `contracts_not_run` bound
+    /// contracts were not run.
+    Blocked {
+        contracts_not_run: usize,
+    },
+    /// Blocked only by triggered rules whose bound contracts were not run:
+    /// it passes if those `contracts` pass.
+    DependsOnContracts {
+        contracts: usize,
+    },
+    Error,
+}
+
+impl CheckOutlook {
+    /// A word or two for titles: `pass`, `blocked`, `depends on contracts`, `error`.
+    pub fn word(self) -> &'static str {
+        match self {
+            CheckOutlook::Pass => "pass",
+            CheckOutlook::Blocked { .. } => "blocked",
+            CheckOutlook::DependsOnContracts { .. } => "depends on contracts",
+            CheckOutlook::Error => "error",
+        }
+    }
+
+    /// One sentence on the verdict `bumpguard check` would give.
+    pub fn summary(self) -> String {
+        let contracts = |n: usize| {
+            if n == 1 {
+                "the 1 bound contract passes".to_string()
+            } else {
+                format!("the {n} bound contracts pass")
+            }
+        };
+        match self {
+            CheckOutlook::Pass => "nothing blocks".to_string(),
+            CheckOutlook::Blocked {
+                contracts_not_run: 0,
+            } => "BLOCKED".to_string(),
+            CheckOutlook::Blocked { contracts_not_run } => format!(
+                "BLOCKED, whatever the contracts say ({contracts_not_run} bound contract{} not run)",
+                plural(contracts_not_run)
+            ),
+            CheckOutlook::DependsOnContracts { contracts: n } => format!(
+                "would block unless {}; nothing else blocks (contracts were not run here; `bumpguard check` runs them)",
+                contracts(n)
+            ),
+            CheckOutlook::Error => "ERROR (bumpguard could not do its whole job)".to_string(),
+        }
+    }
+}
+
+/// [`CheckOutlook`] of a report: the verdict again with every hit that
+/// blocks only because its contracts were not run counted as passing.
+pub fn check_outlook(report: &Report) -> CheckOutlook {
+    use crate::gate::{ContractState, HitStatus};
+    let mut not_run: Vec<(&str, &str)> = report
+        .crates
+        .iter()
+        .flat_map(|c| &c.rules)
+        .filter(|h| h.blocks && h.status == HitStatus::NotRun)
+        .flat_map(|h| &h.contracts)
+        .filter(|o| o.status == ContractState::NotRun)
+        .map(|o| (o.at.as_str(), o.command.as_str()))
+        .collect();
+    not_run.sort();
+    not_run.dedup();
+    match report.verdict.status {
+        VerdictStatus::Pass => return CheckOutlook::Pass,
+        VerdictStatus::Error => return CheckOutlook::Error,
+        VerdictStatus::Blocked => {}
+    }
+    let mut proven = report.clone();
+    for h in proven.crates.iter_mut().flat_map(|c| &mut c.rules) {
+        if h.status == HitStatus::NotRun {
+            h.blocks = false;
+        }
+    }
+    proven.decide_with(&Policy {
+        semver_violations: report.policy.semver_violations,
+        unanalysed: report.policy.unanalysed,
+        ..Policy::default()
+    });
+    match proven.verdict.status {
+        VerdictStatus::Pass if !not_run.is_empty() => CheckOutlook::DependsOnContracts {
+            contracts: not_run.len(),
+        },
+        _ => CheckOutlook::Blocked {
+            contracts_not_run: not_run.len(),
+        },
+    }
+}
+
 /// What unblocks a crate's semver violations: accepting each (by id),
 /// the policy, or staying on the old version.
 fn violations_unblock(c: &CrateReport, args: &str) -> String {
@@ -589,11 +687,18 @@ fn write_human_detail(report: &Report, out: &mut dyn Write, full: bool) -> io::R
             "{}Verdict: pass{:#} (nothing blocks)",
             s.green, s.green
         )?,
-        VerdictStatus::Blocked if report.command == "audit" => writeln!(
-            out,
-            "{}Verdict of `bumpguard check`: BLOCKED{:#} (an audit itself never blocks)",
-            s.red, s.red
-        )?,
+        VerdictStatus::Blocked if report.command == "audit" => {
+            let outlook = check_outlook(report);
+            let style = match outlook {
+                CheckOutlook::DependsOnContracts { .. } => s.yellow,
+                _ => s.red,
+            };
+            writeln!(
+                out,
+                "{style}Verdict of `bumpguard check`: {}{style:#} (an audit itself never blocks)",
+                outlook.summary()
+            )?
+        }
         VerdictStatus::Blocked => writeln!(out, "{}Verdict: BLOCKED{:#}", s.red, s.red)?,
         VerdictStatus::Error => writeln!(
             out,

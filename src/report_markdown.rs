@@ -407,7 +407,15 @@ fn crate_icon(c: &CrateReport) -> &'static str {
 
 fn title(report: &Report, s: &mut String) -> fmt::Result {
     let status = report.verdict.status;
-    write!(s, "## {} bumpguard: {status}", verdict_icon(status))?;
+    match crate::report::check_outlook(report) {
+        // An audit runs no contract: a change blocked only by them is open.
+        outlook @ crate::report::CheckOutlook::DependsOnContracts { .. }
+            if report.command == "audit" =>
+        {
+            write!(s, "## ⚠️ bumpguard: {}", outlook.word())?
+        }
+        _ => write!(s, "## {} bumpguard: {status}", verdict_icon(status))?,
+    }
     if !report.base.is_empty() || !report.head.is_empty() {
         write!(
             s,
@@ -526,7 +534,17 @@ fn reasons(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
         VerdictStatus::Blocked => "**Blocked because:**",
         VerdictStatus::Error => "**bumpguard could not do its whole job:**",
     };
-    writeln!(s, "{lead}")?;
+    let outlook = crate::report::check_outlook(report);
+    match outlook {
+        crate::report::CheckOutlook::DependsOnContracts { .. } if report.command == "audit" => {
+            writeln!(
+                s,
+                "**Verdict of `bumpguard check`:** {}",
+                inline(&outlook.summary())
+            )?
+        }
+        _ => writeln!(s, "{lead}")?,
+    }
     writeln!(s)?;
     let mut hidden = 0;
     for (r, keep) in report.verdict.reasons.iter().zip(&plan.reasons) {

@@ -586,6 +586,37 @@ fn bound_repo() -> (Env, Repo, String, String) {
 }
 
 #[test]
+fn an_audit_says_the_verdict_depends_on_the_contracts_it_did_not_run() {
+    let (env, repo, base, head) = bound_repo();
+    let audit = |args: &[&str]| {
+        let out = Command::cargo_bin("bumpguard")
+            .expect("binary")
+            .env("CARGO_HOME", &env.cargo_home.root)
+            .env("XDG_CACHE_HOME", &env.cache)
+            .env("BUMPGUARD_OFFLINE", "1")
+            .args(["--color=never", "audit", "--repo"])
+            .arg(repo.path())
+            .args(["--base", &base, "--head", &head])
+            .args(args)
+            .assert()
+            .code(0);
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let text = audit(&[]);
+    assert!(
+        text.contains("Verdict of `bumpguard check`: would block unless the 1 bound contract passes; nothing else blocks (contracts were not run here"),
+        "{text}"
+    );
+    assert!(!text.contains("BLOCKED"), "{text}");
+    let md = audit(&["--format=markdown"]);
+    assert!(md.contains("## ⚠️ bumpguard: depends on contracts"), "{md}");
+    assert!(!md.contains("**Blocked because:**"), "{md}");
+    // check runs it, and it passes.
+    let report = env.json(repo.path(), &["--base", &base, "--head", &head], 0);
+    assert_eq!(report["verdict"]["status"], "pass");
+}
+
+#[test]
 fn contracts_on_the_head_commit_never_see_untracked_files() {
     let (env, repo, base, head) = bound_repo();
     let report = env.json(repo.path(), &["--base", &base, "--head", &head], 0);
