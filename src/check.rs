@@ -301,23 +301,42 @@ fn config_at_head(
             _ => Some(spec.clone()),
         },
     };
-    let problems = |d| anyhow::Error::new(d).context("the bumpguard configuration has problems");
+    // Every problem at once: the file's own and those of what it puts in
+    // force (rules, contracts bound to them), even when the file has some.
+    let checked =
+        |(cfg, mut diags): (Config, Vec<crate::toml_read::Diag>),
+         rules: Result<Vec<crate::rules::Rule>, crate::toml_read::Diags>| {
+            let what = if diags.is_empty() {
+                "the rules in force have problems"
+            } else {
+                "the bumpguard configuration has problems"
+            };
+            match rules {
+                Ok(rules) if diags.is_empty() => Ok((cfg, rules)),
+                Ok(_) => Err(config::sorted(diags)),
+                Err(crate::toml_read::Diags(more)) => {
+                    diags.extend(more);
+                    Err(config::sorted(diags))
+                }
+            }
+            .map_err(|d| anyhow::Error::new(d).context(what))
+        };
     let Some(spec) = at else {
-        let cfg = Config::find(root, explicit).map_err(problems)?;
-        let rules = config::rules_in_force(&cfg, root)
-            .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
+        let read = Config::find_all(root, explicit);
+        let rules = config::rules_in_force(&read.0, root);
+        let (cfg, rules) = checked(read, rules)?;
         return Ok((cfg, rules, None));
     };
-    let cfg = match explicit {
-        Some(p) => Config::load(p).map_err(problems)?,
+    let read = match explicit {
+        Some(p) => Config::load_all(p),
         None => match repo.read_file(head, config::FILE_NAME)? {
-            None => Config::default(),
+            None => (Config::default(), Vec::new()),
             Some(bytes) => {
                 let path = Path::new(config::FILE_NAME);
                 let text = String::from_utf8(bytes).map_err(|_| {
                     anyhow::anyhow!("{} at {spec} is not UTF-8 text", config::FILE_NAME)
                 })?;
-                Config::parse(path, &text).map_err(|d| problems(crate::toml_read::Diags(d)))?
+                Config::parse_all(path, &text)
             }
         },
     };
@@ -347,8 +366,8 @@ fn config_at_head(
             Err(e) => config::Folder::Missing(format!("rule folder {rel} at {spec}: {e}")),
         }
     };
-    let rules = config::rules_in_force_from(&cfg, &folder)
-        .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
+    let rules = config::rules_in_force_from(&read.0, &folder);
+    let (cfg, rules) = checked(read, rules)?;
     let what = if explicit.is_some() {
         "rule folders"
     } else {

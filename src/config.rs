@@ -122,6 +122,9 @@ pub struct Config {
     pub rules: Vec<Rule>,
     pub contracts: Vec<ContractBinding>,
     pub accepts: Vec<Acceptance>,
+    /// Ids of `[rule.<id>]` tables that have problems (and so are not in
+    /// `rules`): a contract bound to one is not also "not a rule in force".
+    pub unread_rules: Vec<String>,
 }
 
 const TOP_KEYS: &[&str] = &["policy", "rules", "rule", "contract", "accept"];
@@ -181,17 +184,71 @@ impl Config {
 
     /// Reads `path`, naming it `shown` in messages.
     fn load_as(path: &Path, shown: &Path) -> Result<Config, Diags> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Diags(vec![Diag {
-                file: shown.display().to_string(),
-                line: 1,
-                message: format!("cannot read the configuration: {e}"),
-            }])
-        })?;
-        Config::parse(shown, &text).map_err(Diags)
+        let (cfg, diags) = Config::load_all_as(path, shown);
+        if diags.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(Diags(diags))
+        }
+    }
+
+    /// [`Config::find`] that keeps going: what could be read (entries with
+    /// problems left out), and every problem. For validation, so that the
+    /// checks on what the file means (disabled built-ins, rules contracts
+    /// are bound to) run even when some keys are wrong.
+    pub fn find_all(root: &Path, explicit: Option<&Path>) -> (Config, Vec<Diag>) {
+        match explicit {
+            Some(p) => Config::load_all_as(p, p),
+            None => {
+                let p = root.join(FILE_NAME);
+                if p.is_file() {
+                    Config::load_all_as(&p, Path::new(FILE_NAME))
+                } else {
+                    (Config::default(), Vec::new())
+                }
+            }
+        }
+    }
+
+    /// [`Config::load`] that keeps going (see [`Config::find_all`]).
+    pub fn load_all(path: &Path) -> (Config, Vec<Diag>) {
+        Config::load_all_as(path, path)
+    }
+
+    fn load_all_as(path: &Path, shown: &Path) -> (Config, Vec<Diag>) {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse_all(shown, &text),
+            Err(e) => {
+                let why = if e.kind() == std::io::ErrorKind::NotFound {
+                    "no such file".to_string()
+                } else {
+                    e.to_string()
+                };
+                (
+                    Config::default(),
+                    vec![Diag {
+                        file: shown.display().to_string(),
+                        line: 0,
+                        message: format!("cannot read the configuration: {why}"),
+                    }],
+                )
+            }
+        }
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, Vec<Diag>> {
+        let (cfg, diags) = Config::parse_all(path, text);
+        if diags.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(diags)
+        }
+    }
+
+    /// [`Config::parse`] that keeps going: the configuration as far as it
+    /// could be read, and every problem. A configuration with problems is
+    /// for further validation only, never for a run.
+    pub fn parse_all(path: &Path, text: &str) -> (Config, Vec<Diag>) {
         let mut r = Reader::new(path.display().to_string(), text);
         let mut cfg = Config {
             path: Some(path.to_path_buf()),
@@ -200,11 +257,7 @@ impl Config {
         if let Some(doc) = r.parse() {
             cfg.read(&mut r, doc.get_ref());
         }
-        if r.diags.is_empty() {
-            Ok(cfg)
-        } else {
-            Err(r.diags)
-        }
+        (cfg, r.diags)
     }
 
     fn read(&mut self, r: &mut Reader<'_>, doc: &Table<'_>) {
@@ -258,18 +311,19 @@ impl Config {
         if let Some(t) = doc.get("rule").and_then(|v| r.table("rule", v)) {
             for (id, v) in t.iter() {
                 let line = r.line(id.span().start);
-                if let Some(table) = r.table(&format!("rule.{}", id.get_ref()), v)
-                    && let Some(rule) =
+                let rule = r
+                    .table(&format!("rule.{}", id.get_ref()), v)
+                    .and_then(|table| {
                         rules::read_rule(r, id.get_ref(), line, table, Origin::Config(path.clone()))
-                {
-                    self.rules.push(rule);
+                    });
+                match rule {
+                    Some(rule) => self.rules.push(rule),
+                    None => self.unread_rules.push(id.get_ref().to_string()),
                 }
             }
         }
         for (i, t) in array_of_tables(r, doc, "contract") {
-            if let Some(c) = read_contract(r, &path, i, t) {
-                self.contracts.push(c);
-            }
+            self.contracts.push(read_contract(r, &path, i, t));
         }
         for (i, t) in array_of_tables(r, doc, "accept") {
             if let Some(a) = read_accept(r, &path, i, t) {
@@ -306,13 +360,7 @@ fn opt_string(r: &mut Reader<'_>, t: &Table<'_>, key: &str) -> Option<String> {
     t.get(key).and_then(|v| r.string(key, v))
 }
 
-fn read_contract(
-    r: &mut Reader<'_>,
-    path: &Path,
-    line: usize,
-    t: &Table<'_>,
-) -> Option<ContractBinding> {
-    let before = r.diags.len();
+fn read_contract(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) -> ContractBinding {
     r.unknown_keys(t, CONTRACT_KEYS, "[[contract]]");
     let rule = opt_string(r, t, "rule");
     let krate = opt_string(r, t, "crate");
@@ -382,10 +430,10 @@ fn read_contract(
             }
         }
     });
-    if r.diags.len() > before {
-        return None;
-    }
-    Some(ContractBinding {
+    // With problems it is still returned: the configuration as a whole is
+    // then not valid, and the binding serves the checks that follow
+    // (is its rule in force?), so that they are reported at once.
+    ContractBinding {
         rule,
         krate,
         paths,
@@ -394,7 +442,7 @@ fn read_contract(
         timeout,
         at: format!("{}:{line}", path.display()),
         line,
-    })
+    }
 }
 
 /// `workspace = ".."` as a folder relative to the repository root, in the
@@ -472,6 +520,16 @@ fn read_accept(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) -> O
         );
     }
     (r.diags.len() == before).then_some(a)
+}
+
+/// Problems in the order a person fixes them: by file, then line (the
+/// order found within one line kept); the same problem reached twice (a
+/// folder and one of its files) once.
+pub fn sorted(mut diags: Vec<Diag>) -> Diags {
+    let mut seen = std::collections::BTreeSet::new();
+    diags.retain(|d| seen.insert(d.clone()));
+    diags.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+    Diags(diags)
 }
 
 /// The id of the rule a `[[contract]]` bound by crate stands for:
@@ -597,7 +655,10 @@ pub fn rules_in_force_from(
     }
     // Rules of the repository: a second rule with one id is an error.
     let mut own: BTreeMap<String, Origin> = BTreeMap::new();
-    let mut add = |rule: Rule, diags: &mut Vec<Diag>, by_id: &mut BTreeMap<String, Rule>| {
+    let add = |rule: Rule,
+               own: &mut BTreeMap<String, Origin>,
+               diags: &mut Vec<Diag>,
+               by_id: &mut BTreeMap<String, Rule>| {
         if let Some(first) = own.get(&rule.id) {
             diags.push(Diag {
                 file: rule.origin.to_string(),
@@ -612,6 +673,8 @@ pub fn rules_in_force_from(
         own.insert(rule.id.clone(), rule.origin.clone());
         by_id.insert(rule.id.clone(), rule);
     };
+    // Rules that could not be read, by id.
+    let mut unread: Vec<String> = cfg.unread_rules.clone();
     let dirs: Vec<(String, Option<usize>)> = match &cfg.rule_dirs {
         Some(list) => list.iter().map(|(d, l)| (d.clone(), Some(*l))).collect(),
         None => vec![(DEFAULT_RULE_DIR.to_string(), None)],
@@ -632,17 +695,32 @@ pub fn rules_in_force_from(
                 continue;
             }
         };
-        let (list, problems) = rules::read_files(files);
-        diags.extend(problems);
-        list.into_iter()
-            .for_each(|r| add(r, &mut diags, &mut by_id));
+        for (path, text) in files {
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+            let shown = path.display().to_string();
+            let (list, problems) = rules::read_files(vec![(path, text)]);
+            if list.is_empty()
+                && let Some(id) = stem
+            {
+                // Its id is taken all the same: a second rule of that id
+                // is still a duplicate.
+                own.entry(id.clone())
+                    .or_insert_with(|| Origin::File(PathBuf::from(&shown)));
+                unread.push(id);
+            }
+            diags.extend(problems);
+            list.into_iter()
+                .for_each(|r| add(r, &mut own, &mut diags, &mut by_id));
+        }
     }
     for r in &cfg.rules {
-        add(r.clone(), &mut diags, &mut by_id);
+        add(r.clone(), &mut own, &mut diags, &mut by_id);
     }
     for c in &cfg.contracts {
         if let Some(id) = &c.rule
             && !by_id.contains_key(id)
+            // A rule with problems of its own is reported already.
+            && !unread.contains(id)
         {
             let why = if cfg.disable.iter().any(|(d, _)| d == id) {
                 "is switched off in [rules] disable"

@@ -784,14 +784,11 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
             let mut count = 0;
             if paths.is_empty() {
                 let root = config_root(repo);
-                // A broken configuration must not hide the rule files' problems.
-                let (cfg, cfg_ok) = match Config::find(&root, cfg_path.as_deref()) {
-                    Ok(cfg) => (cfg, true),
-                    Err(Diags(d)) => {
-                        diags.extend(d);
-                        (Config::default(), false)
-                    }
-                };
+                // A broken configuration must not hide the rule files'
+                // problems, nor its own other problems.
+                let (cfg, problems) = Config::find_all(&root, cfg_path.as_deref());
+                let cfg_ok = problems.is_empty();
+                diags.extend(problems);
                 match config::rules_in_force(&cfg, &root) {
                     Ok(r) if cfg_ok => count = r.len(),
                     Ok(_) => {}
@@ -821,16 +818,15 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
                     // rules it puts in force (folders, disabled built-ins,
                     // contracts bound to rules), as `check` reads them.
                     let root = config_root(p.parent().unwrap_or(Path::new(".")));
-                    match Config::load(p) {
-                        Ok(c) => match config::rules_in_force(&c, &root) {
-                            // Its own rules (tables and folders), not the built-ins.
-                            Ok(rules) => seen.extend(
-                                rules
-                                    .into_iter()
-                                    .filter(|r| r.origin != bumpguard::rules::Origin::Builtin),
-                            ),
-                            Err(Diags(d)) => diags.extend(d),
-                        },
+                    let (c, problems) = Config::load_all(p);
+                    diags.extend(problems);
+                    match config::rules_in_force(&c, &root) {
+                        // Its own rules (tables and folders), not the built-ins.
+                        Ok(rules) => seen.extend(
+                            rules
+                                .into_iter()
+                                .filter(|r| r.origin != bumpguard::rules::Origin::Builtin),
+                        ),
                         Err(Diags(d)) => diags.extend(d),
                     }
                 } else {
@@ -856,6 +852,7 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
                     }
                 }
             }
+            let Diags(diags) = config::sorted(diags);
             if diags.is_empty() {
                 println!(
                     "bumpguard: {count} rule{} valid",

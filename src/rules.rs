@@ -204,7 +204,17 @@ pub fn read_rule(
             .and_then(|v| v.get_ref().as_array())
             .is_some_and(|a| !a.is_empty())
     };
-    if (get("paths").is_some() || get("files").is_some()) && !listed("paths") && !listed("files") {
+    // Only when what is there are arrays: a `paths` of the wrong type is
+    // reported as such, not also as listing nothing.
+    let arrays = ["paths", "files"]
+        .iter()
+        .filter_map(|k| get(k))
+        .all(|v| v.get_ref().as_array().is_some());
+    if (get("paths").is_some() || get("files").is_some())
+        && arrays
+        && !listed("paths")
+        && !listed("files")
+    {
         r.error_at(
             id_line,
             format!("rule `{id}` lists no pattern in `paths` or `files`: it would never trigger"),

@@ -145,24 +145,8 @@ fn contracts_rules_and_policy_are_validated_together() {
         "{err}"
     );
 
-    // With the policy fixed, the contract's unknown rule and the duplicate
-    // id are reported at their own lines.
-    let text = std::fs::read_to_string(repo.join("bumpguard.toml"))
-        .unwrap()
-        .replace("contract-timeout = 0", "contract-timeout = 60");
-    write(repo, "bumpguard.toml", &text);
-    std::fs::remove_file(repo.join(".bumpguard/rules/lone.toml")).unwrap();
-    write(
-        repo,
-        ".bumpguard/rules/empty.toml",
-        "crate = \"url\"\npaths = [\"Url::parse\"]\nreason = \"r\"\n",
-    );
-    let out = bumpguard()
-        .args(["rules", "check", "--repo"])
-        .arg(repo)
-        .assert()
-        .code(1);
-    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    // ... nor its other problems: the contract's unknown rule and the
+    // duplicate id, at their own lines.
     assert!(
         err.contains("bumpguard.toml:4: [[contract]] is bound to rule `serde-json-serialisation`, which is not a rule in force"),
         "{err}"
@@ -171,6 +155,51 @@ fn contracts_rules_and_policy_are_validated_together() {
         err.contains("bumpguard.toml:13: duplicate rule id `empty`"),
         "{err}"
     );
+}
+
+#[test]
+fn key_problems_do_not_hide_what_the_configuration_means() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    // The trial's file: a disabled rule that is not built in, a contract
+    // bound to no rule in force, and a typo in the same contract.
+    write(
+        repo,
+        "bumpguard.toml",
+        "[rules]\ndisable = [\"no-such-rule\"]\n\n[[contract]]\nrule = \"no-such-rule-either\"\ntset = \"contracts\"\npackage = \"svc\"\n\n[rule.broken]\ncrate = \"a\"\nreason = \"r\"\n\n[[contract]]\nrule = \"broken\"\ncommand = [\"true\"]\n",
+    );
+    let out = bumpguard()
+        .args(["rules", "check", "--repo"])
+        .arg(repo)
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "error: bumpguard.toml:2: `disable` names `no-such-rule`, which is not a built-in rule (see `bumpguard rules list`)",
+            "error: bumpguard.toml:4: [[contract]] is bound to rule `no-such-rule-either`, which is not a rule in force (see `bumpguard rules list`)",
+            "error: bumpguard.toml:6: unknown key `tset` in [[contract]] (known keys: rule, crate, paths, package, test, filter, command, timeout, workspace)",
+            // The broken rule's own problem, not also "not a rule in force".
+            "error: bumpguard.toml:9: rule `broken` needs `paths` or `files` (use paths = [\"**\"] for the whole crate)",
+            "bumpguard: 4 problems found",
+        ],
+        "{err}"
+    );
+    // `check` says all of it at once too.
+    git2::Repository::init(repo).unwrap();
+    write(repo, "Cargo.lock", "version = 3\n");
+    let out = bumpguard()
+        .args(["check", "--repo"])
+        .arg(repo)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    for line in &lines[..4] {
+        let problem = line.trim_start_matches("error: ");
+        assert!(err.contains(problem), "{problem}\n{err}");
+    }
 }
 
 #[test]
