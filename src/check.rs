@@ -425,6 +425,8 @@ fn gate_check(
                 failed_tests: Vec::new(),
                 duration_ms: 0,
                 output_tail: String::new(),
+                dir: String::new(),
+                ignored_tests: Vec::new(),
             },
         }
     };
@@ -559,19 +561,35 @@ fn run_contract(
         &spec,
         &run_options(b, dir.to_path_buf(), target_dir, cfg, sources),
     );
+    let limit = b.timeout.unwrap_or(cfg.policy.contract_timeout).as_secs();
+    let command_contract = matches!(b.target, ContractTarget::Command(_));
     let (status, detail) = match run.status {
         contracts::ContractStatus::Passed => (ContractState::Passed, None),
+        contracts::ContractStatus::Failed if command_contract => (
+            ContractState::Failed,
+            Some(match run.exit_code {
+                Some(code) => format!("exited with code {code}"),
+                None => "was killed by a signal".to_string(),
+            }),
+        ),
         contracts::ContractStatus::Failed => (ContractState::Failed, None),
+        contracts::ContractStatus::NoTestsRan if !run.ignored_tests.is_empty() => (
+            ContractState::NoTestsRan,
+            Some(format!(
+                "the selection matched only ignored tests (`#[ignore]`): {}",
+                run.ignored_tests.join(", ")
+            )),
+        ),
         contracts::ContractStatus::NoTestsRan => (
             ContractState::NoTestsRan,
             Some("no test matched the selector: check package, test and filter".to_string()),
         ),
         contracts::ContractStatus::TimedOut => (
             ContractState::TimedOut,
-            Some(format!(
-                "killed after {} s",
-                b.timeout.unwrap_or(cfg.policy.contract_timeout).as_secs()
-            )),
+            Some(match &run.still_running {
+                Some(what) => format!("killed after {limit} s, while running {what}"),
+                None => format!("killed after {limit} s"),
+            }),
         ),
         contracts::ContractStatus::Error(e) => (ContractState::Error, Some(e)),
     };
@@ -589,6 +607,8 @@ fn run_contract(
         } else {
             run.output_tail
         },
+        dir: String::new(),
+        ignored_tests: run.ignored_tests,
     }
 }
 

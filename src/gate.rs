@@ -93,6 +93,35 @@ pub struct ContractOutcome {
     /// The end of the output, for failures.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub output_tail: String,
+    /// The folder it runs in, relative to the repository root (its
+    /// workspace's); empty at the root.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dir: String,
+    /// Tests the selection matched that are `#[ignore]`d.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_tests: Vec<String>,
+}
+
+impl ContractOutcome {
+    /// Its state in words, as reports show it: `no test matched` is
+    /// `matched only ignored tests` when ignored tests were all it matched.
+    pub fn label(&self) -> &'static str {
+        if self.status == ContractState::NoTestsRan && !self.ignored_tests.is_empty() {
+            "matched only ignored tests"
+        } else {
+            self.status.words()
+        }
+    }
+
+    /// `` `cargo test -p svc` `` with ` in `services/svc`` when it runs
+    /// elsewhere than at the repository root.
+    pub fn shown_command(&self) -> String {
+        if self.dir.is_empty() {
+            format!("`{}`", self.command)
+        } else {
+            format!("`{}` in `{}`", self.command, self.dir)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -531,7 +560,10 @@ impl Gate<'_> {
                         not_run(b, "contracts run in `bumpguard check`", describe(b))
                     }
                 };
-                hit.contracts.push(outcome);
+                hit.contracts.push(ContractOutcome {
+                    dir: dir.clone(),
+                    ..outcome
+                });
             }
         }
         let bindings: Vec<&ContractBinding> = bound.iter().map(|(_, b)| *b).collect();
@@ -599,6 +631,8 @@ fn not_run(b: &ContractBinding, why: &str, command: String) -> ContractOutcome {
         failed_tests: Vec::new(),
         duration_ms: 0,
         output_tail: String::new(),
+        dir: String::new(),
+        ignored_tests: Vec::new(),
     }
 }
 
@@ -651,12 +685,15 @@ fn contract_next(
     cfg: &Config,
     accept: &str,
 ) -> String {
-    let head = format!("contract `{}` ({})", o.command, o.at);
+    let head = format!("contract {} ({})", o.shown_command(), o.at);
     match o.status {
         ContractState::Failed => {
             let command = matches!(b.map(|b| &b.target), Some(ContractTarget::Command(_)));
             let what = if command {
-                "the command exited with an error; its output is in the report".to_string()
+                format!(
+                    "the command {}; its output is in the report",
+                    o.detail.as_deref().unwrap_or("exited with an error")
+                )
             } else if !o.failed_tests.is_empty() {
                 format!(
                     "{} test{} failed: {}",
@@ -690,11 +727,22 @@ fn contract_next(
                     "[policy] contract-timeout",
                 ),
             };
+            let running = o
+                .detail
+                .as_deref()
+                .and_then(|d| d.split_once(", while running "))
+                .map(|(_, what)| format!(" while running {what}"))
+                .unwrap_or_default();
             format!(
-                "{head} timed out: it was stopped after {secs} s ({whose}); if it needs longer, raise `timeout = <seconds>` in the [[contract]] at {}, else find what hangs",
+                "{head} timed out: it was stopped after {secs} s ({whose}){running}; if it needs longer, raise `timeout = <seconds>` in the [[contract]] at {}, else find what hangs",
                 o.at
             )
         }
+        ContractState::NoTestsRan if !o.ignored_tests.is_empty() => format!(
+            "{head} matched only ignored tests (`#[ignore]`: {}): a contract must run its tests; remove `#[ignore]` from the contract tests, or change `filter` in the [[contract]] at {} to select tests that run (`-- --include-ignored` runs ignored tests by hand)",
+            o.ignored_tests.join(", "),
+            o.at
+        ),
         ContractState::NoTestsRan => {
             let selector = match b.map(|b| &b.target) {
                 Some(ContractTarget::CargoTest {
@@ -729,11 +777,19 @@ fn contract_next(
                 o.at
             )
         }
-        ContractState::Error => format!(
-            "{head} could not run: {}; fix the [[contract]] at {} or install what it needs",
-            o.detail.as_deref().unwrap_or("no reason given"),
-            o.at
-        ),
+        ContractState::Error => {
+            let detail = o.detail.as_deref().unwrap_or("no reason given");
+            // What to do follows what is wrong: a program to install, the
+            // lockfile to update (the text says how), or the binding.
+            let next = if detail.contains("not found") || detail.contains("not installed") {
+                format!("install what it needs, or fix the [[contract]] at {}", o.at)
+            } else if detail.starts_with("Cargo.lock needs updating") {
+                "then run the check again".to_string()
+            } else {
+                format!("fix the [[contract]] at {}", o.at)
+            };
+            format!("{head} could not run: {detail}; {next}")
+        }
         ContractState::Passed | ContractState::NotRun => format!("{head} {}", o.status.words()),
     }
 }
@@ -835,7 +891,7 @@ fn decide_hit(
         hit.blocks = true;
         let commands: Vec<String> = not_run
             .iter()
-            .map(|o| format!("`{}` ({})", o.command, o.at))
+            .map(|o| format!("{} ({})", o.shown_command(), o.at))
             .collect();
         hit.next = format!(
             "contracts not run ({}); `bumpguard check` runs {}, or run `{accept_cmd}`",
@@ -1040,6 +1096,8 @@ mod tests {
             failed_tests: Vec::new(),
             duration_ms: 1,
             output_tail: String::new(),
+            dir: String::new(),
+            ignored_tests: Vec::new(),
         }
     }
 
@@ -1241,6 +1299,84 @@ mod tests {
         );
         assert!(error.contains("install what it needs"), "{error}");
         assert!(error.contains("bumpguard accept bg-"), "{error}");
+    }
+
+    #[test]
+    fn contract_states_name_what_went_wrong_and_where() {
+        let cfg = config(
+            "[[contract]]\nrule = \"certlib-acme\"\npackage = \"svc\"\nfilter = \"acme\"\n\n[[contract]]\nrule = \"certlib-acme\"\ncommand = [\"sh\", \"smoke.sh\"]\n",
+        );
+        let outcomes = |b: &ContractBinding| -> ContractOutcome {
+            if matches!(b.target, ContractTarget::Command(_)) {
+                ContractOutcome {
+                    at: b.at.clone(),
+                    command: "sh smoke.sh".into(),
+                    detail: Some("exited with code 3".into()),
+                    ..outcome(ContractState::Failed)
+                }
+            } else {
+                ContractOutcome {
+                    at: b.at.clone(),
+                    detail: Some(
+                        "the selection matched only ignored tests (`#[ignore]`): acme_slow".into(),
+                    ),
+                    ignored_tests: vec!["acme_slow".into()],
+                    ..outcome(ContractState::NoTestsRan)
+                }
+            }
+        };
+        let mut r = report(acme());
+        r.crates[0].lockfile = Some("services/edge/Cargo.lock".into());
+        let dirs = std::cell::RefCell::new(Vec::new());
+        let run = |b: &ContractBinding, dir: &str| {
+            dirs.borrow_mut().push(dir.to_string());
+            outcomes(b)
+        };
+        apply(&mut r, &[rule("critical")], &cfg, Contracts::Run(&run));
+        assert_eq!(*dirs.borrow(), ["services/edge", "services/edge"]);
+        let hit = &r.crates[0].rules[0];
+        let [tests, command] = &hit.contracts[..] else {
+            panic!("{hit:?}");
+        };
+        assert_eq!(tests.label(), "matched only ignored tests");
+        assert_eq!(tests.shown_command(), "`cargo test` in `services/edge`");
+        assert!(
+            hit.next.contains("contract `cargo test` in `services/edge` (bumpguard.toml:1) matched only ignored tests (`#[ignore]`: acme_slow): a contract must run its tests"),
+            "{}",
+            hit.next
+        );
+        assert_eq!(command.label(), "failed");
+        assert!(
+            hit.next
+                .contains("failed (the command exited with code 3; its output is in the report)"),
+            "{}",
+            hit.next
+        );
+        // A timeout says what was running; a stale lockfile is not "fix the code".
+        let cfg = config("[[contract]]\nrule = \"certlib-acme\"\npackage = \"svc\"\n");
+        for (state, detail, expect) in [
+            (
+                ContractState::TimedOut,
+                "killed after 600 s, while running test `acme_renews`",
+                "stopped after 600 s ([policy] contract-timeout) while running test `acme_renews`",
+            ),
+            (
+                ContractState::Error,
+                "Cargo.lock needs updating: the manifests at this revision ask for other packages",
+                "could not run: Cargo.lock needs updating: the manifests at this revision ask for other packages; then run the check again",
+            ),
+        ] {
+            let run = |b: &ContractBinding, _: &str| ContractOutcome {
+                at: b.at.clone(),
+                detail: Some(detail.into()),
+                ..outcome(state)
+            };
+            let mut r = report(acme());
+            apply(&mut r, &[rule("critical")], &cfg, Contracts::Run(&run));
+            let next = &r.crates[0].rules[0].next;
+            assert!(next.contains(expect), "{next}");
+            assert!(!next.contains("fix the code"), "{next}");
+        }
     }
 
     #[test]

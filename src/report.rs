@@ -957,10 +957,10 @@ fn write_rules(c: &CrateReport, s: &Styles, out: &mut dyn Write, full: bool) -> 
             };
             writeln!(
                 out,
-                "    contract `{}` ({}): {st}{}{st:#}{counts}",
-                o.command,
+                "    contract {} ({}): {st}{}{st:#}{counts}",
+                o.shown_command(),
                 o.at,
-                o.status.words()
+                o.label()
             )?;
             if !o.failed_tests.is_empty() {
                 writeln!(out, "      failed: {}", o.failed_tests.join(", "))?;

@@ -1040,11 +1040,16 @@ fn rules_section(c: &CrateReport, s: &mut String) -> fmt::Result {
             let state = match o.status {
                 ContractState::Passed => "✅ passed".to_string(),
                 ContractState::NotRun => "not run".to_string(),
-                other => format!("❌ {}", other.words()),
+                _ => format!("❌ {}", o.label()),
+            };
+            let dir = if o.dir.is_empty() {
+                String::new()
+            } else {
+                format!(" in {}", code_span(&o.dir))
             };
             writeln!(
                 s,
-                "- contract {} ({}): {state}",
+                "- contract {}{dir} ({}): {state}",
                 code_span(&o.command),
                 escape_text(&o.at)
             )?;
