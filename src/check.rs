@@ -517,10 +517,12 @@ fn contract_spec(b: &ContractBinding) -> contracts::ContractSpec {
             package,
             test,
             filter,
+            exact,
         } => contracts::ContractSpec::CargoTest {
             package: package.clone(),
             test: test.clone(),
             filter: filter.clone(),
+            exact: *exact,
         },
         ContractTarget::Command(cmd) => contracts::ContractSpec::Command(cmd.clone()),
     }

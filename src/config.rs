@@ -55,7 +55,7 @@ impl Default for Policy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ContractTarget {
-    /// `cargo test [-p package] [--test test] -- [filter]`.
+    /// `cargo test [-p package] [--test test] -- [--exact] [filter]`.
     CargoTest {
         #[serde(skip_serializing_if = "Option::is_none")]
         package: Option<String>,
@@ -63,6 +63,9 @@ pub enum ContractTarget {
         test: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         filter: Option<String>,
+        /// `filter` is the whole test name (`-- --exact filter`).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        exact: bool,
     },
     /// A program and its arguments; passes when it exits 0.
     Command(Vec<String>),
@@ -145,6 +148,7 @@ const CONTRACT_KEYS: &[&str] = &[
     "command",
     "timeout",
     "workspace",
+    "exact",
 ];
 const ACCEPT_KEYS: &[&str] = &[
     "finding", "crate", "old", "new", "code", "digest", "reason", "by", "date",
@@ -392,13 +396,42 @@ fn read_contract(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) ->
         .get("command")
         .is_some_and(|v| v.get_ref().as_array().is_some());
     let command = t.get("command").map(|v| r.strings("command", v));
-    let package = opt_string(r, t, "package");
-    let test = opt_string(r, t, "test");
-    let filter = opt_string(r, t, "filter");
+    // Each selector is a name cargo or the test harness gets as an
+    // argument: never empty, never read as an option.
+    let mut selector = |key: &str, what: &str| -> Option<String> {
+        let v = t.get(key)?;
+        let text = r.string(key, v)?;
+        if text.trim().is_empty() {
+            r.error(
+                v,
+                format!("`{key}` is empty: name {what}, or leave the key out"),
+            );
+            return None;
+        }
+        if text.starts_with('-') {
+            let why = if key == "filter" {
+                "the test harness would read it as an option (`--exact` would run every test); test names never start with `-`; for an exact name write `exact = true`"
+            } else {
+                "cargo would read it as an option"
+            };
+            r.error(v, format!("`{key} = {text:?}` starts with `-`: {why}"));
+            return None;
+        }
+        Some(text)
+    };
+    let package = selector("package", "the package whose tests run (`cargo test -p`)");
+    let test = selector("test", "the test target (`cargo test --test`)");
+    let filter = selector("filter", "the tests to run (a part of their names)");
+    let exact = t
+        .get("exact")
+        .and_then(|v| r.boolean("exact", v))
+        .unwrap_or(false);
+    let has = |key: &str| t.get(key).is_some();
+    let cargo_keys = has("package") || has("test") || has("filter") || has("exact");
     let target = match command {
         Some(cmd) => {
-            if package.is_some() || test.is_some() || filter.is_some() {
-                r.error_at(line, "a [[contract]] is a `command` or a cargo test (`package`, `test`, `filter`), not both");
+            if cargo_keys {
+                r.error_at(line, "a [[contract]] is a `command` or a cargo test (`package`, `test`, `filter`, `exact`), not both");
             }
             if cmd.is_empty() && command_listed {
                 r.error_at(line, "`command` is empty");
@@ -406,13 +439,23 @@ fn read_contract(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) ->
             ContractTarget::Command(cmd.into_iter().map(|(s, _)| s).collect())
         }
         None => {
-            if package.is_none() && test.is_none() && filter.is_none() {
+            if !cargo_keys {
                 r.error_at(line, "a [[contract]] needs a cargo test selector (`package`, `test`, `filter`) or a `command`");
+            }
+            if exact
+                && !has("filter")
+                && let Some(v) = t.get("exact")
+            {
+                r.error(
+                    v,
+                    "`exact = true` needs a `filter`: the whole name of the test to run",
+                );
             }
             ContractTarget::CargoTest {
                 package,
                 test,
                 filter,
+                exact,
             }
         }
     };
@@ -880,6 +923,36 @@ date = "2026-12-03"
         assert!(
             text[2].contains(":14: ") && text[2].contains("relative to the repository root"),
             "{text:#?}"
+        );
+    }
+
+    #[test]
+    fn cargo_test_selectors_are_names_not_options() {
+        let err = parse("[[contract]]\nrule = \"r\"\npackage = \"\"\ntest = \" \"\nfilter = \"\"\n\n[[contract]]\nrule = \"r\"\nfilter = \"--exact\"\npackage = \"-p\"\n\n[[contract]]\nrule = \"r\"\npackage = \"svc\"\nexact = true\n\n[[contract]]\nrule = \"r\"\ncommand = [\"x\"]\nexact = false\n").unwrap_err();
+        let text: Vec<String> = err.iter().map(|d| d.to_string()).collect();
+        let expect = [
+            "bumpguard.toml:3: `package` is empty",
+            "bumpguard.toml:4: `test` is empty",
+            "bumpguard.toml:5: `filter` is empty",
+            "bumpguard.toml:10: `package = \"-p\"` starts with `-`: cargo would read it as an option",
+            "bumpguard.toml:9: `filter = \"--exact\"` starts with `-`: the test harness would read it as an option",
+            "bumpguard.toml:15: `exact = true` needs a `filter`",
+            "bumpguard.toml:17: a [[contract]] is a `command` or a cargo test",
+        ];
+        assert_eq!(text.len(), expect.len(), "{text:#?}");
+        for (t, e) in text.iter().zip(expect) {
+            assert!(t.starts_with(e), "{t}\nexpected {e}");
+        }
+        let cfg =
+            parse("[[contract]]\nrule = \"r\"\nfilter = \"tls::renews\"\nexact = true\n").unwrap();
+        assert_eq!(
+            cfg.contracts[0].target,
+            ContractTarget::CargoTest {
+                package: None,
+                test: None,
+                filter: Some("tls::renews".into()),
+                exact: true
+            }
         );
     }
 

@@ -38,6 +38,8 @@ pub enum ContractSpec {
         package: Option<String>,
         test: Option<String>,
         filter: Option<String>,
+        /// The filter is a whole test name (`--exact`), not a part of one.
+        exact: bool,
     },
     /// A program and its arguments, run without a shell; passes on exit 0.
     Command(Vec<String>),
@@ -172,17 +174,33 @@ fn run_inner(spec: &ContractSpec, opts: &RunOptions, start: Instant) -> Contract
             package,
             test,
             filter,
+            exact,
         } => {
             let draft = cargo_test_args(
                 Runner::Cargo,
                 package.as_deref(),
                 test.as_deref(),
                 filter.as_deref(),
+                *exact,
                 opts.offline,
                 false,
             );
             if let Err(message) = check_dir(opts) {
                 return error_run(shell_words(&draft), message);
+            }
+            // libtest reads a leading `-` as an option: `--exact` as a
+            // filter would run every test.
+            if let Some(word) = [package, test, filter]
+                .into_iter()
+                .flatten()
+                .find(|w| w.starts_with('-'))
+            {
+                return error_run(
+                    shell_words(&draft),
+                    format!(
+                        "`{word}` starts with `-`: cargo or the test harness would read it as an option"
+                    ),
+                );
             }
             let (runner, no_tests_flag) = resolve_runner(opts);
             let argv = cargo_test_args(
@@ -190,6 +208,7 @@ fn run_inner(spec: &ContractSpec, opts: &RunOptions, start: Instant) -> Contract
                 package.as_deref(),
                 test.as_deref(),
                 filter.as_deref(),
+                *exact,
                 opts.offline,
                 no_tests_flag,
             );
@@ -208,6 +227,7 @@ fn run_inner(spec: &ContractSpec, opts: &RunOptions, start: Instant) -> Contract
                 package: package.as_deref(),
                 test: test.as_deref(),
                 filter: filter.as_deref(),
+                exact: *exact,
             };
             // nextest counts an ignored test as skipped, like one the
             // filter left out: its list says which it was.
@@ -267,6 +287,7 @@ pub fn command_line(spec: &ContractSpec, opts: &RunOptions) -> String {
             package,
             test,
             filter,
+            exact,
         } => {
             let (runner, no_tests_flag) = resolve_runner(opts);
             shell_words(&cargo_test_args(
@@ -274,6 +295,7 @@ pub fn command_line(spec: &ContractSpec, opts: &RunOptions) -> String {
                 package.as_deref(),
                 test.as_deref(),
                 filter.as_deref(),
+                *exact,
                 opts.offline,
                 no_tests_flag,
             ))
@@ -310,12 +332,15 @@ fn error_run(command: String, message: String) -> ContractRun {
 }
 
 /// The argument vector of a cargo-test contract for `runner` (Cargo or
-/// Nextest). Public so that reports show what would run exactly.
+/// Nextest). Public so that reports show what would run exactly. `exact`:
+/// the filter is a whole test name (`-- --exact FILTER`, which libtest
+/// and nextest both take).
 pub fn cargo_test_args(
     runner: Runner,
     package: Option<&str>,
     test: Option<&str>,
     filter: Option<&str>,
+    exact: bool,
     offline: bool,
     no_tests_warn: bool,
 ) -> Vec<String> {
@@ -340,7 +365,11 @@ pub fn cargo_test_args(
         argv.push("--no-tests=warn".into());
     }
     if let Some(filter) = filter {
-        argv.extend(["--".into(), filter.into()]);
+        argv.push("--".into());
+        if exact {
+            argv.push("--exact".into());
+        }
+        argv.push(filter.into());
     }
     argv
 }
@@ -351,6 +380,7 @@ struct Selection<'a> {
     package: Option<&'a str>,
     test: Option<&'a str>,
     filter: Option<&'a str>,
+    exact: bool,
 }
 
 impl Selection<'_> {
@@ -379,6 +409,9 @@ impl Selection<'_> {
         }
         argv.push("--".into());
         if let Some(f) = self.filter {
+            if self.exact {
+                argv.push("--exact".into());
+            }
             argv.push(f.into());
         }
         if !nextest {
@@ -397,7 +430,13 @@ impl Selection<'_> {
                 let name = suite_and_name
                     .split_once(' ')
                     .map_or(suite_and_name, |(_, n)| n);
-                self.filter.is_none_or(|f| name.contains(f))
+                self.filter.is_none_or(|f| {
+                    if self.exact {
+                        name == f
+                    } else {
+                        name.contains(f)
+                    }
+                })
             };
             return out
                 .lines
@@ -1816,6 +1855,7 @@ error: could not compile `svc` (lib test) due to 1 previous error
                 Some("svc"),
                 Some("contracts"),
                 Some("acme renew"),
+                false,
                 true,
                 false
             )),
@@ -1827,6 +1867,7 @@ error: could not compile `svc` (lib test) due to 1 previous error
                 None,
                 None,
                 None,
+                false,
                 false,
                 true
             )),

@@ -646,11 +646,13 @@ pub fn describe(b: &ContractBinding) -> String {
             package,
             test,
             filter,
+            exact,
         } => crate::contracts::shell_words(&crate::contracts::cargo_test_args(
             crate::contracts::Runner::Cargo,
             package.as_deref(),
             test.as_deref(),
             filter.as_deref(),
+            *exact,
             false,
             false,
         )),
@@ -749,6 +751,7 @@ fn contract_next(
                     package,
                     test,
                     filter,
+                    exact,
                 }) => {
                     let mut parts = Vec::new();
                     let mut list = vec!["cargo".to_string(), "test".to_string()];
@@ -761,7 +764,11 @@ fn contract_next(
                         list.extend(["--test".to_string(), t.clone()]);
                     }
                     if let Some(f) = filter {
-                        parts.push(format!("filter `{f}`"));
+                        parts.push(if *exact {
+                            format!("exact name `{f}`")
+                        } else {
+                            format!("filter `{f}`")
+                        });
                     }
                     list.extend(["--".to_string(), "--list".to_string()]);
                     format!(

@@ -212,6 +212,7 @@ fn probe_tests(filter: &str) -> ContractSpec {
         package: Some("contract_probe".into()),
         test: Some("contract".into()),
         filter: Some(filter.into()),
+        exact: false,
     }
 }
 
@@ -324,6 +325,58 @@ fn a_fake_summary_in_a_tests_output_is_not_counted() {
 }
 
 #[test]
+fn an_exact_filter_selects_one_whole_name() {
+    let f = fixture();
+    let exact = |filter: &str, runner| {
+        let spec = ContractSpec::CargoTest {
+            package: Some("contract_probe".into()),
+            test: Some("contract".into()),
+            filter: Some(filter.into()),
+            exact: true,
+        };
+        run(&spec, &options(&f.probe, runner, Duration::from_secs(120)))
+    };
+    let mut runners = vec![Runner::Cargo];
+    if nextest_installed() {
+        runners.push(Runner::Nextest);
+    }
+    for runner in runners {
+        let one = exact("passing_one", runner);
+        assert_eq!(one.status, ContractStatus::Passed, "{}", one.output_tail);
+        assert_eq!(one.passed, 1, "{runner:?}: {}", one.output_tail);
+        assert!(
+            one.command.ends_with(" -- --exact passing_one"),
+            "{}",
+            one.command
+        );
+        // A part of a name is not a whole one.
+        let part = exact("passing", runner);
+        assert_eq!(
+            part.status,
+            ContractStatus::NoTestsRan,
+            "{}",
+            part.output_tail
+        );
+    }
+    // A filter that reads as an option is refused, not run.
+    let spec = ContractSpec::CargoTest {
+        package: None,
+        test: None,
+        filter: Some("--exact".into()),
+        exact: false,
+    };
+    let refused = run(
+        &spec,
+        &options(&f.probe, Runner::Cargo, Duration::from_secs(120)),
+    );
+    assert!(
+        matches!(&refused.status, ContractStatus::Error(m) if m.contains("starts with `-`")),
+        "{:?}",
+        refused.status
+    );
+}
+
+#[test]
 fn a_selection_of_ignored_tests_says_so() {
     let mut runners = vec![(Runner::Cargo, "only_ignored_probe")];
     if nextest_installed() {
@@ -351,6 +404,7 @@ fn a_target_without_the_libtest_harness_is_an_error_that_says_so() {
         package: None,
         test: Some("custom".into()),
         filter: None,
+        exact: false,
     };
     let mut runners = vec![Runner::Cargo];
     if nextest_installed() {
@@ -378,6 +432,7 @@ fn a_lockfile_that_needs_updating_is_not_a_failing_test() {
         package: None,
         test: None,
         filter: None,
+        exact: false,
     };
     let run = run(
         &spec,
@@ -398,6 +453,7 @@ fn cargo_build_failure_is_failed_with_the_compiler_error() {
         package: None,
         test: None,
         filter: None,
+        exact: false,
     };
     let run = run(
         &spec,
@@ -423,6 +479,7 @@ fn cargo_unknown_test_target_is_an_error() {
         package: None,
         test: Some("no_such_target".into()),
         filter: None,
+        exact: false,
     };
     let run = run(
         &spec,
