@@ -1387,6 +1387,50 @@ mod tests {
     }
 
     #[test]
+    fn the_markdown_report_shows_a_failing_contracts_output_within_its_budget() {
+        let cfg = config("[[contract]]\nrule = \"certlib-acme\"\npackage = \"svc\"\n");
+        let tail: String = (0..60)
+            .map(|i| format!("noise line {i}\n"))
+            .chain([
+                "thread 'acme_issues' panicked at tests/contracts.rs:9:5:\n".to_string(),
+                "assertion `left == right` failed\n  left: None\n right: Some(\"chain\")\n"
+                    .to_string(),
+            ])
+            .collect();
+        let run = |b: &ContractBinding, _: &str| ContractOutcome {
+            at: b.at.clone(),
+            failed_tests: vec!["acme_issues".into()],
+            output_tail: tail.clone(),
+            ..outcome(ContractState::Failed)
+        };
+        let mut r = report(acme());
+        apply(&mut r, &[rule("critical")], &cfg, Contracts::Run(&run));
+        let render = |limit: usize| {
+            let mut out = Vec::new();
+            crate::report_markdown::write_markdown(&r, &mut out, limit).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let md = render(usize::MAX);
+        assert!(
+            md.contains("  - output, its last 30 lines:\n\n    ```text\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("\n     right: Some(\"chain\")\n    ```\n"),
+            "{md}"
+        );
+        assert!(!md.contains("noise line 33\n"), "only the tail: {md}");
+        assert!(md.contains("noise line 34\n"), "{md}");
+        // Cut, like other details, when the budget is short, and said so.
+        let smaller = render(md.len() - 100);
+        assert!(!smaller.contains("right: Some"), "{smaller}");
+        assert!(
+            smaller.contains("the output of 1 contract that did not pass"),
+            "{smaller}"
+        );
+    }
+
+    #[test]
     fn a_warning_rule_reports_its_failing_contract_and_never_blocks() {
         let cfg = config("[[contract]]\nrule = \"certlib-acme\"\ncommand = [\"false\"]\n");
         let r = run_with(ContractState::Failed, &cfg, "warning");

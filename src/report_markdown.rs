@@ -72,6 +72,9 @@ enum Cut {
     Behavior,
     /// Problems and notes beyond the first [`KEEP_LINES`].
     Line,
+    /// The end of the output of a contract that did not pass (the failing
+    /// assertion, a command's stderr), [`OUTPUT_LINES`] lines at most.
+    ContractOutput,
     /// Violating API changes beyond the first [`KEEP_API`] of a crate: the
     /// first ones and the count in the table say enough to block.
     Violation,
@@ -83,12 +86,13 @@ enum Cut {
     Reason,
 }
 
-const CUTS: [Cut; 9] = [
+const CUTS: [Cut; 10] = [
     Cut::PrivateDiff,
     Cut::PublicDiff,
     Cut::ApiChange,
     Cut::Behavior,
     Cut::Line,
+    Cut::ContractOutput,
     Cut::Violation,
     Cut::Details,
     Cut::Row,
@@ -113,6 +117,7 @@ impl Cut {
                 format!("{n} behaviour finding{s} (beyond the first {KEEP_BEHAVIOR} of a crate)")
             }
             Cut::Line => format!("{n} problem or note line{s} (beyond the first {KEEP_LINES})"),
+            Cut::ContractOutput => format!("the output of {n} contract{s} that did not pass"),
             Cut::Violation => format!(
                 "{n} API change{s} with a violation (beyond the first {KEEP_API} of a crate)"
             ),
@@ -126,11 +131,31 @@ impl Cut {
 /// One piece that can be left out.
 #[derive(Debug, Clone, Copy)]
 enum Unit {
-    Diff { krate: usize, item: usize },
-    Api { krate: usize, item: usize },
-    Behavior { krate: usize, item: usize },
-    Problem { krate: usize, item: usize },
-    Note { krate: usize, item: usize },
+    Diff {
+        krate: usize,
+        item: usize,
+    },
+    Api {
+        krate: usize,
+        item: usize,
+    },
+    Behavior {
+        krate: usize,
+        item: usize,
+    },
+    Problem {
+        krate: usize,
+        item: usize,
+    },
+    Note {
+        krate: usize,
+        item: usize,
+    },
+    /// The output of the `item`-th contract outcome of the crate's hits.
+    Output {
+        krate: usize,
+        item: usize,
+    },
     RunNote(usize),
     Details(usize),
     Row(usize),
@@ -145,6 +170,8 @@ struct CratePlan {
     behavior: Vec<bool>,
     problems: Vec<bool>,
     notes: Vec<bool>,
+    /// Per contract outcome of the crate's hits, in order: show its output.
+    outputs: Vec<bool>,
     details: bool,
     row: bool,
 }
@@ -170,6 +197,7 @@ impl Plan {
                     behavior: vec![true; c.behavior.len()],
                     problems: vec![true; c.problems.len()],
                     notes: vec![true; c.notes.len()],
+                    outputs: outcomes(c).map(|o| shows_output(o)).collect(),
                     details: has_details(c),
                     row: true,
                 })
@@ -189,6 +217,7 @@ impl Plan {
                 Unit::Behavior { krate, item } => p.crates[krate].behavior[item] = false,
                 Unit::Problem { krate, item } => p.crates[krate].problems[item] = false,
                 Unit::Note { krate, item } => p.crates[krate].notes[item] = false,
+                Unit::Output { krate, item } => p.crates[krate].outputs[item] = false,
                 Unit::RunNote(i) => p.run_notes[i] = false,
                 Unit::Details(krate) => p.crates[krate].details = false,
                 Unit::Row(krate) => p.crates[krate].row = false,
@@ -235,6 +264,15 @@ impl Plan {
                 }
             }
             add(Cut::Line, gone(&p.problems) + gone(&p.notes));
+            let shown: Vec<bool> = outcomes(c).map(shows_output).collect();
+            add(
+                Cut::ContractOutput,
+                shown
+                    .iter()
+                    .zip(&p.outputs)
+                    .filter(|(had, keep)| **had && !**keep)
+                    .count(),
+            );
         }
         add(Cut::Line, gone(&self.run_notes));
         add(Cut::Reason, gone(&self.reasons));
@@ -283,6 +321,22 @@ fn minimal(report: &Report, limit: usize) -> Result<String, fmt::Error> {
     )?;
     Ok(s)
 }
+
+/// Every contract outcome of a crate's rule hits, in report order.
+fn outcomes(c: &CrateReport) -> impl Iterator<Item = &crate::gate::ContractOutcome> {
+    c.rules.iter().flat_map(|h| &h.contracts)
+}
+
+/// Whether a contract's output goes in the report: it did not pass and
+/// left some (a passing contract's output is not kept).
+fn shows_output(o: &crate::gate::ContractOutcome) -> bool {
+    use crate::gate::ContractState;
+    !matches!(o.status, ContractState::Passed | ContractState::NotRun)
+        && !o.output_tail.trim().is_empty()
+}
+
+/// Lines of a contract's output shown, from its end.
+const OUTPUT_LINES: usize = 30;
 
 /// How much a crate matters to a reviewer; the least important are cut first.
 fn importance(c: &CrateReport) -> u8 {
@@ -363,6 +417,12 @@ fn units(report: &Report) -> Vec<Unit> {
         }
         for i in (KEEP_LINES..c.problems.len()).rev() {
             units.push(Unit::Problem { krate: k, item: i });
+        }
+    }
+    for (k, c) in crates() {
+        let shown: Vec<bool> = outcomes(c).map(shows_output).collect();
+        for i in (0..shown.len()).rev().filter(|&i| shown[i]) {
+            units.push(Unit::Output { krate: k, item: i });
         }
     }
     for (k, c) in crates() {
@@ -766,7 +826,7 @@ fn details(c: &CrateReport, p: &CratePlan, s: &mut String) -> fmt::Result {
     )?;
     writeln!(s)?;
     facts(c, s)?;
-    rules_section(c, s)?;
+    rules_section(c, p, s)?;
     api_section(c, p, s)?;
     behavior_section(c, p, s)?;
     manifest_section(c, s)?;
@@ -1011,7 +1071,8 @@ fn behavior_finding(b: &BehaviorChange, with_diff: bool, s: &mut String) -> fmt:
 
 /// Triggered rules, their evidence (first ten), contracts and what to do.
 /// Never cut: they are what blocks.
-fn rules_section(c: &CrateReport, s: &mut String) -> fmt::Result {
+fn rules_section(c: &CrateReport, p: &CratePlan, s: &mut String) -> fmt::Result {
+    let mut outcome = 0;
     use crate::gate::ContractState;
     for h in &c.rules {
         let lead = match (h.blocks, h.severity) {
@@ -1059,6 +1120,19 @@ fn rules_section(c: &CrateReport, s: &mut String) -> fmt::Result {
             if let Some(d) = &o.detail {
                 writeln!(s, "  - {}", inline(d))?;
             }
+            if p.outputs.get(outcome).copied().unwrap_or(false) {
+                let lines: Vec<&str> = o.output_tail.trim_matches('\n').lines().collect();
+                let from = lines.len().saturating_sub(OUTPUT_LINES);
+                let cut = if from > 0 {
+                    format!(", its last {OUTPUT_LINES} lines")
+                } else {
+                    String::new()
+                };
+                writeln!(s, "  - output{cut}:")?;
+                blank_line(s);
+                fenced(s, "text", &lines[from..].join("\n"), "    ")?;
+            }
+            outcome += 1;
         }
         if !h.call_sites.is_empty() {
             let sites: Vec<String> = h
