@@ -368,6 +368,11 @@ fn read_contract(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) ->
     r.unknown_keys(t, CONTRACT_KEYS, "[[contract]]");
     let rule = opt_string(r, t, "rule");
     let krate = opt_string(r, t, "crate");
+    if let (Some(name), Some(v)) = (&krate, t.get("crate"))
+        && let Err(why) = rules::check_crate_name(name)
+    {
+        r.error(v, format!("`crate = {name:?}` {why}"));
+    }
     let mut paths = Vec::new();
     if let Some(v) = t.get("paths") {
         for (text, l) in r.strings("paths", v) {
@@ -563,6 +568,46 @@ fn read_accept(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) -> O
         );
     }
     (r.diags.len() == before).then_some(a)
+}
+
+/// Warnings for the repository's own rules (and contracts bound by crate)
+/// whose crate no lockfile of the repository has: `file:line: ...`, in
+/// order. Nothing when the lockfiles are not known. Built-in rules cover
+/// crates a repository may not use, and are left out.
+pub fn crates_not_locked(
+    rules: &[Rule],
+    locked: Option<&std::collections::BTreeSet<String>>,
+) -> Vec<String> {
+    let Some(locked) = locked else {
+        return Vec::new();
+    };
+    let mut out: Vec<((String, usize), String)> = Vec::new();
+    for r in rules.iter().filter(|r| r.origin != Origin::Builtin) {
+        if locked.contains(&r.krate) {
+            continue;
+        }
+        let (at, what) = match &r.origin {
+            Origin::Contract(at) => (at.clone(), "[[contract]] is bound to".to_string()),
+            Origin::File(p) => (
+                format!("{}:1", p.display()),
+                format!("rule `{}` is for", r.id),
+            ),
+            other => (other.at(r.line), format!("rule `{}` is for", r.id)),
+        };
+        let message = format!(
+            "{at}: {what} crate `{}`, which no Cargo.lock of the repository has (a typo, or a crate this repository does not use?)",
+            r.krate
+        );
+        let key = match at.rsplit_once(':') {
+            Some((file, line)) => (file.to_string(), line.parse().unwrap_or(0)),
+            None => (at.clone(), 0),
+        };
+        if !out.iter().any(|(_, m)| *m == message) {
+            out.push((key, message));
+        }
+    }
+    out.sort();
+    out.into_iter().map(|(_, m)| m).collect()
 }
 
 /// Problems in the order a person fixes them: by file, then line (the
@@ -780,7 +825,7 @@ pub fn rules_in_force_from(
     if diags.is_empty() {
         Ok(by_id.into_values().collect())
     } else {
-        Err(Diags(diags))
+        Err(sorted(diags))
     }
 }
 

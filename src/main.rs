@@ -466,7 +466,16 @@ fn main() -> ExitCode {
                 .effects(anstyle::Effects::BOLD);
             let _ = writeln!(err, "{red}error{red:#}: {e}");
             for cause in e.chain().skip(1) {
-                let _ = writeln!(err, "  caused by: {cause}");
+                // A cause of several lines (every problem of a file) stays
+                // under its `caused by:`.
+                let text = cause.to_string();
+                let mut lines = text.lines();
+                if let Some(first) = lines.next() {
+                    let _ = writeln!(err, "  caused by: {first}");
+                }
+                for line in lines {
+                    let _ = writeln!(err, "             {line}");
+                }
             }
             // Under GitHub Actions the failure also shows on the run's page.
             if report_annotations::enabled() {
@@ -658,6 +667,18 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
+/// Every package name in the working tree's lockfiles, when the directory
+/// is in a git repository with at least one `Cargo.lock` that parses.
+fn locked_names(dir: &Path) -> Option<std::collections::BTreeSet<String>> {
+    let files = Repo::open(dir).ok()?.lockfiles(&Rev::WorkTree).ok()?;
+    let names: std::collections::BTreeSet<String> = files
+        .iter()
+        .filter_map(|f| bumpguard::lockdiff::parse_lockfile(&f.text, &f.path).ok())
+        .flat_map(|l| l.packages.into_iter().map(|p| p.name))
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
 /// The repository root for configuration: the work tree of the repository
 /// containing `dir`, or `dir` itself outside a repository.
 fn config_root(dir: &std::path::Path) -> PathBuf {
@@ -790,8 +811,17 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
                 let cfg_ok = problems.is_empty();
                 diags.extend(problems);
                 match config::rules_in_force(&cfg, &root) {
-                    Ok(r) if cfg_ok => count = r.len(),
-                    Ok(_) => {}
+                    Ok(mut r) => {
+                        if cfg_ok {
+                            count = r.len();
+                        }
+                        // A crate no lockfile has: a typo, most likely.
+                        r.extend(config::implicit_rules(&cfg));
+                        let locked = locked_names(repo);
+                        for w in config::crates_not_locked(&r, locked.as_ref()) {
+                            writeln!(anstream::stderr(), "warning: {w}")?;
+                        }
+                    }
                     Err(Diags(d)) => diags.extend(d),
                 }
             }
@@ -886,6 +916,9 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
                 .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
             // Contracts bound by crate are rules too (`contract:<crate>...`).
             rules.extend(config::implicit_rules(&cfg));
+            let builtin: Vec<String> = bumpguard::rules::builtin()
+                .map(|b| b.into_iter().map(|r| r.id).collect())
+                .unwrap_or_default();
             let mut out = io::stdout().lock();
             match format {
                 ApiFormat::Json => {
@@ -905,14 +938,22 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
                             .map(|p| p.to_string())
                             .chain(r.files.iter().map(|f| format!("file {f}")))
                             .collect();
+                        let replaces = if r.origin != bumpguard::rules::Origin::Builtin
+                            && builtin.contains(&r.id)
+                        {
+                            ", replaces built-in"
+                        } else {
+                            ""
+                        };
                         writeln!(
                             out,
-                            "{:<32} {:<8} {}{version}: {}  ({})\n{:<32} {}",
+                            "{:<32} {:<8} {}{version}: {} {}  ({}{replaces})\n{:<32} {}",
                             r.id,
                             format!("{:?}", r.severity).to_lowercase(),
                             r.krate,
                             what.join(", "),
-                            r.origin,
+                            r.triggers(),
+                            r.origin.at(r.line),
                             "",
                             r.reason
                         )?;
