@@ -197,7 +197,7 @@ impl Plan {
                     behavior: vec![true; c.behavior.len()],
                     problems: vec![true; c.problems.len()],
                     notes: vec![true; c.notes.len()],
-                    outputs: outcomes(c).map(|o| shows_output(o)).collect(),
+                    outputs: outcomes(c).map(shows_output).collect(),
                     details: has_details(c),
                     row: true,
                 })
