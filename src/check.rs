@@ -6,9 +6,9 @@
 //! Problems with single crates do not stop the run; they are recorded on the
 //! crate and decide the verdict.
 
-use crate::api::engines::{self, Engine};
+use crate::api::engines::{self, Engine, EngineSettings};
 use crate::api::features::FeatureView;
-use crate::api::rustdoc_engine::{self, BuildOptions, Features};
+use crate::api::rustdoc_engine::{self, Features};
 use crate::api::{ApiSurface, syn_engine};
 use crate::behavior;
 use crate::config::{self, Config, ContractBinding, ContractTarget, RunnerChoice};
@@ -149,6 +149,14 @@ pub fn run_check_with(
     };
     let head_label = repo.resolve(&head)?;
     let mut report = new_report("check", base_label.clone(), head_label.clone());
+    // Which engine reads which crate is configured too (`[engine]`).
+    let root = repo
+        .workdir()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| opts.repo.clone());
+    let (cfg, rules, cfg_note) = config_at_head(&repo, &head, &root, opts.config.as_deref())?;
+    report.notes.extend(cfg_note);
+    let sources = &with_engine_config(sources, &cfg);
     report.accept_args = opts.accept_args();
 
     let old_files = match &base {
@@ -256,11 +264,15 @@ pub fn run_check_with(
                 .get(&b.lockfile)
                 .map_or(Vendored::NONE, |r| r.at(rev))
         };
+        let locks = by_path
+            .get(&b.lockfile)
+            .map_or([None, None], |(o, n)| [o.as_deref(), n.as_deref()]);
         let r = analyse_bump(
             &fetcher,
             b,
             &mut c,
             [at(base.as_ref()), at(Some(&head))],
+            locks,
             progress,
         )
         .map(|()| c);
@@ -274,7 +286,15 @@ pub fn run_check_with(
         report.crates.push(c?);
     }
     report.notes.extend(fetcher.take_notes());
-    gate_check(&mut report, &repo, &head, opts, sources, &workspaces)?;
+    gate_check(
+        &mut report,
+        &repo,
+        &head,
+        opts,
+        sources,
+        (&root, &cfg, &rules),
+        &workspaces,
+    )?;
     let hits: usize = report.crates.iter().map(|c| c.rules.len()).sum();
     progress.stage(&format!(
         "rules, contracts and acceptances applied: {hits} rule hit{}",
@@ -379,6 +399,35 @@ fn config_at_head(
     Ok((cfg, rules, Some(note)))
 }
 
+/// `sources` with the `[engine]` section of the repository's configuration
+/// (the command line's settings win, see [`EngineSettings`]).
+fn with_engine_config(sources: &SourceSettings, cfg: &Config) -> SourceSettings {
+    let mut s = sources.clone();
+    apply_engine_config(&mut s.engines, cfg);
+    s
+}
+
+/// Fills what the command line left open from `[engine]`.
+fn apply_engine_config(e: &mut EngineSettings, cfg: &Config) {
+    let file = cfg.path.as_ref().and_then(|p| p.file_name()).map_or_else(
+        || config::FILE_NAME.to_string(),
+        |f| f.to_string_lossy().to_string(),
+    );
+    e.default = cfg.engine.default;
+    e.crates = cfg
+        .engine
+        .crates
+        .iter()
+        .map(|(k, (engine, line))| (k.clone(), (*engine, format!("{file}:{line}"))))
+        .collect();
+    if e.toolchain.is_none() {
+        e.toolchain = cfg.engine.toolchain.clone();
+    }
+    if e.timeout.is_none() {
+        e.timeout = cfg.engine.timeout;
+    }
+}
+
 /// Reads the configuration and the rules in force, then applies rules,
 /// contracts (run on the head revision) and acceptances to the report.
 fn gate_check(
@@ -387,14 +436,9 @@ fn gate_check(
     head: &Rev,
     opts: &CheckOptions,
     sources: &SourceSettings,
+    (root, cfg, rules): (&Path, &Config, &[crate::rules::Rule]),
     workspaces: &[gate::Workspace],
 ) -> Result<()> {
-    let root = repo
-        .workdir()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| opts.repo.clone());
-    let (cfg, rules, cfg_note) = config_at_head(repo, head, &root, opts.config.as_deref())?;
-    report.notes.extend(cfg_note);
     // The exact command each binding runs (or would run), runner resolved
     // as for running; probed once per binding and folder.
     let commands = std::cell::RefCell::new(BTreeMap::<(String, String), String>::new());
@@ -405,7 +449,7 @@ fn gate_check(
             .or_insert_with(|| {
                 contracts::command_line(
                     &contract_spec(b),
-                    &run_options(b, root.join(dir), None, &cfg, sources),
+                    &run_options(b, root.join(dir), None, cfg, sources),
                 )
             })
             .clone()
@@ -414,7 +458,7 @@ fn gate_check(
     let run = |b: &ContractBinding, dir: &str| -> ContractOutcome {
         let place = place.get_or_init(|| contract_place(repo, head, sources));
         match place {
-            Ok(p) => run_contract(b, &p.dir.join(dir), p.target_dir.clone(), &cfg, sources),
+            Ok(p) => run_contract(b, &p.dir.join(dir), p.target_dir.clone(), cfg, sources),
             Err(e) => ContractOutcome {
                 at: b.at.clone(),
                 command: command_of(b, dir),
@@ -434,7 +478,7 @@ fn gate_check(
         ContractsMode::Run => Contracts::Run(&run),
         ContractsMode::Skip(why) => Contracts::WouldRun(why, &command_of),
     };
-    gate::apply_in(report, &rules, &cfg, mode, Some(workspaces));
+    gate::apply_in(report, rules, cfg, mode, Some(workspaces));
     // Which of the repository's own code reaches what triggered each rule.
     if report.crates.iter().any(|c| !c.rules.is_empty())
         && let Ok(p) = place.get_or_init(|| contract_place(repo, head, sources))
@@ -766,6 +810,7 @@ fn analyse_bump(
     b: &Bump,
     c: &mut CrateReport,
     vendored: [Vendored<'_>; 2],
+    lockfiles: [Option<&str>; 2],
     progress: &dyn Progress,
 ) -> Result<()> {
     let not = |status, reason: &str| Analysis {
@@ -850,7 +895,7 @@ fn analyse_bump(
         }
     };
     let view = FeatureView::from_consumer(&c.features);
-    compare_trees(&old_dir, &new_dir, c, &view, fetcher.settings())?;
+    compare_trees(&old_dir, &new_dir, c, &view, fetcher.settings(), lockfiles)?;
     if old.source.is_crates_io() && new.source.is_crates_io() {
         c.yanked = yanked_versions(fetcher, &b.name, [&old.version, &new.version]);
     }
@@ -877,16 +922,19 @@ fn fetch(
 }
 
 /// Reads both trees and fills `c` with the API changes, by the engine
-/// `settings` name (rustdoc builds with the features in `c.features`).
-/// `view`: the features the API is looked at with (`check`: the ones the
-/// consumer enables, from `c.features`).
+/// `settings` name for this crate. `view`: the features the API is looked
+/// at with (`check`: the ones the consumer enables, from `c.features`);
+/// rustdoc builds with the same. `lockfiles`: the consumer's at the old and
+/// the new revision (`check`), for rustdoc builds.
 fn compare_trees(
     old_dir: &Path,
     new_dir: &Path,
     c: &mut CrateReport,
     view: &FeatureView,
     settings: &SourceSettings,
+    lockfiles: [Option<&str>; 2],
 ) -> Result<()> {
+    let (engine, configured) = settings.engines.for_crate(&c.name);
     let (old, old_model) = syn_engine::read_crate(old_dir)?;
     let (new, new_model) = syn_engine::read_crate(new_dir)?;
     if let (Some(o), Some(n)) = (&old_model, &new_model) {
@@ -903,12 +951,13 @@ fn compare_trees(
             problems.push(format!("{label} version: {p}"));
         }
     }
-    let build = BuildOptions {
-        cache_dir: settings.cache_dir.clone(),
-        offline: settings.offline,
-        features: Features::from_requested(&c.features),
-    };
-    let api = engines::diff_trees(settings.engine, old_dir, new_dir, &old, &new, &build, view);
+    let mut build = settings
+        .engines
+        .build_options(&settings.cache_dir, settings.offline);
+    build.features = Features::from_view(view);
+    let api = engines::diff_trees(
+        engine, old_dir, new_dir, &old, &new, &build, view, lockfiles,
+    );
     let mut unread = Vec::new();
     if api.compiled {
         // The compiler read both versions: what the syn engine could not
@@ -942,8 +991,14 @@ fn compare_trees(
     // With the rustdoc engine alone, what the syn engine could not see
     // does not matter (its notes come from the rustdoc engine instead).
     let mut notes = Vec::new();
-    if settings.engine != Engine::Rustdoc {
-        notes = new.notes.clone();
+    if let Some(at) = configured {
+        notes.push(format!(
+            "API read by the {} engine, as {at} asks for this crate",
+            engine.name()
+        ));
+    }
+    if engine != Engine::Rustdoc {
+        notes.extend(new.notes.iter().cloned());
         // Notes that say the same of the old version with other numbers
         // (`derive macros on 6 public type(s)` vs `on 7`) are not repeated.
         let kind = |n: &str| n.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
@@ -953,6 +1008,10 @@ fn compare_trees(
             if !said {
                 notes.push(format!("old version: {n}"));
             }
+        }
+        if api.compiled {
+            // The compiler read both versions: what syn could not see, it saw.
+            notes.retain(|n| !engines::made_untrue_by_rustdoc(n));
         }
     }
     if c.behavior.iter().any(|b| b.code == "changed-via-callee") {
@@ -1008,14 +1067,12 @@ fn compare_trees(
 }
 
 fn read_surface(dir: &Path, settings: &SourceSettings) -> Result<ApiSurface> {
-    match settings.engine {
+    match settings.engines.general() {
         Engine::Syn => syn_engine::surface_from_dir(dir),
         Engine::Rustdoc => {
-            let opts = BuildOptions {
-                cache_dir: settings.cache_dir.clone(),
-                offline: settings.offline,
-                features: Features::Default,
-            };
+            let opts = settings
+                .engines
+                .build_options(&settings.cache_dir, settings.offline);
             Ok(rustdoc_engine::surface_from_dir(dir, &opts)?)
         }
         Engine::Both => bail!(
@@ -1051,7 +1108,7 @@ pub fn run_diff_published_in(
     let old_dir = fetch_published(&fetcher, name, &old_v)?;
     let new_dir = fetch_published(&fetcher, name, &new_v)?;
     check_feature_names(view, &[&old_dir, &new_dir], name)?;
-    compare_trees(&old_dir, &new_dir, &mut c, view, sources)?;
+    compare_trees(&old_dir, &new_dir, &mut c, view, sources, [None, None])?;
     c.yanked = yanked_versions(&fetcher, name, [&old_v, &new_v]);
     report.crates.push(c);
     report.notes.extend(fetcher.take_notes());
@@ -1182,7 +1239,7 @@ pub fn run_diff_dirs_with(
     c.old_source = Some("path".into());
     c.new_source = Some("path".into());
     check_feature_names(view, &[old_dir, new_dir], &new_name)?;
-    compare_trees(old_dir, new_dir, &mut c, view, settings)?;
+    compare_trees(old_dir, new_dir, &mut c, view, settings, [None, None])?;
     report.crates.push(c);
     gate_builtin(&mut report)?;
     Ok(report)

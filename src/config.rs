@@ -2,6 +2,7 @@
 //! acceptances (format in `docs/rules.md`). Read key by key so that every
 //! problem is reported at once with its line.
 
+use crate::api::engines::Engine;
 use crate::rules::{self, Origin, Pattern, Rule};
 use crate::toml_read::{Diag, Diags, Reader, Table};
 use serde::Serialize;
@@ -128,9 +129,25 @@ pub struct Config {
     /// Ids of `[rule.<id>]` tables that have problems (and so are not in
     /// `rules`): a contract bound to one is not also "not a rule in force".
     pub unread_rules: Vec<String>,
+    /// `[engine]`: which engine reads which crate, and how rustdoc builds.
+    pub engine: EngineConfig,
 }
 
-const TOP_KEYS: &[&str] = &["policy", "rules", "rule", "contract", "accept"];
+/// The `[engine]` section (see `docs/rules.md`). The command line's
+/// `--engine`, `--rustdoc-toolchain` and `--rustdoc-timeout` win over
+/// `default`, `toolchain` and `timeout`; `[engine.crates]` wins over both
+/// (see [`crate::api::engines::EngineSettings`]).
+#[derive(Debug, Clone, Default)]
+pub struct EngineConfig {
+    pub default: Option<Engine>,
+    /// Crate name -> engine, with the line that says so.
+    pub crates: BTreeMap<String, (Engine, usize)>,
+    pub toolchain: Option<String>,
+    pub timeout: Option<Duration>,
+}
+
+const TOP_KEYS: &[&str] = &["policy", "rules", "rule", "contract", "accept", "engine"];
+const ENGINE_KEYS: &[&str] = &["default", "crates", "toolchain", "timeout"];
 const POLICY_KEYS: &[&str] = &[
     "semver-violations",
     "unanalysed",
@@ -326,6 +343,9 @@ impl Config {
                 }
             }
         }
+        if let Some(t) = doc.get("engine").and_then(|v| r.table("engine", v)) {
+            self.engine = read_engine(r, t);
+        }
         for (i, t) in array_of_tables(r, doc, "contract") {
             self.contracts.push(read_contract(r, &path, i, t));
         }
@@ -356,6 +376,63 @@ fn array_of_tables<'a, 'i>(
             Some(t) => out.push((r.line(item.span().start), t)),
             None => r.error(item, format!("each `{key}` entry must be a table")),
         }
+    }
+    out
+}
+
+fn read_engine(r: &mut Reader<'_>, t: &Table<'_>) -> EngineConfig {
+    r.unknown_keys(t, ENGINE_KEYS, "[engine]");
+    let mut out = EngineConfig::default();
+    let engine = |r: &mut Reader<'_>, what: &str, v: &crate::toml_read::Value<'_>| {
+        let name = r.string(what, v)?;
+        let e = Engine::parse(&name);
+        if e.is_none() {
+            r.error(
+                v,
+                format!("`{what}` is \"syn\", \"rustdoc\" or \"both\", not \"{name}\""),
+            );
+        }
+        e
+    };
+    if let Some(v) = t.get("default") {
+        out.default = engine(r, "default", v);
+    }
+    if let Some(v) = t.get("crates")
+        && let Some(crates) = r.table("engine.crates", v)
+    {
+        for (name, v) in crates.iter() {
+            let krate = name.get_ref().to_string();
+            let line = r.line(name.span().start);
+            let valid = !krate.is_empty()
+                && krate
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !valid {
+                r.error_at(
+                    line,
+                    format!("`{krate}` in [engine.crates] is not a crate name"),
+                );
+                continue;
+            }
+            if let Some(e) = engine(r, &format!("engine.crates.{krate}"), v) {
+                out.crates.insert(krate, (e, line));
+            }
+        }
+    }
+    if let Some(v) = t.get("toolchain")
+        && let Some(tc) = r.string("toolchain", v)
+    {
+        if tc.is_empty() || tc.starts_with('+') || tc.chars().any(char::is_whitespace) {
+            r.error(
+                v,
+                format!("`toolchain` names a rustup toolchain (`nightly-2026-05-01`, `1.95.0`), not \"{tc}\""),
+            );
+        } else {
+            out.toolchain = Some(tc);
+        }
+    }
+    if let Some(v) = t.get("timeout") {
+        out.timeout = r.positive("timeout", v).map(Duration::from_secs);
     }
     out
 }
@@ -891,6 +968,50 @@ date = "2026-12-03"
         );
         assert_eq!(cfg.accepts.len(), 1);
         assert_eq!(cfg.accepts[0].code, "rule:certlib-acme");
+    }
+
+    #[test]
+    fn engine_section_reads_and_points_at_its_problems() {
+        let cfg = parse(
+            "[engine]\ndefault = \"both\"\ntoolchain = \"nightly-2026-05-01\"\ntimeout = 120\n\n[engine.crates]\nrustls = \"rustdoc\"\nserde_json = \"syn\"\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.engine.default, Some(Engine::Both));
+        assert_eq!(cfg.engine.toolchain.as_deref(), Some("nightly-2026-05-01"));
+        assert_eq!(cfg.engine.timeout, Some(Duration::from_secs(120)));
+        assert_eq!(cfg.engine.crates["rustls"], (Engine::Rustdoc, 7));
+        assert_eq!(cfg.engine.crates["serde_json"], (Engine::Syn, 8));
+
+        let err = parse(
+            "[engine]\ndefault = \"compiler\"\nengines = 1\ntoolchain = \"+nightly\"\ntimeout = 0\n[engine.crates]\nrustls = \"fast\"\n\"a b\" = \"syn\"\ntokio = 3\n",
+        )
+        .unwrap_err();
+        let text: Vec<String> = err.iter().map(|d| d.to_string()).collect();
+        let has = |s: &str| text.iter().any(|t| t.contains(s));
+        assert!(
+            has(
+                "bumpguard.toml:2: `default` is \"syn\", \"rustdoc\" or \"both\", not \"compiler\""
+            ),
+            "{text:#?}"
+        );
+        assert!(has("bumpguard.toml:3: unknown key `engines`"), "{text:#?}");
+        assert!(
+            has("bumpguard.toml:4: `toolchain` names a rustup toolchain"),
+            "{text:#?}"
+        );
+        assert!(has("bumpguard.toml:5:"), "{text:#?}");
+        assert!(
+            has(
+                "bumpguard.toml:7: `engine.crates.rustls` is \"syn\", \"rustdoc\" or \"both\", not \"fast\""
+            ),
+            "{text:#?}"
+        );
+        assert!(
+            has("bumpguard.toml:8: `a b` in [engine.crates] is not a crate name"),
+            "{text:#?}"
+        );
+        assert!(has("bumpguard.toml:9:"), "{text:#?}");
+        assert_eq!(text.len(), 7, "{text:#?}");
     }
 
     #[test]

@@ -697,7 +697,7 @@ fn kill_group(pgid: u32) {
 /// own. So the group is stopped first (nothing in it can start more
 /// processes), then every descendant and its group is killed, then the
 /// group. Without `/proc` only the group is killed.
-fn kill_tree(pgid: u32) {
+pub(crate) fn kill_tree(pgid: u32) {
     signal_group(pgid, libc::SIGSTOP);
     // SAFETY: getpgrp(2) cannot fail and touches no memory of ours.
     let own_group = unsafe { libc::getpgrp() };

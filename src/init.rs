@@ -2,7 +2,8 @@
 //! bumpguard. A commented `bumpguard.toml` (the format of docs/rules.md), the
 //! GitHub workflow of the README (`examples/bumpguard.yml`, the same file),
 //! and a contract-test skeleton. An existing file is never replaced without
-//! `force`: when any exists, nothing at all is written.
+//! `force`: it is kept (the user may have edited it) and the missing ones
+//! are written, so deleting one file and running `init` again restores it.
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -36,12 +37,22 @@ pub const TEMPLATES: &[Template] = &[
     },
 ];
 
-/// A file `init` wrote.
+/// What `init` did with one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// It did not exist; now it does.
+    Wrote,
+    /// It existed and `force` replaced it.
+    Replaced,
+    /// It existed and was left as it is (no `force`).
+    Kept,
+}
+
+/// One file of [`TEMPLATES`] and what `init` did with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
     pub path: PathBuf,
-    /// It existed and `force` replaced it.
-    pub replaced: bool,
+    pub action: Action,
     pub what: &'static str,
 }
 
@@ -54,44 +65,36 @@ pub fn default_dir(dir: &Path) -> PathBuf {
         .unwrap_or_else(|| dir.to_path_buf())
 }
 
-/// Writes [`TEMPLATES`] under `root`. Without `force`, refuses (writing
-/// nothing) when any of them exists, naming each.
+/// Writes [`TEMPLATES`] under `root`: each missing file, and with `force`
+/// each existing one too; without `force` existing files are kept. Returns
+/// what happened to each, in order.
 pub fn init(root: &Path, force: bool) -> Result<Vec<Written>> {
     if !root.is_dir() {
         bail!("{} is not a directory", root.display());
     }
-    let targets: Vec<(PathBuf, &Template)> =
-        TEMPLATES.iter().map(|t| (root.join(t.path), t)).collect();
-    // symlink_metadata: a dangling link is still something we would replace.
-    let existing: Vec<PathBuf> = targets
-        .iter()
-        .map(|(p, _)| p)
-        .filter(|p| p.symlink_metadata().is_ok())
-        .cloned()
-        .collect();
-    if !force && !existing.is_empty() {
-        let list: Vec<String> = existing.iter().map(|p| p.display().to_string()).collect();
-        bail!(
-            "{} already exist{}; nothing was written (--force replaces {})",
-            list.join(", "),
-            if list.len() == 1 { "s" } else { "" },
-            if list.len() == 1 { "it" } else { "them" }
-        );
-    }
-    let mut written = Vec::new();
-    for (path, t) in targets {
-        let replaced = existing.contains(&path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+    let mut done = Vec::new();
+    for t in TEMPLATES {
+        let path = root.join(t.path);
+        // symlink_metadata: a dangling link is still something we would replace.
+        let exists = path.symlink_metadata().is_ok();
+        let action = match (exists, force) {
+            (true, false) => Action::Kept,
+            (true, true) => Action::Replaced,
+            (false, _) => Action::Wrote,
+        };
+        if action != Action::Kept {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            std::fs::write(&path, t.text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
         }
-        std::fs::write(&path, t.text)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        written.push(Written {
+        done.push(Written {
             path,
-            replaced,
+            action,
             what: t.what,
         });
     }
-    Ok(written)
+    Ok(done)
 }

@@ -54,9 +54,20 @@ struct Cli {
     /// `rustdoc` asks the compiler (rustdoc JSON of the installed toolchain)
     /// and so sees auto traits, derives and macro output, but compiles the
     /// dependency, running its build script and proc macros; `both` merges
-    /// the two and lists where they disagree.
-    #[arg(long, value_enum, default_value_t = EngineArg::Syn, global = true)]
-    engine: EngineArg,
+    /// the two and lists where they disagree. Default: syn, or `[engine]
+    /// default` of bumpguard.toml (check, audit, accept); crates named in
+    /// `[engine.crates]` keep their own engine.
+    #[arg(long, value_enum, global = true)]
+    engine: Option<EngineArg>,
+    /// Build rustdoc JSON with this rustup toolchain (`nightly-2026-05-01`,
+    /// `1.95.0`) instead of the one on the PATH; wins over `[engine]
+    /// toolchain`.
+    #[arg(long, value_name = "TOOLCHAIN", global = true)]
+    rustdoc_toolchain: Option<String>,
+    /// Stop a rustdoc build that takes longer than this many seconds
+    /// (default 600, or `[engine] timeout`).
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = clap::value_parser!(u64).range(1..))]
+    rustdoc_timeout: Option<u64>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -89,7 +100,8 @@ enum Command {
     Hook(HookArgs),
     /// Write starter files: a commented bumpguard.toml, the GitHub workflow
     /// (.github/workflows/bumpguard.yml) and a contract-test skeleton
-    /// (tests/bumpguard_contracts.rs). Never replaces a file without --force.
+    /// (tests/bumpguard_contracts.rs). Writes the missing ones; an existing
+    /// file is kept unless --force.
     Init(InitArgs),
     /// Accept one finding of the change (a triggered rule or a semver
     /// violation): writes an [[accept]] entry to bumpguard.toml bound to
@@ -231,7 +243,9 @@ struct HookArgs {
 
 #[derive(Subcommand, Debug)]
 enum HookAction {
-    /// Write .git/hooks/pre-commit (refuses to replace an existing hook without --force).
+    /// Write .git/hooks/pre-commit (refuses to replace a hook bumpguard did
+    /// not write without --force; its own hook is kept, or updated to run
+    /// this binary).
     Install {
         /// A directory inside the git repository.
         #[arg(long, value_name = "DIR", default_value = ".")]
@@ -333,13 +347,28 @@ struct OutputArgs {
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// Also write the report in another format to a file, from the same
-    /// analysis: FORMAT=FILE, e.g. `--also sarif=bumpguard.sarif`. Repeatable.
-    #[arg(long, value_name = "FORMAT=FILE", value_parser = parse_also)]
+    /// analysis: FORMAT=FILE, e.g. `--also sarif=bumpguard.sarif`. A
+    /// Markdown file may have its own limit in bytes: `markdown:1000000=summary.md`
+    /// (a job summary) next to `--format markdown` for a comment. Repeatable.
+    #[arg(long, value_name = "FORMAT[:LIMIT]=FILE", value_parser = parse_also)]
     also: Vec<Also>,
-    /// Largest Markdown report in bytes; details are cut to fit (default
-    /// 65000, a pull-request comment; 1000000 suits a job summary; 0: no limit).
+    /// Largest Markdown report in bytes, for `--format markdown` and each
+    /// `--also markdown=FILE` without a limit of its own; details are cut to
+    /// fit (default 65000, under a pull-request comment's 65,536
+    /// characters; a job summary holds 1 MiB; 0: no limit).
     #[arg(long, value_name = "BYTES", value_parser = parse_markdown_limit)]
     markdown_limit: Option<usize>,
+    /// Where the full report can be found, named in the notice of a
+    /// Markdown report that had to be cut (the GitHub Action names its
+    /// workflow run and artifact). Plain text; an `https://` address in it
+    /// becomes a link.
+    #[arg(long, value_name = "TEXT")]
+    full_report_hint: Option<String>,
+    /// Most workflow annotations of each level (error, warning) under
+    /// GitHub Actions, at most 10 (GitHub shows 10 of each per step; a
+    /// script that prints its own annotations in the same step passes less).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=10))]
+    annotation_limit: Option<u8>,
 }
 
 /// Report formats of `check` and `diff`.
@@ -362,26 +391,42 @@ impl Format {
     }
 }
 
-/// One `--also FORMAT=FILE`.
+/// One `--also FORMAT[:LIMIT]=FILE`.
 #[derive(Clone, Debug)]
 struct Also {
     format: Format,
+    /// A Markdown file's own budget (`usize::MAX`: none).
+    limit: Option<usize>,
     path: PathBuf,
 }
 
 fn parse_also(arg: &str) -> Result<Also, String> {
-    let Some((name, path)) = arg.split_once('=') else {
+    let Some((spec, path)) = arg.split_once('=') else {
         return Err(format!(
             "'{arg}' is not FORMAT=FILE (for example sarif=bumpguard.sarif)"
         ));
     };
+    let (name, limit) = match spec.split_once(':') {
+        Some((name, limit)) => (name, Some(limit)),
+        None => (spec, None),
+    };
     let format = Format::from_str(name.trim(), true)
         .map_err(|_| format!("unknown format '{name}' (human, json, markdown or sarif)"))?;
+    let limit = match limit {
+        None => None,
+        Some(_) if format != Format::Markdown => {
+            return Err(format!(
+                "'{spec}': only a Markdown report has a size limit (markdown:BYTES=FILE)"
+            ));
+        }
+        Some(n) => Some(parse_markdown_limit(n).map_err(|e| format!("'{spec}': {e}"))?),
+    };
     if path.is_empty() {
-        return Err(format!("no file after '{name}='"));
+        return Err(format!("no file after '{spec}='"));
     }
     Ok(Also {
         format,
+        limit,
         path: PathBuf::from(path),
     })
 }
@@ -412,17 +457,35 @@ fn parse_markdown_limit(arg: &str) -> Result<usize, String> {
 }
 
 impl OutputArgs {
-    /// The Markdown budget; refuses `--markdown-limit` with another format,
-    /// where it would silently do nothing.
+    /// The Markdown budget of reports without one of their own; refuses
+    /// `--markdown-limit` when no report would use it, where it would
+    /// silently do nothing.
     fn limit(&self) -> Result<usize> {
+        let used = self.format == Format::Markdown
+            || self
+                .also
+                .iter()
+                .any(|a| a.format == Format::Markdown && a.limit.is_none());
         match self.markdown_limit {
             Some(_) if !self.wants(Format::Markdown) => {
                 bail!(
                     "--markdown-limit only applies to --format markdown (or --also markdown=FILE)"
                 )
             }
+            Some(_) if !used => bail!(
+                "--markdown-limit applies to no report here: each --also markdown:LIMIT=FILE has its own limit"
+            ),
             Some(n) => Ok(n),
             None => Ok(report_markdown::DEFAULT_LIMIT),
+        }
+    }
+
+    /// How a Markdown report is rendered: within `limit`, naming where the
+    /// full report is when it has to be cut.
+    fn markdown(&self, limit: usize) -> report_markdown::MarkdownOptions {
+        report_markdown::MarkdownOptions {
+            limit,
+            full_report: self.full_report_hint.clone(),
         }
     }
 
@@ -431,12 +494,19 @@ impl OutputArgs {
         self.format == format || self.also.iter().any(|a| a.format == format)
     }
 
-    /// Every report file asked for: `--output` in `--format`, then each `--also`.
-    fn files(&self) -> Vec<(Format, &Path)> {
-        let main = self.output.as_deref().map(|p| (self.format, p));
-        main.into_iter()
-            .chain(self.also.iter().map(|a| (a.format, a.path.as_path())))
-            .collect()
+    /// Every report file asked for, with its Markdown budget: `--output` in
+    /// `--format`, then each `--also`.
+    fn files(&self) -> Result<Vec<(Format, usize, &Path)>> {
+        let limit = self.limit()?;
+        let main = self.output.as_deref().map(|p| (self.format, limit, p));
+        Ok(main
+            .into_iter()
+            .chain(
+                self.also
+                    .iter()
+                    .map(|a| (a.format, a.limit.unwrap_or(limit), a.path.as_path())),
+            )
+            .collect())
     }
 }
 
@@ -511,11 +581,17 @@ fn settings(cli: &Cli) -> SourceSettings {
     if let Some(d) = &cli.cache_dir {
         s.cache_dir = d.clone();
     }
-    s.engine = match cli.engine {
-        EngineArg::Syn => bumpguard::api::engines::Engine::Syn,
-        EngineArg::Rustdoc => bumpguard::api::engines::Engine::Rustdoc,
-        EngineArg::Both => bumpguard::api::engines::Engine::Both,
-    };
+    use bumpguard::api::engines::Engine;
+    s.engines.cli = cli.engine.map(|e| match e {
+        EngineArg::Syn => Engine::Syn,
+        EngineArg::Rustdoc => Engine::Rustdoc,
+        EngineArg::Both => Engine::Both,
+    });
+    s.engines.toolchain = cli
+        .rustdoc_toolchain
+        .as_ref()
+        .map(|t| t.trim_start_matches('+').to_string());
+    s.engines.timeout = cli.rustdoc_timeout.map(std::time::Duration::from_secs);
     s
 }
 
@@ -535,25 +611,33 @@ fn run(cli: Cli) -> Result<u8> {
                     "an audit never runs contracts; `bumpguard check` does".to_string(),
                 ),
             };
-            let mut report = check::run_check_with(&opts, &sources, &term)?;
+            let write_output = |report: &Report, lockfiles: &[LockfileText]| -> Result<()> {
+                let Some(path) = &a.output else {
+                    return Ok(());
+                };
+                let mut buf = Vec::new();
+                let format = a.format.unwrap_or(Format::Markdown);
+                write_audit(
+                    report,
+                    format,
+                    lockfiles,
+                    &mut anstream::StripStream::new(&mut buf),
+                )?;
+                std::fs::write(path, buf)
+                    .with_context(|| format!("cannot write the report to {}", path.display()))
+            };
+            let mut report = check::run_check_with(&opts, &sources, &term).inspect_err(|e| {
+                // As with check: the file says the audit failed, rather
+                // than being missing or last run's.
+                let _ = write_output(&Report::failed("audit", e), &[]);
+            })?;
             report.command = "audit".to_string();
             let lockfiles = if a.format == Some(Format::Sarif) {
                 head_lockfiles(&a.repo, a.head.as_ref(), false)
             } else {
                 Vec::new()
             };
-            if let Some(path) = &a.output {
-                let mut buf = Vec::new();
-                let format = a.format.unwrap_or(Format::Markdown);
-                write_audit(
-                    &report,
-                    format,
-                    &lockfiles,
-                    &mut anstream::StripStream::new(&mut buf),
-                )?;
-                std::fs::write(path, buf)
-                    .with_context(|| format!("cannot write the report to {}", path.display()))?;
-            }
+            write_output(&report, &lockfiles)?;
             let mut stdout = anstream::stdout().lock();
             let on_terminal = match &a.output {
                 Some(_) => Format::Human,
@@ -588,9 +672,15 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Hook(HookArgs {
             action: HookAction::Install { repo, force },
         }) => {
-            let path = hook::install(repo, *force)?;
+            let (path, outcome) = hook::install(repo, *force)?;
             if !quiet {
-                println!("bumpguard: pre-commit hook installed at {}", path.display());
+                let what = match outcome {
+                    hook::Outcome::Installed => "installed at",
+                    hook::Outcome::AlreadyInstalled => "already installed at",
+                    hook::Outcome::Updated => "updated (it now runs this bumpguard) at",
+                    hook::Outcome::Replaced => "installed, replacing the hook that was, at",
+                };
+                println!("bumpguard: pre-commit hook {what} {}", path.display());
             }
             Ok(0)
         }
@@ -599,10 +689,22 @@ fn run(cli: Cli) -> Result<u8> {
                 Some(d) => d.clone(),
                 None => bumpguard::init::default_dir(Path::new(".")),
             };
+            use bumpguard::init::Action;
             for w in bumpguard::init::init(&dir, a.force)? {
-                if !quiet {
-                    let verb = if w.replaced { "replaced" } else { "wrote" };
-                    println!("bumpguard: {verb} {} ({})", w.path.display(), w.what);
+                if quiet {
+                    continue;
+                }
+                match w.action {
+                    Action::Wrote => {
+                        println!("bumpguard: wrote {} ({})", w.path.display(), w.what)
+                    }
+                    Action::Replaced => {
+                        println!("bumpguard: replaced {} ({})", w.path.display(), w.what)
+                    }
+                    Action::Kept => println!(
+                        "bumpguard: kept existing {} (use --force to replace)",
+                        w.path.display()
+                    ),
                 }
             }
             Ok(0)
@@ -981,8 +1083,8 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
 /// nothing, or last run's file. Best effort: the error itself is printed anyway.
 fn failure_report(command: &str, e: &anyhow::Error, out: &OutputArgs) {
     let report = Report::failed(command, e);
-    for (format, path) in out.files() {
-        let _ = write_file(&report, format, out, &[], path);
+    for (format, limit, path) in out.files().unwrap_or_default() {
+        let _ = write_file(&report, format, &out.markdown(limit), &[], path);
     }
 }
 
@@ -990,7 +1092,7 @@ fn failure_report(command: &str, e: &anyhow::Error, out: &OutputArgs) {
 fn write_file(
     report: &Report,
     format: Format,
-    out: &OutputArgs,
+    markdown: &report_markdown::MarkdownOptions,
     lockfiles: &[LockfileText],
     path: &Path,
 ) -> Result<()> {
@@ -998,7 +1100,7 @@ fn write_file(
     write_report(
         report,
         format,
-        out,
+        markdown,
         lockfiles,
         &mut anstream::StripStream::new(&mut buf),
     )?;
@@ -1037,8 +1139,13 @@ fn emit(
     quiet: bool,
 ) -> Result<u8> {
     let annotate = report_annotations::enabled();
+    let limit = out.limit()?;
+    let annotation_limit = out
+        .annotation_limit
+        .map_or(report_annotations::MAX_PER_LEVEL, usize::from);
     for a in &out.also {
-        write_file(report, a.format, out, lockfiles, &a.path)?;
+        let markdown = out.markdown(a.limit.unwrap_or(limit));
+        write_file(report, a.format, &markdown, lockfiles, &a.path)?;
         if !quiet {
             writeln!(
                 anstream::stderr(),
@@ -1054,7 +1161,7 @@ fn emit(
     }
     match &out.output {
         Some(path) => {
-            write_file(report, out.format, out, lockfiles, path)?;
+            write_file(report, out.format, &out.markdown(limit), lockfiles, path)?;
             // Still tell the person at the terminal what happened.
             if !quiet {
                 writeln!(
@@ -1066,19 +1173,35 @@ fn emit(
             }
             if annotate {
                 let mut stdout = io::stdout().lock();
-                report_annotations::write_annotations(report, lockfiles, &mut stdout)?;
+                report_annotations::write_annotations_within(
+                    report,
+                    lockfiles,
+                    annotation_limit,
+                    &mut stdout,
+                )?;
                 stdout.flush()?;
             }
         }
         None => {
             if annotate {
-                report_annotations::write_annotations(report, lockfiles, &mut io::stderr())?;
+                report_annotations::write_annotations_within(
+                    report,
+                    lockfiles,
+                    annotation_limit,
+                    &mut io::stderr(),
+                )?;
             }
             let mut stdout = anstream::stdout().lock();
             let written = if verdict_on_stdout {
                 report::write_verdict_line(report, &mut stdout).map_err(Into::into)
             } else {
-                write_report(report, out.format, out, lockfiles, &mut stdout)
+                write_report(
+                    report,
+                    out.format,
+                    &out.markdown(limit),
+                    lockfiles,
+                    &mut stdout,
+                )
             }
             .and_then(|()| Ok(stdout.flush()?));
             // `bumpguard check | head` closes the pipe early: the verdict
@@ -1101,14 +1224,14 @@ fn emit(
 fn write_report(
     report: &Report,
     format: Format,
-    out_args: &OutputArgs,
+    markdown: &report_markdown::MarkdownOptions,
     lockfiles: &[LockfileText],
     out: &mut dyn Write,
 ) -> Result<()> {
     match format {
         Format::Human => report::write_human(report, out)?,
         Format::Json => report::write_json(report, out)?,
-        Format::Markdown => report_markdown::write_markdown(report, out, out_args.limit()?)?,
+        Format::Markdown => report_markdown::write_markdown_with(report, out, markdown)?,
         Format::Sarif => report_sarif::write_sarif(report, lockfiles, out)?,
     }
     Ok(())

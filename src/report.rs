@@ -726,6 +726,25 @@ pub fn write_verdict_line(report: &Report, out: &mut dyn Write) -> io::Result<()
         None => String::new(),
     };
     match report.verdict.status {
+        // An audit never blocks: it says what `check` would decide.
+        VerdictStatus::Pass if report.command == "audit" => writeln!(
+            out,
+            "{}audit: would pass{:#} (nothing would block)",
+            s.green, s.green
+        ),
+        VerdictStatus::Blocked if report.command == "audit" => match check_outlook(report) {
+            outlook @ CheckOutlook::DependsOnContracts { .. } => writeln!(
+                out,
+                "{}audit: {}{:#}{first}",
+                s.yellow,
+                outlook.summary(),
+                s.yellow
+            ),
+            _ => writeln!(out, "{}audit: would be BLOCKED{:#}{first}", s.red, s.red),
+        },
+        VerdictStatus::Error if report.command == "audit" => {
+            writeln!(out, "{}audit: ERROR{:#}{first}", s.red, s.red)
+        }
         VerdictStatus::Pass => writeln!(
             out,
             "{}Verdict: pass{:#} (nothing blocks)",
@@ -840,7 +859,7 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write, full: bool) -> 
                         continue;
                     }
                     shown += 1;
-                    write_change(ch, s, out)?;
+                    write_change(ch, s, out, full)?;
                 }
                 if hidden > 0 {
                     writeln!(out, "    ... and {hidden} more (see --format json)")?;
@@ -864,7 +883,15 @@ fn write_crate(c: &CrateReport, s: &Styles, out: &mut dyn Write, full: bool) -> 
     Ok(())
 }
 
-fn write_change(ch: &ApiChange, s: &Styles, out: &mut dyn Write) -> io::Result<()> {
+fn write_change(ch: &ApiChange, s: &Styles, out: &mut dyn Write, full: bool) -> io::Result<()> {
+    // The full report (`audit`) never shortens; the terminal's does.
+    let shorten = |text: &str, max: usize| {
+        if full {
+            text.to_string()
+        } else {
+            shorten(text, max)
+        }
+    };
     let style = if ch.violation {
         s.red
     } else if ch.required == Level::Major {
@@ -939,7 +966,11 @@ fn write_rules(c: &CrateReport, s: &Styles, out: &mut dyn Write, full: bool) -> 
         let limit = if full { usize::MAX } else { 5 };
         writeln!(out, "    triggered by:")?;
         for e in h.evidence.iter().take(limit) {
-            writeln!(out, "      - {}", shorten(&e.summary, 200))?;
+            if full {
+                writeln!(out, "      - {}", e.summary)?;
+            } else {
+                writeln!(out, "      - {}", shorten(&e.summary, 200))?;
+            }
         }
         if h.evidence.len() > limit {
             writeln!(out, "      ... and {} more", h.evidence.len() - limit)?;

@@ -162,6 +162,18 @@ fn directness(c: &CrateReport) -> u8 {
 /// [`MAX_PER_LEVEL`] errors and as many warnings, then a notice if any were
 /// left out.
 pub fn annotations(report: &Report, lockfiles: &[LockfileText]) -> Vec<Annotation> {
+    annotations_within(report, lockfiles, MAX_PER_LEVEL)
+}
+
+/// Like [`annotations`], with at most `max` errors and `max` warnings
+/// (capped at [`MAX_PER_LEVEL`]): a script that prints annotations of its
+/// own in the same step leaves itself room.
+pub fn annotations_within(
+    report: &Report,
+    lockfiles: &[LockfileText],
+    max: usize,
+) -> Vec<Annotation> {
+    let max = max.min(MAX_PER_LEVEL);
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     for (k, c) in report.crates.iter().enumerate() {
@@ -188,7 +200,7 @@ pub fn annotations(report: &Report, lockfiles: &[LockfileText]) -> Vec<Annotatio
             }),
         };
         for h in &c.rules {
-            let mut message = format!("{} {}", h.reason, h.next);
+            let mut message = sentences(&[&h.reason, &h.next]);
             list(&mut message, h.evidence.iter().map(|e| e.summary.clone()));
             if h.blocks {
                 error(
@@ -288,11 +300,11 @@ pub fn annotations(report: &Report, lockfiles: &[LockfileText]) -> Vec<Annotatio
     let mut left_out = Vec::new();
     for (mut found, what) in [(errors, "error"), (warnings, "warning")] {
         found.sort_by_key(|r| r.key);
-        if found.len() > MAX_PER_LEVEL {
-            let n = found.len() - MAX_PER_LEVEL;
+        if found.len() > max {
+            let n = found.len() - max;
             left_out.push(format!("{n} {what}{}", plural(n)));
         }
-        out.extend(found.into_iter().take(MAX_PER_LEVEL).map(|r| r.annotation));
+        out.extend(found.into_iter().take(max).map(|r| r.annotation));
     }
     if !left_out.is_empty() {
         out.push(Annotation {
@@ -301,7 +313,7 @@ pub fn annotations(report: &Report, lockfiles: &[LockfileText]) -> Vec<Annotatio
             line: None,
             title: "bumpguard: more findings than annotations".to_string(),
             message: format!(
-                "not annotated: {} (GitHub shows {MAX_PER_LEVEL} of each level per step); the report lists them all",
+                "not annotated: {} (at most {max} of each level here; GitHub shows {MAX_PER_LEVEL} per step); the report lists them all",
                 left_out.join(" and ")
             ),
         });
@@ -353,6 +365,31 @@ fn violations_message(c: &CrateReport) -> String {
     message
 }
 
+/// Pieces of text joined as sentences: each starts with a capital letter
+/// (when it starts with a lower-case one) and ends with a full stop (unless
+/// it ends with one already, or with `!`, `?` or `:`).
+fn sentences(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut chars = p.chars();
+            let mut s: String = match chars.next() {
+                Some(c) if c.is_ascii_lowercase() => {
+                    c.to_ascii_uppercase().to_string() + chars.as_str()
+                }
+                _ => p.to_string(),
+            };
+            if !s.ends_with(['.', '!', '?', ':']) {
+                s.push('.');
+            }
+            s
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Appends the first [`LIST_MAX`] entries, one a line, and how many more.
 fn list(message: &mut String, entries: impl Iterator<Item = String>) {
     let entries: Vec<String> = entries.collect();
@@ -371,7 +408,17 @@ pub fn write_annotations(
     lockfiles: &[LockfileText],
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    for a in annotations(report, lockfiles) {
+    write_annotations_within(report, lockfiles, MAX_PER_LEVEL, out)
+}
+
+/// Writes [`annotations_within`] one a line.
+pub fn write_annotations_within(
+    report: &Report,
+    lockfiles: &[LockfileText],
+    max: usize,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for a in annotations_within(report, lockfiles, max) {
         writeln!(out, "{a}")?;
     }
     Ok(())
@@ -395,6 +442,21 @@ mod tests {
         assert_eq!(
             a.to_string(),
             "::error file=Cargo.lock,line=12,title=brk 1.2.0 -> 1.3.0%3A 1 semver violation::line one%0Aline two"
+        );
+    }
+
+    #[test]
+    fn a_reason_and_what_to_do_read_as_two_sentences() {
+        assert_eq!(
+            sentences(&[
+                "certificates come from here",
+                "no contract test is bound to rule `x`: bind one",
+            ]),
+            "Certificates come from here. No contract test is bound to rule `x`: bind one."
+        );
+        assert_eq!(
+            sentences(&["Done.", " ", "`code` first"]),
+            "Done. `code` first."
         );
     }
 

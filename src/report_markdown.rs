@@ -53,13 +53,96 @@ const LABEL_MAX: usize = 120;
 /// [`MIN_LIMIT`]; `usize::MAX` for no limit), cutting details when it would
 /// not fit.
 pub fn write_markdown(report: &Report, out: &mut dyn Write, limit: usize) -> io::Result<()> {
-    let text = render_within(report, limit.max(MIN_LIMIT))
+    write_markdown_with(
+        report,
+        out,
+        &MarkdownOptions {
+            limit,
+            full_report: None,
+        },
+    )
+}
+
+/// How [`write_markdown_with`] renders.
+#[derive(Debug, Clone)]
+pub struct MarkdownOptions {
+    /// Budget in bytes (raised to [`MIN_LIMIT`]; `usize::MAX` for none).
+    /// Bytes, because a byte count is never below GitHub's character count.
+    pub limit: usize,
+    /// Where the full report is, for the notice of a cut report (plain
+    /// text; `https://` addresses in it become links). `None`: the command
+    /// that writes it.
+    pub full_report: Option<String>,
+}
+
+/// Writes `report` as Markdown within `opts.limit`, cutting details when
+/// it would not fit and then saying where the full report is.
+pub fn write_markdown_with(
+    report: &Report,
+    out: &mut dyn Write,
+    opts: &MarkdownOptions,
+) -> io::Result<()> {
+    let place = match &opts.full_report {
+        Some(hint) => hint_text(hint),
+        None => full_report_command(report),
+    };
+    let text = render_within(report, opts.limit.max(MIN_LIMIT), &place)
         .map_err(|_| io::Error::other("cannot format the Markdown report"))?;
     out.write_all(text.as_bytes())
 }
 
-/// What may be left out, least important first: everything of one kind goes
-/// before anything of the next.
+/// Where the whole report comes from when nobody said (Markdown).
+fn full_report_command(report: &Report) -> String {
+    match report.command.as_str() {
+        "diff" => "the same command with `--format json`, or with `--markdown-limit 0` for all of it in Markdown".to_string(),
+        _ => "`bumpguard check --format json --output FILE`, or `bumpguard audit --output FILE` for all of it in Markdown".to_string(),
+    }
+}
+
+/// A `--full-report-hint` as Markdown: escaped text, its `https://`
+/// addresses as autolinks (an address holds no space, `<`, `>` or quote,
+/// so the link cannot end early or open markup).
+fn hint_text(hint: &str) -> String {
+    let hint = shorten(hint, TEXT_MAX);
+    let mut out = String::new();
+    for (i, word) in hint.split(' ').enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let (core, tail) = match word.strip_suffix([')', '.', ',', ';']) {
+            Some(rest) => (rest, &word[rest.len()..]),
+            None => (word, ""),
+        };
+        let (lead, core) = match core.strip_prefix('(') {
+            Some(rest) => ("(", rest),
+            None => ("", core),
+        };
+        let is_url = core.starts_with("https://")
+            && core.len() > "https://".len()
+            && !core.contains(|c: char| {
+                c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '\'' | '`')
+            });
+        if is_url {
+            out.push_str(lead);
+            out.push('<');
+            out.push_str(core);
+            out.push('>');
+            out.push_str(&escape_text(tail));
+        } else {
+            out.push_str(&if i == 0 {
+                escape_text(word)
+            } else {
+                // Mid-text, a `-` or `+` does not start a list.
+                escape_text(&format!("x{word}"))[1..].to_string()
+            });
+        }
+    }
+    out
+}
+
+/// What may be left out, by kind. The order of cutting is [`units`]'s:
+/// crates that matter less first, and what makes a crate block last of all.
+/// This order is the notice's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Cut {
     /// The unified diff of a function that is not public.
@@ -80,13 +163,20 @@ enum Cut {
     Violation,
     /// A crate's whole `<details>` section.
     Details,
+    /// The diff of a function whose change triggered a rule that blocks.
+    TriggerDiff,
+    /// Changes that triggered a rule, beyond the first [`KEEP_API`] of the rule.
+    Evidence,
+    /// Places in the repository's code reaching a rule's items, beyond the
+    /// first [`KEEP_API`].
+    CallSite,
     /// Last resort, when the summary alone is too big: rows of the table.
     Row,
     /// Last resort: verdict reasons.
     Reason,
 }
 
-const CUTS: [Cut; 10] = [
+const CUTS: [Cut; 13] = [
     Cut::PrivateDiff,
     Cut::PublicDiff,
     Cut::ApiChange,
@@ -95,6 +185,9 @@ const CUTS: [Cut; 10] = [
     Cut::ContractOutput,
     Cut::Violation,
     Cut::Details,
+    Cut::TriggerDiff,
+    Cut::Evidence,
+    Cut::CallSite,
     Cut::Row,
     Cut::Reason,
 ];
@@ -122,6 +215,15 @@ impl Cut {
                 "{n} API change{s} with a violation (beyond the first {KEEP_API} of a crate)"
             ),
             Cut::Details => format!("the details of {n} crate{s}"),
+            Cut::TriggerDiff => {
+                format!("{n} function diff{s} of changes that triggered a blocking rule")
+            }
+            Cut::Evidence => format!(
+                "{n} change{s} that triggered a rule (beyond the first {KEEP_API} of a rule)"
+            ),
+            Cut::CallSite => format!(
+                "{n} place{s} in your code reaching a rule's items (beyond the first {KEEP_API} of a rule)"
+            ),
             Cut::Row => format!("{n} row{s} of the summary table"),
             Cut::Reason => format!("{n} verdict reason{s}"),
         }
@@ -158,6 +260,16 @@ enum Unit {
     },
     RunNote(usize),
     Details(usize),
+    Evidence {
+        krate: usize,
+        hit: usize,
+        item: usize,
+    },
+    CallSite {
+        krate: usize,
+        hit: usize,
+        item: usize,
+    },
     Row(usize),
     Reason(usize),
 }
@@ -172,6 +284,9 @@ struct CratePlan {
     notes: Vec<bool>,
     /// Per contract outcome of the crate's hits, in order: show its output.
     outputs: Vec<bool>,
+    /// Per rule hit: its evidence lines, its call sites.
+    evidence: Vec<Vec<bool>>,
+    call_sites: Vec<Vec<bool>>,
     details: bool,
     row: bool,
 }
@@ -183,10 +298,12 @@ struct Plan {
     run_notes: Vec<bool>,
     reasons: Vec<bool>,
     limit: usize,
+    /// Where the full report is (Markdown), for the notice.
+    place: String,
 }
 
 impl Plan {
-    fn full(report: &Report, limit: usize) -> Plan {
+    fn full(report: &Report, limit: usize, place: &str) -> Plan {
         Plan {
             crates: report
                 .crates
@@ -198,6 +315,16 @@ impl Plan {
                     problems: vec![true; c.problems.len()],
                     notes: vec![true; c.notes.len()],
                     outputs: outcomes(c).map(shows_output).collect(),
+                    evidence: c
+                        .rules
+                        .iter()
+                        .map(|h| vec![true; h.evidence.len()])
+                        .collect(),
+                    call_sites: c
+                        .rules
+                        .iter()
+                        .map(|h| vec![true; h.call_sites.len()])
+                        .collect(),
                     details: has_details(c),
                     row: true,
                 })
@@ -205,6 +332,7 @@ impl Plan {
             run_notes: vec![true; report.notes.len()],
             reasons: vec![true; report.verdict.reasons.len()],
             limit,
+            place: place.to_string(),
         }
     }
 
@@ -220,6 +348,10 @@ impl Plan {
                 Unit::Output { krate, item } => p.crates[krate].outputs[item] = false,
                 Unit::RunNote(i) => p.run_notes[i] = false,
                 Unit::Details(krate) => p.crates[krate].details = false,
+                Unit::Evidence { krate, hit, item } => p.crates[krate].evidence[hit][item] = false,
+                Unit::CallSite { krate, hit, item } => {
+                    p.crates[krate].call_sites[hit][item] = false
+                }
                 Unit::Row(krate) => p.crates[krate].row = false,
                 Unit::Reason(i) => p.reasons[i] = false,
             }
@@ -239,17 +371,26 @@ impl Plan {
                 add(Cut::Details, usize::from(has_details(c)));
                 continue;
             }
+            let triggers = Triggers::of(c);
             for (i, b) in c.behavior.iter().enumerate() {
                 if !p.behavior[i] {
                     add(Cut::Behavior, 1);
                 } else if b.diff.is_some() && !p.diff[i] {
-                    let kind = if b.public {
+                    let kind = if triggers.behavior[i] {
+                        Cut::TriggerDiff
+                    } else if b.public {
                         Cut::PublicDiff
                     } else {
                         Cut::PrivateDiff
                     };
                     add(kind, 1);
                 }
+            }
+            for keep in &p.evidence {
+                add(Cut::Evidence, gone(keep));
+            }
+            for keep in &p.call_sites {
+                add(Cut::CallSite, gone(keep));
             }
             for (ch, keep) in c.changes.iter().zip(&p.api) {
                 if !keep {
@@ -284,8 +425,8 @@ impl Plan {
 /// does. The size only shrinks as pieces are cut (the notice grows by a few
 /// digits at most), so a binary search over how many pieces to cut finds it
 /// in a few renders; the answer is checked, never assumed.
-fn render_within(report: &Report, limit: usize) -> Result<String, fmt::Error> {
-    let full = Plan::full(report, limit);
+fn render_within(report: &Report, limit: usize, place: &str) -> Result<String, fmt::Error> {
+    let full = Plan::full(report, limit, place);
     let text = render(report, &full)?;
     if text.len() <= limit {
         return Ok(text);
@@ -305,19 +446,19 @@ fn render_within(report: &Report, limit: usize) -> Result<String, fmt::Error> {
     }
     match best {
         Some(text) => Ok(text),
-        None => minimal(report, limit),
+        None => minimal(report, limit, place),
     }
 }
 
 /// The title and a notice, for when not even the summary fits (only with a
 /// budget near [`MIN_LIMIT`] and a very long title or hundreds of crates).
-fn minimal(report: &Report, limit: usize) -> Result<String, fmt::Error> {
+fn minimal(report: &Report, limit: usize, place: &str) -> Result<String, fmt::Error> {
     let mut s = String::new();
     writeln!(s, "{MARKER}")?;
     title(report, &mut s)?;
     writeln!(
         s,
-        "The report does not fit in {limit} bytes. The full report is available with `--format json` (write it to a file with `--output FILE`)."
+        "The report does not fit in {limit} bytes. The full report: {place}."
     )?;
     Ok(s)
 }
@@ -378,67 +519,199 @@ fn has_details(c: &CrateReport) -> bool {
         && c.analysis.status == AnalysisStatus::NotApplicable)
 }
 
-/// Every piece that may be cut, in the order to cut them: by kind (see
-/// [`Cut`]), then least important crate first, then from the end of each
-/// list (the lists are sorted most important first).
+/// Which findings of a crate that blocks triggered one of its blocking
+/// rules: they are what a reviewer must see, so they are kept longest.
+/// All `false` for a crate that does not block.
+struct Triggers {
+    api: Vec<bool>,
+    behavior: Vec<bool>,
+}
+
+impl Triggers {
+    fn of(c: &CrateReport) -> Triggers {
+        let blocking: Vec<&crate::rules::Evidence> = if c.blocks() {
+            c.rules
+                .iter()
+                .filter(|h| h.blocks)
+                .flat_map(|h| &h.evidence)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let hit = |kind: &str, code: &str, subject: &str| {
+            blocking
+                .iter()
+                .any(|e| e.kind == kind && e.code == code && e.subject == subject)
+        };
+        Triggers {
+            api: c
+                .changes
+                .iter()
+                .map(|ch| hit("api", ch.code, &ch.path))
+                .collect(),
+            behavior: c
+                .behavior
+                .iter()
+                .map(|b| hit("behavior", b.code, &b.item))
+                .collect(),
+        }
+    }
+}
+
+/// Every piece that may be cut, in the order to cut them. Importance comes
+/// first: crates are taken in groups of equal [`importance`], least
+/// important first, and within a group kind by kind (see [`Cut`]), so a
+/// crate that only needs a look loses its extras before a crate that
+/// blocks loses any. Then whole sections of crates that do not block. What
+/// makes a crate block goes last: the diffs and findings that triggered its
+/// rules, its violations, its rules' evidence and call sites beyond the
+/// first ten, then its section. Each list is cut from its end (lists are
+/// sorted most important first).
 fn units(report: &Report) -> Vec<Unit> {
     let mut order: Vec<usize> = (0..report.crates.len()).collect();
     order.sort_by_key(|&i| (importance(&report.crates[i]), std::cmp::Reverse(i)));
-    let crates = || order.iter().map(|&i| (i, &report.crates[i]));
+    let triggers: Vec<Triggers> = report.crates.iter().map(Triggers::of).collect();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for &i in &order {
+        match groups.last_mut() {
+            Some(g) if importance(&report.crates[g[0]]) == importance(&report.crates[i]) => {
+                g.push(i)
+            }
+            _ => groups.push(vec![i]),
+        }
+    }
+    let blocks = |k: usize| report.crates[k].blocks();
     let mut units = Vec::new();
-    for public in [false, true] {
-        for (k, c) in crates() {
-            for (i, b) in c.behavior.iter().enumerate().rev() {
-                if b.diff.is_some() && b.public == public {
-                    units.push(Unit::Diff { krate: k, item: i });
+    // The output of contracts that did not pass.
+    let outputs = |k: usize, units: &mut Vec<Unit>| {
+        let shown: Vec<bool> = outcomes(&report.crates[k]).map(shows_output).collect();
+        for i in (0..shown.len()).rev().filter(|&i| shown[i]) {
+            units.push(Unit::Output { krate: k, item: i });
+        }
+    };
+
+    // The extras, group by group.
+    for group in &groups {
+        for public in [false, true] {
+            for &k in group {
+                let c = &report.crates[k];
+                for (i, b) in c.behavior.iter().enumerate().rev() {
+                    if b.diff.is_some() && b.public == public && !triggers[k].behavior[i] {
+                        units.push(Unit::Diff { krate: k, item: i });
+                    }
                 }
             }
         }
-    }
-    for (k, c) in crates() {
-        let plain: Vec<usize> = (0..c.changes.len())
-            .filter(|&i| !c.changes[i].violation)
-            .collect();
-        for &i in plain.iter().skip(KEEP_API).rev() {
-            units.push(Unit::Api { krate: k, item: i });
+        for &k in group {
+            let c = &report.crates[k];
+            let plain: Vec<usize> = (0..c.changes.len())
+                .filter(|&i| !c.changes[i].violation)
+                .collect();
+            for &i in plain.iter().skip(KEEP_API).rev() {
+                if !triggers[k].api[i] {
+                    units.push(Unit::Api { krate: k, item: i });
+                }
+            }
         }
-    }
-    for (k, c) in crates() {
-        for i in (KEEP_BEHAVIOR..c.behavior.len()).rev() {
-            units.push(Unit::Behavior { krate: k, item: i });
+        for &k in group {
+            let c = &report.crates[k];
+            for i in (KEEP_BEHAVIOR..c.behavior.len()).rev() {
+                if !triggers[k].behavior[i] {
+                    units.push(Unit::Behavior { krate: k, item: i });
+                }
+            }
+        }
+        for &k in group {
+            let c = &report.crates[k];
+            for i in (KEEP_LINES..c.notes.len()).rev() {
+                units.push(Unit::Note { krate: k, item: i });
+            }
+            for i in (KEEP_LINES..c.problems.len()).rev() {
+                units.push(Unit::Problem { krate: k, item: i });
+            }
         }
     }
     for i in (KEEP_LINES..report.notes.len()).rev() {
         units.push(Unit::RunNote(i));
     }
-    for (k, c) in crates() {
-        for i in (KEEP_LINES..c.notes.len()).rev() {
-            units.push(Unit::Note { krate: k, item: i });
-        }
-        for i in (KEEP_LINES..c.problems.len()).rev() {
-            units.push(Unit::Problem { krate: k, item: i });
-        }
+    for &k in order.iter().filter(|&&k| !blocks(k)) {
+        outputs(k, &mut units);
     }
-    for (k, c) in crates() {
-        let shown: Vec<bool> = outcomes(c).map(shows_output).collect();
-        for i in (0..shown.len()).rev().filter(|&i| shown[i]) {
-            units.push(Unit::Output { krate: k, item: i });
-        }
-    }
-    for (k, c) in crates() {
+    let violations = |k: usize, units: &mut Vec<Unit>| {
+        let c = &report.crates[k];
         let violating: Vec<usize> = (0..c.changes.len())
             .filter(|&i| c.changes[i].violation)
             .collect();
         for &i in violating.iter().skip(KEEP_API).rev() {
             units.push(Unit::Api { krate: k, item: i });
         }
+    };
+    // Crates that do not block: violations a policy only warns about, then
+    // whole sections.
+    for &k in order.iter().filter(|&&k| !blocks(k)) {
+        violations(k, &mut units);
     }
-    for (k, c) in crates() {
-        if has_details(c) {
+    for &k in order.iter().filter(|&&k| !blocks(k)) {
+        if has_details(&report.crates[k]) {
             units.push(Unit::Details(k));
         }
     }
-    for (k, _) in crates() {
+    // What blocks.
+    let blocking: Vec<usize> = order.iter().copied().filter(|&k| blocks(k)).collect();
+    for &k in &blocking {
+        let c = &report.crates[k];
+        for (i, b) in c.behavior.iter().enumerate().rev() {
+            if b.diff.is_some() && triggers[k].behavior[i] {
+                units.push(Unit::Diff { krate: k, item: i });
+            }
+        }
+    }
+    for &k in &blocking {
+        let c = &report.crates[k];
+        for i in (KEEP_BEHAVIOR..c.behavior.len()).rev() {
+            if triggers[k].behavior[i] {
+                units.push(Unit::Behavior { krate: k, item: i });
+            }
+        }
+        let plain: Vec<usize> = (0..c.changes.len())
+            .filter(|&i| !c.changes[i].violation)
+            .collect();
+        for &i in plain.iter().skip(KEEP_API).rev() {
+            if triggers[k].api[i] {
+                units.push(Unit::Api { krate: k, item: i });
+            }
+        }
+    }
+    for &k in &blocking {
+        violations(k, &mut units);
+    }
+    for &k in &blocking {
+        outputs(k, &mut units);
+    }
+    for &k in &order {
+        for (h, hit) in report.crates[k].rules.iter().enumerate() {
+            for i in (KEEP_API..hit.evidence.len()).rev() {
+                units.push(Unit::Evidence {
+                    krate: k,
+                    hit: h,
+                    item: i,
+                });
+            }
+            for i in (KEEP_API..hit.call_sites.len()).rev() {
+                units.push(Unit::CallSite {
+                    krate: k,
+                    hit: h,
+                    item: i,
+                });
+            }
+        }
+    }
+    for &k in &blocking {
+        if has_details(&report.crates[k]) {
+            units.push(Unit::Details(k));
+        }
+    }
+    for &k in &order {
         units.push(Unit::Row(k));
     }
     for i in (0..report.verdict.reasons.len()).rev() {
@@ -465,16 +738,30 @@ fn crate_icon(c: &CrateReport) -> &'static str {
     }
 }
 
+/// An audit says what `check` would decide; it decides nothing itself.
+fn is_audit(report: &Report) -> bool {
+    report.command == "audit"
+}
+
 fn title(report: &Report, s: &mut String) -> fmt::Result {
     let status = report.verdict.status;
-    match crate::report::check_outlook(report) {
-        // An audit runs no contract: a change blocked only by them is open.
-        outlook @ crate::report::CheckOutlook::DependsOnContracts { .. }
-            if report.command == "audit" =>
-        {
-            write!(s, "## ⚠️ bumpguard: {}", outlook.word())?
-        }
-        _ => write!(s, "## {} bumpguard: {status}", verdict_icon(status))?,
+    if is_audit(report) {
+        let outlook = crate::report::check_outlook(report);
+        let (icon, verdict) = match outlook {
+            // No contract ran: a change blocked only by them is open.
+            crate::report::CheckOutlook::DependsOnContracts { .. } => ("⚠️", outlook.word()),
+            _ => (
+                verdict_icon(status),
+                match status {
+                    VerdictStatus::Pass => "would pass",
+                    VerdictStatus::Blocked => "would block",
+                    VerdictStatus::Error => "error",
+                },
+            ),
+        };
+        write!(s, "## {icon} bumpguard audit: {verdict}")?;
+    } else {
+        write!(s, "## {} bumpguard: {status}", verdict_icon(status))?;
     }
     if !report.base.is_empty() || !report.head.is_empty() {
         write!(
@@ -519,7 +806,7 @@ fn render(report: &Report, plan: &Plan) -> Result<String, fmt::Error> {
     }
     let cut = plan.cut_counts(report);
     if cut.iter().any(|n| *n > 0) {
-        notice(plan.limit, &cut, &mut s)?;
+        notice(plan.limit, &plan.place, &cut, &mut s)?;
     }
     writeln!(
         s,
@@ -587,22 +874,26 @@ fn counts(report: &Report, s: &mut String) -> fmt::Result {
 fn reasons(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
     let lead = match report.verdict.status {
         VerdictStatus::Pass => {
-            writeln!(s, "Nothing blocks.")?;
+            let text = if is_audit(report) {
+                "Nothing would block `bumpguard check`."
+            } else {
+                "Nothing blocks."
+            };
+            writeln!(s, "{text}")?;
             writeln!(s)?;
             return Ok(());
         }
+        VerdictStatus::Blocked if is_audit(report) => "**`bumpguard check` would block because:**",
         VerdictStatus::Blocked => "**Blocked because:**",
         VerdictStatus::Error => "**bumpguard could not do its whole job:**",
     };
     let outlook = crate::report::check_outlook(report);
     match outlook {
-        crate::report::CheckOutlook::DependsOnContracts { .. } if report.command == "audit" => {
-            writeln!(
-                s,
-                "**Verdict of `bumpguard check`:** {}",
-                inline(&outlook.summary())
-            )?
-        }
+        crate::report::CheckOutlook::DependsOnContracts { .. } if is_audit(report) => writeln!(
+            s,
+            "**Verdict of `bumpguard check`:** {}",
+            inline(&outlook.summary())
+        )?,
         _ => writeln!(s, "{lead}")?,
     }
     writeln!(s)?;
@@ -630,7 +921,7 @@ fn more_line(s: &mut String, hidden: usize, what: &str) -> fmt::Result {
     Ok(())
 }
 
-const TABLE_HEAD: &str = "| | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Critical rules | Contracts | Analysis |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
+const TABLE_HEAD: &str = "| Verdict | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Critical rules | Contracts | Analysis |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
 
 fn table(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
     if report.crates.is_empty() {
@@ -646,11 +937,11 @@ fn table(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
         writeln!(
             s,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            crate_icon(c),
+            verdict_cell(c),
             escape_text(&c.name),
             escape_text(&versions(c)),
             escape_text(&bump_cell(c)),
-            reach_cell(c),
+            reach_cell(report, c),
             api_cell(c),
             behavior_cell(c),
             manifest_cell(c),
@@ -669,9 +960,12 @@ fn table(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
     writeln!(s)
 }
 
+/// An empty table cell: nothing to say, or not known.
+const EMPTY: &str = "–";
+
 fn rules_cell(c: &CrateReport) -> String {
     if c.rules.is_empty() {
-        return "–".to_string();
+        return EMPTY.to_string();
     }
     c.rules
         .iter()
@@ -686,7 +980,7 @@ fn rules_cell(c: &CrateReport) -> String {
 fn contracts_cell(c: &CrateReport) -> String {
     use crate::gate::{ContractState, HitStatus};
     if c.rules.is_empty() {
-        return "–".to_string();
+        return EMPTY.to_string();
     }
     let mut parts = Vec::new();
     for h in &c.rules {
@@ -753,12 +1047,26 @@ fn own_code(c: &CrateReport) -> bool {
     c.old_source.as_deref() == Some("path") || c.new_source.as_deref() == Some("path")
 }
 
-fn reach_cell(c: &CrateReport) -> &'static str {
+/// Direct or transitive; `own code` for the workspace's path packages in
+/// `check`. `diff` has no consumer, so nothing to say there.
+fn reach_cell(report: &Report, c: &CrateReport) -> &'static str {
     match c.direct {
+        _ if report.command == "diff" => EMPTY,
         _ if own_code(c) => "own code",
         Some(true) => "direct",
         Some(false) => "transitive",
-        None => "—",
+        None => EMPTY,
+    }
+}
+
+/// The crate's verdict, labelled: what blocks, what only warns, what is fine.
+fn verdict_cell(c: &CrateReport) -> &'static str {
+    if c.blocks() {
+        "❌ blocks"
+    } else if needs_attention(c) {
+        "⚠️ warns"
+    } else {
+        "✅ ok"
     }
 }
 
@@ -771,7 +1079,7 @@ fn analysed(c: &CrateReport) -> bool {
 
 fn api_cell(c: &CrateReport) -> String {
     match (analysed(c), c.changes.len(), c.violations) {
-        (false, 0, _) => "—".to_string(),
+        (false, 0, _) => EMPTY.to_string(),
         (_, 0, _) => "none".to_string(),
         (_, n, 0) => n.to_string(),
         (_, n, v) => format!("{n}, **{v} violation{}**", plural(v)),
@@ -781,7 +1089,7 @@ fn api_cell(c: &CrateReport) -> String {
 fn behavior_cell(c: &CrateReport) -> String {
     let public = c.behavior.iter().filter(|b| b.public).count();
     match (analysed(c), c.behavior.len()) {
-        (false, 0) => "—".to_string(),
+        (false, 0) => EMPTY.to_string(),
         (_, 0) => "none".to_string(),
         (_, n) => format!("{n} ({public} public)"),
     }
@@ -794,7 +1102,7 @@ fn manifest_cell(c: &CrateReport) -> String {
         .filter(|m| m.severity == Severity::High)
         .count();
     match (analysed(c), c.manifest.len(), high) {
-        (false, 0, _) => "—".to_string(),
+        (false, 0, _) => EMPTY.to_string(),
         (_, 0, _) => "none".to_string(),
         (_, n, 0) => n.to_string(),
         (_, n, h) => format!("{n}, **{h} high**"),
@@ -1069,12 +1377,14 @@ fn behavior_finding(b: &BehaviorChange, with_diff: bool, s: &mut String) -> fmt:
     Ok(())
 }
 
-/// Triggered rules, their evidence (first ten), contracts and what to do.
-/// Never cut: they are what blocks.
+/// Triggered rules, their evidence, contracts (with the output of those
+/// that did not pass), call sites and what to do. Evidence lines and call
+/// sites beyond the first ten are the last things cut, and only when the
+/// budget asks.
 fn rules_section(c: &CrateReport, p: &CratePlan, s: &mut String) -> fmt::Result {
     let mut outcome = 0;
     use crate::gate::ContractState;
-    for h in &c.rules {
+    for (k, h) in c.rules.iter().enumerate() {
         let lead = match (h.blocks, h.severity) {
             (true, _) => "⛔ Critical rule",
             (false, crate::rules::RuleSeverity::Critical) => "Critical rule",
@@ -1093,10 +1403,20 @@ fn rules_section(c: &CrateReport, p: &CratePlan, s: &mut String) -> fmt::Result 
             writeln!(s, "Reference: {}", link(r))?;
             writeln!(s)?;
         }
-        for e in h.evidence.iter().take(KEEP_API) {
-            writeln!(s, "- {} {}", code_span(&e.code), inline(&e.summary))?;
+        let mut hidden = 0;
+        for (e, keep) in h.evidence.iter().zip(&p.evidence[k]) {
+            if *keep {
+                // The summary of an API change ends with its code, already shown.
+                let summary = e
+                    .summary
+                    .strip_suffix(&format!(" ({})", e.code))
+                    .unwrap_or(&e.summary);
+                writeln!(s, "- {} {}", code_span(&e.code), inline(summary))?;
+            } else {
+                hidden += 1;
+            }
         }
-        more_line(s, h.evidence.len().saturating_sub(KEEP_API), "change")?;
+        more_line(s, hidden, "change")?;
         for o in &h.contracts {
             let state = match o.status {
                 ContractState::Passed => "✅ passed".to_string(),
@@ -1138,10 +1458,17 @@ fn rules_section(c: &CrateReport, p: &CratePlan, s: &mut String) -> fmt::Result 
             let sites: Vec<String> = h
                 .call_sites
                 .iter()
-                .take(KEEP_API)
-                .map(|c| code_span(&format!("{}:{}", c.file, c.line)))
+                .zip(&p.call_sites[k])
+                .filter(|(_, keep)| **keep)
+                .map(|(c, _)| code_span(&format!("{}:{}", c.file, c.line)))
                 .collect();
-            writeln!(s, "- your code reaching it: {}", sites.join(", "))?;
+            let hidden = h.call_sites.len() - sites.len();
+            let more = if hidden > 0 {
+                format!(" and {hidden} more (left out to fit; see the note at the end)")
+            } else {
+                String::new()
+            };
+            writeln!(s, "- your code reaching it: {}{more}", sites.join(", "))?;
         }
         writeln!(s)?;
         writeln!(s, "Next: {}", inline(&h.next))?;
@@ -1195,7 +1522,7 @@ fn lines_section(s: &mut String, lead: &str, lines: &[String], keep: &[bool]) ->
     writeln!(s)
 }
 
-fn notice(limit: usize, cut: &[usize; CUTS.len()], s: &mut String) -> fmt::Result {
+fn notice(limit: usize, place: &str, cut: &[usize; CUTS.len()], s: &mut String) -> fmt::Result {
     let parts: Vec<String> = CUTS
         .iter()
         .zip(cut.iter().copied())
@@ -1206,7 +1533,7 @@ fn notice(limit: usize, cut: &[usize; CUTS.len()], s: &mut String) -> fmt::Resul
     writeln!(s)?;
     writeln!(
         s,
-        "**Shortened to fit {} bytes.** Left out: {}. The full report is available with `--format json` (write it to a file with `--output FILE`).",
+        "**Shortened to fit {} bytes.** Left out: {}. The full report: {place}.",
         limit,
         parts.join("; ")
     )?;
@@ -1435,6 +1762,24 @@ mod tests {
         let mut s = String::new();
         fenced(&mut s, "diff", "+ let s = \"```\";\n", "  ").unwrap_or(());
         assert_eq!(s, "  ````diff\n  + let s = \"```\";\n  ````\n\n");
+    }
+
+    #[test]
+    fn hints_are_escaped_text_with_their_addresses_as_links() {
+        assert_eq!(
+            hint_text("the artifact *x* of https://github.com/o/r_s/actions/runs/1."),
+            "the artifact \\*x\\* of <https://github.com/o/r_s/actions/runs/1>."
+        );
+        assert_eq!(
+            hint_text("(https://a.example/b) - [c]"),
+            "(<https://a.example/b>) - \\[c\\]"
+        );
+        // Not an address: quotes or markup inside stay text.
+        assert_eq!(
+            hint_text("https://a.example/<b>"),
+            "https://a.example/&lt;b>"
+        );
+        assert_eq!(hint_text("- first"), "\\- first");
     }
 
     #[test]

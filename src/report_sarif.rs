@@ -193,13 +193,20 @@ pub struct Suppression {
 }
 
 /// `location`: the lockfile line, and the item's path when there is one.
+/// A related location (a call site) has an `id`, which the result's
+/// message links to as `[text](id)` (GitHub shows related locations only
+/// when the message links them), and a message of its own.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Location {
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub physical_location: Option<PhysicalLocation>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub logical_locations: Vec<LogicalLocation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -766,6 +773,33 @@ fn fingerprint(c: &CrateReport, f: &Finding) -> String {
     hex::encode(&h.finalize()[..16])
 }
 
+/// A result's message: crate, versions and the finding's text. With call
+/// sites, the text ends by linking each (`[src/lib.rs:5](1)`, the related
+/// location's id), and brackets elsewhere in it are escaped, as SARIF asks
+/// of text holding embedded links.
+fn result_text(c: &CrateReport, f: &Finding) -> String {
+    let text = format!("{} {}: {}", c.name, version_pair(c), f.message);
+    if f.related.is_empty() {
+        return text;
+    }
+    let escape = |t: &str| t.replace('[', "\\[").replace(']', "\\]");
+    let mut text = escape(&text);
+    let links: Vec<String> = f
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, site)| {
+            format!(
+                "[{}]({})",
+                escape(&format!("{}:{}", site.file, site.line)),
+                i + 1
+            )
+        })
+        .collect();
+    text.push_str(&format!("\nYour code reaching it: {}.", links.join(", ")));
+    text
+}
+
 /// The SARIF log of `report`. `lockfiles` are the head revision's lockfiles
 /// (for the line of each result); without them results point at the
 /// lockfile without a line, and `diff` reports (no lockfile) carry only
@@ -850,8 +884,10 @@ pub fn sarif_log(report: &Report, lockfiles: &[LockfileText]) -> SarifLog {
                 Vec::new()
             } else {
                 vec![Location {
+                    id: None,
                     physical_location: physical,
                     logical_locations: logical,
+                    message: None,
                 }]
             };
             let mut properties = f.properties.clone();
@@ -869,13 +905,18 @@ pub fn sarif_log(report: &Report, lockfiles: &[LockfileText]) -> SarifLog {
                 rule_index: index[f.code.as_str()],
                 level: f.level,
                 message: Message {
-                    text: format!("{} {}: {}", c.name, version_pair(c), f.message),
+                    text: result_text(c, f),
                 },
                 locations,
                 related_locations: f
                     .related
                     .iter()
-                    .map(|site| Location {
+                    .enumerate()
+                    .map(|(i, site)| Location {
+                        id: Some(i + 1),
+                        message: Some(Message {
+                            text: format!("{} is named here", site.item),
+                        }),
                         physical_location: Some(PhysicalLocation {
                             artifact_location: ArtifactLocation {
                                 uri: site.file.clone(),

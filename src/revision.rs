@@ -55,6 +55,8 @@ pub struct LockfileText {
 /// An open git repository.
 pub struct Repo {
     repo: Repository,
+    /// The index file named by `GIT_INDEX_FILE`, when set (see [`index_file_from_env`]).
+    index_file: Option<PathBuf>,
 }
 
 impl fmt::Debug for Repo {
@@ -69,7 +71,10 @@ impl Repo {
     /// Opens the repository containing `dir` (searching upward, like `git`).
     pub fn open(dir: &Path) -> anyhow::Result<Repo> {
         match Repository::discover(dir) {
-            Ok(repo) => Ok(Repo { repo }),
+            Ok(repo) => {
+                let index_file = index_file_from_env(&repo);
+                Ok(Repo { repo, index_file })
+            }
             Err(e) if e.code() == git2::ErrorCode::NotFound => {
                 bail!("not a git repository: {}", dir.display())
             }
@@ -317,7 +322,27 @@ impl Repo {
         })
     }
 
+    /// The staging area git itself would read: `GIT_INDEX_FILE` when set
+    /// (git sets it for hooks; `git commit -a` and `git commit <path>` stage
+    /// into a temporary index that only it names), else the repository's.
     fn index(&self) -> anyhow::Result<git2::Index> {
+        if let Some(path) = &self.index_file {
+            // git would read a missing index as an empty one, which here
+            // would report every lockfile as removed: say what is wrong instead.
+            if !path.is_file() {
+                bail!(
+                    "GIT_INDEX_FILE names {}, which is not a file",
+                    path.display()
+                );
+            }
+            return git2::Index::open(path).map_err(|e| {
+                anyhow!(
+                    "cannot read the git index {} (from GIT_INDEX_FILE): {}",
+                    path.display(),
+                    e.message()
+                )
+            });
+        }
         let mut index = self.repo.index().context("cannot open the git index")?;
         // The handle may be cached; the file on disk is the truth.
         index.read(false).context("cannot read the git index")?;
@@ -640,6 +665,20 @@ impl Repo {
             .with_context(|| format!("cannot read {path} at {rev}"))?;
         Ok(Some(blob.content().to_vec()))
     }
+}
+
+/// The index file `GIT_INDEX_FILE` names, if set and not empty. As git does
+/// (it moves to the top of the working tree before reading it), a relative
+/// path is relative to the repository's working tree, or to its git
+/// directory when it has none.
+fn index_file_from_env(repo: &Repository) -> Option<PathBuf> {
+    let value = std::env::var_os("GIT_INDEX_FILE").filter(|v| !v.is_empty())?;
+    let path = PathBuf::from(value);
+    Some(if path.is_absolute() {
+        path
+    } else {
+        repo.workdir().unwrap_or_else(|| repo.path()).join(path)
+    })
 }
 
 /// The merge stage of an index entry (0 = normal; 1-3 = conflict sides).

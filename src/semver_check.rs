@@ -865,7 +865,18 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             ));
             continue;
         }
-        if o.shape != n.shape {
+        // An impl's conditions follow the type's parameters: when the type's
+        // own declaration changed, that change is the one reported.
+        let owner_changed = n.kind == ItemKind::Impl
+            && n.parent
+                .as_ref()
+                .is_some_and(|p| match (old.items.get(p), new.items.get(p)) {
+                    (Some(a), Some(b)) => {
+                        a.shape != b.shape || a.facts.defaulted_params != b.facts.defaulted_params
+                    }
+                    _ => true,
+                });
+        if o.shape != n.shape && !owner_changed {
             let bounds = match n.kind {
                 ItemKind::Function
                 | ItemKind::Method
@@ -873,7 +884,9 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                 | ItemKind::Enum
                 | ItemKind::Union
                 | ItemKind::Trait
-                | ItemKind::TypeAlias => bounds_code(&o.shape, &n.shape),
+                | ItemKind::TypeAlias
+                // The conditions of an auto-trait impl (rustdoc engine).
+                | ItemKind::Impl => bounds_code(&o.shape, &n.shape),
                 _ => None,
             }
             .or_else(|| {

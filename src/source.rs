@@ -58,9 +58,10 @@ pub struct SourceSettings {
     /// Root of crates.io's sparse index, asked for checksums the lockfile
     /// lacks and for version lists.
     pub crates_io_index: String,
-    /// Which engine reads the public APIs of the trees fetched (a setting
-    /// of the analysis, carried here because every run takes these settings).
-    pub engine: crate::api::engines::Engine,
+    /// Which engine reads the public APIs of the trees fetched, per crate,
+    /// and how the rustdoc engine builds (a setting of the analysis,
+    /// carried here because every run takes these settings).
+    pub engines: crate::api::engines::EngineSettings,
 }
 
 impl SourceSettings {
@@ -78,7 +79,7 @@ impl SourceSettings {
             offline: false,
             crates_io_dl: Self::CRATES_IO_DL.to_string(),
             crates_io_index: Self::CRATES_IO_INDEX.to_string(),
-            engine: Default::default(),
+            engines: Default::default(),
         }
     }
 
@@ -125,7 +126,7 @@ impl SourceSettings {
             offline,
             crates_io_dl: url("BUMPGUARD_CRATES_IO_DL", Self::CRATES_IO_DL),
             crates_io_index: url("BUMPGUARD_CRATES_IO_INDEX", Self::CRATES_IO_INDEX),
-            engine: Default::default(),
+            engines: Default::default(),
         }
     }
 }

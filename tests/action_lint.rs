@@ -95,6 +95,7 @@ fn actionlint_passes_on_the_action_steps() {
             "comment",
             "sarif",
             "args",
+            "artifact",
             "github-token"
         ]
     );
@@ -223,4 +224,142 @@ fn the_action_script_passes_shellcheck() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+/// The steps of action.yml, each as its lines of text (from `- name:` to
+/// the next step).
+fn action_steps(action: &str) -> Vec<String> {
+    let steps_at = action.find("\n  steps:\n").expect("runs.steps") + "\n  steps:\n".len();
+    let mut steps: Vec<String> = Vec::new();
+    for line in action[steps_at..].lines() {
+        if line.starts_with("    - ") {
+            steps.push(String::new());
+        }
+        if let Some(step) = steps.last_mut()
+            && !line.trim_start().starts_with('#')
+        {
+            step.push_str(line);
+            step.push('\n');
+        }
+    }
+    steps
+}
+
+/// actions/cache saves in a post step that runs only when the job
+/// succeeds: a blocked check (the run that matters) would keep nothing.
+/// The action restores and saves explicitly instead: the binary right
+/// after it is built, the crates after the check whatever its outcome,
+/// each only when its restore missed.
+#[test]
+fn caches_are_saved_even_when_the_check_blocks() {
+    let action = read("action.yml");
+    assert!(
+        !action.contains("uses: actions/cache@"),
+        "actions/cache saves only on success"
+    );
+    let steps = action_steps(&action);
+    let position = |needle: &str| {
+        steps
+            .iter()
+            .position(|s| s.contains(needle))
+            .unwrap_or_else(|| panic!("no step with {needle}:\n{action}"))
+    };
+    let install = position("run.sh\" install");
+    let check = position("run.sh\" check");
+    let save_binary = position("key: ${{ steps.binary.outputs.cache-primary-key }}");
+    let save_crates = position("key: ${{ steps.crates.outputs.cache-primary-key }}");
+    for (at, restore) in [(save_binary, "binary"), (save_crates, "crates")] {
+        assert!(
+            steps[at].contains("uses: actions/cache/save@"),
+            "{}",
+            steps[at]
+        );
+        assert!(
+            steps[at].contains(&format!("steps.{restore}.outputs.cache-hit != 'true'")),
+            "saved although the restore hit: {}",
+            steps[at]
+        );
+        let restored = position(&format!("id: {restore}\n"));
+        assert!(
+            steps[restored].contains("uses: actions/cache/restore@"),
+            "{}",
+            steps[restored]
+        );
+    }
+    assert!(install < save_binary && save_binary < check, "{action}");
+    assert!(check < save_crates, "{action}");
+    assert!(
+        steps[save_crates].contains("if: always() && "),
+        "the crates must be saved when the check fails too: {}",
+        steps[save_crates]
+    );
+}
+
+/// The example with its commented code-scanning lines switched on: the
+/// SARIF input, its upload step and the permission the upload needs.
+fn example_with_sarif() -> String {
+    let mut out = String::new();
+    let mut in_upload = false;
+    for line in read("examples/bumpguard.yml").lines() {
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let body = line.trim_start();
+        let switch_on = match body.strip_prefix("# ") {
+            Some(rest) if rest.starts_with("- name: Upload SARIF") => {
+                in_upload = true;
+                true
+            }
+            Some(_) if in_upload => true,
+            Some(rest) => rest.starts_with("sarif:") || rest.starts_with("security-events:"),
+            None => {
+                in_upload = false;
+                false
+            }
+        };
+        if switch_on {
+            out.push_str(indent);
+            out.push_str(&body[2..]);
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn the_example_with_sarif_switched_on_is_consistent() {
+    let text = example_with_sarif();
+    assert!(text.contains("\n  security-events: write"), "{text}");
+    assert!(
+        text.contains("\n          sarif: bumpguard.sarif"),
+        "{text}"
+    );
+    assert!(text.contains("\n      - name: Upload SARIF\n"), "{text}");
+    assert!(
+        text.contains("\n          sarif_file: bumpguard.sarif\n"),
+        "{text}"
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("with-sarif.yml");
+    std::fs::write(&path, &text).expect("write");
+    if available(
+        "actionlint",
+        "the_example_with_sarif_switched_on_is_consistent",
+        ACTIONLINT,
+    ) {
+        let (ok, said) = actionlint(&[&path]);
+        assert!(ok, "actionlint:\n{said}\n{text}");
+    }
+    if available(
+        "check-jsonschema",
+        "the_example_with_sarif_switched_on_is_consistent",
+        JSONSCHEMA,
+    ) {
+        let (ok, said) = check_jsonschema(&[
+            "--builtin-schema".as_ref(),
+            "vendor.github-workflows".as_ref(),
+            path.as_os_str(),
+        ]);
+        assert!(ok, "{said}\n{text}");
+    }
 }

@@ -182,8 +182,46 @@ fn at_most_ten_errors_pointing_at_the_lockfile_lines() {
         .collect();
     assert_eq!(notices.len(), 1, "{stderr}");
     assert!(
-        notices[0].ends_with("::not annotated: 2 errors (GitHub shows 10 of each level per step); the report lists them all"),
+        notices[0].ends_with("::not annotated: 2 errors (at most 10 of each level here; GitHub shows 10 per step); the report lists them all"),
         "{}",
         notices[0]
     );
+
+    // A script with annotations of its own in the same step leaves itself room.
+    let out = bumpguard(true)
+        .env("XDG_CACHE_HOME", tmp.path().join("cache"))
+        .env("CARGO_HOME", tmp.path().join("cargo-home"))
+        .args([
+            "check",
+            "--base",
+            "HEAD",
+            "--annotation-limit",
+            "8",
+            "--repo",
+        ])
+        .arg(repo.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines = commands(&stderr);
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("::error ")).count(),
+        8,
+        "{stderr}"
+    );
+    assert!(
+        lines.iter().any(|l| l.ends_with(
+            "::not annotated: 4 errors (at most 8 of each level here; GitHub shows 10 per step); the report lists them all"
+        )),
+        "{stderr}"
+    );
+    for bad in ["0", "11"] {
+        let out = bumpguard(true)
+            .args(["check", "--annotation-limit", bad, "--repo"])
+            .arg(repo.path())
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "--annotation-limit {bad}");
+    }
 }

@@ -500,14 +500,18 @@ fn the_installed_hook_blocks_a_bad_lockfile_commit_and_ignores_others() {
         .arg(repo.path())
         .assert()
         .success();
-    // A second install would replace the hook: refused without --force.
+    // A second install finds its own hook: nothing to do, not an error.
     let mut again = Command::cargo_bin("bumpguard").expect("binary");
     let out = again
         .args(["hook", "install", "--repo"])
         .arg(repo.path())
         .assert()
-        .code(2);
-    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("already exists"));
+        .code(0);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("pre-commit hook already installed at"),
+        "{stdout}"
+    );
 
     // No Cargo.lock in the commit: the hook lets it through.
     repo.write("README.md", "docs\n");
@@ -519,18 +523,145 @@ fn the_installed_hook_blocks_a_bad_lockfile_commit_and_ignores_others() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    // A staged lockfile bump with a semver violation: the commit is refused.
+    let refused = |out: std::process::Output, how: &str| {
+        assert!(!out.status.success(), "{how}: the commit went through");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("Verdict: BLOCKED"), "{how}: {text}");
+        assert!(text.contains("acme-opts 0.1.4 -> 0.1.10"), "{how}: {text}");
+        assert!(text.contains("-> index"), "{how}: {text}");
+    };
+    // The bump is in the working tree only. `git commit -a` and `git commit
+    // <path>` stage it into a temporary index that only GIT_INDEX_FILE names:
+    // the hook must read that one, not .git/index (which has no bump).
     repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
-    git(repo.path(), &env, &["add", "Cargo.lock"]);
-    let out = git(repo.path(), &env, &["commit", "-q", "-m", "bump"]);
-    assert!(!out.status.success());
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    refused(
+        git(repo.path(), &env, &["commit", "-q", "-a", "-m", "bump"]),
+        "git commit -a",
     );
-    assert!(text.contains("Verdict: BLOCKED"), "{text}");
+    refused(
+        git(
+            repo.path(),
+            &env,
+            &["commit", "-q", "-m", "bump", "Cargo.lock"],
+        ),
+        "git commit Cargo.lock",
+    );
+    // From a subdirectory, with a relative path (git runs hooks at the top).
+    repo.write("src/notes.txt", "x\n");
+    refused(
+        git(
+            &repo.path().join("src"),
+            &env,
+            &["commit", "-q", "-m", "bump", "../Cargo.lock"],
+        ),
+        "git commit ../Cargo.lock in src/",
+    );
+    // None of these left the bump staged in the real index.
+    let staged = git(repo.path(), &env, &["diff", "--cached", "--name-only"]);
+    assert_eq!(String::from_utf8_lossy(&staged.stdout), "");
+
+    // A staged lockfile bump with a semver violation: the commit is refused.
+    git(repo.path(), &env, &["add", "Cargo.lock"]);
+    refused(
+        git(repo.path(), &env, &["commit", "-q", "-m", "bump"]),
+        "git add; git commit",
+    );
+
+    // A hook bumpguard did not write is not replaced without --force.
+    std::fs::write(
+        repo.path().join(".git/hooks/pre-commit"),
+        "#!/bin/sh\nexit 0\n",
+    )
+    .expect("own hook");
+    let mut other = Command::cargo_bin("bumpguard").expect("binary");
+    let out = other
+        .args(["hook", "install", "--repo"])
+        .arg(repo.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("already exists and bumpguard did not write it"),
+        "{stderr}"
+    );
+    // bumpguard's hook naming another binary (an older install) is updated.
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    std::fs::write(
+        &hook,
+        bumpguard::hook::script(std::path::Path::new("/old/bumpguard")),
+    )
+    .expect("old hook");
+    let mut update = Command::cargo_bin("bumpguard").expect("binary");
+    let out = update
+        .args(["hook", "install", "--repo"])
+        .arg(repo.path())
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(stdout.contains("pre-commit hook updated"), "{stdout}");
+    assert!(
+        !std::fs::read_to_string(&hook)
+            .expect("hook")
+            .contains("/old/bumpguard")
+    );
+}
+
+/// `check --staged` reads the index GIT_INDEX_FILE names (relative to the
+/// top of the working tree, as git reads it), and says so plainly when
+/// that file is missing instead of reporting every lockfile removed.
+#[test]
+fn staged_reads_the_index_git_index_file_names() {
+    let env = Env::new();
+    let (old_sum, new_sum) = acme_archives(&env);
+    let repo = app_repo(&app_lock("0.1.4", &old_sum));
+    // A second index holding the bump; .git/index does not.
+    repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
+    let out = std::process::Command::new("git")
+        .current_dir(repo.path())
+        .args(["add", "Cargo.lock"])
+        .env("GIT_INDEX_FILE", ".git/other-index")
+        .output()
+        .expect("git add");
+    assert!(out.status.success());
+    assert!(repo.path().join(".git/other-index").is_file());
+    let staged = |index: Option<&str>, dir: &std::path::Path| {
+        let mut c = Command::cargo_bin("bumpguard").expect("binary");
+        c.current_dir(dir)
+            .env("CARGO_HOME", &env.cargo_home.root)
+            .env("XDG_CACHE_HOME", &env.cache)
+            .env("BUMPGUARD_OFFLINE", "1")
+            .env_remove("GITHUB_ACTIONS")
+            .args(["--color=never", "check", "--staged"]);
+        match index {
+            Some(i) => c.env("GIT_INDEX_FILE", i),
+            None => c.env_remove("GIT_INDEX_FILE"),
+        };
+        let out = c.output().expect("run");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, text) = staged(None, repo.path());
+    assert_eq!(code, Some(0), "the real index has no bump: {text}");
+    let (code, text) = staged(Some(".git/other-index"), &repo.path().join("src"));
+    assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("acme-opts 0.1.4 -> 0.1.10"), "{text}");
+    let absolute = repo.path().join(".git/other-index");
+    let (code, text) = staged(Some(&absolute.display().to_string()), repo.path());
+    assert_eq!(code, Some(1), "{text}");
+    let (code, text) = staged(Some(".git/no-such-index"), repo.path());
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("GIT_INDEX_FILE names"), "{text}");
+    assert!(
+        text.contains("no-such-index, which is not a file"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -609,8 +740,20 @@ fn an_audit_says_the_verdict_depends_on_the_contracts_it_did_not_run() {
     );
     assert!(!text.contains("BLOCKED"), "{text}");
     let md = audit(&["--format=markdown"]);
-    assert!(md.contains("## ⚠️ bumpguard: depends on contracts"), "{md}");
+    assert!(
+        md.contains("## ⚠️ bumpguard audit: depends on contracts"),
+        "{md}"
+    );
+    assert!(
+        !md.contains("**`bumpguard check` would block because:**"),
+        "{md}"
+    );
     assert!(!md.contains("**Blocked because:**"), "{md}");
+    let quiet = audit(&["-q"]);
+    assert!(
+        quiet.starts_with("audit: would block unless the 1 bound contract passes; "),
+        "{quiet}"
+    );
     // check runs it, and it passes.
     let report = env.json(repo.path(), &["--base", &base, "--head", &head], 0);
     assert_eq!(report["verdict"]["status"], "pass");

@@ -454,6 +454,13 @@ fn the_acme_incident_is_caught_and_only_a_proof_or_an_acceptance_lets_it_through
             .any(|l| l.starts_with("::error") && l.contains("critical rule certlib-acme triggered")),
         "{annotations}"
     );
+    // Its message reads as sentences: the rule's reason, then what to do.
+    assert!(
+        annotations.contains(
+            "::Every listener's certificate chain comes from certlib's ACME client. Contracts not run (--no-run-contracts); `bumpguard check` runs `cargo "
+        ),
+        "{annotations}"
+    );
     // SARIF: the rule hit points at the service's call site too.
     let sarif = inc
         .bumpguard()

@@ -1,6 +1,6 @@
 //! `bumpguard init`: the starter files land at the repository root, an
-//! existing file is never replaced without --force (and then nothing at all
-//! is written), and each template is what it claims to be: bumpguard.toml is
+//! existing file is never replaced without --force (it is kept, the missing
+//! ones are written), and each template is what it claims to be: bumpguard.toml is
 //! valid TOML using only keys docs/rules.md documents (its commented example
 //! too), the workflow is the README's example, the contract skeleton compiles.
 
@@ -56,51 +56,80 @@ fn writes_the_starter_files_at_the_repository_root() {
 }
 
 #[test]
-fn an_existing_file_is_kept_and_nothing_is_written_without_force() {
+fn existing_files_are_kept_and_missing_ones_written_without_force() {
     let repo = Repo::new();
     repo.write("bumpguard.toml", "# mine\n");
-    let out = bumpguard()
-        .args(["init", "--dir"])
-        .arg(repo.path())
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    // Global options (`-q`) before the command, init's own after it.
+    let init = |args: &[&str]| {
+        let (global, own): (Vec<&str>, Vec<&str>) = args.iter().partition(|a| **a == "-q");
+        let out = bumpguard()
+            .args(global)
+            .args(["init", "--dir"])
+            .arg(repo.path())
+            .args(own)
+            .assert()
+            .code(0);
+        String::from_utf8_lossy(&out.get_output().stdout).to_string()
+    };
+    let stdout = init(&[]);
     assert!(
-        stderr.contains("bumpguard.toml already exists; nothing was written (--force replaces it)"),
-        "{stderr}"
+        stdout.contains(&format!(
+            "bumpguard: kept existing {} (use --force to replace)",
+            repo.path().join("bumpguard.toml").display()
+        )),
+        "{stdout}"
     );
-    assert!(!stderr.contains("bumpguard_contracts"), "{stderr}");
+    assert_eq!(stdout.matches("bumpguard: wrote ").count(), 2, "{stdout}");
     assert_eq!(
         std::fs::read_to_string(repo.path().join("bumpguard.toml")).expect("kept"),
         "# mine\n"
     );
-    assert!(!repo.path().join(".github").exists());
-    assert!(!repo.path().join("tests").exists());
+    assert!(repo.path().join(FILES[1]).is_file());
+    assert!(repo.path().join(FILES[2]).is_file());
 
-    let out = bumpguard()
-        .args(["init", "--force", "--dir"])
-        .arg(repo.path())
-        .assert()
-        .code(0);
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(stdout.contains("bumpguard: replaced "), "{stdout}");
-    assert_eq!(stdout.matches("bumpguard: wrote ").count(), 2, "{stdout}");
+    // One file deleted (and one edited): only the missing one comes back.
+    std::fs::remove_file(repo.path().join(FILES[1])).expect("delete workflow");
+    repo.write(FILES[2], "// my contracts\n");
+    let stdout = init(&[]);
+    assert_eq!(stdout.matches("bumpguard: wrote ").count(), 1, "{stdout}");
+    assert!(stdout.contains(FILES[1]), "{stdout}");
+    assert_eq!(
+        stdout.matches("bumpguard: kept existing ").count(),
+        2,
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join(FILES[1])).expect("workflow"),
+        manifest_file("examples/bumpguard.yml")
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join(FILES[2])).expect("kept"),
+        "// my contracts\n"
+    );
+
+    // Everything exists: nothing to do, not an error; each file is named.
+    let stdout = init(&[]);
+    for f in FILES {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with("bumpguard: kept existing ") && l.contains(f)),
+            "{f}: {stdout}"
+        );
+    }
+    assert!(init(&["-q"]).is_empty(), "--quiet prints nothing");
+
+    // --force replaces them all.
+    let stdout = init(&["--force"]);
+    assert_eq!(
+        stdout.matches("bumpguard: replaced ").count(),
+        3,
+        "{stdout}"
+    );
     assert_eq!(
         std::fs::read_to_string(repo.path().join("bumpguard.toml")).expect("replaced"),
         manifest_file("templates/bumpguard.toml")
     );
-
-    // Everything exists now: all three are named.
-    let out = bumpguard()
-        .args(["-q", "init", "--dir"])
-        .arg(repo.path())
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    for f in FILES {
-        assert!(stderr.contains(f), "{f}: {stderr}");
-    }
-    assert!(stderr.contains("already exist; nothing was written (--force replaces them)"));
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::path::Path;
 use support::fixture;
 
 const MARKER: &str = "<!-- bumpguard-report -->";
-const TABLE_HEAD: &str = "| | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Critical rules | Contracts | Analysis |";
+const TABLE_HEAD: &str = "| Verdict | Crate | Version | Bump | Dependency | API changes | Behaviour changes | Manifest changes | Critical rules | Contracts | Analysis |";
 
 fn bumpguard() -> Command {
     let mut c = Command::cargo_bin("bumpguard").expect("binary");
@@ -25,6 +25,23 @@ fn bumpguard() -> Command {
 fn markdown_dirs(old: &Path, new: &Path, extra: &[&str]) -> (i32, String, String) {
     let out = bumpguard()
         .args(["diff", "--format", "markdown", "--old"])
+        .arg(old)
+        .arg("--new")
+        .arg(new)
+        .args(extra)
+        .output()
+        .expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// Exit code, stdout and stderr of `diff --old OLD --new NEW [extra]` (any format).
+fn diff_dirs(old: &Path, new: &Path, extra: &[&str]) -> (i32, String, String) {
+    let out = bumpguard()
+        .args(["diff", "--old"])
         .arg(old)
         .arg("--new")
         .arg(new)
@@ -133,7 +150,11 @@ fn a_report_cut_to_fit_keeps_the_summary() {
         "{md}"
     );
     assert!(md.contains(TABLE_HEAD), "{md}");
-    assert!(md.contains("| ❌ | telemetry | 1.2.0 → 1.2.1 |"), "{md}");
+    // A labelled verdict; `diff` has no consumer: no dependency kind.
+    assert!(
+        md.contains("| ❌ blocks | telemetry | 1.2.0 → 1.2.1 | patch, allows patch | – |"),
+        "{md}"
+    );
     assert!(md.contains("**Shortened to fit 1500 bytes.**"), "{md}");
     assert!(md.contains("`--format json`"), "{md}");
     insta::assert_snapshot!("markdown_cut_to_1500", md);
@@ -211,7 +232,7 @@ fn any_limit_is_honoured_and_cuts_in_order() {
         assert!(md.contains("## ❌ bumpguard: blocked"), "limit {limit}");
         assert!(md.contains(TABLE_HEAD), "limit {limit}:\n{md}");
         assert!(
-            md.contains("| ❌ | big | 1.0.0 → 1.1.0 |"),
+            md.contains("| ❌ blocks | big | 1.0.0 → 1.1.0 |"),
             "limit {limit}:\n{md}"
         );
         assert!(md.contains("**Shortened to fit"), "limit {limit}");
@@ -299,4 +320,279 @@ fn a_run_that_fails_still_leaves_a_markdown_report() {
     assert!(md.contains("## ⚠️ bumpguard: error"), "{md}");
     assert!(md.contains("/nonexistent/a"), "{md}");
     assert!(!md.contains("| Crate |"), "{md}");
+}
+
+/// One analysis, several Markdown files with budgets of their own (a
+/// comment and a job summary), and a notice naming where the full report is.
+#[test]
+fn each_markdown_file_can_have_its_own_limit() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (old, new) = big_pair(tmp.path());
+    let small = tmp.path().join("comment.md");
+    let large = tmp.path().join("summary.md");
+    let (code, json, err) = diff_dirs(
+        &old,
+        &new,
+        &[
+            "--format=json",
+            &format!("--also=markdown:2000={}", small.display()),
+            &format!("--also=markdown:0={}", large.display()),
+            "--full-report-hint=the artifact report of run https://example.com/o/r/runs/7.",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    serde_json::from_str::<serde_json::Value>(&json).expect("stdout is the JSON report");
+    let small = std::fs::read_to_string(&small).expect("comment");
+    let large = std::fs::read_to_string(&large).expect("summary");
+    assert_well_formed(&small);
+    assert_well_formed(&large);
+    assert!(small.len() <= 2000, "{} bytes", small.len());
+    assert!(!large.contains("Shortened"), "0 means no limit");
+    assert!(large.len() > 20_000);
+    assert!(
+        small.contains(
+            "The full report: the artifact report of run <https://example.com/o/r/runs/7>."
+        ),
+        "{small}"
+    );
+
+    // Without a hint, the notice names the command that writes it all.
+    let (_, md, _) = markdown_dirs(&old, &new, &["--markdown-limit", "2000"]);
+    assert!(
+        md.contains("The full report: the same command with `--format json`, or with `--markdown-limit 0` for all of it in Markdown."),
+        "{md}"
+    );
+}
+
+#[test]
+fn limits_of_also_files_are_checked() {
+    let old = fixture("formatting-only", "old");
+    let new = fixture("formatting-only", "new");
+    for (args, said) in [
+        (
+            vec!["--also", "sarif:5000=x.sarif"],
+            "only a Markdown report has a size limit",
+        ),
+        (vec!["--also", "markdown:10=x.md"], "at least 1024"),
+        (
+            vec!["--also", "markdown:lots=x.md"],
+            "is not a number of bytes",
+        ),
+        (
+            vec![
+                "--format",
+                "json",
+                "--markdown-limit",
+                "5000",
+                "--also",
+                "markdown:2000=x.md",
+            ],
+            "--markdown-limit applies to no report here",
+        ),
+    ] {
+        let (code, _, err) = diff_dirs(&old, &new, &args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(said), "{args:?}: {err}");
+    }
+}
+
+/// `check` on a repository where four dependencies are bumped in one
+/// commit and a rule of the repository makes one of them block: the table
+/// shows what only `check` knows (direct or transitive, critical rules,
+/// contracts), and when the report must be cut, the other crates lose
+/// their details before the blocking crate loses the diff that triggered
+/// its rule.
+#[test]
+fn a_multi_crate_check_cut_keeps_what_blocks_longest() {
+    let b = support::bump::bumped_all(&[
+        "incident-spawn-removed",
+        "private-helper-changed",
+        "field-value-rewritten",
+        "formatting-only",
+    ]);
+    b.repo.write(
+        "bumpguard.toml",
+        "[rule.tls-certs-acme]\ncrate = \"tls-certs\"\npaths = [\"acme::**\"]\nreason = \"every listener's certificate comes from here\"\n",
+    );
+    b.repo.commit("bind the rule");
+    let run = |limit: &str| {
+        let out = b
+            .bumpguard()
+            .args([
+                "check",
+                "--no-run-contracts",
+                "--format",
+                "markdown",
+                "--base",
+            ])
+            .arg(&b.base)
+            .args(["--head", "HEAD", "--markdown-limit", limit])
+            // Relative paths: the report's size must not depend on where
+            // the temporary repository is.
+            .args(["--repo", ".", "--config", "bumpguard.toml"])
+            .current_dir(b.repo.path())
+            .output()
+            .expect("run");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let head = b
+            .repo
+            .git
+            .head()
+            .expect("head")
+            .peel_to_commit()
+            .expect("commit")
+            .id()
+            .to_string();
+        String::from_utf8_lossy(&out.stdout)
+            .replace(&b.repo.path().display().to_string(), "<repo>")
+            // Whole in the accept commands, abbreviated in the title.
+            .replace(&b.base, "<base>")
+            .replace(&b.base[..7], "<base>")
+            .replace(&head[..7], "<head>")
+            .replace(env!("CARGO_PKG_VERSION"), "<version>")
+    };
+    let full = run("0");
+    assert_well_formed(&full);
+    assert!(!full.contains("Shortened"), "{full}");
+    // Every crate's diffs are there without a limit.
+    for diff in [
+        "-    tokio::spawn(driver.run());",
+        "--- Client::encode (old)",
+        "--- contacts (old)",
+    ] {
+        assert!(full.contains(diff), "{diff}:\n{full}");
+    }
+    let row = "| ❌ blocks | tls-certs | 1.4.0 → 1.5.0 | minor, allows minor | direct |";
+    assert!(full.contains(row), "{full}");
+    assert!(
+        full.contains("| ⛔ `tls-certs-acme` | **missing** |"),
+        "{full}"
+    );
+
+    // Too small for everything: the blocking crate keeps its triggering diff.
+    assert!(!full.contains("<repo>"), "{full}");
+    let md = run("4700");
+    assert_well_formed(&md);
+    assert!(md.len() < full.len());
+    assert!(md.contains("**Shortened to fit"), "{md}");
+    assert!(md.contains("-    tokio::spawn(driver.run());"), "{md}");
+    assert!(!md.contains("--- Client::encode (old)"), "{md}");
+    assert!(!md.contains("--- contacts (old)"), "{md}");
+    assert!(
+        !md.contains("of changes that triggered a blocking rule"),
+        "{md}"
+    );
+    assert!(md.contains(row), "{md}");
+    insta::assert_snapshot!("markdown_check_multi_crate_cut", md);
+}
+
+/// `audit` is the full review: a rule's every triggering change and every
+/// call site, nothing cut, no "see the note" without a note, and it reads
+/// as an audit (what `check` would decide). `check`'s Markdown, when it
+/// must cut them, says so at the end.
+#[test]
+fn the_audit_leaves_nothing_out_and_reads_as_an_audit() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let b = support::bump::bumped_dirs(&[big_pair(tmp.path())]);
+    b.repo.write(
+        "bumpguard.toml",
+        "[rule.big-all]\ncrate = \"big\"\npaths = [\"**\"]\nreason = \"we use all of it\"\n",
+    );
+    let calls: String = (0..14)
+        .map(|i| format!("    big::public_{i}(1);\n"))
+        .collect();
+    b.repo
+        .write("src/main.rs", &format!("fn main() {{\n{calls}}}\n"));
+    b.repo.commit("use big; bind a rule");
+    let audit = |extra: &[&str]| {
+        let base = format!("--base={}", b.base);
+        let base = if extra.contains(&"--base") { "" } else { &base };
+        let out = b
+            .bumpguard()
+            .current_dir(b.repo.path())
+            .args(["audit", "--head", "HEAD"])
+            .args(Some(base).filter(|a| !a.is_empty()))
+            .args(extra)
+            .output()
+            .expect("run");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, human, err) = audit(&["--output", "audit.md"]);
+    assert_eq!(code, Some(0), "an audit never blocks: {err}");
+    let md = std::fs::read_to_string(b.repo.path().join("audit.md")).expect("audit.md");
+    assert_well_formed(&md);
+    assert!(md.contains("## ❌ bumpguard audit: would block"), "{md}");
+    assert!(
+        md.contains("**`bumpguard check` would block because:**"),
+        "{md}"
+    );
+    assert!(!md.contains("bumpguard: blocked") && !md.contains("**Blocked because:**"));
+    for cut in ["left out to fit", "Shortened", "see the note"] {
+        assert!(!md.contains(cut), "{cut}:\n{md}");
+    }
+    // Every change that triggered the rule, and every call site.
+    let rule = &md[md.find("**⛔ Critical rule `big-all`**").expect("rule")..];
+    let rule = &rule[..rule.find("Next:").expect("next")];
+    let evidence = rule.lines().filter(|l| l.starts_with("- `")).count();
+    assert!(evidence > 20, "{evidence} evidence lines:\n{rule}");
+    for i in 0..14 {
+        assert!(
+            rule.contains(&format!("`src/main.rs:{}`", i + 2)),
+            "call {i}:\n{rule}"
+        );
+    }
+    // The code is not repeated at the end of an evidence line.
+    assert!(!rule.contains("(fn-removed)"), "{rule}");
+    // The human report shortens nothing either.
+    assert!(!human.contains("see --format json"), "{human}");
+    assert!(human.contains("src/main.rs:15"), "{human}");
+
+    // --quiet: the audit's verdict, not check's.
+    let (code, out, _) = audit(&["-q"]);
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("audit: would be BLOCKED: "), "{out}");
+
+    // A failed audit still writes its file, saying so.
+    let (code, _, err) = audit(&["--output", "failed.md", "--base", "no-such-rev"]);
+    assert_eq!(code, Some(2), "{err}");
+    let failed = std::fs::read_to_string(b.repo.path().join("failed.md")).expect("failed.md");
+    assert!(failed.starts_with(MARKER), "{failed}");
+    assert!(failed.contains("no-such-rev"), "{failed}");
+
+    // `check` under a budget cuts evidence and call sites last, and says so.
+    let out = b
+        .bumpguard()
+        .current_dir(b.repo.path())
+        .args([
+            "check",
+            "--no-run-contracts",
+            "--format",
+            "markdown",
+            "--base",
+            &b.base,
+        ])
+        .args(["--head", "HEAD", "--markdown-limit", "8200"])
+        .output()
+        .expect("run");
+    let md = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(md.len() <= 8200, "{} bytes", md.len());
+    assert_well_formed(&md);
+    assert!(md.contains("## ❌ bumpguard: blocked"), "{md}");
+    assert!(
+        md.contains("more changes (left out to fit; see the note at the end)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("changes that triggered a rule (beyond the first 10 of a rule)"),
+        "the note: {md}"
+    );
 }

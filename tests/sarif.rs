@@ -467,3 +467,65 @@ fn rule_hits_are_results_and_acceptances_are_suppressions() {
         );
     }
 }
+
+/// The repository's code that reaches a triggered rule's items: related
+/// locations with ids, linked from the result's message as `[text](id)`
+/// (GitHub shows related locations only when the message links them).
+#[test]
+fn call_sites_are_related_locations_linked_from_the_message() {
+    let b = bumped("incident-spawn-removed");
+    b.repo.write(
+        "bumpguard.toml",
+        "[rule.tls-certs-acme]\ncrate = \"tls-certs\"\npaths = [\"acme::**\"]\nreason = \"certificates [all of them] come from here\"\n",
+    );
+    b.repo.write(
+        "src/main.rs",
+        "fn main() {\n    let _a = tls_certs::acme::AcmeAlpn::new(todo!());\n}\n\nfn again() {\n    let _b = tls_certs::acme::AcmeAlpn::new(todo!());\n}\n",
+    );
+    let head = b.repo.commit("use tls-certs; bind a rule");
+    let out = b
+        .bumpguard()
+        .args(["check", "--format", "sarif", "--no-run-contracts"])
+        .args(["--base", &b.base, "--head", &head, "--repo"])
+        .arg(b.repo.path())
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    validate(
+        &text,
+        b.tmp.path(),
+        "call_sites_are_related_locations_linked_from_the_message",
+    );
+    let log: Value = serde_json::from_str(&text).expect("json");
+    let hit = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "rule:tls-certs-acme")
+        .expect("a result for the rule hit")
+        .clone();
+    let related = hit["relatedLocations"].as_array().expect("related");
+    assert_eq!(related.len(), 2, "{hit}");
+    for (i, (loc, line)) in related.iter().zip([2, 6]).enumerate() {
+        assert_eq!(loc["id"], i + 1, "{loc}");
+        let physical = &loc["physicalLocation"];
+        assert_eq!(physical["artifactLocation"]["uri"], "src/main.rs");
+        assert_eq!(physical["region"]["startLine"], line);
+        assert!(
+            loc["message"]["text"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("AcmeAlpn::new is named here")),
+            "{loc}"
+        );
+    }
+    let message = hit["message"]["text"].as_str().expect("text");
+    assert!(
+        message.ends_with("\nYour code reaching it: [src/main.rs:2](1), [src/main.rs:6](2)."),
+        "{message}"
+    );
+    // Brackets that are not links are escaped, as SARIF asks.
+    assert!(
+        message.contains("certificates \\[all of them\\] come"),
+        "{message}"
+    );
+}

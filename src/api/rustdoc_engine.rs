@@ -20,12 +20,14 @@
 //! JSON that was built is cached by the crate's tree hash, the features and
 //! the toolchain.
 
+use super::features::FeatureView;
 use super::{ApiItem, ApiSurface, Facts, ItemKind};
 use rustdoc_types as rd;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The rustdoc JSON format this build of bumpguard reads.
 pub const SUPPORTED_FORMAT_VERSION: u32 = rd::FORMAT_VERSION;
@@ -34,7 +36,7 @@ pub const SUPPORTED_FORMAT_VERSION: u32 = rd::FORMAT_VERSION;
 pub const SUPPORTED_TOOLCHAIN: &str = "stable Rust 1.95";
 
 /// Bumped when the way JSON is built changes, so old cache entries are not used.
-const CACHE_LAYOUT: &str = "rustdoc-engine-1";
+const CACHE_LAYOUT: &str = "rustdoc-engine-3";
 
 /// Auto traits whose loss breaks users (the unstable `Freeze` and
 /// `UnsafeUnpin` that rustdoc also lists are left out).
@@ -54,27 +56,36 @@ pub enum Features {
     /// The crate's default features.
     #[default]
     Default,
+    /// `--all-features`.
+    All,
     /// Exactly these (`default` in the list turns the default features on).
     List(Vec<String>),
 }
 
 impl Features {
-    /// `features` as the consumer enables them (`default` included when
-    /// default features are on); empty means "not known": the defaults.
-    pub fn from_requested(features: &[String]) -> Self {
-        if features.is_empty() {
-            Features::Default
-        } else {
-            let mut v = features.to_vec();
-            v.sort();
-            v.dedup();
-            Features::List(v)
+    /// The features a view of the API looks with (`diff --features ..`,
+    /// the consumer's features in `check`): the build sees the same.
+    pub fn from_view(view: &FeatureView) -> Self {
+        match view {
+            FeatureView::Default => Features::Default,
+            FeatureView::All => Features::All,
+            FeatureView::Selected { features, default } => {
+                let mut v = features.clone();
+                if *default {
+                    v.push("default".to_string());
+                }
+                v.sort();
+                v.dedup();
+                Features::List(v)
+            }
         }
     }
 
     fn describe(&self) -> String {
         match self {
             Features::Default => "default features".to_string(),
+            Features::All => "all features".to_string(),
+            Features::List(v) if v.is_empty() => "no features".to_string(),
             Features::List(v) => format!("features {}", v.join(", ")),
         }
     }
@@ -82,6 +93,7 @@ impl Features {
     fn cargo_args(&self) -> Vec<String> {
         match self {
             Features::Default => Vec::new(),
+            Features::All => vec!["--all-features".to_string()],
             Features::List(v) => {
                 let mut args = Vec::new();
                 if !v.iter().any(|f| f == "default") {
@@ -100,7 +112,82 @@ impl Features {
             }
         }
     }
+
+    /// These features less the ones `manifest` does not declare (cargo
+    /// refuses an unknown feature, and a consumer's features were chosen
+    /// for one version: `alloc` of memchr 2.6 does not exist in 2.5), and
+    /// the names left out.
+    fn declared_in(&self, manifest: &toml::Table) -> (Features, Vec<String>) {
+        let Features::List(list) = self else {
+            return (self.clone(), Vec::new());
+        };
+        let known = declared_features(manifest);
+        let deps = dependency_names(manifest);
+        let (kept, dropped): (Vec<String>, Vec<String>) = list.iter().cloned().partition(|f| {
+            f == "default"
+                || known.contains(f)
+                // `dep/feature` asks a dependency for one of its features.
+                || f.split_once('/').is_some_and(|(d, _)| deps.contains(d))
+        });
+        (Features::List(kept), dropped)
+    }
 }
+
+/// The features `manifest` declares: its `[features]` and, unless a
+/// feature names it as `dep:name`, each optional dependency.
+fn declared_features(manifest: &toml::Table) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = BTreeSet::new();
+    let mut dep_refs = BTreeSet::new();
+    if let Some(f) = manifest.get("features").and_then(|f| f.as_table()) {
+        for (name, enables) in f {
+            out.insert(name.clone());
+            for e in enables.as_array().into_iter().flatten() {
+                if let Some(d) = e.as_str().and_then(|e| e.strip_prefix("dep:")) {
+                    dep_refs.insert(d.to_string());
+                }
+            }
+        }
+    }
+    for (name, spec) in dependency_tables(manifest) {
+        if spec.get("optional").and_then(|o| o.as_bool()) == Some(true) && !dep_refs.contains(name)
+        {
+            out.insert(name.to_string());
+        }
+    }
+    out
+}
+
+fn dependency_names(manifest: &toml::Table) -> BTreeSet<String> {
+    dependency_tables(manifest)
+        .map(|(n, _)| n.to_string())
+        .collect()
+}
+
+/// Every `(name, spec)` of `[dependencies]`, `[build-dependencies]` and
+/// their `[target.'cfg'.*]` forms.
+fn dependency_tables(manifest: &toml::Table) -> impl Iterator<Item = (&str, &toml::Value)> {
+    let mut tables: Vec<&toml::Table> = Vec::new();
+    for key in ["dependencies", "build-dependencies", "build_dependencies"] {
+        if let Some(t) = manifest.get(key).and_then(|t| t.as_table()) {
+            tables.push(t);
+        }
+    }
+    if let Some(targets) = manifest.get("target").and_then(|t| t.as_table()) {
+        for t in targets.values() {
+            for key in ["dependencies", "build-dependencies", "build_dependencies"] {
+                if let Some(t) = t.get(key).and_then(|t| t.as_table()) {
+                    tables.push(t);
+                }
+            }
+        }
+    }
+    tables
+        .into_iter()
+        .flat_map(|t| t.iter().map(|(k, v)| (k.as_str(), v)))
+}
+
+/// How long one `cargo rustdoc` may take unless configured otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// How to build rustdoc JSON.
 #[derive(Debug, Clone)]
@@ -110,17 +197,49 @@ pub struct BuildOptions {
     /// Pass `--offline` to cargo (dependencies must be in cargo's cache).
     pub offline: bool,
     pub features: Features,
+    /// A rustup toolchain to build with (`nightly-2026-05-01`, `1.95.0`),
+    /// run through `rustup run`; `None`: the `cargo` and `rustdoc` found as
+    /// usual (`$CARGO`, `$RUSTDOC`, the PATH). A nightly toolchain needs no
+    /// `RUSTC_BOOTSTRAP`; any other gets it, as the default does.
+    pub toolchain: Option<String>,
+    /// The longest one build may take; then its whole process tree is
+    /// stopped and the crate is not analysed by rustdoc.
+    pub timeout: Duration,
+    /// The consumer's `Cargo.lock` for this version, when known: it is put
+    /// next to the copy, so that cargo resolves the crate's dependencies to
+    /// the versions the consumer uses where they fit (and offline builds
+    /// find them in cargo's cache). Without it cargo resolves afresh.
+    pub lockfile: Option<String>,
+}
+
+impl BuildOptions {
+    /// Default features, online, the toolchain on the PATH, [`DEFAULT_TIMEOUT`].
+    pub fn new(cache_dir: PathBuf) -> Self {
+        BuildOptions {
+            cache_dir,
+            offline: false,
+            features: Features::Default,
+            toolchain: None,
+            timeout: DEFAULT_TIMEOUT,
+            lockfile: None,
+        }
+    }
 }
 
 /// Why the rustdoc engine could not give a surface.
 #[derive(Debug, thiserror::Error)]
 pub enum RustdocError {
-    /// The crate could not be documented (does not build, no toolchain, ...).
+    /// The crate could not be documented, and nothing of it was compiled
+    /// (no toolchain, a manifest cargo refuses, dependencies missing offline).
     #[error("not analysed by rustdoc: {0}")]
     NotAnalysed(String),
+    /// The build started and failed, or was stopped: build scripts and
+    /// proc macros may have run.
+    #[error("not analysed by rustdoc: {0}")]
+    BuildFailed(String),
     /// The JSON is in a format this bumpguard does not read.
     #[error(
-        "rustdoc JSON format version {found} is not supported: this bumpguard reads format version {supported} (written by {toolchain}); use `--engine syn`, or run bumpguard with {toolchain} on the PATH"
+        "rustdoc JSON format version {found} is not supported: this bumpguard reads format version {supported} (written by {toolchain}); use `--engine syn`, or build with {toolchain} (on the PATH, or as `toolchain` in bumpguard.toml's [engine] or --rustdoc-toolchain)"
     )]
     UnsupportedFormat {
         found: u32,
@@ -129,19 +248,81 @@ pub enum RustdocError {
     },
 }
 
+impl RustdocError {
+    /// The dependency's code may have run before this error: its build was
+    /// started (a JSON in another format was built too).
+    pub fn ran_code(&self) -> bool {
+        !matches!(self, RustdocError::NotAnalysed(_))
+    }
+}
+
 fn not_analysed(msg: impl Into<String>) -> RustdocError {
     RustdocError::NotAnalysed(msg.into())
 }
 
 /// The public API of the crate whose `Cargo.toml` is in `dir`, from rustdoc
 /// JSON (built, or taken from the cache).
+///
+/// Cached JSON that does not read (a truncated or edited file) is removed
+/// and built again.
 pub fn surface_from_dir(dir: &Path, opts: &BuildOptions) -> Result<ApiSurface, RustdocError> {
-    let (json, cached) = json_for_dir(dir, opts)?;
-    let mut surface = surface_from_json(&json)?;
+    let mut built = json_for_dir(dir, opts, true)?;
+    let mut read = surface_from_json_in(&built.json, Some(dir));
+    if built.cached && read.is_err() {
+        let _ = std::fs::remove_file(&built.cache_file);
+        built = json_for_dir(dir, opts, false)?;
+        read = surface_from_json_in(&built.json, Some(dir)).map_err(|e| match e {
+            RustdocError::NotAnalysed(m) => RustdocError::BuildFailed(m),
+            other => other,
+        });
+        if let Ok(s) = &mut read {
+            s.notes.push(format!(
+                "rustdoc engine: the cached JSON {} did not read and was built again",
+                built.cache_file.display()
+            ));
+        }
+    } else if !built.cached {
+        // What a fresh build wrote and does not read: the build ran.
+        read = read.map_err(|e| match e {
+            RustdocError::NotAnalysed(m) => RustdocError::BuildFailed(m),
+            other => other,
+        });
+    }
+    let mut surface = read?;
+    if !built.dropped.is_empty() {
+        surface.notes.push(format!(
+            "rustdoc engine: {} {} not declared by this version ({}), so it was built without {}",
+            if built.dropped.len() == 1 {
+                "feature"
+            } else {
+                "features"
+            },
+            built
+                .dropped
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            built.version.as_deref().unwrap_or("no version"),
+            if built.dropped.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+        ));
+    }
     surface.notes.push(format!(
-        "rustdoc engine: the crate was compiled with {} for this machine's target, so its build script and proc macros ran (the syn engine never runs dependency code); items of other configurations are not listed and #[cfg] conditions are not compared{}",
-        opts.features.describe(),
-        if cached { " (rustdoc JSON from the cache)" } else { "" }
+        "rustdoc engine: the crate was compiled with {} for this machine's target{}, so its build script and proc macros ran (the syn engine never runs dependency code); items of other configurations are not listed and #[cfg] conditions are not compared{}",
+        built.features.describe(),
+        match &opts.toolchain {
+            Some(t) => format!(" by toolchain {t} ({})", built.toolchain),
+            None => String::new(),
+        },
+        if built.cached {
+            " (rustdoc JSON from the cache)"
+        } else {
+            ""
+        }
     ));
     Ok(surface)
 }
@@ -164,6 +345,12 @@ pub fn format_version(json: &[u8]) -> Result<u32, RustdocError> {
 /// The surface described by rustdoc JSON. The format version is checked
 /// first; any other version than [`SUPPORTED_FORMAT_VERSION`] is an error.
 pub fn surface_from_json(json: &[u8]) -> Result<ApiSurface, RustdocError> {
+    surface_from_json_in(json, None)
+}
+
+/// [`surface_from_json`] for JSON of the crate whose sources are in `dir`
+/// (when given): what rustdoc leaves out of its JSON is read there.
+fn surface_from_json_in(json: &[u8], dir: Option<&Path>) -> Result<ApiSurface, RustdocError> {
     let found = format_version(json)?;
     if found != SUPPORTED_FORMAT_VERSION {
         return Err(RustdocError::UnsupportedFormat {
@@ -177,14 +364,34 @@ pub fn surface_from_json(json: &[u8]) -> Result<ApiSurface, RustdocError> {
             "rustdoc JSON (format {found}) does not read as rustdoc-types expects: {e}"
         ))
     })?;
-    Ok(Reader::new(&krate).surface())
+    let mut reader = Reader::new(&krate);
+    reader.sources = dir.map(|d| Sources {
+        root: d.to_path_buf(),
+        files: BTreeMap::new(),
+    });
+    Ok(reader.surface())
 }
 
 // ---------------------------------------------------------------------------
 // Building the JSON
 
-/// The JSON for `dir` and whether it came from the cache.
-fn json_for_dir(dir: &Path, opts: &BuildOptions) -> Result<(Vec<u8>, bool), RustdocError> {
+/// Rustdoc JSON of one crate version, and how it was obtained.
+struct Built {
+    json: Vec<u8>,
+    cached: bool,
+    cache_file: PathBuf,
+    /// The features it was built with (the asked ones this version declares).
+    features: Features,
+    /// Asked-for features this version does not declare.
+    dropped: Vec<String>,
+    /// `rustdoc --version` of the toolchain that built it.
+    toolchain: String,
+    /// The crate's version, for messages.
+    version: Option<String>,
+}
+
+/// The JSON for `dir`, from the cache (when `use_cache`) or built.
+fn json_for_dir(dir: &Path, opts: &BuildOptions, use_cache: bool) -> Result<Built, RustdocError> {
     let manifest = dir.join("Cargo.toml");
     let text = std::fs::read_to_string(&manifest)
         .map_err(|e| not_analysed(format!("cannot read {}: {e}", manifest.display())))?;
@@ -197,13 +404,23 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions) -> Result<(Vec<u8>, bool), Rust
             manifest.display()
         )));
     };
+    let version = package
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .map(str::to_string);
+    let label = match &version {
+        Some(v) => format!("{package_name} {v}"),
+        None => package_name.to_string(),
+    };
     let lib_name = table
         .get("lib")
         .and_then(|l| l.get("name"))
         .and_then(|n| n.as_str())
         .unwrap_or(package_name)
         .replace('-', "_");
+    let (features, dropped) = opts.features.declared_in(&table);
 
+    // Removed when this function returns, whatever happens.
     let work = tempfile::Builder::new()
         .prefix("bumpguard-rustdoc-")
         .tempdir()
@@ -211,21 +428,32 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions) -> Result<(Vec<u8>, bool), Rust
     let copy = work.path().join("crate");
     let tree_hash = copy_tree(dir, &copy)
         .map_err(|e| not_analysed(format!("cannot copy {}: {e}", dir.display())))?;
-    // Its own workspace, so cargo never walks up into a workspace around it.
-    if !table.contains_key("workspace") {
-        let mut t = text.clone();
-        t.push_str("\n[workspace]\n");
-        std::fs::write(copy.join("Cargo.toml"), t)
-            .map_err(|e| not_analysed(format!("cannot write the copied manifest: {e}")))?;
+    std::fs::write(copy.join("Cargo.toml"), isolated_manifest(table.clone()))
+        .map_err(|e| not_analysed(format!("cannot write the copied manifest: {e}")))?;
+    // The part of the consumer's lockfile this version's dependencies span
+    // replaces a lockfile of the crate's own.
+    let lock = opts
+        .lockfile
+        .as_deref()
+        .and_then(|l| minimal_lockfile(l, package_name, version.as_deref()?));
+    if let Some(lock) = &lock {
+        std::fs::write(copy.join("Cargo.lock"), lock)
+            .map_err(|e| not_analysed(format!("cannot write the consumer's Cargo.lock: {e}")))?;
     }
-    let toolchain = toolchain_version(&copy)?;
+    let tools = Tools::new(opts.toolchain.as_deref());
+    let toolchain = tools.version(&copy)?;
     let key = {
         let mut h = Sha256::new();
+        let lock_hash = lock
+            .as_ref()
+            .map(|l| hex::encode(Sha256::digest(l.as_bytes())))
+            .unwrap_or_default();
         for part in [
             CACHE_LAYOUT,
             &tree_hash,
-            &opts.features.describe(),
+            &features.describe(),
             &toolchain,
+            &lock_hash,
         ] {
             h.update(part.as_bytes());
             h.update([0]);
@@ -233,10 +461,37 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions) -> Result<(Vec<u8>, bool), Rust
         hex::encode(h.finalize())
     };
     let cache_file = opts.cache_dir.join("rustdoc").join(format!("{key}.json"));
-    if let Ok(bytes) = std::fs::read(&cache_file) {
-        return Ok((bytes, true));
+    let built = |json, cached| Built {
+        json,
+        cached,
+        cache_file: cache_file.clone(),
+        features: features.clone(),
+        dropped: dropped.clone(),
+        toolchain: toolchain.clone(),
+        version: version.clone(),
+    };
+    if use_cache && let Ok(bytes) = std::fs::read(&cache_file) {
+        return Ok(built(bytes, true));
     }
-    let json = build_json(&copy, &work.path().join("target"), &lib_name, opts)?;
+    let json = build_json(
+        &tools,
+        &toolchain,
+        &copy,
+        &work.path().join("target"),
+        &lib_name,
+        &features,
+        opts,
+    )
+    .map_err(|e| match e {
+        // The temporary paths mean nothing once they are gone.
+        RustdocError::NotAnalysed(m) => {
+            RustdocError::NotAnalysed(without_paths(&m, &copy, work.path(), &label))
+        }
+        RustdocError::BuildFailed(m) => {
+            RustdocError::BuildFailed(without_paths(&m, &copy, work.path(), &label))
+        }
+        other => other,
+    })?;
     // Best effort: a cache that cannot be written only costs time.
     if let Some(parent) = cache_file.parent()
         && std::fs::create_dir_all(parent).is_ok()
@@ -246,40 +501,194 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions) -> Result<(Vec<u8>, bool), Rust
             let _ = std::fs::rename(&tmp, &cache_file);
         }
     }
-    Ok((json, false))
+    Ok(built(json, false))
 }
 
-/// `rustdoc --version` as run in `dir` (a `rust-toolchain` file there would
-/// pick another toolchain; copies have theirs removed).
-fn toolchain_version(dir: &Path) -> Result<String, RustdocError> {
-    let rustdoc = std::env::var_os("RUSTDOC").unwrap_or_else(|| "rustdoc".into());
-    let out = Command::new(&rustdoc)
-        .arg("--version")
-        .current_dir(dir)
-        .output()
-        .map_err(|e| {
-            not_analysed(format!(
-                "cannot run `{} --version` (is a Rust toolchain installed?): {e}",
-                rustdoc.to_string_lossy()
-            ))
-        })?;
-    if !out.status.success() {
-        return Err(not_analysed(format!(
-            "`rustdoc --version` failed: {}",
-            first_error(&String::from_utf8_lossy(&out.stderr))
-        )));
+/// The entries of the consumer's lockfile that `name` `version` depends on,
+/// directly or not, as a lockfile of their own: cargo takes it as the
+/// resolution to keep, so the crate's dependencies are the versions the
+/// consumer builds with (where they still fit), and the cache key changes
+/// only when they do. `None` when the lockfile does not parse or does not
+/// hold that version.
+fn minimal_lockfile(lock: &str, name: &str, version: &str) -> Option<String> {
+    let table: toml::Table = toml::from_str(lock).ok()?;
+    let packages = table.get("package")?.as_array()?;
+    let field = |p: &toml::Value, k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    // `name`, `name version` or `name version (source)` -> its entry.
+    let find = |spec: &str| -> Option<usize> {
+        let mut words = spec.split(' ');
+        let n = words.next()?;
+        let v = words.next();
+        let matching: Vec<usize> = packages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| {
+                field(p, "name").as_deref() == Some(n)
+                    && v.is_none_or(|v| field(p, "version").as_deref() == Some(v))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        match matching.as_slice() {
+            [one] => Some(*one),
+            // Same name and version from two sources: the one named.
+            many => {
+                let source = spec.split_once(" (").map(|(_, s)| s.trim_end_matches(')'));
+                many.iter()
+                    .copied()
+                    .find(|&i| field(&packages[i], "source").as_deref() == source)
+            }
+        }
+    };
+    let root = packages.iter().position(|p| {
+        field(p, "name").as_deref() == Some(name)
+            && field(p, "version").as_deref() == Some(version)
+            && p.get("source").is_some()
+    })?;
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![root];
+    while let Some(i) = todo.pop() {
+        if !seen.insert(i) {
+            continue;
+        }
+        for d in packages[i]
+            .get("dependencies")
+            .and_then(|d| d.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.as_str())
+        {
+            if let Some(j) = find(d) {
+                todo.push(j);
+            }
+        }
     }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    seen.remove(&root);
+    let mut out = toml::Table::new();
+    if let Some(v) = table.get("version") {
+        out.insert("version".to_string(), v.clone());
+    }
+    let kept: Vec<toml::Value> = seen.into_iter().map(|i| packages[i].clone()).collect();
+    out.insert("package".to_string(), toml::Value::Array(kept));
+    toml::to_string(&out).ok()
+}
+
+/// The copied manifest: its own `[workspace]` (cargo never walks up into a
+/// workspace around it), and nothing a library build does not need:
+/// dev-dependencies (cargo would resolve them, and offline that fails for
+/// crates it has never fetched), and test, bench and example targets
+/// (their files are often not shipped).
+fn isolated_manifest(mut table: toml::Table) -> String {
+    for key in [
+        "dev-dependencies",
+        "dev_dependencies",
+        "test",
+        "bench",
+        "example",
+    ] {
+        table.remove(key);
+    }
+    if let Some(targets) = table.get_mut("target").and_then(|t| t.as_table_mut()) {
+        for (_, t) in targets.iter_mut() {
+            if let Some(t) = t.as_table_mut() {
+                t.remove("dev-dependencies");
+                t.remove("dev_dependencies");
+            }
+        }
+    }
+    if let Some(p) = table.get_mut("package").and_then(|p| p.as_table_mut()) {
+        for key in ["autotests", "autobenches", "autoexamples"] {
+            p.insert(key.to_string(), toml::Value::Boolean(false));
+        }
+    }
+    table
+        .entry("workspace")
+        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    toml::to_string(&table).unwrap_or_default()
+}
+
+/// The programs that build the JSON: a configured rustup toolchain (run
+/// through `rustup run`), or the usual `cargo` and `rustdoc`.
+struct Tools {
+    toolchain: Option<String>,
+}
+
+impl Tools {
+    fn new(toolchain: Option<&str>) -> Self {
+        Tools {
+            toolchain: toolchain.map(str::to_string),
+        }
+    }
+
+    /// `cargo` or `rustdoc` (`program`) as they will be run.
+    fn command(&self, program: &str, env_override: &str) -> Command {
+        match &self.toolchain {
+            Some(t) => {
+                let mut c = Command::new("rustup");
+                c.args(["run", t, program]);
+                // They would pick other programs than the toolchain's.
+                for var in ["CARGO", "RUSTC", "RUSTDOC", "RUSTUP_TOOLCHAIN"] {
+                    c.env_remove(var);
+                }
+                c
+            }
+            None => Command::new(std::env::var_os(env_override).unwrap_or_else(|| program.into())),
+        }
+    }
+
+    fn describe(&self, program: &str) -> String {
+        match &self.toolchain {
+            Some(t) => format!("rustup run {t} {program}"),
+            None => program.to_string(),
+        }
+    }
+
+    /// `rustdoc --version` as run in `dir` with the same programs and
+    /// environment as the build, so that the cache key names the toolchain
+    /// that builds (a `rust-toolchain` file would pick another; copies have
+    /// theirs removed).
+    fn version(&self, dir: &Path) -> Result<String, RustdocError> {
+        let out = self
+            .command("rustdoc", "RUSTDOC")
+            .arg("--version")
+            .current_dir(dir)
+            .output()
+            .map_err(|e| {
+                not_analysed(match &self.toolchain {
+                    Some(t) => format!(
+                        "toolchain `{t}` is configured but `rustup` cannot be run (is rustup installed?): {e}"
+                    ),
+                    None => format!(
+                        "cannot run `rustdoc --version` (is a Rust toolchain installed?): {e}"
+                    ),
+                })
+            })?;
+        if !out.status.success() {
+            return Err(not_analysed(format!(
+                "`{} --version` failed: {}",
+                self.describe("rustdoc"),
+                first_error(&String::from_utf8_lossy(&out.stderr))
+            )));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+}
+
+/// A nightly (or locally built) rustdoc takes `-Z` flags as they are; a
+/// stable or beta one needs the compiler's bootstrap switch.
+fn needs_bootstrap(rustdoc_version: &str) -> bool {
+    !(rustdoc_version.contains("-nightly") || rustdoc_version.contains("-dev"))
 }
 
 fn build_json(
+    tools: &Tools,
+    toolchain: &str,
     dir: &Path,
     target_dir: &Path,
     lib_name: &str,
+    features: &Features,
     opts: &BuildOptions,
 ) -> Result<Vec<u8>, RustdocError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(&cargo);
+    let mut cmd = tools.command("cargo", "CARGO");
     cmd.arg("rustdoc")
         .arg("--lib")
         .arg("--quiet")
@@ -290,52 +699,238 @@ fn build_json(
     if opts.offline {
         cmd.arg("--offline");
     }
-    cmd.args(opts.features.cargo_args());
+    cmd.args(features.cargo_args());
     cmd.args([
         "--",
         "-Z",
         "unstable-options",
         "--output-format",
         "json",
+        // `#[doc(hidden)]` items are kept (and marked), so that hiding one
+        // is told apart from removing it.
+        "--document-hidden-items",
         "--cap-lints",
         "allow",
     ]);
     cmd.current_dir(dir)
-        .env("RUSTC_BOOTSTRAP", "1")
         .env("RUSTFLAGS", "--cap-lints=allow")
         .env("RUSTDOCFLAGS", "--cap-lints=allow")
         .env("CARGO_TERM_COLOR", "never")
-        // These would win over RUSTFLAGS / RUSTDOCFLAGS.
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTDOCFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .stdin(std::process::Stdio::null());
-    let out = cmd.output().map_err(|e| {
+        // A failing build script's message, not a backtrace, is the reason.
+        .env("RUST_BACKTRACE", "0");
+    if needs_bootstrap(toolchain) {
+        cmd.env("RUSTC_BOOTSTRAP", "1");
+    } else {
+        cmd.env_remove("RUSTC_BOOTSTRAP");
+    }
+    // These would win over RUSTFLAGS / RUSTDOCFLAGS, or move the output
+    // elsewhere (another target, another target dir).
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "CARGO_ENCODED_RUSTDOCFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "CARGO_BUILD_TARGET_DIR",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_BUILD_RUSTDOCFLAGS",
+    ] {
+        cmd.env_remove(var);
+    }
+    let run = run_with_timeout(cmd, opts.timeout).map_err(|e| {
         not_analysed(format!(
             "cannot run `{} rustdoc` (is a Rust toolchain installed?): {e}",
-            cargo.to_string_lossy()
+            tools.describe("cargo")
         ))
     })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let hint = if opts.offline && stderr.contains("download") {
-            " (offline: the crate's dependencies must already be in cargo's cache)"
-        } else {
-            ""
-        };
-        return Err(not_analysed(format!(
-            "`cargo rustdoc` failed: {}{hint}",
-            first_error(&stderr)
+    if run.timed_out {
+        return Err(RustdocError::BuildFailed(format!(
+            "timed out after {} s (`cargo rustdoc` and everything it started were stopped; a build script or proc macro may hang, or the limit is too low for this crate: `[engine] timeout` in bumpguard.toml, `--rustdoc-timeout`)",
+            opts.timeout.as_secs()
         )));
     }
-    let doc = target_dir.join("doc");
-    let file = doc.join(format!("{lib_name}.json"));
-    std::fs::read(&file).map_err(|e| {
-        not_analysed(format!(
-            "`cargo rustdoc` succeeded but {} cannot be read: {e}",
-            file.display()
-        ))
+    if !run.success {
+        let mut reason = format!("`cargo rustdoc` failed: {}", failure_reason(&run.stderr));
+        if run.stderr.contains("error inheriting") {
+            reason.push_str(" (the crate takes settings from its workspace: rustdoc builds a copy of the crate alone, without it)");
+        }
+        return Err(match offline_failure(&run.stderr, opts.offline) {
+            Some(hint) => not_analysed(format!("{reason} ({hint})")),
+            None if before_compiling(&run.stderr) => not_analysed(reason),
+            None => RustdocError::BuildFailed(reason),
+        });
+    }
+    // Where cargo put it: `target/doc`, or `target/<triple>/doc` when a
+    // configuration (the user's own cargo config) names a target.
+    let name = format!("{lib_name}.json");
+    let mut candidates = vec![target_dir.join("doc").join(&name)];
+    if let Ok(entries) = std::fs::read_dir(target_dir) {
+        for e in entries.flatten() {
+            candidates.push(e.path().join("doc").join(&name));
+        }
+    }
+    match candidates.iter().find(|p| p.is_file()) {
+        Some(file) => std::fs::read(file).map_err(|e| {
+            RustdocError::BuildFailed(format!(
+                "`cargo rustdoc` succeeded but its JSON cannot be read: {e}"
+            ))
+        }),
+        None => Err(RustdocError::BuildFailed(format!(
+            "`cargo rustdoc` succeeded but wrote no {name}"
+        ))),
+    }
+}
+
+/// How a build ended.
+struct Run {
+    success: bool,
+    timed_out: bool,
+    stderr: String,
+}
+
+/// Runs `cmd` in a process group of its own with stdin closed, reading its
+/// stderr on a thread; after `timeout` its whole process tree is killed.
+fn run_with_timeout(mut cmd: Command, timeout: Duration) -> std::io::Result<Run> {
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = cmd.spawn()?;
+    let pgid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    if let Some(mut pipe) = child.stderr.take() {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            let _ = tx.send(buf);
+        });
+    }
+    let deadline = Instant::now() + timeout;
+    let mut poll = Duration::from_millis(10);
+    let (status, timed_out) = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break (Some(status), false),
+            Ok(None) => {}
+            Err(_) => {
+                crate::contracts::kill_tree(pgid);
+                break (child.wait().ok(), false);
+            }
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            crate::contracts::kill_tree(pgid);
+            let _ = child.wait();
+            break (None, true);
+        }
+        std::thread::sleep(poll.min(deadline - now));
+        poll = (poll * 2).min(Duration::from_millis(200));
+    };
+    // A process that left the group may still hold the pipe: do not wait
+    // for it long.
+    let stderr = rx.recv_timeout(Duration::from_secs(2)).unwrap_or_default();
+    Ok(Run {
+        success: !timed_out && status.is_some_and(|s| s.success()),
+        timed_out,
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
     })
+}
+
+/// Why cargo could not work offline, when that is what failed.
+fn offline_failure(stderr: &str, offline: bool) -> Option<&'static str> {
+    const SIGNS: &[&str] = &[
+        "--offline was specified",
+        "attempting to make an HTTP request",
+        "failed to download",
+        "no matching package named",
+        "failed to get `",
+        "failed to load source for dependency",
+        "download of ",
+        "Unable to update registry",
+    ];
+    (offline && SIGNS.iter().any(|s| stderr.contains(s)))
+        .then_some("offline: the crate's dependencies must already be in cargo's cache")
+}
+
+/// Cargo stopped before compiling anything (resolution, manifest, source
+/// problems): no code of the crate or its dependencies ran.
+fn before_compiling(stderr: &str) -> bool {
+    const SIGNS: &[&str] = &[
+        "failed to parse manifest",
+        "failed to select a version",
+        "failed to load manifest",
+        "no matching package named",
+        "failed to get `",
+        "failed to download",
+        "does not have the feature",
+        "does not have these features",
+        "none of the selected packages contains",
+        "error inheriting",
+        "failed to parse lock file",
+    ];
+    SIGNS.iter().any(|s| stderr.contains(s))
+}
+
+/// The useful part of cargo's error output: the first `error` line and
+/// where it points, what caused it (`Caused by:`), and for a failing build
+/// script its own message (the text after `panicked at`, or its stderr).
+fn failure_reason(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr.lines().map(str::trim).collect();
+    let Some(first) = lines.iter().position(|l| l.starts_with("error")) else {
+        return first_error(stderr);
+    };
+    let mut parts = vec![lines[first].to_string()];
+    let nonempty_after = |i: usize, n: usize| -> Vec<String> {
+        lines
+            .iter()
+            .skip(i + 1)
+            .filter(|l| !l.is_empty() && **l != "Caused by:")
+            .take_while(|l| !l.starts_with("note: ") && !l.starts_with("stack backtrace"))
+            .take(n)
+            .map(|l| l.to_string())
+            .collect()
+    };
+    if let Some(next) = lines.get(first + 1).filter(|l| l.starts_with("-->")) {
+        parts.push(next.to_string());
+    }
+    if let Some(i) = lines
+        .iter()
+        .position(|l| l.starts_with("panicked at") || l.contains(" panicked at "))
+    {
+        parts.push(lines[i].to_string());
+        parts.extend(nonempty_after(i, 2));
+    } else if let Some(i) = lines.iter().position(|l| *l == "--- stderr") {
+        parts.push("build script stderr:".to_string());
+        parts.extend(nonempty_after(i, 3));
+    } else if let Some(i) = lines.iter().position(|l| *l == "Caused by:") {
+        parts.push("caused by:".to_string());
+        parts.extend(nonempty_after(i, 2));
+    }
+    shorten(parts.join(" "), 600)
+}
+
+/// Texts that name the temporary copy: the copy's path becomes the crate's
+/// name and version, the build folder `<build dir>` (both are deleted by
+/// the time anyone reads the message).
+fn without_paths(text: &str, copy: &Path, work: &Path, label: &str) -> String {
+    let copy = copy.display().to_string();
+    let work = work.display().to_string();
+    text.replace(&format!(" ({copy})"), "")
+        .replace(&format!("{copy}/"), "")
+        .replace(&copy, label)
+        .replace(&work, "<build dir>")
+}
+
+fn shorten(text: String, max: usize) -> String {
+    if text.len() > max {
+        let cut = (0..=max)
+            .rev()
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(0);
+        format!("{}...", &text[..cut])
+    } else {
+        text
+    }
 }
 
 /// The first `error` line of cargo's output (and the line after it, which
@@ -360,19 +955,11 @@ fn first_error(stderr: &str) -> String {
             .map(|l| l.trim().to_string())
             .unwrap_or_else(|| "no output".to_string()),
     };
-    if text.len() > 400 {
-        let cut = (0..=400)
-            .rev()
-            .find(|&i| text.is_char_boundary(i))
-            .unwrap_or(0);
-        format!("{}...", &text[..cut])
-    } else {
-        text
-    }
+    shorten(text, 400)
 }
 
-/// Copies the crate tree (no `target/`, `.git/`, toolchain files or links)
-/// and returns a hash of its paths and contents.
+/// Copies the crate tree (no `target/`, `.git/`, `.cargo/` configuration,
+/// toolchain files or links) and returns a hash of its paths and contents.
 fn copy_tree(from: &Path, to: &Path) -> std::io::Result<String> {
     let mut files = Vec::new();
     collect_files(from, Path::new(""), &mut files)?;
@@ -401,7 +988,11 @@ fn collect_files(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> std::io::Re
         let ty = entry.file_type()?;
         let path = rel.join(&name);
         if ty.is_dir() {
-            if rel.as_os_str().is_empty() && (name == "target" || name == ".git") {
+            // The crate's own cargo configuration (`build.target`, source
+            // replacement, ...) would change what and where cargo builds.
+            if rel.as_os_str().is_empty()
+                && (name == "target" || name == ".git" || name == ".cargo")
+            {
                 continue;
             }
             collect_files(root, &path, out)?;
@@ -429,17 +1020,24 @@ struct Mode<'a> {
     self_name: Option<&'a str>,
     /// Erase `'static` too (the types of consts and statics).
     erase_static: bool,
+    /// Leave `unsafe` out of a function's comparison form: for free
+    /// functions and inherent methods it is a fact of its own
+    /// ([`Facts::is_unsafe`]), so that becoming safe is told apart from
+    /// becoming unsafe (as the syn engine does).
+    drop_unsafe: bool,
 }
 
 const DISPLAY: Mode<'static> = Mode {
     shape: false,
     self_name: None,
     erase_static: false,
+    drop_unsafe: false,
 };
 const SHAPE: Mode<'static> = Mode {
     shape: true,
     self_name: None,
     erase_static: false,
+    drop_unsafe: false,
 };
 
 /// Prelude types that `core::`/`alloc::`/`std::` paths name (as the syn engine).
@@ -467,6 +1065,104 @@ struct Reader<'a> {
     k: &'a rd::Crate,
     crate_name: String,
     out: BTreeMap<String, ApiItem>,
+    /// Keys of public `#[doc(hidden)]` items (the JSON is built with
+    /// `--document-hidden-items`, so they are there to be told apart).
+    hidden: BTreeSet<String>,
+    /// Items outside code can name: exported under some public path,
+    /// hidden or not.
+    reachable: HashSet<rd::Id>,
+    /// Items exported under a path that is not hidden.
+    visible: HashSet<rd::Id>,
+    /// Every trait recorded, with its key: which are sealed is known only
+    /// once every path has been walked.
+    traits: Vec<(rd::Id, String)>,
+    /// Trait impls recorded on types, with the trait's id: impls of a
+    /// trait of this crate that no visible path names are not API (as in
+    /// the syn engine), known only at the end too.
+    impl_traits: Vec<(String, rd::Id)>,
+    /// The crate's sources, when known: for the `#[repr]` inside a
+    /// `#[cfg_attr]` whose condition rustdoc's configuration does not meet.
+    sources: Option<Sources>,
+}
+
+/// A crate's source files, parsed on demand.
+struct Sources {
+    root: PathBuf,
+    /// Crate-relative file -> its items (`None`: unreadable).
+    files: BTreeMap<String, Option<syn::File>>,
+}
+
+impl Sources {
+    /// The `repr(..)` parts inside the `#[cfg_attr(..)]` attributes of the
+    /// struct, enum or union `name` declared at `line` of `file`, written
+    /// as the syn engine writes them.
+    ///
+    /// rustdoc compiles with `cfg(doc)` set, so `#[cfg_attr(not(doc),
+    /// repr(transparent))]` (anyhow's `Error`) is gone from its JSON but
+    /// for a trace; every real build has that layout. Like the syn engine,
+    /// a repr under any `cfg_attr` is read as a repr.
+    fn cfg_attr_repr(&mut self, file: &Path, line: usize, name: &str) -> Vec<String> {
+        let rel = file.to_string_lossy().to_string();
+        if file.is_absolute()
+            || file
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return Vec::new();
+        }
+        let root = self.root.clone();
+        let parsed = self.files.entry(rel).or_insert_with(|| {
+            std::fs::read_to_string(root.join(file))
+                .ok()
+                .and_then(|t| syn::parse_file(&t).ok())
+        });
+        let Some(parsed) = parsed else {
+            return Vec::new();
+        };
+        fn find<'f>(
+            items: &'f [syn::Item],
+            line: usize,
+            name: &str,
+        ) -> Option<&'f [syn::Attribute]> {
+            for item in items {
+                let (ident, attrs) = match item {
+                    syn::Item::Struct(s) => (&s.ident, &s.attrs),
+                    syn::Item::Enum(e) => (&e.ident, &e.attrs),
+                    syn::Item::Union(u) => (&u.ident, &u.attrs),
+                    syn::Item::Mod(m) => {
+                        if let Some((_, inner)) = &m.content
+                            && let Some(a) = find(inner, line, name)
+                        {
+                            return Some(a);
+                        }
+                        continue;
+                    }
+                    _ => continue,
+                };
+                if ident == name && ident.span().start().line == line {
+                    return Some(attrs);
+                }
+            }
+            None
+        }
+        let Some(attrs) = find(&parsed.items, line, name) else {
+            return Vec::new();
+        };
+        let mut parts = Vec::new();
+        for a in attrs.iter().filter(|a| a.path().is_ident("cfg_attr")) {
+            let metas = a.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            );
+            for m in metas.into_iter().flatten().skip(1) {
+                if let syn::Meta::List(l) = &m
+                    && l.path.is_ident("repr")
+                {
+                    parts.extend(split_top_level_commas(&super::render::tokens(&l.tokens)));
+                }
+            }
+        }
+        parts
+    }
 }
 
 fn is_public(item: &rd::Item) -> bool {
@@ -475,6 +1171,52 @@ fn is_public(item: &rd::Item) -> bool {
 
 fn has_attr(item: &rd::Item, want: fn(&rd::Attribute) -> bool) -> bool {
     item.attrs.iter().any(want)
+}
+
+/// `#[doc(hidden)]`: rustdoc 1.95 keeps it as written in an `Other`
+/// attribute (`#[doc(hidden)]`); spacing and other doc words beside it
+/// (`#[doc(hidden, inline)]`) are allowed for.
+fn is_hidden(item: &rd::Item) -> bool {
+    item.attrs.iter().any(|a| match a {
+        rd::Attribute::Other(text) => {
+            let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            t.strip_prefix("#[doc(")
+                .and_then(|r| r.strip_suffix(")]"))
+                .is_some_and(|inner| inner.split(',').any(|w| w == "hidden"))
+        }
+        _ => false,
+    })
+}
+
+/// The parts of `#[repr(..)]`, sorted, written as the syn engine writes
+/// them (`C, packed(2)`, `u8`, `align(8)`); `None` for the default layout.
+/// `from_cfg_attr`: parts rustdoc's configuration left out (see
+/// [`Sources::cfg_attr_repr`]).
+fn repr(item: &rd::Item, from_cfg_attr: Vec<String>) -> Option<String> {
+    let mut parts = from_cfg_attr;
+    for a in &item.attrs {
+        let rd::Attribute::Repr(r) = a else { continue };
+        match r.kind {
+            rd::ReprKind::Rust => {}
+            rd::ReprKind::C => parts.push("C".to_string()),
+            rd::ReprKind::Transparent => parts.push("transparent".to_string()),
+            rd::ReprKind::Simd => parts.push("simd".to_string()),
+        }
+        if let Some(n) = r.align {
+            parts.push(format!("align({n})"));
+        }
+        match r.packed {
+            Some(1) => parts.push("packed".to_string()),
+            Some(n) => parts.push(format!("packed({n})")),
+            None => {}
+        }
+        if let Some(int) = &r.int {
+            parts.push(int.clone());
+        }
+    }
+    parts.sort();
+    parts.dedup();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 impl<'a> Reader<'a> {
@@ -488,6 +1230,29 @@ impl<'a> Reader<'a> {
             k,
             crate_name,
             out: BTreeMap::new(),
+            hidden: BTreeSet::new(),
+            reachable: HashSet::new(),
+            visible: HashSet::new(),
+            traits: Vec::new(),
+            impl_traits: Vec::new(),
+            sources: None,
+        }
+    }
+
+    /// See [`Sources::cfg_attr_repr`]: only for items whose JSON shows that
+    /// a `cfg_attr` was left out (`#[attr = CfgAttrTrace]`).
+    fn cfg_attr_repr(&mut self, item: &rd::Item, name: &str) -> Vec<String> {
+        let traced = item
+            .attrs
+            .iter()
+            .any(|a| matches!(a, rd::Attribute::Other(t) if t.contains("CfgAttrTrace")));
+        match (&mut self.sources, &item.span) {
+            (Some(src), Some(span)) if traced => {
+                // The declared name: a re-export may show it under another.
+                let declared = item.name.as_deref().unwrap_or(name);
+                src.cfg_attr_repr(&span.filename, span.begin.0, declared)
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -495,6 +1260,8 @@ impl<'a> Reader<'a> {
         let root = self.k.root;
         let mut stack = Vec::new();
         self.module(root, &[], &mut stack);
+        self.mark_sealed();
+        self.drop_unnamed_trait_impls();
         ApiSurface {
             crate_name: self.crate_name.clone(),
             version: self.k.crate_version.clone(),
@@ -504,7 +1271,81 @@ impl<'a> Reader<'a> {
             unexpanded_macros: 0,
             // Filled from the manifest by the caller (the syn engine reads it).
             features: BTreeMap::new(),
-            hidden: Default::default(),
+            hidden: self.hidden,
+        }
+    }
+
+    /// A trait whose supertrait is a trait of this crate that outside code
+    /// cannot name (no public path, hidden or not) is sealed: no one
+    /// outside the crate can implement it.
+    fn mark_sealed(&mut self) {
+        for (id, key) in std::mem::take(&mut self.traits) {
+            let Some(rd::ItemEnum::Trait(t)) = self.get(&id).map(|i| &i.inner) else {
+                continue;
+            };
+            let sealed = t.bounds.iter().any(|b| {
+                let rd::GenericBound::TraitBound { trait_, .. } = b else {
+                    return false;
+                };
+                let local_trait =
+                    match self.get(&trait_.id) {
+                        Some(i) => i.crate_id == 0 && matches!(i.inner, rd::ItemEnum::Trait(_)),
+                        None => self.k.paths.get(&trait_.id).is_some_and(|s| {
+                            s.crate_id == 0 && matches!(s.kind, rd::ItemKind::Trait)
+                        }),
+                    };
+                local_trait && !self.reachable.contains(&trait_.id)
+            });
+            if sealed && let Some(i) = self.out.get_mut(&key) {
+                i.facts.sealed = true;
+            }
+        }
+    }
+
+    /// Impls of this crate's traits that no visible path names (a private
+    /// or hidden helper trait): not API, as in the syn engine.
+    fn drop_unnamed_trait_impls(&mut self) {
+        for (key, trait_id) in std::mem::take(&mut self.impl_traits) {
+            let local = self.get(&trait_id).map_or_else(
+                || self.k.paths.get(&trait_id).is_some_and(|s| s.crate_id == 0),
+                |i| i.crate_id == 0,
+            );
+            if local && !self.visible.contains(&trait_id) {
+                self.out.remove(&key);
+            }
+        }
+    }
+
+    /// Records that `item` (and, for a module, everything public in it) can
+    /// be named, though only through a hidden path.
+    fn reach_hidden(&mut self, item: &rd::Item, depth: usize) {
+        if !self.reachable.insert(item.id) || depth > 32 {
+            return;
+        }
+        let rd::ItemEnum::Module(m) = &item.inner else {
+            return;
+        };
+        for id in &m.items {
+            let Some(inner) = self.get(id) else { continue };
+            if !is_public(inner) {
+                continue;
+            }
+            match &inner.inner {
+                rd::ItemEnum::Use(u) => {
+                    if let Some(target) = u.id.as_ref().and_then(|t| self.get(t)) {
+                        self.reach_hidden(target, depth + 1);
+                    }
+                }
+                _ => self.reach_hidden(inner, depth + 1),
+            }
+        }
+    }
+
+    /// `#[deprecated]` and `#[must_use]` of the item behind `key`.
+    fn mark(&mut self, key: &Option<String>, item: &rd::Item) {
+        if let Some(i) = key.as_ref().and_then(|k| self.out.get_mut(k)) {
+            i.facts.deprecated |= item.deprecation.is_some();
+            i.facts.must_use |= has_attr(item, |a| matches!(a, rd::Attribute::MustUse { .. }));
         }
     }
 
@@ -527,21 +1368,21 @@ impl<'a> Reader<'a> {
         (signature, shape): (String, String),
         parent: Option<&str>,
         facts: Facts,
-    ) -> bool {
+    ) -> Option<String> {
         let key = match self.out.get(&key) {
             None => key,
-            Some(existing) if existing.kind == kind => return false,
+            Some(existing) if existing.kind == kind => return None,
             // A module and a function may share a name: told apart by kind (as syn).
             Some(_) => format!("{key} ({kind})"),
         };
         if self.out.contains_key(&key) {
-            return false;
+            return None;
         }
         self.out.insert(
             key.clone(),
             ApiItem {
                 path: self.display(&key),
-                key,
+                key: key.clone(),
                 kind,
                 signature,
                 shape,
@@ -550,7 +1391,7 @@ impl<'a> Reader<'a> {
                 facts,
             },
         );
-        true
+        Some(key)
     }
 
     /// Records what module `m` exports under `prefix`.
@@ -570,8 +1411,13 @@ impl<'a> Reader<'a> {
                 continue;
             }
             match &item.inner {
-                rd::ItemEnum::Use(u) if u.is_glob => globs.push(u),
-                rd::ItemEnum::Use(u) => self.reexport(u, prefix, stack),
+                // A hidden glob re-export brings in nothing that is API.
+                rd::ItemEnum::Use(u) if u.is_glob => {
+                    if !is_hidden(item) {
+                        globs.push(u)
+                    }
+                }
+                rd::ItemEnum::Use(u) => self.reexport(item, u, prefix, stack),
                 _ => {
                     if let Some(name) = &item.name {
                         self.export(item, name, prefix, stack);
@@ -594,7 +1440,7 @@ impl<'a> Reader<'a> {
                             }
                             match &item.inner {
                                 rd::ItemEnum::Use(u) if !u.is_glob => {
-                                    self.reexport(u, prefix, stack)
+                                    self.reexport(item, u, prefix, stack)
                                 }
                                 rd::ItemEnum::Use(_) => {}
                                 _ => {
@@ -629,8 +1475,27 @@ impl<'a> Reader<'a> {
 
     /// `pub use path as name`: this crate's item under another path, or
     /// another crate's item.
-    fn reexport(&mut self, u: &rd::Use, prefix: &[String], stack: &mut Vec<rd::Id>) {
-        match u.id.as_ref().and_then(|id| self.get(id)) {
+    fn reexport(
+        &mut self,
+        use_item: &rd::Item,
+        u: &rd::Use,
+        prefix: &[String],
+        stack: &mut Vec<rd::Id>,
+    ) {
+        let target = u.id.as_ref().and_then(|id| self.get(id));
+        if is_hidden(use_item) {
+            // `#[doc(hidden)] pub use ..`: reachable, but not API.
+            let key = match target {
+                Some(t) if t.crate_id == 0 => self.export_key(t, &u.name, prefix),
+                _ => join(prefix, &u.name),
+            };
+            self.hidden.insert(key);
+            if let Some(t) = target {
+                self.reach_hidden(t, 0);
+            }
+            return;
+        }
+        match target {
             Some(target) if target.crate_id == 0 => self.export(target, &u.name, prefix, stack),
             _ => {
                 let last = u.source.rsplit("::").next().unwrap_or(&u.source);
@@ -650,6 +1515,22 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The key `item` is recorded under when exported as `prefix::name`.
+    fn export_key(&self, item: &rd::Item, name: &str, prefix: &[String]) -> String {
+        match &item.inner {
+            rd::ItemEnum::Macro(_) => format!("{}!", join(prefix, name)),
+            rd::ItemEnum::ProcMacro(pm) => join(
+                prefix,
+                &match pm.kind {
+                    rd::MacroKind::Bang => format!("{name}!"),
+                    rd::MacroKind::Attr => format!("#[{name}]"),
+                    rd::MacroKind::Derive => format!("derive({name})"),
+                },
+            ),
+            _ => join(prefix, name),
+        }
+    }
+
     /// Records `item` (and its members) under `prefix::name`.
     fn export(
         &mut self,
@@ -658,6 +1539,13 @@ impl<'a> Reader<'a> {
         prefix: &[String],
         stack: &mut Vec<rd::Id>,
     ) {
+        if is_hidden(item) {
+            self.hidden.insert(self.export_key(item, name, prefix));
+            self.reach_hidden(item, 0);
+            return;
+        }
+        self.reachable.insert(item.id);
+        self.visible.insert(item.id);
         let key = join(prefix, name);
         let plain = |s: String| (s.clone(), s);
         match &item.inner {
@@ -689,12 +1577,22 @@ impl<'a> Reader<'a> {
             }
             rd::ItemEnum::Function(f) => {
                 let sig = self.fn_sig("pub ", name, f, DISPLAY);
-                let shape = self.fn_sig("pub ", name, f, SHAPE);
+                let shape = self.fn_sig(
+                    "pub ",
+                    name,
+                    f,
+                    Mode {
+                        drop_unsafe: true,
+                        ..SHAPE
+                    },
+                );
                 let facts = Facts {
                     is_const: Some(f.header.is_const),
+                    is_unsafe: Some(f.header.is_unsafe),
                     ..Facts::default()
                 };
-                self.add(key, ItemKind::Function, (sig, shape), None, facts);
+                let k = self.add(key, ItemKind::Function, (sig, shape), None, facts);
+                self.mark(&k, item);
             }
             rd::ItemEnum::Constant { type_, .. } => {
                 let shape_mode = Mode {
@@ -703,7 +1601,8 @@ impl<'a> Reader<'a> {
                 };
                 let s = format!("pub const {name}: {}", self.ty(type_, DISPLAY));
                 let sh = format!("pub const {name}: {}", self.ty(type_, shape_mode));
-                self.add(key, ItemKind::Const, (s, sh), None, Facts::default());
+                let k = self.add(key, ItemKind::Const, (s, sh), None, Facts::default());
+                self.mark(&k, item);
             }
             rd::ItemEnum::Static(st) => {
                 let shape_mode = Mode {
@@ -713,7 +1612,8 @@ impl<'a> Reader<'a> {
                 let m = if st.is_mutable { "mut " } else { "" };
                 let s = format!("pub static {m}{name}: {}", self.ty(&st.type_, DISPLAY));
                 let sh = format!("pub static {m}{name}: {}", self.ty(&st.type_, shape_mode));
-                self.add(key, ItemKind::Static, (s, sh), None, Facts::default());
+                let k = self.add(key, ItemKind::Static, (s, sh), None, Facts::default());
+                self.mark(&k, item);
             }
             rd::ItemEnum::TypeAlias(t) => {
                 let s = format!(
@@ -730,62 +1630,96 @@ impl<'a> Reader<'a> {
                 );
                 // Impls are the aliased type's; the syn engine attaches none
                 // to an alias either.
-                self.add(key, ItemKind::TypeAlias, (s, sh), None, Facts::default());
+                let k = self.add(key, ItemKind::TypeAlias, (s, sh), None, Facts::default());
+                self.mark(&k, item);
             }
             rd::ItemEnum::Struct(s) => {
                 let non_exhaustive = has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive));
-                let (tail, fields, all_pub): (&str, Vec<Option<rd::Id>>, bool) = match &s.kind {
-                    rd::StructKind::Unit => (";", Vec::new(), true),
-                    rd::StructKind::Tuple(f) => (
-                        "(..)",
-                        f.clone(),
-                        f.iter().all(|x| {
-                            x.as_ref()
-                                .and_then(|id| self.get(id))
-                                .is_some_and(is_public)
-                        }),
-                    ),
-                    rd::StructKind::Plain {
-                        fields,
-                        has_stripped_fields,
-                    } => (
-                        " { .. }",
-                        fields.iter().map(|f| Some(*f)).collect(),
-                        !has_stripped_fields
-                            && fields.iter().all(|id| self.get(id).is_some_and(is_public)),
-                    ),
+                let field_public = |x: &Option<rd::Id>| {
+                    x.as_ref()
+                        .and_then(|id| self.get(id))
+                        .is_some_and(is_public)
                 };
-                let header = self.header(&format!("pub struct {name}"), &s.generics, tail);
+                let (tail, fields, all_pub, opaque): (&str, Vec<Option<rd::Id>>, bool, bool) =
+                    match &s.kind {
+                        rd::StructKind::Unit => (";", Vec::new(), true, false),
+                        rd::StructKind::Tuple(f) => (
+                            "(..)",
+                            f.clone(),
+                            f.iter().all(field_public),
+                            !f.is_empty() && !f.iter().any(field_public),
+                        ),
+                        rd::StructKind::Plain {
+                            fields,
+                            has_stripped_fields,
+                        } => {
+                            let listed: Vec<Option<rd::Id>> =
+                                fields.iter().map(|f| Some(*f)).collect();
+                            let any_pub = listed.iter().any(field_public);
+                            (
+                                " { .. }",
+                                listed.clone(),
+                                !has_stripped_fields && listed.iter().all(field_public),
+                                *has_stripped_fields && !any_pub,
+                            )
+                        }
+                    };
+                let (sig, _, _) = self.header(&format!("pub struct {name}"), &s.generics, tail);
+                // With no public field (and at least one), outside code can
+                // neither build nor destructure it: tuple or named is not
+                // part of the API (as in the syn engine).
+                let (_, shape, defaulted_params) = self.header(
+                    &format!("pub struct {name}"),
+                    &s.generics,
+                    if opaque { " { .. }" } else { tail },
+                );
                 let facts = Facts {
                     constructible: Some(all_pub && !non_exhaustive),
                     non_exhaustive,
+                    repr: repr(item, self.cfg_attr_repr(item, name)),
+                    defaulted_params,
                     ..Facts::default()
                 };
-                if self.add(key.clone(), ItemKind::Struct, header, None, facts) {
+                let k = self.add(key.clone(), ItemKind::Struct, (sig, shape), None, facts);
+                self.mark(&k, item);
+                if k.is_some() {
                     self.fields(&key, &fields);
-                    self.impls(&key, name, &s.impls);
+                    self.impls(&key, name, &s.generics, &s.impls);
                 }
             }
             rd::ItemEnum::Union(u) => {
-                let header = self.header(&format!("pub union {name}"), &u.generics, "");
-                if self.add(key.clone(), ItemKind::Union, header, None, Facts::default()) {
+                let (sig, shape, defaulted_params) =
+                    self.header(&format!("pub union {name}"), &u.generics, "");
+                let facts = Facts {
+                    repr: repr(item, self.cfg_attr_repr(item, name)),
+                    defaulted_params,
+                    ..Facts::default()
+                };
+                let k = self.add(key.clone(), ItemKind::Union, (sig, shape), None, facts);
+                self.mark(&k, item);
+                if k.is_some() {
                     let fields: Vec<Option<rd::Id>> = u.fields.iter().map(|f| Some(*f)).collect();
                     self.fields(&key, &fields);
-                    self.impls(&key, name, &u.impls);
+                    self.impls(&key, name, &u.generics, &u.impls);
                 }
             }
             rd::ItemEnum::Enum(e) => {
                 let non_exhaustive = has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive));
-                let header = self.header(&format!("pub enum {name}"), &e.generics, "");
+                let (sig, shape, defaulted_params) =
+                    self.header(&format!("pub enum {name}"), &e.generics, "");
                 let facts = Facts {
                     non_exhaustive,
+                    repr: repr(item, self.cfg_attr_repr(item, name)),
+                    defaulted_params,
                     ..Facts::default()
                 };
-                if self.add(key.clone(), ItemKind::Enum, header, None, facts) {
+                let k = self.add(key.clone(), ItemKind::Enum, (sig, shape), None, facts);
+                self.mark(&k, item);
+                if k.is_some() {
                     for vid in &e.variants {
                         self.variant(&key, vid);
                     }
-                    self.impls(&key, name, &e.impls);
+                    self.impls(&key, name, &e.generics, &e.impls);
                 }
             }
             rd::ItemEnum::Trait(t) => {
@@ -798,25 +1732,17 @@ impl<'a> Reader<'a> {
                     }
                 };
                 let head = format!("pub {unsafety}trait {name}");
-                let sig = format!(
-                    "{head}{}{}{}",
-                    self.generics(&t.generics, DISPLAY),
-                    supers(DISPLAY),
-                    self.where_clause(&t.generics, DISPLAY)
-                );
-                let shape = format!(
-                    "{head}{}{}{}",
-                    self.generics(&t.generics, SHAPE),
-                    supers(SHAPE),
-                    self.where_clause(&t.generics, SHAPE)
-                );
-                if self.add(
-                    key.clone(),
-                    ItemKind::Trait,
-                    (sig, shape),
-                    None,
-                    Facts::default(),
-                ) {
+                let (sig, shape, defaulted_params) =
+                    self.header_with(&head, &t.generics, (&supers(DISPLAY), &supers(SHAPE)));
+                let facts = Facts {
+                    defaulted_params,
+                    object_safe: Some(t.is_dyn_compatible),
+                    ..Facts::default()
+                };
+                let k = self.add(key.clone(), ItemKind::Trait, (sig, shape), None, facts);
+                self.mark(&k, item);
+                if k.is_some() {
+                    self.traits.push((item.id, key.clone()));
                     for id in &t.items {
                         self.trait_item(&key, id);
                     }
@@ -854,29 +1780,25 @@ impl<'a> Reader<'a> {
                     self.generics(&t.generics, SHAPE),
                     self.bounds(&t.params, SHAPE)
                 );
-                self.add(key, ItemKind::Trait, (s, sh), None, Facts::default());
+                let k = self.add(key, ItemKind::Trait, (s, sh), None, Facts::default());
+                self.mark(&k, item);
             }
             rd::ItemEnum::Macro(_) => {
                 let s = format!("macro_rules! {name}");
-                self.add(
-                    format!("{key}!"),
+                let k = self.add(
+                    self.export_key(item, name, prefix),
                     ItemKind::Macro,
                     plain(s),
                     None,
                     Facts::default(),
                 );
+                self.mark(&k, item);
             }
             rd::ItemEnum::ProcMacro(pm) => {
-                let (k, s) = match pm.kind {
-                    rd::MacroKind::Bang => {
-                        (format!("{name}!"), format!("#[proc_macro] {name}!(..)"))
-                    }
-                    rd::MacroKind::Attr => (
-                        format!("#[{name}]"),
-                        format!("#[proc_macro_attribute] #[{name}]"),
-                    ),
-                    rd::MacroKind::Derive => (
-                        format!("derive({name})"),
+                let s = match pm.kind {
+                    rd::MacroKind::Bang => format!("#[proc_macro] {name}!(..)"),
+                    rd::MacroKind::Attr => format!("#[proc_macro_attribute] #[{name}]"),
+                    rd::MacroKind::Derive => {
                         if pm.helpers.is_empty() {
                             format!("#[proc_macro_derive({name})]")
                         } else {
@@ -884,16 +1806,17 @@ impl<'a> Reader<'a> {
                                 "#[proc_macro_derive({name}, attributes({}))]",
                                 pm.helpers.join(", ")
                             )
-                        },
-                    ),
+                        }
+                    }
                 };
-                self.add(
-                    join(prefix, &k),
+                let k = self.add(
+                    self.export_key(item, name, prefix),
                     ItemKind::Macro,
                     plain(s),
                     None,
                     Facts::default(),
                 );
+                self.mark(&k, item);
             }
             // Primitives, keywords, extern types: not items a crate's users name.
             _ => {}
@@ -909,19 +1832,59 @@ impl<'a> Reader<'a> {
     }
 
     /// `{head}<generics>{tail} where ..`, display and comparison forms.
-    fn header(&self, head: &str, g: &rd::Generics, tail: &str) -> (String, String) {
-        (
-            format!(
-                "{head}{}{tail}{}",
-                self.generics(g, DISPLAY),
-                self.where_clause(g, DISPLAY)
-            ),
-            format!(
-                "{head}{}{tail}{}",
-                self.generics(g, SHAPE),
-                self.where_clause(g, SHAPE)
-            ),
-        )
+    /// The parameters with a default, and the comparison form of the
+    /// declaration's generics.
+    ///
+    /// As in the syn engine, lifetime parameters are counted rather than
+    /// named (`'a` -> `'b` is no change, a new one is), and type or const
+    /// parameters with a default are left out and returned on their own
+    /// (users need not name them, so adding one is not like adding a
+    /// parameter they must write).
+    fn header(&self, head: &str, g: &rd::Generics, tail: &str) -> (String, String, Vec<String>) {
+        self.header_with(head, g, (tail, tail))
+    }
+
+    /// [`Self::header`] with a tail (supertraits) written differently in the
+    /// display and comparison forms.
+    fn header_with(
+        &self,
+        head: &str,
+        g: &rd::Generics,
+        (display_tail, shape_tail): (&str, &str),
+    ) -> (String, String, Vec<String>) {
+        let display = format!(
+            "{head}{}{display_tail}{}",
+            self.generics(g, DISPLAY),
+            self.where_clause(g, DISPLAY)
+        );
+        let mut defaulted = Vec::new();
+        for p in &g.params {
+            match &p.kind {
+                rd::GenericParamDefKind::Type {
+                    default: Some(d), ..
+                } => defaulted.push(format!("{} = {}", p.name, self.ty(d, SHAPE))),
+                rd::GenericParamDefKind::Const {
+                    type_,
+                    default: Some(d),
+                } => defaulted.push(format!("const {}: {} = {d}", p.name, self.ty(type_, SHAPE))),
+                _ => {}
+            }
+        }
+        let lifetimes = g
+            .params
+            .iter()
+            .filter(|p| matches!(p.kind, rd::GenericParamDefKind::Lifetime { .. }))
+            .count();
+        let lifetimes = match lifetimes {
+            0 => String::new(),
+            n => format!("[{n} lifetime(s)]"),
+        };
+        let shape = format!(
+            "{head}{lifetimes}{}{shape_tail}{}",
+            self.generics_with(g, SHAPE, true),
+            self.where_clause(g, SHAPE)
+        );
+        (display, shape, defaulted)
     }
 
     fn fields(&mut self, parent: &str, fields: &[Option<rd::Id>]) {
@@ -936,15 +1899,21 @@ impl<'a> Reader<'a> {
                 continue;
             };
             let name = item.name.clone().unwrap_or_else(|| i.to_string());
+            let key = format!("{parent}.{name}");
+            if is_hidden(item) {
+                self.hidden.insert(key);
+                continue;
+            }
             let s = format!("pub {name}: {}", self.ty(ty, DISPLAY));
             let sh = format!("pub {name}: {}", self.ty(ty, SHAPE));
-            self.add(
-                format!("{parent}.{name}"),
+            let k = self.add(
+                key,
                 ItemKind::Field,
                 (s, sh),
                 Some(parent),
                 Facts::default(),
             );
+            self.mark(&k, item);
         }
     }
 
@@ -953,6 +1922,10 @@ impl<'a> Reader<'a> {
         let (Some(name), rd::ItemEnum::Variant(v)) = (&item.name, &item.inner) else {
             return;
         };
+        if is_hidden(item) {
+            self.hidden.insert(format!("{parent}::{name}"));
+            return;
+        }
         let field_ty = |fid: &Option<rd::Id>, mode| -> Option<(Option<String>, String)> {
             let f = self.get(fid.as_ref()?)?;
             match &f.inner {
@@ -986,20 +1959,27 @@ impl<'a> Reader<'a> {
         let sh = format!("{name}{}", fields(SHAPE));
         let facts = Facts {
             non_exhaustive: has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive)),
+            // As written (`1 << 3`, `0x10`), like the syn engine.
+            discriminant: v.discriminant.as_ref().map(|d| d.expr.clone()),
             ..Facts::default()
         };
-        self.add(
+        let k = self.add(
             format!("{parent}::{name}"),
             ItemKind::Variant,
             (s, sh),
             Some(parent),
             facts,
         );
+        self.mark(&k, item);
     }
 
     fn trait_item(&mut self, parent: &str, id: &rd::Id) {
         let Some(item) = self.get(id) else { return };
         let Some(name) = &item.name else { return };
+        if is_hidden(item) {
+            self.hidden.insert(format!("{parent}::{name}"));
+            return;
+        }
         let (kind, sig, shape, has_default) = match &item.inner {
             rd::ItemEnum::Function(f) => (
                 ItemKind::TraitMethod,
@@ -1039,7 +2019,7 @@ impl<'a> Reader<'a> {
             ),
             _ => return,
         };
-        self.add(
+        let k = self.add(
             format!("{parent}::{name}"),
             kind,
             (sig, shape),
@@ -1049,11 +2029,12 @@ impl<'a> Reader<'a> {
                 ..Facts::default()
             },
         );
+        self.mark(&k, item);
     }
 
     /// Inherent items, trait impls (derived and written), and the auto
     /// traits the compiler found, attached to the type at `owner`.
-    fn impls(&mut self, owner: &str, type_name: &str, impls: &[rd::Id]) {
+    fn impls(&mut self, owner: &str, type_name: &str, own: &rd::Generics, impls: &[rd::Id]) {
         for id in impls {
             let Some(item) = self.get(id) else { continue };
             let rd::ItemEnum::Impl(imp) = &item.inner else {
@@ -1064,26 +2045,42 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let Some(trait_path) = &imp.trait_ else {
-                self.inherent(owner, type_name, imp);
+                self.inherent(owner, type_name, imp, is_hidden(item));
                 continue;
             };
+            // An impl of a hidden trait, or one marked hidden itself.
+            if is_hidden(item) {
+                continue;
+            }
             let trait_name = self.trait_name(trait_path);
             let bare = trait_name.split('<').next().unwrap_or(&trait_name);
             if INTERNAL_TRAITS.contains(&bare) {
                 continue;
             }
-            let by_reference = matches!(imp.for_, rd::Type::BorrowedRef { .. });
-            let key = if by_reference {
-                format!(
-                    "{owner} impl {trait_name} for {}",
-                    self.ty(&imp.for_, SHAPE)
-                )
-            } else {
-                format!("{owner} impl {trait_name}")
-            };
+            let auto = AUTO_TRAITS.contains(&bare);
+            // `impl Tr for &X`, and impls for one instance of a generic type
+            // (`impl Tr for X<u8>` next to `impl Tr for X<u16>`): keyed by
+            // the type too, so that they do not collapse into one.
+            let key =
+                if matches!(imp.for_, rd::Type::BorrowedRef { .. }) || !self.for_own_params(imp) {
+                    format!(
+                        "{owner} impl {trait_name} for {}",
+                        self.ty(&imp.for_, SHAPE)
+                    )
+                } else {
+                    format!("{owner} impl {trait_name}")
+                };
             let derived = has_attr(item, |a| matches!(a, rd::Attribute::AutomaticallyDerived));
+            // Auto-trait impls hold under conditions (`where T: Send`) that
+            // follow the fields: their where list is compared, so that
+            // tightened conditions are told apart from loosened ones.
+            let conditions = if auto {
+                self.impl_conditions(imp, own, &trait_name)
+            } else {
+                String::new()
+            };
             let (sig, facts) = if imp.is_synthetic {
-                if !AUTO_TRAITS.contains(&bare) {
+                if !auto {
                     continue;
                 }
                 (
@@ -1097,24 +2094,71 @@ impl<'a> Reader<'a> {
                 (format!("impl {trait_name} (derived)"), Facts::default())
             } else {
                 let facts = Facts {
-                    compiler_checked: AUTO_TRAITS.contains(&bare),
+                    compiler_checked: auto,
                     ..Facts::default()
                 };
                 (self.impl_sig(imp), facts)
             };
-            self.add(
-                key,
-                ItemKind::Impl,
-                (sig, String::new()),
-                Some(owner),
-                facts,
-            );
+            if let Some(k) = self.add(key, ItemKind::Impl, (sig, conditions), Some(owner), facts) {
+                self.impl_traits.push((k, trait_path.id));
+            }
         }
     }
 
-    fn inherent(&mut self, owner: &str, type_name: &str, imp: &rd::Impl) {
+    /// The impl is for the type with its own generic parameters, in order
+    /// (`impl<T> Tr for X<T>`), not for one instance of it (`X<u8>`).
+    fn for_own_params(&self, imp: &rd::Impl) -> bool {
+        let rd::Type::ResolvedPath(p) = &imp.for_ else {
+            return true;
+        };
+        let Some(rd::GenericArgs::AngleBracketed { args, .. }) = p.args.as_deref() else {
+            return true;
+        };
+        let params: Vec<&str> = imp
+            .generics
+            .params
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        args.iter().all(|a| match a {
+            rd::GenericArg::Lifetime(_) | rd::GenericArg::Infer => true,
+            rd::GenericArg::Type(rd::Type::Generic(g)) => params.contains(&g.as_str()),
+            rd::GenericArg::Const(c) => params.contains(&c.expr.as_str()),
+            rd::GenericArg::Type(_) => false,
+        })
+    }
+
+    /// The comparison form of an auto-trait impl's conditions:
+    /// `impl Send where T: Send, T: Sync` (one bound per predicate, sorted,
+    /// lifetimes erased), so that a shape change is a bound added or removed.
+    ///
+    /// The type's own bounds (`struct S<T: Send>`) are counted in: a type
+    /// can only be used where they hold, so an impl condition that repeats
+    /// one (`T: Send` after the struct's bound was dropped) restricts
+    /// nothing. Parameters are matched by name: rustdoc writes an impl with
+    /// the type's own parameter names.
+    fn impl_conditions(&self, imp: &rd::Impl, own: &rd::Generics, trait_name: &str) -> String {
+        let preds = |g: &rd::Generics| -> Vec<String> {
+            self.where_clause(g, SHAPE)
+                .strip_prefix(" where ")
+                .map(split_top_level_commas)
+                .unwrap_or_default()
+        };
+        let mut all = preds(&imp.generics);
+        all.extend(preds(own));
+        all.sort();
+        all.dedup();
+        if all.is_empty() {
+            format!("impl {trait_name}")
+        } else {
+            format!("impl {trait_name} where {}", all.join(", "))
+        }
+    }
+
+    fn inherent(&mut self, owner: &str, type_name: &str, imp: &rd::Impl, impl_hidden: bool) {
         let mode = Mode {
             self_name: Some(type_name),
+            drop_unsafe: true,
             ..SHAPE
         };
         for id in &imp.items {
@@ -1123,34 +2167,46 @@ impl<'a> Reader<'a> {
             if !is_public(item) {
                 continue;
             }
-            match &item.inner {
+            let key = format!("{owner}::{name}");
+            if impl_hidden || is_hidden(item) {
+                if matches!(
+                    item.inner,
+                    rd::ItemEnum::Function(_) | rd::ItemEnum::AssocConst { .. }
+                ) {
+                    self.hidden.insert(key);
+                }
+                continue;
+            }
+            let k = match &item.inner {
                 rd::ItemEnum::Function(f) => {
                     let sig = self.fn_sig("pub ", name, f, DISPLAY);
                     let shape = self.fn_sig("pub ", name, f, mode);
                     self.add(
-                        format!("{owner}::{name}"),
+                        key,
                         ItemKind::Method,
                         (sig, shape),
                         Some(owner),
                         Facts {
                             is_const: Some(f.header.is_const),
+                            is_unsafe: Some(f.header.is_unsafe),
                             ..Facts::default()
                         },
-                    );
+                    )
                 }
                 rd::ItemEnum::AssocConst { type_, .. } => {
                     let s = format!("pub const {name}: {}", self.ty(type_, DISPLAY));
                     let sh = format!("pub const {name}: {}", self.ty(type_, mode));
                     self.add(
-                        format!("{owner}::{name}"),
+                        key,
                         ItemKind::AssocConst,
                         (s, sh),
                         Some(owner),
                         Facts::default(),
-                    );
+                    )
                 }
-                _ => {}
-            }
+                _ => None,
+            };
+            self.mark(&k, item);
         }
     }
 
@@ -1195,7 +2251,7 @@ impl<'a> Reader<'a> {
         if h.is_async {
             quals.push_str("async ");
         }
-        if h.is_unsafe {
+        if h.is_unsafe && !(mode.shape && mode.drop_unsafe) {
             quals.push_str("unsafe ");
         }
         if let Some(abi) = abi(&h.abi) {
@@ -1250,8 +2306,27 @@ impl<'a> Reader<'a> {
     /// and with bounds moved to the where list. Synthetic parameters
     /// (`impl Trait` arguments) are written where they are used.
     fn generics(&self, g: &rd::Generics, mode: Mode) -> String {
+        self.generics_with(g, mode, false)
+    }
+
+    /// [`Self::generics`], leaving out parameters with a default when
+    /// `skip_defaulted`.
+    fn generics_with(&self, g: &rd::Generics, mode: Mode, skip_defaulted: bool) -> String {
         let mut parts = Vec::new();
         for p in &g.params {
+            let defaulted = matches!(
+                &p.kind,
+                rd::GenericParamDefKind::Type {
+                    default: Some(_),
+                    ..
+                } | rd::GenericParamDefKind::Const {
+                    default: Some(_),
+                    ..
+                }
+            );
+            if skip_defaulted && defaulted {
+                continue;
+            }
             match &p.kind {
                 rd::GenericParamDefKind::Lifetime { outlives } => {
                     if mode.shape {
@@ -1646,6 +2721,30 @@ fn abi(a: &rd::Abi) -> Option<String> {
     })
 }
 
+/// `A: X<B, C>, D: Y` -> [`A: X<B, C>`, `D: Y`]: commas outside brackets.
+fn split_top_level_commas(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    let mut prev = ' ';
+    for (i, ch) in text.char_indices() {
+        let arrow = prev == '-' && ch == '>';
+        prev = ch;
+        match ch {
+            '<' | '(' | '[' => depth += 1,
+            '>' if arrow => {}
+            '>' | ')' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(text[start..i].trim().to_string());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(text[start..].trim().to_string());
+    out.retain(|p| !p.is_empty());
+    out
+}
+
 fn last_segment(path: &str) -> &str {
     path.rsplit("::").next().unwrap_or(path)
 }
@@ -1671,4 +2770,212 @@ fn tidy_fn(text: &str, shape: bool) -> String {
     };
     // A where clause laid out on lines ends with a comma once folded.
     s.strip_suffix(',').map(str::to_string).unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_build_script_keeps_its_message() {
+        let stderr = "error: failed to run custom build command for `bsfail v1.0.1 (/tmp/bumpguard-rustdoc-abc/crate)`\nnote: To improve backtraces for build dependencies, set the CARGO_PROFILE_DEV_BUILD_OVERRIDE_DEBUG=true environment variable to enable debug information generation.\n\nCaused by:\n  process didn't exit successfully: `/tmp/bumpguard-rustdoc-abc/target/debug/build/bsfail-1/build-script-build` (exit status: 101)\n  --- stderr\n\n  thread 'main' (4242) panicked at build.rs:1:12:\n  native lib foo not found\n  note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+        let reason = failure_reason(stderr);
+        assert_eq!(
+            reason,
+            "error: failed to run custom build command for `bsfail v1.0.1 (/tmp/bumpguard-rustdoc-abc/crate)` thread 'main' (4242) panicked at build.rs:1:12: native lib foo not found"
+        );
+        let shown = without_paths(
+            &reason,
+            Path::new("/tmp/bumpguard-rustdoc-abc/crate"),
+            Path::new("/tmp/bumpguard-rustdoc-abc"),
+            "bsfail 1.0.1",
+        );
+        assert!(
+            shown.starts_with(
+                "error: failed to run custom build command for `bsfail v1.0.1` thread"
+            ),
+            "{shown}"
+        );
+        assert!(!shown.contains("/tmp"), "{shown}");
+    }
+
+    #[test]
+    fn causes_and_locations_are_kept() {
+        let stderr = "error: failed to parse manifest at `/w/crate/Cargo.toml`\n\nCaused by:\n  error inheriting `edition` from workspace root manifest's `workspace.package.edition`\n\nCaused by:\n  `workspace.package.edition` was not defined\n";
+        assert_eq!(
+            failure_reason(stderr),
+            "error: failed to parse manifest at `/w/crate/Cargo.toml` caused by: error inheriting `edition` from workspace root manifest's `workspace.package.edition` `workspace.package.edition` was not defined"
+        );
+        let stderr =
+            "error[E0412]: cannot find type `Missing` in this scope\n --> src/lib.rs:2:17\n  |\n";
+        assert_eq!(
+            failure_reason(stderr),
+            "error[E0412]: cannot find type `Missing` in this scope --> src/lib.rs:2:17"
+        );
+    }
+
+    #[test]
+    fn offline_failures_are_recognised() {
+        for stderr in [
+            "error: failed to download `smallvec v1.6.1`\n\nCaused by:\n  attempting to make an HTTP request, but --offline was specified",
+            "error: no matching package named `compiler_builtins` found\nlocation searched: crates.io index",
+            "error: failed to get `smallvec` as a dependency of package `d v1.0.0`",
+        ] {
+            assert!(offline_failure(stderr, true).is_some(), "{stderr}");
+            assert!(offline_failure(stderr, false).is_none(), "{stderr}");
+            assert!(before_compiling(stderr), "{stderr}");
+        }
+        assert!(offline_failure("error[E0412]: cannot find type", true).is_none());
+        assert!(!before_compiling("error[E0412]: cannot find type"));
+    }
+
+    #[test]
+    fn the_consumer_lockfile_is_cut_to_what_the_crate_depends_on() {
+        let lock = r#"version = 4
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = ["tokio", "bytes 1.5.0"]
+
+[[package]]
+name = "bytes"
+version = "1.5.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "aa"
+
+[[package]]
+name = "bytes"
+version = "1.10.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "bb"
+
+[[package]]
+name = "mio"
+version = "1.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "cc"
+
+[[package]]
+name = "tokio"
+version = "1.40.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+checksum = "dd"
+dependencies = ["bytes 1.10.0", "mio"]
+"#;
+        let cut = minimal_lockfile(lock, "tokio", "1.40.0").expect("tokio is there");
+        let t: toml::Table = toml::from_str(&cut).expect("toml");
+        let names: Vec<String> = t["package"]
+            .as_array()
+            .expect("packages")
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p["name"].as_str().unwrap_or(""),
+                    p["version"].as_str().unwrap_or("")
+                )
+            })
+            .collect();
+        assert_eq!(names, vec!["bytes 1.10.0", "mio 1.0.0"]);
+        assert_eq!(t["version"].as_integer(), Some(4));
+        assert!(minimal_lockfile(lock, "tokio", "1.39.0").is_none());
+        assert!(minimal_lockfile("not toml [", "tokio", "1.40.0").is_none());
+    }
+
+    #[test]
+    fn the_copied_manifest_keeps_only_what_the_library_needs() {
+        let table: toml::Table = toml::from_str(
+            "[package]\nname = \"m\"\nversion = \"1.0.0\"\n[dependencies]\nlibc = \"0.2\"\n[dev-dependencies]\nquickcheck = \"1\"\n[target.'cfg(unix)'.dev-dependencies]\nnix = \"0.1\"\n[[bench]]\nname = \"b\"\nharness = false\n[[test]]\nname = \"t\"\n",
+        )
+        .expect("toml");
+        let out: toml::Table = toml::from_str(&isolated_manifest(table)).expect("written toml");
+        assert!(out.contains_key("dependencies"));
+        assert!(out.contains_key("workspace"));
+        for gone in ["dev-dependencies", "bench", "test"] {
+            assert!(!out.contains_key(gone), "{gone}: {out}");
+        }
+        assert!(out["target"]["cfg(unix)"].get("dev-dependencies").is_none());
+        assert_eq!(out["package"]["autobenches"].as_bool(), Some(false));
+    }
+
+    #[test]
+    fn features_a_version_does_not_declare_are_left_out() {
+        let manifest: toml::Table = toml::from_str(
+            "[features]\nstd = []\nuse_serde = [\"dep:serde\"]\n[dependencies]\nserde = { version = \"1\", optional = true }\nlog = { version = \"0.4\", optional = true }\n",
+        )
+        .expect("toml");
+        let asked = Features::List(
+            [
+                "alloc",
+                "default",
+                "log",
+                "serde",
+                "serde/derive",
+                "std",
+                "use_serde",
+            ]
+            .map(String::from)
+            .to_vec(),
+        );
+        let (kept, dropped) = asked.declared_in(&manifest);
+        assert_eq!(
+            kept,
+            Features::List(
+                ["default", "log", "serde/derive", "std", "use_serde"]
+                    .map(String::from)
+                    .to_vec()
+            )
+        );
+        // `serde` is no feature of its own: `dep:serde` names it.
+        assert_eq!(dropped, vec!["alloc".to_string(), "serde".to_string()]);
+        assert_eq!(Features::All.declared_in(&manifest).0, Features::All);
+    }
+
+    #[test]
+    fn only_stable_and_beta_toolchains_need_the_bootstrap_switch() {
+        assert!(needs_bootstrap("rustdoc 1.95.0 (59807616e 2026-04-14)"));
+        assert!(needs_bootstrap(
+            "rustdoc 1.96.0-beta.3 (aaaaaaaaa 2026-05-01)"
+        ));
+        assert!(!needs_bootstrap(
+            "rustdoc 1.97.0-nightly (e50aa6fba 2026-05-19)"
+        ));
+    }
+
+    #[test]
+    fn hidden_attributes_are_recognised_in_their_spellings() {
+        let item = |attrs: Vec<rd::Attribute>| rd::Item {
+            id: rd::Id(1),
+            crate_id: 0,
+            name: Some("f".into()),
+            span: None,
+            visibility: rd::Visibility::Public,
+            docs: None,
+            links: Default::default(),
+            attrs,
+            deprecation: None,
+            inner: rd::ItemEnum::Module(rd::Module {
+                is_crate: false,
+                items: Vec::new(),
+                is_stripped: false,
+            }),
+        };
+        for a in [
+            "#[doc(hidden)]",
+            "#[doc( hidden )]",
+            "#[doc(hidden, inline)]",
+        ] {
+            assert!(
+                is_hidden(&item(vec![rd::Attribute::Other(a.into())])),
+                "{a}"
+            );
+        }
+        for a in ["#[doc(alias = \"hidden\")]", "#[hidden]"] {
+            assert!(
+                !is_hidden(&item(vec![rd::Attribute::Other(a.into())])),
+                "{a}"
+            );
+        }
+    }
 }

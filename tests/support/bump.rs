@@ -77,19 +77,25 @@ pub fn bumped(pair: &str) -> Bumped {
 /// The repository where every pair of `pairs` is bumped in one commit;
 /// `name` and the versions of [`Bumped`] are the first pair's.
 pub fn bumped_all(pairs: &[&str]) -> Bumped {
+    let dirs: Vec<(PathBuf, PathBuf)> = pairs
+        .iter()
+        .map(|p| (fixture(p, "old"), fixture(p, "new")))
+        .collect();
+    bumped_dirs(&dirs)
+}
+
+/// Like [`bumped_all`], for crate pairs anywhere (`(old dir, new dir)`),
+/// for example generated ones.
+pub fn bumped_dirs(pairs: &[(PathBuf, PathBuf)]) -> Bumped {
     let tmp = tempfile::tempdir().expect("tempdir");
     let cargo_home = FakeCargoHome::new(&tmp.path().join("cargo-home"));
     let cache = tmp.path().join("cache");
     let mut old = Vec::new();
     let mut new = Vec::new();
-    for pair in pairs {
-        for (side, list) in [("old", &mut old), ("new", &mut new)] {
-            let (name, version) = identity(&fixture(pair, side));
-            let sum = cargo_home.add(
-                &name,
-                &version,
-                &crate_archive(&fixture(pair, side), &name, &version),
-            );
+    for (old_dir, new_dir) in pairs {
+        for (dir, list) in [(old_dir, &mut old), (new_dir, &mut new)] {
+            let (name, version) = identity(dir);
+            let sum = cargo_home.add(&name, &version, &crate_archive(dir, &name, &version));
             list.push((name, version, sum));
         }
     }
@@ -97,11 +103,9 @@ pub fn bumped_all(pairs: &[&str]) -> Bumped {
     let deps: String = old
         .iter()
         .zip(pairs)
-        .map(|((n, v, _), pair)| {
-            let features: Vec<String> = features(&fixture(pair, "new"))
-                .iter()
-                .map(|f| format!("{f:?}"))
-                .collect();
+        .map(|((n, v, _), (_, new_dir))| {
+            let features: Vec<String> =
+                features(new_dir).iter().map(|f| format!("{f:?}")).collect();
             format!(
                 "{n} = {{ version = \"{v}\", features = [{}] }}\n",
                 features.join(", ")
