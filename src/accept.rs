@@ -75,6 +75,44 @@ pub fn append(path: &Path, e: &Entry<'_>) -> Result<()> {
     std::fs::write(path, new).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Where the configuration file at `path` (as it is on disk, which may
+/// not be what the head commit holds) already accepts this exact finding:
+/// `<path>:12`. `None` when it does not, or when the file is
+/// missing or does not parse ([`append`] reports that).
+pub fn already_in(path: &Path, f: &Acceptable) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let cfg = Config::parse(path, &text).ok()?;
+    cfg.accepts
+        .iter()
+        .find(|a| {
+            a.krate == f.krate
+                && a.old == f.old
+                && a.new == f.new
+                && a.code == f.code
+                && a.digest == f.digest
+        })
+        .map(|a| a.at.clone())
+}
+
+/// When an entry written to the configuration file on disk counts for
+/// `check` with these revisions: `None` when at once (the head is the
+/// working tree, or the file is given with `--config`), else what to do.
+pub fn takes_effect(head: Option<&str>, staged: bool, explicit_config: bool) -> Option<String> {
+    if explicit_config {
+        return None;
+    }
+    match head {
+        Some(h) => Some(format!(
+            "it applies to `bumpguard check --head {h}` once bumpguard.toml is committed: check reads the configuration of the head commit, and {h} does not have this entry"
+        )),
+        None if staged => Some(
+            "stage bumpguard.toml (`git add bumpguard.toml`) so that the commit carries the entry"
+                .to_string(),
+        ),
+        None => None,
+    }
+}
+
 /// Today's date (UTC) as `YYYY-MM-DD`.
 pub fn today() -> String {
     let days = SystemTime::now()
@@ -175,6 +213,40 @@ mod tests {
             assert!(format!("{err:#}").contains("--by"), "{err:#}");
             assert!(!dir.path().join("new.toml").exists());
         }
+    }
+
+    #[test]
+    fn an_entry_on_disk_is_found_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bumpguard.toml");
+        let f = finding();
+        assert_eq!(already_in(&path, &f), None, "no file yet");
+        let e = Entry {
+            finding: &f,
+            reason: "r",
+            by: "Ada",
+            date: "2026-12-03",
+        };
+        append(&path, &e).unwrap();
+        assert!(
+            already_in(&path, &f).is_some_and(|at| at.ends_with("bumpguard.toml:1")),
+            "{:?}",
+            already_in(&path, &f)
+        );
+        let other = Acceptable {
+            digest: "sha256:cd".into(),
+            ..finding()
+        };
+        assert_eq!(already_in(&path, &other), None, "other evidence");
+        assert!(
+            takes_effect(Some("abc"), false, false)
+                .is_some_and(|t| t.contains("once bumpguard.toml is committed"))
+        );
+        assert!(
+            takes_effect(None, true, false).is_some_and(|t| t.contains("git add bumpguard.toml"))
+        );
+        assert_eq!(takes_effect(None, false, false), None);
+        assert_eq!(takes_effect(Some("abc"), false, true), None);
     }
 
     #[test]

@@ -51,6 +51,34 @@ pub struct CheckOptions {
     pub contracts: ContractsMode,
 }
 
+impl CheckOptions {
+    /// These options as `bumpguard accept` takes them, shell-quoted, each
+    /// with a space before it; empty when every one is the default.
+    pub fn accept_args(&self) -> String {
+        let mut words: Vec<String> = Vec::new();
+        if self.repo != Path::new(".") {
+            words.extend(["--repo".into(), self.repo.display().to_string()]);
+        }
+        if let Some(b) = &self.base {
+            words.extend(["--base".into(), b.clone()]);
+        }
+        if let Some(h) = &self.head {
+            words.extend(["--head".into(), h.clone()]);
+        }
+        if self.staged {
+            words.push("--staged".into());
+        }
+        if let Some(c) = &self.config {
+            words.extend(["--config".into(), c.display().to_string()]);
+        }
+        if words.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", contracts::shell_words(&words))
+        }
+    }
+}
+
 /// Whether `check` runs contract tests.
 #[derive(Debug, Clone)]
 pub enum ContractsMode {
@@ -74,6 +102,7 @@ fn new_report(command: &str, base: String, head: String) -> Report {
             status: VerdictStatus::Pass,
             reasons: Vec::new(),
         },
+        accept_args: String::new(),
     }
 }
 
@@ -128,6 +157,7 @@ pub fn run_check_with(
     let (cfg, rules, cfg_note) = config_at_head(&repo, &head, &root, opts.config.as_deref())?;
     report.notes.extend(cfg_note);
     let sources = &with_engine_config(sources, &cfg);
+    report.accept_args = opts.accept_args();
 
     let old_files = match &base {
         Some(b) => repo.lockfiles(b)?,
@@ -161,8 +191,19 @@ pub fn run_check_with(
     // Lockfile path -> the directory sources (`cargo vendor`) its workspace
     // reads crates from, per Cargo's configuration at the head revision.
     let mut vendored: BTreeMap<String, Replacements> = BTreeMap::new();
+    // Every workspace at the head (the folder of each Cargo.lock) and its
+    // members, for where contracts run: cargo metadata's members where it
+    // was read, else the lockfile's path packages.
+    let mut workspaces: Vec<gate::Workspace> = Vec::new();
     for (path, (old_text, new_text)) in &by_path {
+        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         if old_text == new_text {
+            if let Some(text) = new_text {
+                workspaces.push(gate::Workspace {
+                    dir: dir.to_string(),
+                    members: path_packages(text, path),
+                });
+            }
             continue;
         }
         let old = old_text
@@ -182,12 +223,20 @@ pub fn run_check_with(
             )),
             _ => {}
         }
-        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         let replacements =
             Replacements::for_revision(&repo, &head, dir, sources.cargo_home.as_deref())
                 .context("cannot read Cargo's source replacement configuration")?;
         vendored.insert(path.clone(), replacements);
         let (ws, resolved) = workspace_info(&repo, &head, dir, &mut report.notes);
+        if let Some(text) = new_text {
+            workspaces.push(gate::Workspace {
+                dir: dir.to_string(),
+                members: match &ws {
+                    Some(w) => Some(w.members.clone()),
+                    None => path_packages(text, path),
+                },
+            });
+        }
         let d = lockdiff::diff_files(old.as_ref(), new.as_ref(), ws.as_ref());
         bumps.extend(d.bumps.into_iter().map(|b| {
             let features = bump_features(&b, ws.as_ref(), resolved.as_ref());
@@ -248,6 +297,7 @@ pub fn run_check_with(
         opts,
         sources,
         (&root, &cfg, &rules),
+        &workspaces,
     )?;
     let hits: usize = report.crates.iter().map(|c| c.rules.len()).sum();
     progress.stage(&format!(
@@ -275,23 +325,42 @@ fn config_at_head(
             _ => Some(spec.clone()),
         },
     };
-    let problems = |d| anyhow::Error::new(d).context("the bumpguard configuration has problems");
+    // Every problem at once: the file's own and those of what it puts in
+    // force (rules, contracts bound to them), even when the file has some.
+    let checked =
+        |(cfg, mut diags): (Config, Vec<crate::toml_read::Diag>),
+         rules: Result<Vec<crate::rules::Rule>, crate::toml_read::Diags>| {
+            let what = if diags.is_empty() {
+                "the rules in force have problems"
+            } else {
+                "the bumpguard configuration has problems"
+            };
+            match rules {
+                Ok(rules) if diags.is_empty() => Ok((cfg, rules)),
+                Ok(_) => Err(config::sorted(diags)),
+                Err(crate::toml_read::Diags(more)) => {
+                    diags.extend(more);
+                    Err(config::sorted(diags))
+                }
+            }
+            .map_err(|d| anyhow::Error::new(d).context(what))
+        };
     let Some(spec) = at else {
-        let cfg = Config::find(root, explicit).map_err(problems)?;
-        let rules = config::rules_in_force(&cfg, root)
-            .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
+        let read = Config::find_all(root, explicit);
+        let rules = config::rules_in_force(&read.0, root);
+        let (cfg, rules) = checked(read, rules)?;
         return Ok((cfg, rules, None));
     };
-    let cfg = match explicit {
-        Some(p) => Config::load(p).map_err(problems)?,
+    let read = match explicit {
+        Some(p) => Config::load_all(p),
         None => match repo.read_file(head, config::FILE_NAME)? {
-            None => Config::default(),
+            None => (Config::default(), Vec::new()),
             Some(bytes) => {
                 let path = Path::new(config::FILE_NAME);
                 let text = String::from_utf8(bytes).map_err(|_| {
                     anyhow::anyhow!("{} at {spec} is not UTF-8 text", config::FILE_NAME)
                 })?;
-                Config::parse(path, &text).map_err(|d| problems(crate::toml_read::Diags(d)))?
+                Config::parse_all(path, &text)
             }
         },
     };
@@ -321,8 +390,8 @@ fn config_at_head(
             Err(e) => config::Folder::Missing(format!("rule folder {rel} at {spec}: {e}")),
         }
     };
-    let rules = config::rules_in_force_from(&cfg, &folder)
-        .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
+    let rules = config::rules_in_force_from(&read.0, &folder);
+    let (cfg, rules) = checked(read, rules)?;
     let what = if explicit.is_some() {
         "rule folders"
     } else {
@@ -372,6 +441,7 @@ fn gate_check(
     opts: &CheckOptions,
     sources: &SourceSettings,
     (root, cfg, rules): (&Path, &Config, &[crate::rules::Rule]),
+    workspaces: &[gate::Workspace],
 ) -> Result<()> {
     // The exact command each binding runs (or would run), runner resolved
     // as for running; probed once per binding and folder.
@@ -403,6 +473,8 @@ fn gate_check(
                 failed_tests: Vec::new(),
                 duration_ms: 0,
                 output_tail: String::new(),
+                dir: String::new(),
+                ignored_tests: Vec::new(),
             },
         }
     };
@@ -410,7 +482,7 @@ fn gate_check(
         ContractsMode::Run => Contracts::Run(&run),
         ContractsMode::Skip(why) => Contracts::WouldRun(why, &command_of),
     };
-    gate::apply(report, rules, cfg, mode);
+    gate::apply_in(report, rules, cfg, mode, Some(workspaces));
     // Which of the repository's own code reaches what triggered each rule.
     if report.crates.iter().any(|c| !c.rules.is_empty())
         && let Ok(p) = place.get_or_init(|| contract_place(repo, head, sources))
@@ -493,10 +565,12 @@ fn contract_spec(b: &ContractBinding) -> contracts::ContractSpec {
             package,
             test,
             filter,
+            exact,
         } => contracts::ContractSpec::CargoTest {
             package: package.clone(),
             test: test.clone(),
             filter: filter.clone(),
+            exact: *exact,
         },
         ContractTarget::Command(cmd) => contracts::ContractSpec::Command(cmd.clone()),
     }
@@ -537,19 +611,35 @@ fn run_contract(
         &spec,
         &run_options(b, dir.to_path_buf(), target_dir, cfg, sources),
     );
+    let limit = b.timeout.unwrap_or(cfg.policy.contract_timeout).as_secs();
+    let command_contract = matches!(b.target, ContractTarget::Command(_));
     let (status, detail) = match run.status {
         contracts::ContractStatus::Passed => (ContractState::Passed, None),
+        contracts::ContractStatus::Failed if command_contract => (
+            ContractState::Failed,
+            Some(match run.exit_code {
+                Some(code) => format!("exited with code {code}"),
+                None => "was killed by a signal".to_string(),
+            }),
+        ),
         contracts::ContractStatus::Failed => (ContractState::Failed, None),
+        contracts::ContractStatus::NoTestsRan if !run.ignored_tests.is_empty() => (
+            ContractState::NoTestsRan,
+            Some(format!(
+                "the selection matched only ignored tests (`#[ignore]`): {}",
+                run.ignored_tests.join(", ")
+            )),
+        ),
         contracts::ContractStatus::NoTestsRan => (
             ContractState::NoTestsRan,
             Some("no test matched the selector: check package, test and filter".to_string()),
         ),
         contracts::ContractStatus::TimedOut => (
             ContractState::TimedOut,
-            Some(format!(
-                "killed after {} s",
-                b.timeout.unwrap_or(cfg.policy.contract_timeout).as_secs()
-            )),
+            Some(match &run.still_running {
+                Some(what) => format!("killed after {limit} s, while running {what}"),
+                None => format!("killed after {limit} s"),
+            }),
         ),
         contracts::ContractStatus::Error(e) => (ContractState::Error, Some(e)),
     };
@@ -567,6 +657,8 @@ fn run_contract(
         } else {
             run.output_tail
         },
+        dir: String::new(),
+        ignored_tests: run.ignored_tests,
     }
 }
 
@@ -721,6 +813,21 @@ fn requested_features(ws: &WorkspaceInfo, name: &str) -> Vec<String> {
         out.extend(dep.features.iter().cloned());
     }
     out.into_iter().collect()
+}
+
+/// The packages of a lockfile without a source (workspace members and
+/// path dependencies); `None` when it does not parse.
+fn path_packages(text: &str, path: &str) -> Option<Vec<String>> {
+    let lock = lockdiff::parse_lockfile(text, path).ok()?;
+    let mut names: Vec<String> = lock
+        .packages
+        .into_iter()
+        .filter(|p| p.source == Source::Path)
+        .map(|p| p.name)
+        .collect();
+    names.sort();
+    names.dedup();
+    Some(names)
 }
 
 fn first_line(s: &str) -> String {
@@ -1296,6 +1403,30 @@ pub fn run_api(target: &ApiTarget, sources: &SourceSettings) -> Result<ApiSurfac
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_args_repeat_what_is_not_the_default() {
+        let mut opts = CheckOptions {
+            repo: PathBuf::from("."),
+            base: None,
+            head: None,
+            staged: false,
+            config: None,
+            contracts: ContractsMode::Run,
+        };
+        assert_eq!(opts.accept_args(), "");
+        opts.base = Some("origin/main".into());
+        opts.head = Some("HEAD~1".into());
+        opts.repo = PathBuf::from("odd dir ü");
+        assert_eq!(
+            opts.accept_args(),
+            " --repo 'odd dir ü' --base origin/main --head 'HEAD~1'"
+        );
+        assert_eq!(
+            crate::report::accept_command(&opts.accept_args(), "bg-1"),
+            "bumpguard accept bg-1 --repo 'odd dir ü' --base origin/main --head 'HEAD~1' --reason \"...\""
+        );
+    }
 
     #[test]
     fn parallel_map_keeps_order() {

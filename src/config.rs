@@ -60,7 +60,7 @@ impl Default for Policy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ContractTarget {
-    /// `cargo test [-p package] [--test test] -- [filter]`.
+    /// `cargo test [-p package] [--test test] -- [--exact] [filter]`.
     CargoTest {
         #[serde(skip_serializing_if = "Option::is_none")]
         package: Option<String>,
@@ -68,6 +68,9 @@ pub enum ContractTarget {
         test: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         filter: Option<String>,
+        /// `filter` is the whole test name (`-- --exact filter`).
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        exact: bool,
     },
     /// A program and its arguments; passes when it exits 0.
     Command(Vec<String>),
@@ -85,6 +88,11 @@ pub struct ContractBinding {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<Pattern>,
     pub target: ContractTarget,
+    /// The folder of the workspace it runs in (the one holding its
+    /// `Cargo.lock`, relative to the repository root, `""` for the root),
+    /// as `workspace = ".."` says; `None`: where its rule triggered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
     #[serde(skip)]
     pub timeout: Option<Duration>,
     /// `bumpguard.toml:12`, for messages.
@@ -122,6 +130,9 @@ pub struct Config {
     pub rules: Vec<Rule>,
     pub contracts: Vec<ContractBinding>,
     pub accepts: Vec<Acceptance>,
+    /// Ids of `[rule.<id>]` tables that have problems (and so are not in
+    /// `rules`): a contract bound to one is not also "not a rule in force".
+    pub unread_rules: Vec<String>,
     /// `[engine]`: which engine reads which crate, and how rustdoc builds.
     pub engine: EngineConfig,
 }
@@ -151,7 +162,16 @@ const POLICY_KEYS: &[&str] = &[
 ];
 const RULES_KEYS: &[&str] = &["disable", "dirs"];
 const CONTRACT_KEYS: &[&str] = &[
-    "rule", "crate", "paths", "package", "test", "filter", "command", "timeout",
+    "rule",
+    "crate",
+    "paths",
+    "package",
+    "test",
+    "filter",
+    "command",
+    "timeout",
+    "workspace",
+    "exact",
 ];
 const ACCEPT_KEYS: &[&str] = &[
     "finding", "crate", "old", "new", "code", "digest", "reason", "by", "date",
@@ -191,17 +211,71 @@ impl Config {
 
     /// Reads `path`, naming it `shown` in messages.
     fn load_as(path: &Path, shown: &Path) -> Result<Config, Diags> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Diags(vec![Diag {
-                file: shown.display().to_string(),
-                line: 1,
-                message: format!("cannot read the configuration: {e}"),
-            }])
-        })?;
-        Config::parse(shown, &text).map_err(Diags)
+        let (cfg, diags) = Config::load_all_as(path, shown);
+        if diags.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(Diags(diags))
+        }
+    }
+
+    /// [`Config::find`] that keeps going: what could be read (entries with
+    /// problems left out), and every problem. For validation, so that the
+    /// checks on what the file means (disabled built-ins, rules contracts
+    /// are bound to) run even when some keys are wrong.
+    pub fn find_all(root: &Path, explicit: Option<&Path>) -> (Config, Vec<Diag>) {
+        match explicit {
+            Some(p) => Config::load_all_as(p, p),
+            None => {
+                let p = root.join(FILE_NAME);
+                if p.is_file() {
+                    Config::load_all_as(&p, Path::new(FILE_NAME))
+                } else {
+                    (Config::default(), Vec::new())
+                }
+            }
+        }
+    }
+
+    /// [`Config::load`] that keeps going (see [`Config::find_all`]).
+    pub fn load_all(path: &Path) -> (Config, Vec<Diag>) {
+        Config::load_all_as(path, path)
+    }
+
+    fn load_all_as(path: &Path, shown: &Path) -> (Config, Vec<Diag>) {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse_all(shown, &text),
+            Err(e) => {
+                let why = if e.kind() == std::io::ErrorKind::NotFound {
+                    "no such file".to_string()
+                } else {
+                    e.to_string()
+                };
+                (
+                    Config::default(),
+                    vec![Diag {
+                        file: shown.display().to_string(),
+                        line: 0,
+                        message: format!("cannot read the configuration: {why}"),
+                    }],
+                )
+            }
+        }
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, Vec<Diag>> {
+        let (cfg, diags) = Config::parse_all(path, text);
+        if diags.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(diags)
+        }
+    }
+
+    /// [`Config::parse`] that keeps going: the configuration as far as it
+    /// could be read, and every problem. A configuration with problems is
+    /// for further validation only, never for a run.
+    pub fn parse_all(path: &Path, text: &str) -> (Config, Vec<Diag>) {
         let mut r = Reader::new(path.display().to_string(), text);
         let mut cfg = Config {
             path: Some(path.to_path_buf()),
@@ -210,11 +284,7 @@ impl Config {
         if let Some(doc) = r.parse() {
             cfg.read(&mut r, doc.get_ref());
         }
-        if r.diags.is_empty() {
-            Ok(cfg)
-        } else {
-            Err(r.diags)
-        }
+        (cfg, r.diags)
     }
 
     fn read(&mut self, r: &mut Reader<'_>, doc: &Table<'_>) {
@@ -306,11 +376,14 @@ impl Config {
         if let Some(t) = doc.get("rule").and_then(|v| r.table("rule", v)) {
             for (id, v) in t.iter() {
                 let line = r.line(id.span().start);
-                if let Some(table) = r.table(&format!("rule.{}", id.get_ref()), v)
-                    && let Some(rule) =
+                let rule = r
+                    .table(&format!("rule.{}", id.get_ref()), v)
+                    .and_then(|table| {
                         rules::read_rule(r, id.get_ref(), line, table, Origin::Config(path.clone()))
-                {
-                    self.rules.push(rule);
+                    });
+                match rule {
+                    Some(rule) => self.rules.push(rule),
+                    None => self.unread_rules.push(id.get_ref().to_string()),
                 }
             }
         }
@@ -318,9 +391,7 @@ impl Config {
             self.engine = read_engine(r, t);
         }
         for (i, t) in array_of_tables(r, doc, "contract") {
-            if let Some(c) = read_contract(r, &path, i, t) {
-                self.contracts.push(c);
-            }
+            self.contracts.push(read_contract(r, &path, i, t));
         }
         for (i, t) in array_of_tables(r, doc, "accept") {
             if let Some(a) = read_accept(r, &path, i, t) {
@@ -414,16 +485,15 @@ fn opt_string(r: &mut Reader<'_>, t: &Table<'_>, key: &str) -> Option<String> {
     t.get(key).and_then(|v| r.string(key, v))
 }
 
-fn read_contract(
-    r: &mut Reader<'_>,
-    path: &Path,
-    line: usize,
-    t: &Table<'_>,
-) -> Option<ContractBinding> {
-    let before = r.diags.len();
+fn read_contract(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) -> ContractBinding {
     r.unknown_keys(t, CONTRACT_KEYS, "[[contract]]");
     let rule = opt_string(r, t, "rule");
     let krate = opt_string(r, t, "crate");
+    if let (Some(name), Some(v)) = (&krate, t.get("crate"))
+        && let Err(why) = rules::check_crate_name(name)
+    {
+        r.error(v, format!("`crate = {name:?}` {why}"));
+    }
     let mut paths = Vec::new();
     if let Some(v) = t.get("paths") {
         for (text, l) in r.strings("paths", v) {
@@ -452,13 +522,42 @@ fn read_contract(
         .get("command")
         .is_some_and(|v| v.get_ref().as_array().is_some());
     let command = t.get("command").map(|v| r.strings("command", v));
-    let package = opt_string(r, t, "package");
-    let test = opt_string(r, t, "test");
-    let filter = opt_string(r, t, "filter");
+    // Each selector is a name cargo or the test harness gets as an
+    // argument: never empty, never read as an option.
+    let mut selector = |key: &str, what: &str| -> Option<String> {
+        let v = t.get(key)?;
+        let text = r.string(key, v)?;
+        if text.trim().is_empty() {
+            r.error(
+                v,
+                format!("`{key}` is empty: name {what}, or leave the key out"),
+            );
+            return None;
+        }
+        if text.starts_with('-') {
+            let why = if key == "filter" {
+                "the test harness would read it as an option (`--exact` would run every test); test names never start with `-`; for an exact name write `exact = true`"
+            } else {
+                "cargo would read it as an option"
+            };
+            r.error(v, format!("`{key} = {text:?}` starts with `-`: {why}"));
+            return None;
+        }
+        Some(text)
+    };
+    let package = selector("package", "the package whose tests run (`cargo test -p`)");
+    let test = selector("test", "the test target (`cargo test --test`)");
+    let filter = selector("filter", "the tests to run (a part of their names)");
+    let exact = t
+        .get("exact")
+        .and_then(|v| r.boolean("exact", v))
+        .unwrap_or(false);
+    let has = |key: &str| t.get(key).is_some();
+    let cargo_keys = has("package") || has("test") || has("filter") || has("exact");
     let target = match command {
         Some(cmd) => {
-            if package.is_some() || test.is_some() || filter.is_some() {
-                r.error_at(line, "a [[contract]] is a `command` or a cargo test (`package`, `test`, `filter`), not both");
+            if cargo_keys {
+                r.error_at(line, "a [[contract]] is a `command` or a cargo test (`package`, `test`, `filter`, `exact`), not both");
             }
             if cmd.is_empty() && command_listed {
                 r.error_at(line, "`command` is empty");
@@ -466,13 +565,23 @@ fn read_contract(
             ContractTarget::Command(cmd.into_iter().map(|(s, _)| s).collect())
         }
         None => {
-            if package.is_none() && test.is_none() && filter.is_none() {
+            if !cargo_keys {
                 r.error_at(line, "a [[contract]] needs a cargo test selector (`package`, `test`, `filter`) or a `command`");
+            }
+            if exact
+                && !has("filter")
+                && let Some(v) = t.get("exact")
+            {
+                r.error(
+                    v,
+                    "`exact = true` needs a `filter`: the whole name of the test to run",
+                );
             }
             ContractTarget::CargoTest {
                 package,
                 test,
                 filter,
+                exact,
             }
         }
     };
@@ -480,18 +589,63 @@ fn read_contract(
         .get("timeout")
         .and_then(|v| r.positive("timeout", v))
         .map(Duration::from_secs);
-    if r.diags.len() > before {
-        return None;
-    }
-    Some(ContractBinding {
+    let workspace = t.get("workspace").and_then(|v| {
+        let text = r.string("workspace", v)?;
+        match workspace_dir(&text) {
+            Ok(dir) => Some(dir),
+            Err(why) => {
+                r.error(v, format!("`workspace = {text:?}`: {why}"));
+                None
+            }
+        }
+    });
+    // With problems it is still returned: the configuration as a whole is
+    // then not valid, and the binding serves the checks that follow
+    // (is its rule in force?), so that they are reported at once.
+    ContractBinding {
         rule,
         krate,
         paths,
         target,
+        workspace,
         timeout,
         at: format!("{}:{line}", path.display()),
         line,
-    })
+    }
+}
+
+/// `workspace = ".."` as a folder relative to the repository root, in the
+/// form lockfile folders take (`""` for the root, `/` between parts, no
+/// `.` parts), or why it cannot be one.
+pub fn workspace_dir(text: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('/') || trimmed.contains('\\') {
+        return Err(
+            "give the folder relative to the repository root, with `/` (\".\" is the root)".into(),
+        );
+    }
+    let mut parts = Vec::new();
+    for part in trimmed.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return Err("a workspace folder stays inside the repository (no `..`)".into()),
+            p => parts.push(p),
+        }
+    }
+    if parts
+        .last()
+        .is_some_and(|p| *p == "Cargo.lock" || *p == "Cargo.toml")
+    {
+        return Err(format!(
+            "name the folder that holds Cargo.lock, not the file: workspace = {:?}",
+            if parts.len() == 1 {
+                ".".to_string()
+            } else {
+                parts[..parts.len() - 1].join("/")
+            }
+        ));
+    }
+    Ok(parts.join("/"))
 }
 
 fn read_accept(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) -> Option<Acceptance> {
@@ -535,6 +689,56 @@ fn read_accept(r: &mut Reader<'_>, path: &Path, line: usize, t: &Table<'_>) -> O
         );
     }
     (r.diags.len() == before).then_some(a)
+}
+
+/// Warnings for the repository's own rules (and contracts bound by crate)
+/// whose crate no lockfile of the repository has: `file:line: ...`, in
+/// order. Nothing when the lockfiles are not known. Built-in rules cover
+/// crates a repository may not use, and are left out.
+pub fn crates_not_locked(
+    rules: &[Rule],
+    locked: Option<&std::collections::BTreeSet<String>>,
+) -> Vec<String> {
+    let Some(locked) = locked else {
+        return Vec::new();
+    };
+    let mut out: Vec<((String, usize), String)> = Vec::new();
+    for r in rules.iter().filter(|r| r.origin != Origin::Builtin) {
+        if locked.contains(&r.krate) {
+            continue;
+        }
+        let (at, what) = match &r.origin {
+            Origin::Contract(at) => (at.clone(), "[[contract]] is bound to".to_string()),
+            Origin::File(p) => (
+                format!("{}:1", p.display()),
+                format!("rule `{}` is for", r.id),
+            ),
+            other => (other.at(r.line), format!("rule `{}` is for", r.id)),
+        };
+        let message = format!(
+            "{at}: {what} crate `{}`, which no Cargo.lock of the repository has (a typo, or a crate this repository does not use?)",
+            r.krate
+        );
+        let key = match at.rsplit_once(':') {
+            Some((file, line)) => (file.to_string(), line.parse().unwrap_or(0)),
+            None => (at.clone(), 0),
+        };
+        if !out.iter().any(|(_, m)| *m == message) {
+            out.push((key, message));
+        }
+    }
+    out.sort();
+    out.into_iter().map(|(_, m)| m).collect()
+}
+
+/// Problems in the order a person fixes them: by file, then line (the
+/// order found within one line kept); the same problem reached twice (a
+/// folder and one of its files) once.
+pub fn sorted(mut diags: Vec<Diag>) -> Diags {
+    let mut seen = std::collections::BTreeSet::new();
+    diags.retain(|d| seen.insert(d.clone()));
+    diags.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+    Diags(diags)
 }
 
 /// The id of the rule a `[[contract]]` bound by crate stands for:
@@ -660,7 +864,10 @@ pub fn rules_in_force_from(
     }
     // Rules of the repository: a second rule with one id is an error.
     let mut own: BTreeMap<String, Origin> = BTreeMap::new();
-    let mut add = |rule: Rule, diags: &mut Vec<Diag>, by_id: &mut BTreeMap<String, Rule>| {
+    let add = |rule: Rule,
+               own: &mut BTreeMap<String, Origin>,
+               diags: &mut Vec<Diag>,
+               by_id: &mut BTreeMap<String, Rule>| {
         if let Some(first) = own.get(&rule.id) {
             diags.push(Diag {
                 file: rule.origin.to_string(),
@@ -675,6 +882,8 @@ pub fn rules_in_force_from(
         own.insert(rule.id.clone(), rule.origin.clone());
         by_id.insert(rule.id.clone(), rule);
     };
+    // Rules that could not be read, by id.
+    let mut unread: Vec<String> = cfg.unread_rules.clone();
     let dirs: Vec<(String, Option<usize>)> = match &cfg.rule_dirs {
         Some(list) => list.iter().map(|(d, l)| (d.clone(), Some(*l))).collect(),
         None => vec![(DEFAULT_RULE_DIR.to_string(), None)],
@@ -695,17 +904,32 @@ pub fn rules_in_force_from(
                 continue;
             }
         };
-        let (list, problems) = rules::read_files(files);
-        diags.extend(problems);
-        list.into_iter()
-            .for_each(|r| add(r, &mut diags, &mut by_id));
+        for (path, text) in files {
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+            let shown = path.display().to_string();
+            let (list, problems) = rules::read_files(vec![(path, text)]);
+            if list.is_empty()
+                && let Some(id) = stem
+            {
+                // Its id is taken all the same: a second rule of that id
+                // is still a duplicate.
+                own.entry(id.clone())
+                    .or_insert_with(|| Origin::File(PathBuf::from(&shown)));
+                unread.push(id);
+            }
+            diags.extend(problems);
+            list.into_iter()
+                .for_each(|r| add(r, &mut own, &mut diags, &mut by_id));
+        }
     }
     for r in &cfg.rules {
-        add(r.clone(), &mut diags, &mut by_id);
+        add(r.clone(), &mut own, &mut diags, &mut by_id);
     }
     for c in &cfg.contracts {
         if let Some(id) = &c.rule
             && !by_id.contains_key(id)
+            // A rule with problems of its own is reported already.
+            && !unread.contains(id)
         {
             let why = if cfg.disable.iter().any(|(d, _)| d == id) {
                 "is switched off in [rules] disable"
@@ -722,7 +946,7 @@ pub fn rules_in_force_from(
     if diags.is_empty() {
         Ok(by_id.into_values().collect())
     } else {
-        Err(Diags(diags))
+        Err(sorted(diags))
     }
 }
 
@@ -907,6 +1131,60 @@ date = "2026-12-03"
         assert!(
             text[0].contains("bumpguard.toml:3: `command` must be an array of strings"),
             "{text:#?}"
+        );
+    }
+
+    #[test]
+    fn a_contract_names_its_workspace_by_folder() {
+        let cfg = parse("[[contract]]\nrule = \"r\"\ncommand = [\"x\"]\nworkspace = \"./services/b/\"\n\n[[contract]]\nrule = \"r\"\npackage = \"p\"\nworkspace = \".\"\n").unwrap();
+        assert_eq!(cfg.contracts[0].workspace.as_deref(), Some("services/b"));
+        assert_eq!(cfg.contracts[1].workspace.as_deref(), Some(""));
+        let err = parse("[[contract]]\nrule = \"r\"\ncommand = [\"x\"]\nworkspace = \"../elsewhere\"\n\n[[contract]]\nrule = \"r\"\ncommand = [\"x\"]\nworkspace = \"svc/Cargo.lock\"\n\n[[contract]]\nrule = \"r\"\ncommand = [\"x\"]\nworkspace = \"/abs\"\n").unwrap_err();
+        let text: Vec<String> = err.iter().map(|d| d.to_string()).collect();
+        assert_eq!(text.len(), 3, "{text:#?}");
+        assert!(
+            text[0].starts_with(
+                "bumpguard.toml:4: `workspace = \"../elsewhere\"`: a workspace folder stays inside"
+            ),
+            "{text:#?}"
+        );
+        assert!(
+            text[1].contains(":9: ") && text[1].contains("not the file: workspace = \"svc\""),
+            "{text:#?}"
+        );
+        assert!(
+            text[2].contains(":14: ") && text[2].contains("relative to the repository root"),
+            "{text:#?}"
+        );
+    }
+
+    #[test]
+    fn cargo_test_selectors_are_names_not_options() {
+        let err = parse("[[contract]]\nrule = \"r\"\npackage = \"\"\ntest = \" \"\nfilter = \"\"\n\n[[contract]]\nrule = \"r\"\nfilter = \"--exact\"\npackage = \"-p\"\n\n[[contract]]\nrule = \"r\"\npackage = \"svc\"\nexact = true\n\n[[contract]]\nrule = \"r\"\ncommand = [\"x\"]\nexact = false\n").unwrap_err();
+        let text: Vec<String> = err.iter().map(|d| d.to_string()).collect();
+        let expect = [
+            "bumpguard.toml:3: `package` is empty",
+            "bumpguard.toml:4: `test` is empty",
+            "bumpguard.toml:5: `filter` is empty",
+            "bumpguard.toml:10: `package = \"-p\"` starts with `-`: cargo would read it as an option",
+            "bumpguard.toml:9: `filter = \"--exact\"` starts with `-`: the test harness would read it as an option",
+            "bumpguard.toml:15: `exact = true` needs a `filter`",
+            "bumpguard.toml:17: a [[contract]] is a `command` or a cargo test",
+        ];
+        assert_eq!(text.len(), expect.len(), "{text:#?}");
+        for (t, e) in text.iter().zip(expect) {
+            assert!(t.starts_with(e), "{t}\nexpected {e}");
+        }
+        let cfg =
+            parse("[[contract]]\nrule = \"r\"\nfilter = \"tls::renews\"\nexact = true\n").unwrap();
+        assert_eq!(
+            cfg.contracts[0].target,
+            ContractTarget::CargoTest {
+                package: None,
+                test: None,
+                filter: Some("tls::renews".into()),
+                exact: true
+            }
         );
     }
 

@@ -8,8 +8,9 @@
 //! passes when it exits 0.
 //!
 //! The child runs in a process group of its own, with stdin closed and its
-//! stdout and stderr captured (both read in threads, so neither pipe can fill
-//! up and block it; nothing reaches bumpguard's own stdout). When the
+//! stdout and stderr captured in one pipe, in the order they were written
+//! (read in a thread, so the pipe cannot fill up and block it; nothing
+//! reaches bumpguard's own stdout). When the
 //! timeout expires the whole process tree is killed (cargo, rustc, the test
 //! binaries, nextest's per-test process groups and anything they started),
 //! and whatever the contract left behind in its group when it ended is
@@ -37,6 +38,8 @@ pub enum ContractSpec {
         package: Option<String>,
         test: Option<String>,
         filter: Option<String>,
+        /// The filter is a whole test name (`--exact`), not a part of one.
+        exact: bool,
     },
     /// A program and its arguments, run without a shell; passes on exit 0.
     Command(Vec<String>),
@@ -101,6 +104,15 @@ pub struct ContractRun {
     /// The child's exit code; `None` when it was killed by a signal, timed
     /// out or never started.
     pub exit_code: Option<i32>,
+    /// Tests that matched the selection but are `#[ignore]`d (a run with
+    /// no test run and these is "matched only ignored tests").
+    pub ignored_tests: Vec<String>,
+    /// With [`ContractStatus::TimedOut`]: what was still running when it
+    /// was stopped, when the output says (`test acme::renews`, the build).
+    pub still_running: Option<String>,
+    /// Tests that reported a result, as the runner names them.
+    #[serde(skip)]
+    pub finished: Vec<String>,
 }
 
 /// Whether the contract passed.
@@ -162,17 +174,33 @@ fn run_inner(spec: &ContractSpec, opts: &RunOptions, start: Instant) -> Contract
             package,
             test,
             filter,
+            exact,
         } => {
             let draft = cargo_test_args(
                 Runner::Cargo,
                 package.as_deref(),
                 test.as_deref(),
                 filter.as_deref(),
+                *exact,
                 opts.offline,
                 false,
             );
             if let Err(message) = check_dir(opts) {
                 return error_run(shell_words(&draft), message);
+            }
+            // libtest reads a leading `-` as an option: `--exact` as a
+            // filter would run every test.
+            if let Some(word) = [package, test, filter]
+                .into_iter()
+                .flatten()
+                .find(|w| w.starts_with('-'))
+            {
+                return error_run(
+                    shell_words(&draft),
+                    format!(
+                        "`{word}` starts with `-`: cargo or the test harness would read it as an option"
+                    ),
+                );
             }
             let (runner, no_tests_flag) = resolve_runner(opts);
             let argv = cargo_test_args(
@@ -180,17 +208,59 @@ fn run_inner(spec: &ContractSpec, opts: &RunOptions, start: Instant) -> Contract
                 package.as_deref(),
                 test.as_deref(),
                 filter.as_deref(),
+                *exact,
                 opts.offline,
                 no_tests_flag,
             );
             let command = shell_words(&argv);
             // The probe's time counts against the contract's limit.
             let timeout = opts.timeout.saturating_sub(start.elapsed());
-            match execute(&argv, opts, timeout) {
+            let mut run = match execute(&argv, opts, timeout) {
                 Err(message) => error_run(command, message),
-                Ok(out) if runner == Runner::Nextest => judge_nextest(command, out),
-                Ok(out) => judge_libtest(command, out),
+                Ok(out) if runner == Runner::Nextest => {
+                    judge_nextest(command, out, test.as_deref())
+                }
+                Ok(out) => judge_libtest(command, out, test.as_deref()),
+            };
+            let selection = Selection {
+                runner,
+                package: package.as_deref(),
+                test: test.as_deref(),
+                filter: filter.as_deref(),
+                exact: *exact,
+            };
+            // nextest counts an ignored test as skipped, like one the
+            // filter left out: its list says which it was.
+            if runner == Runner::Nextest
+                && run.status == ContractStatus::NoTestsRan
+                && run.ignored > 0
+            {
+                let left = opts.timeout.saturating_sub(start.elapsed());
+                run.ignored_tests = selection
+                    .list(opts, left)
+                    .into_iter()
+                    .filter(|(_, ignored)| *ignored)
+                    .map(|(name, _)| name)
+                    .collect();
             }
+            // Stopped with no test named as running: the tests it selects
+            // that never reported a result are the ones that were.
+            let vague = run
+                .still_running
+                .as_deref()
+                .is_none_or(|r| r.starts_with("the tests of "));
+            if run.status == ContractStatus::TimedOut && vague {
+                let pending: Vec<String> = selection
+                    .list(opts, LIST_AFTER_TIMEOUT)
+                    .into_iter()
+                    .filter(|(name, ignored)| !ignored && !run.finished.contains(name))
+                    .map(|(name, _)| name)
+                    .collect();
+                if let Some(what) = unfinished_tests(&pending) {
+                    run.still_running = Some(what);
+                }
+            }
+            run
         }
     }
 }
@@ -217,6 +287,7 @@ pub fn command_line(spec: &ContractSpec, opts: &RunOptions) -> String {
             package,
             test,
             filter,
+            exact,
         } => {
             let (runner, no_tests_flag) = resolve_runner(opts);
             shell_words(&cargo_test_args(
@@ -224,6 +295,7 @@ pub fn command_line(spec: &ContractSpec, opts: &RunOptions) -> String {
                 package.as_deref(),
                 test.as_deref(),
                 filter.as_deref(),
+                *exact,
                 opts.offline,
                 no_tests_flag,
             ))
@@ -253,16 +325,22 @@ fn error_run(command: String, message: String) -> ContractRun {
         duration_ms: 0,
         output_tail: String::new(),
         exit_code: None,
+        ignored_tests: Vec::new(),
+        still_running: None,
+        finished: Vec::new(),
     }
 }
 
 /// The argument vector of a cargo-test contract for `runner` (Cargo or
-/// Nextest). Public so that reports show what would run exactly.
+/// Nextest). Public so that reports show what would run exactly. `exact`:
+/// the filter is a whole test name (`-- --exact FILTER`, which libtest
+/// and nextest both take).
 pub fn cargo_test_args(
     runner: Runner,
     package: Option<&str>,
     test: Option<&str>,
     filter: Option<&str>,
+    exact: bool,
     offline: bool,
     no_tests_warn: bool,
 ) -> Vec<String> {
@@ -287,9 +365,147 @@ pub fn cargo_test_args(
         argv.push("--no-tests=warn".into());
     }
     if let Some(filter) = filter {
-        argv.extend(["--".into(), filter.into()]);
+        argv.push("--".into());
+        if exact {
+            argv.push("--exact".into());
+        }
+        argv.push(filter.into());
     }
     argv
+}
+
+/// A cargo-test contract's selection, for listing its tests.
+struct Selection<'a> {
+    runner: Runner,
+    package: Option<&'a str>,
+    test: Option<&'a str>,
+    filter: Option<&'a str>,
+    exact: bool,
+}
+
+impl Selection<'_> {
+    /// The tests the selection matches, each with whether it is
+    /// `#[ignore]`d, named as the runner names them in a run (libtest:
+    /// `name`; nextest: `binary name`). Empty when they cannot be listed.
+    fn list(&self, opts: &RunOptions, timeout: Duration) -> Vec<(String, bool)> {
+        let nextest = self.runner == Runner::Nextest;
+        let mut argv: Vec<String> = if nextest {
+            ["cargo", "nextest", "list"].map(String::from).to_vec()
+        } else {
+            ["cargo", "test"].map(String::from).to_vec()
+        };
+        if let Some(p) = self.package {
+            argv.extend(["-p".into(), p.into()]);
+        }
+        if let Some(t) = self.test {
+            argv.extend(["--test".into(), t.into()]);
+        }
+        argv.push("--locked".into());
+        if opts.offline {
+            argv.push("--offline".into());
+        }
+        if nextest {
+            argv.extend(["--message-format".into(), "json".into()]);
+        }
+        argv.push("--".into());
+        if let Some(f) = self.filter {
+            if self.exact {
+                argv.push("--exact".into());
+            }
+            argv.push(f.into());
+        }
+        if !nextest {
+            argv.push("--list".into());
+        }
+        let Ok(out) = execute(&argv, opts, timeout.min(PROBE_TIMEOUT)) else {
+            return Vec::new();
+        };
+        if !out.success() {
+            return Vec::new();
+        }
+        if nextest {
+            // nextest marks every ignored test as such before it looks at
+            // the filter; libtest's filter is a substring of the name.
+            let selected = |suite_and_name: &str| {
+                let name = suite_and_name
+                    .split_once(' ')
+                    .map_or(suite_and_name, |(_, n)| n);
+                self.filter.is_none_or(|f| {
+                    if self.exact {
+                        name == f
+                    } else {
+                        name.contains(f)
+                    }
+                })
+            };
+            return out
+                .lines
+                .iter()
+                .filter(|l| l.trim_start().starts_with('{'))
+                .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                .flat_map(|list| tests_in_list(&list))
+                .filter(|(name, _)| selected(name))
+                .collect();
+        }
+        // `name: test` lines; `--list` marks no ignored test, and a test
+        // that printed a result is left out by the caller anyway.
+        out.lines
+            .iter()
+            .filter(|l| !l.starts_with(' '))
+            .filter_map(|l| l.strip_suffix(": test"))
+            .map(|name| (name.to_string(), false))
+            .collect()
+    }
+}
+
+/// How long listing the tests may take once a contract timed out.
+const LIST_AFTER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// "test `x`" for one unfinished test, a short list for a few; `None`
+/// when there are none or too many to say which was running.
+fn unfinished_tests(pending: &[String]) -> Option<String> {
+    match pending {
+        [] => None,
+        [one] => Some(format!("test `{one}`")),
+        few if few.len() <= 5 => Some(format!(
+            "one of the tests that never finished: {}",
+            few.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => None,
+    }
+}
+
+/// The test cases a `cargo nextest list` JSON document says the
+/// selection matches (`suite name`), each with whether only `#[ignore]`
+/// kept it out.
+fn tests_in_list(list: &serde_json::Value) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    let Some(suites) = list.get("rust-suites").and_then(|s| s.as_object()) else {
+        return out;
+    };
+    for (suite, body) in suites {
+        let Some(cases) = body.get("testcases").and_then(|c| c.as_object()) else {
+            continue;
+        };
+        for (name, case) in cases {
+            let matched = case.get("filter-match");
+            let status = matched
+                .and_then(|m| m.get("status"))
+                .and_then(|r| r.as_str());
+            let reason = matched
+                .and_then(|m| m.get("reason"))
+                .and_then(|r| r.as_str());
+            match (status, reason) {
+                (Some("matches"), _) => out.push((format!("{suite} {name}"), false)),
+                (_, Some("ignored")) => out.push((format!("{suite} {name}"), true)),
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// The version cargo-nextest reports, when `cargo nextest --version` works
@@ -348,13 +564,21 @@ impl Execution {
 /// killing the group after `timeout`. `Err` when it cannot be started.
 fn execute(argv: &[String], opts: &RunOptions, timeout: Duration) -> Result<Execution, String> {
     let program = &argv[0];
+    // One pipe for both streams, as a terminal shows them: cargo's lines
+    // (stderr) and the tests' (stdout) arrive in the order they were
+    // written, which the parsers rely on (which binary a summary is of).
+    let (reader, writer) = std::io::pipe()
+        .map_err(|e| format!("cannot create a pipe for the output of `{program}`: {e}"))?;
+    let writer_too = writer
+        .try_clone()
+        .map_err(|e| format!("cannot create a pipe for the output of `{program}`: {e}"))?;
     let mut command = Command::new(program);
     command
         .args(&argv[1..])
         .current_dir(&opts.dir)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stdout(writer)
+        .stderr(writer_too)
         .env("CARGO_TERM_COLOR", "never")
         // A failing test's message, not a backtrace, belongs in the report's excerpt.
         .env("RUST_BACKTRACE", "0")
@@ -365,24 +589,19 @@ fn execute(argv: &[String], opts: &RunOptions, timeout: Duration) -> Result<Exec
     if opts.offline {
         command.env("CARGO_NET_OFFLINE", "true");
     }
-    let mut child = command.spawn().map_err(|e| spawn_error(program, &e))?;
+    let spawned = command.spawn();
+    // The child has its copies of the pipe's write end; ours must go, or
+    // the reader never sees the end of the output.
+    drop(command);
+    let mut child = spawned.map_err(|e| spawn_error(program, &e))?;
     let pgid = child.id();
 
     let capture = Arc::new(Mutex::new(Capture::default()));
     let (done_tx, done_rx) = mpsc::channel();
     let mut readers = 0;
     let mut reader_failed = None;
-    let pipes: [Option<Box<dyn Read + Send>>; 2] = [
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    ];
-    for pipe in pipes.into_iter().flatten() {
+    let pipes: [Box<dyn Read + Send>; 1] = [Box::new(reader)];
+    for pipe in pipes {
         let sink = Arc::clone(&capture);
         let done = done_tx.clone();
         let spawned = std::thread::Builder::new()
@@ -568,10 +787,21 @@ impl Capture {
 /// Lines the parsers need, kept even when the output is huge.
 fn parsers_read(line: &str) -> bool {
     let t = line.trim_start();
-    t.starts_with("test ") || t.starts_with("error") || t.starts_with("Summary [") || {
-        let word = t.split(' ').next().unwrap_or("");
-        is_nextest_failure_status(word)
-    }
+    [
+        "test ",
+        "running ",
+        "Running ",
+        "Doc-tests ",
+        "failures:",
+        "error",
+        "Summary [",
+        "for `",
+        "Compiling ",
+        "Finished ",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+        || nextest_status(t).is_some()
 }
 
 /// Reads a pipe to its end, line by line, into `sink`.
@@ -658,8 +888,23 @@ pub struct TestCounts {
     pub failed: u32,
     pub ignored: u32,
     pub failed_tests: Vec<String>,
+    /// Tests the runner reported as ignored (by name, where it names them).
+    pub ignored_tests: Vec<String>,
     /// At least one summary line was found.
     pub summary_seen: bool,
+    /// Test binaries that printed nothing libtest prints (no `running N
+    /// tests`): targets with `harness = false`, whose tests cannot be
+    /// counted. By cargo's name for them (`tests/custom.rs`).
+    pub custom_harness: Vec<String>,
+    /// Test binaries that started their tests but ended without their own
+    /// summary (killed, crashed, timed out).
+    pub unfinished: Vec<String>,
+    /// Tests reported as running long (libtest's "has been running for
+    /// over 60 seconds", nextest's `SLOW`) and not finished.
+    pub running: Vec<String>,
+    /// Every test reported with a result (passed, failed, ignored), as the
+    /// runner names it (libtest: `name`; nextest: `binary name`).
+    pub finished: Vec<String>,
 }
 
 impl TestCounts {
@@ -669,41 +914,204 @@ impl TestCounts {
             self.failed_tests.push(name.to_string());
         }
     }
+
+    fn note_finished(&mut self, name: &str) {
+        let name = name.trim();
+        self.running.retain(|n| n != name);
+        if !self.finished.iter().any(|n| n == name) {
+            self.finished.push(name.to_string());
+        }
+    }
 }
 
-/// Reads libtest's output (`cargo test`): every `test result:` line (one
-/// per test binary and one for the doctests) is added up; `test NAME ...
-/// FAILED` lines name the failures.
+/// libtest's output of one test binary, as far as it was read.
+#[derive(Default)]
+struct LibtestBinary {
+    /// cargo's name for it: `tests/contracts.rs`, `unittests src/lib.rs`,
+    /// `doctests proj`; empty when no cargo line announced it.
+    name: String,
+    /// `running N tests`: how many tests it runs.
+    expected: Option<u32>,
+    /// Past the first `failures:` line: what follows is the failed tests'
+    /// captured output (anything at all) and their list.
+    in_failures: bool,
+    /// `test result:` lines seen: passed, failed, ignored, measured.
+    summaries: Vec<[u32; 4]>,
+    passed: u32,
+    failed: Vec<String>,
+    ignored: Vec<String>,
+}
+
+/// cargo's line announcing a test binary: `     Running tests/x.rs
+/// (target/debug/deps/x-1a2b)` or `   Doc-tests proj` (right-aligned
+/// status, so indented), as the binary's name.
+fn cargo_binary_line(line: &str) -> Option<String> {
+    if !line.starts_with(' ') {
+        return None;
+    }
+    let t = line.trim_start();
+    if let Some(rest) = t.strip_prefix("Running ") {
+        let (name, binary) = rest.rsplit_once(" (")?;
+        binary.ends_with(')').then(|| name.trim().to_string())
+    } else {
+        t.strip_prefix("Doc-tests ")
+            .filter(|crate_name| !crate_name.trim().is_empty() && !crate_name.contains(' '))
+            .map(|crate_name| format!("doctests {}", crate_name.trim()))
+    }
+}
+
+/// libtest's `running 3 tests` (`running 1 test`), unindented.
+fn libtest_running(line: &str) -> Option<u32> {
+    let rest = line.strip_prefix("running ")?;
+    let (n, word) = rest.split_once(' ')?;
+    matches!(word, "test" | "tests")
+        .then(|| n.parse().ok())
+        .flatten()
+}
+
+/// `ok. 2 passed; 1 failed; 0 ignored; 0 measured; 2 filtered out; ...`
+/// -> [passed, failed, ignored, measured].
+fn libtest_summary(rest: &str) -> Option<[u32; 4]> {
+    let (verdict, numbers) = rest.split_once(". ")?;
+    if !matches!(verdict, "ok" | "FAILED") {
+        return None;
+    }
+    let mut out = [None; 4];
+    for part in numbers.split(';') {
+        let mut words = part.split_whitespace();
+        let (Some(n), Some(what)) = (words.next(), words.next()) else {
+            continue;
+        };
+        let Ok(n) = n.parse::<u32>() else { continue };
+        let slot = match what {
+            "passed" => 0,
+            "failed" => 1,
+            "ignored" => 2,
+            "measured" => 3,
+            _ => continue,
+        };
+        out[slot] = Some(n);
+    }
+    // Older libtests print no `measured`.
+    Some([out[0]?, out[1]?, out[2]?, out[3].unwrap_or(0)])
+}
+
+/// `test NAME ... RESULT` -> (NAME, RESULT), `- should panic` left out.
+fn libtest_result(line: &str) -> Option<(&str, &str)> {
+    let (name, result) = line.strip_prefix("test ")?.rsplit_once(" ... ")?;
+    let name = name.strip_suffix(" - should panic").unwrap_or(name);
+    Some((name, result.trim()))
+}
+
+/// Reads libtest's output (`cargo test`), one test binary at a time, in
+/// order: cargo names each binary (`Running ..`, `Doc-tests ..`), libtest
+/// says how many tests it runs (`running N tests`) and ends with its
+/// summary (`test result: ..`). Only a summary whose counts add up to that
+/// number is the binary's own: a test may print anything, `test result:`
+/// lines included, and libtest shows a failed test's output before the
+/// summary. `test NAME ... FAILED` lines before that output name the
+/// failures. A binary that prints no `running` line does not use libtest
+/// (`harness = false`); one that ends without its summary is unfinished,
+/// and what it reported per test counts.
 pub fn parse_libtest<S: AsRef<str>>(lines: &[S]) -> TestCounts {
+    let mut binaries: Vec<LibtestBinary> = Vec::new();
     let mut counts = TestCounts::default();
     for line in lines {
         let line = line.as_ref().trim_end();
-        if let Some(rest) = line.strip_prefix("test result: ") {
-            // "ok. 2 passed; 0 failed; 0 ignored; 0 measured; 2 filtered out; finished in 0.00s"
-            let Some((_, numbers)) = rest.split_once(". ") else {
-                continue;
-            };
-            counts.summary_seen = true;
-            for part in numbers.split(';') {
-                let mut words = part.split_whitespace();
-                let (Some(n), Some(what)) = (words.next(), words.next()) else {
-                    continue;
-                };
-                let Ok(n) = n.parse::<u32>() else { continue };
-                match what {
-                    "passed" => counts.passed = counts.passed.saturating_add(n),
-                    "failed" => counts.failed = counts.failed.saturating_add(n),
-                    "ignored" => counts.ignored = counts.ignored.saturating_add(n),
-                    _ => {}
-                }
+        if let Some(name) = cargo_binary_line(line) {
+            binaries.push(LibtestBinary {
+                name,
+                ..LibtestBinary::default()
+            });
+            continue;
+        }
+        if let Some(n) = libtest_running(line) {
+            match binaries.last_mut() {
+                Some(b) if b.expected.is_none() => b.expected = Some(n),
+                // A second `running` line in one binary: a test printed it.
+                Some(_) => {}
+                // No cargo line: a test binary's output alone.
+                None => binaries.push(LibtestBinary {
+                    expected: Some(n),
+                    ..LibtestBinary::default()
+                }),
             }
-        } else if let Some(name) = line
-            .strip_prefix("test ")
-            .and_then(|rest| rest.strip_suffix(" ... FAILED"))
+            continue;
+        }
+        let Some(b) = binaries.last_mut() else {
+            continue;
+        };
+        if b.expected.is_none() {
+            // Output of a binary that is not libtest's.
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            b.summaries.extend(libtest_summary(rest));
+            continue;
+        }
+        if line == "failures:" {
+            b.in_failures = true;
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("test ")
+            && let Some(name) = rest.strip_suffix(" has been running for over 60 seconds")
         {
-            let name = name.strip_suffix(" - should panic").unwrap_or(name);
+            if !b.in_failures && !counts.running.iter().any(|n| n == name) {
+                counts.running.push(name.to_string());
+            }
+            continue;
+        }
+        if b.in_failures {
+            continue;
+        }
+        // One test at a time, libtest names a test as it starts.
+        if let Some(name) = line
+            .strip_prefix("test ")
+            .and_then(|rest| rest.strip_suffix(" ..."))
+        {
+            if !counts.running.iter().any(|n| n == name) {
+                counts.running.push(name.to_string());
+            }
+            continue;
+        }
+        let Some((name, result)) = libtest_result(line) else {
+            continue;
+        };
+        counts.note_finished(name);
+        match result {
+            "ok" => b.passed += 1,
+            "FAILED" => b.failed.push(name.to_string()),
+            r if r == "ignored" || r.starts_with("ignored, ") => b.ignored.push(name.to_string()),
+            r if r.starts_with("bench:") => b.passed += 1,
+            _ => {}
+        }
+    }
+    for b in binaries {
+        let Some(expected) = b.expected else {
+            counts.custom_harness.push(b.name);
+            continue;
+        };
+        let own = b.summaries.iter().rev().find(|[p, f, i, m]| {
+            p.saturating_add(*f).saturating_add(*i).saturating_add(*m) == expected
+        });
+        let [passed, failed, ignored] = match own {
+            Some([p, f, i, _]) => {
+                counts.summary_seen = true;
+                [*p, *f, *i]
+            }
+            None => {
+                counts.unfinished.push(b.name.clone());
+                let n = |v: &Vec<String>| u32::try_from(v.len()).unwrap_or(u32::MAX);
+                [b.passed, n(&b.failed), n(&b.ignored)]
+            }
+        };
+        counts.passed = counts.passed.saturating_add(passed);
+        counts.failed = counts.failed.saturating_add(failed);
+        counts.ignored = counts.ignored.saturating_add(ignored);
+        for name in &b.failed {
             counts.note_failed(name);
         }
+        counts.ignored_tests.extend(b.ignored);
     }
     counts
 }
@@ -741,17 +1149,37 @@ pub fn parse_nextest<S: AsRef<str>>(lines: &[S]) -> TestCounts {
                     _ => counts.failed = counts.failed.saturating_add(n),
                 }
             }
-        } else if let Some(name) = nextest_failure_name(line) {
-            counts.note_failed(name);
+        } else if let Some((status, name)) = nextest_status(line) {
+            if status == "SLOW" {
+                if !counts.running.iter().any(|n| n == name) {
+                    counts.running.push(name.to_string());
+                }
+                continue;
+            }
+            counts.note_finished(name);
+            if is_nextest_failure_status(status) {
+                counts.note_failed(name);
+            }
+        } else if let Some(rest) = line.strip_prefix("for `")
+            && let Some((binary, _)) = rest.split_once("`, line ")
+            && line.contains("did not end with the string \": test\"")
+        {
+            // `cargo nextest` could not list a binary's tests: not libtest.
+            counts.custom_harness.push(binary.to_string());
         }
     }
     counts
 }
 
-/// `FAIL [   0.102s] (1/1) proj::contract failing_one` -> the test's name.
-fn nextest_failure_name(line: &str) -> Option<&str> {
+/// `FAIL [   0.102s] (1/1) proj::contract failing_one` -> (status, the
+/// test's name), for the status words nextest prints for a test (`PASS`,
+/// `SLOW`, `FLAKY`, `SKIP`, the failures). A retry's attempt (`TRY 1
+/// FAIL`) is not a result: the final status line is.
+fn nextest_status(line: &str) -> Option<(&str, &str)> {
     let (status, rest) = line.split_once(' ')?;
-    if !is_nextest_failure_status(status) {
+    let known = matches!(status, "PASS" | "SLOW" | "FLAKY" | "SKIP" | "LEAK")
+        || is_nextest_failure_status(status);
+    if !known {
         return None;
     }
     let rest = rest.trim_start().strip_prefix('[')?;
@@ -765,7 +1193,7 @@ fn nextest_failure_name(line: &str) -> Option<&str> {
         Some((counter, name)) if counter.contains('/') => name,
         _ => rest,
     };
-    Some(rest.trim())
+    Some((status, rest.trim()))
 }
 
 fn is_nextest_failure_status(word: &str) -> bool {
@@ -811,6 +1239,12 @@ fn cargo_setup_error<S: AsRef<str>>(lines: &[S]) -> Option<String> {
                     .to_string(),
             );
         }
+        if message.contains("--locked was passed") {
+            return Some(
+                "Cargo.lock needs updating: the manifests at this revision ask for other packages than it locks, and contracts run with `--locked` so that they test the lockfile under review; update it (`cargo update --workspace`, or any cargo build) and commit it"
+                    .to_string(),
+            );
+        }
         let setup = [
             "no test target named",
             "did not match any packages",
@@ -826,13 +1260,62 @@ fn cargo_setup_error<S: AsRef<str>>(lines: &[S]) -> Option<String> {
     })
 }
 
-fn judge_libtest(command: String, out: Execution) -> ContractRun {
+/// Why a target that does not use libtest (`harness = false`) cannot be
+/// a cargo-test contract, and what to bind instead.
+fn custom_harness_error(binaries: &[String], test: Option<&str>) -> String {
+    let names: Vec<String> = binaries
+        .iter()
+        .filter(|b| !b.is_empty())
+        .map(|b| format!("`{b}`"))
+        .collect();
+    let which = if names.is_empty() {
+        "a test target".to_string()
+    } else {
+        names.join(", ")
+    };
+    let target = test.map_or_else(String::new, |t| format!(", \"--test\", \"{t}\""));
+    format!(
+        "{which} does not use the libtest harness (`harness = false`), so its tests cannot be selected or counted; bind it as a command contract instead, which passes when it exits 0: command = [\"cargo\", \"test\"{target}, \"--locked\"]"
+    )
+}
+
+/// What was still running when a contract was stopped, as far as the
+/// output says: tests reported as running long, the test binary that had
+/// not finished, or the build.
+fn still_running<S: AsRef<str>>(counts: &TestCounts, lines: &[S]) -> Option<String> {
+    if !counts.running.is_empty() {
+        let names: Vec<String> = counts.running.iter().map(|n| format!("`{n}`")).collect();
+        return Some(format!(
+            "test{} {}",
+            if names.len() == 1 { "" } else { "s" },
+            names.join(", ")
+        ));
+    }
+    if let Some(binary) = counts.unfinished.iter().rev().find(|b| !b.is_empty()) {
+        return Some(format!("the tests of `{binary}`"));
+    }
+    // The build, when cargo was compiling and never finished.
+    let mut compiling = None;
+    for line in lines {
+        let t = line.as_ref().trim();
+        if let Some(what) = t.strip_prefix("Compiling ") {
+            compiling = Some(what.to_string());
+        } else if t.starts_with("Finished ") || t.starts_with("Running ") {
+            compiling = None;
+        }
+    }
+    compiling.map(|c| format!("the build (compiling {c})"))
+}
+
+fn judge_libtest(command: String, out: Execution, test: Option<&str>) -> ContractRun {
     let counts = parse_libtest(&out.lines);
     let status = if out.timed_out {
         ContractStatus::TimedOut
     } else if out.success() && counts.failed == 0 {
         if counts.passed > 0 {
             ContractStatus::Passed
+        } else if !counts.custom_harness.is_empty() {
+            ContractStatus::Error(custom_harness_error(&counts.custom_harness, test))
         } else {
             ContractStatus::NoTestsRan
         }
@@ -841,16 +1324,20 @@ fn judge_libtest(command: String, out: Execution) -> ContractRun {
         .flatten()
     {
         ContractStatus::Error(message)
+    } else if counts.passed == 0 && counts.failed == 0 && !counts.custom_harness.is_empty() {
+        ContractStatus::Error(custom_harness_error(&counts.custom_harness, test))
     } else {
         ContractStatus::Failed
     };
     test_run(command, status, counts, out)
 }
 
-fn judge_nextest(command: String, out: Execution) -> ContractRun {
+fn judge_nextest(command: String, out: Execution, test: Option<&str>) -> ContractRun {
     let counts = parse_nextest(&out.lines);
     let status = if out.timed_out {
         ContractStatus::TimedOut
+    } else if !counts.custom_harness.is_empty() && !counts.summary_seen {
+        ContractStatus::Error(custom_harness_error(&counts.custom_harness, test))
     } else if out.success() && counts.failed == 0 {
         if counts.passed > 0 {
             ContractStatus::Passed
@@ -876,6 +1363,9 @@ fn test_run(
     counts: TestCounts,
     out: Execution,
 ) -> ContractRun {
+    let still_running = (status == ContractStatus::TimedOut)
+        .then(|| still_running(&counts, &out.lines))
+        .flatten();
     ContractRun {
         status,
         command,
@@ -886,6 +1376,9 @@ fn test_run(
         duration_ms: 0,
         exit_code: out.exit_code(),
         output_tail: out.tail,
+        ignored_tests: counts.ignored_tests,
+        still_running,
+        finished: counts.finished,
     }
 }
 
@@ -907,6 +1400,9 @@ fn judge_command(command: String, out: Execution) -> ContractRun {
         duration_ms: 0,
         exit_code: out.exit_code(),
         output_tail: out.tail,
+        ignored_tests: Vec::new(),
+        still_running: None,
+        finished: Vec::new(),
     }
 }
 
@@ -999,6 +1495,198 @@ error: 3 targets failed:
                 "tests::unit_panics",
                 "failing_one",
                 "src/lib.rs - add (line 3)"
+            ]
+        );
+    }
+
+    /// `cargo test --no-fail-fast` (cargo 1.95, both streams in one pipe):
+    /// a failing test prints libtest-like lines of its own, a target has
+    /// `harness = false`, and an ignored test matches.
+    const LIBTEST_SPOOFED: &str = "\
+    Finished `test` profile [unoptimized + debuginfo] target(s) in 0.39s
+     Running unittests src/lib.rs (target/debug/deps/probe-9949de8168e972d0)
+
+running 0 tests
+
+test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
+
+     Running tests/contracts.rs (target/debug/deps/contracts-a30abe357d94f1b3)
+
+running 3 tests
+test ign_one ... ignored
+test ok_one ... ok
+test prints_summary ... FAILED
+
+failures:
+
+---- prints_summary stdout ----
+running 9 tests
+test fake ... ok
+test fake_failure ... FAILED
+test result: ok. 9 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
+
+thread 'prints_summary' (31090) panicked at tests/contracts.rs:11:5:
+boom
+note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
+
+
+failures:
+    prints_summary
+
+test result: FAILED. 1 passed; 1 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.00s
+
+error: test failed, to rerun pass `--test contracts`
+     Running tests/custom.rs (target/debug/deps/custom-6107b7a7434bcc34)
+custom harness ran
+test result: ok. 4 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
+   Doc-tests probe
+
+running 0 tests
+
+test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
+
+error: 1 target failed:
+    `--test contracts`
+";
+
+    #[test]
+    fn only_libtests_own_summary_lines_count() {
+        let counts = parse_libtest(&lines(LIBTEST_SPOOFED));
+        assert!(counts.summary_seen);
+        assert_eq!((counts.passed, counts.failed, counts.ignored), (1, 1, 1));
+        assert_eq!(counts.failed_tests, ["prints_summary"]);
+        assert_eq!(counts.ignored_tests, ["ign_one"]);
+        assert_eq!(counts.custom_harness, ["tests/custom.rs"]);
+        assert!(counts.unfinished.is_empty(), "{counts:?}");
+        // The same lines in another test's output, when the real summary
+        // also reads "9 passed": the last one whose counts add up to the
+        // binary's `running` line is its own.
+        let text = "\
+    Finished `test` profile [unoptimized + debuginfo] target(s) in 0.01s
+     Running tests/a.rs (target/debug/deps/a-1)
+
+running 2 tests
+test one ... ok
+test two ... FAILED
+
+failures:
+
+---- two stdout ----
+test result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
+
+failures:
+    two
+
+test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
+";
+        let counts = parse_libtest(&lines(text));
+        assert_eq!((counts.passed, counts.failed), (1, 1));
+    }
+
+    #[test]
+    fn a_binary_without_its_summary_counts_what_it_reported() {
+        // Killed at the time limit: one test passed, one never finished.
+        let text = "\
+    Finished `test` profile [unoptimized + debuginfo] target(s) in 0.01s
+     Running tests/contracts.rs (target/debug/deps/contracts-1)
+
+running 2 tests
+test quick ... ok
+";
+        let counts = parse_libtest(&lines(text));
+        assert!(!counts.summary_seen);
+        assert_eq!(counts.passed, 1);
+        assert_eq!(counts.unfinished, ["tests/contracts.rs"]);
+        assert_eq!(counts.finished, ["quick"]);
+        assert_eq!(
+            still_running(&counts, &lines(text)).as_deref(),
+            Some("the tests of `tests/contracts.rs`")
+        );
+        // Long runners are named; one thread at a time names the test as it starts.
+        let text = "\
+running 3 tests
+test slow_one has been running for over 60 seconds
+test done ... ok
+test one_at_a_time ...";
+        let counts = parse_libtest(&lines(text));
+        assert_eq!(counts.running, ["slow_one", "one_at_a_time"]);
+        assert_eq!(
+            still_running(&counts, &lines(text)).as_deref(),
+            Some("tests `slow_one`, `one_at_a_time`")
+        );
+        // Stopped while building.
+        let text = "   Compiling certlib v1.5.0\n   Compiling service v0.1.0 (/w)\n";
+        let counts = parse_libtest(&lines(text));
+        assert_eq!(
+            still_running(&counts, &lines(text)).as_deref(),
+            Some("the build (compiling service v0.1.0 (/w))")
+        );
+        assert_eq!(unfinished_tests(&["a".into()]).as_deref(), Some("test `a`"));
+        assert_eq!(unfinished_tests(&[]), None);
+    }
+
+    fn execution(text: &str, code: i32) -> Execution {
+        use std::os::unix::process::ExitStatusExt;
+        Execution {
+            status: Some(ExitStatus::from_raw(code << 8)),
+            timed_out: false,
+            lines: text.lines().map(str::to_string).collect(),
+            tail: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_target_without_libtest_cannot_be_a_test_contract() {
+        let text =
+            "     Running tests/custom.rs (target/debug/deps/custom-1)\ncustom harness ran\n";
+        let run = judge_libtest("c".into(), execution(text, 0), Some("custom"));
+        let ContractStatus::Error(why) = &run.status else {
+            panic!("{run:?}");
+        };
+        assert!(
+            why.starts_with(
+                "`tests/custom.rs` does not use the libtest harness (`harness = false`)"
+            ),
+            "{why}"
+        );
+        assert!(
+            why.contains("command = [\"cargo\", \"test\", \"--test\", \"custom\", \"--locked\"]"),
+            "{why}"
+        );
+        // nextest cannot list it.
+        let text = "error: creating test list failed\n\nCaused by:\n  for `probe::custom`, line \"custom harness ran\" did not end with the string \": test\" or \": benchmark\"\n";
+        let run = judge_nextest("c".into(), execution(text, 101), Some("custom"));
+        assert!(
+            matches!(&run.status, ContractStatus::Error(why) if why.starts_with("`probe::custom` does not use the libtest harness")),
+            "{run:?}"
+        );
+        // Ignored matches are named.
+        let text = "     Running tests/c.rs (target/debug/deps/c-1)\n\nrunning 1 test\ntest ign_one ... ignored, needs a network\n\ntest result: ok. 0 passed; 0 failed; 1 ignored; 0 measured; 2 filtered out; finished in 0.00s\n";
+        let run = judge_libtest("c".into(), execution(text, 0), None);
+        assert_eq!(run.status, ContractStatus::NoTestsRan);
+        assert_eq!(run.ignored_tests, ["ign_one"]);
+    }
+
+    #[test]
+    fn nextest_slow_tests_and_lists() {
+        let text = "\
+    Starting 2 tests across 1 binary
+        SLOW [> 60.000s] (1/2) svc::contracts hangs
+        SLOW [> 60.000s] (1/2) svc::contracts slow_but_done
+        PASS [  61.000s] (1/2) svc::contracts slow_but_done
+";
+        let counts = parse_nextest(&lines(text));
+        assert_eq!(counts.running, ["svc::contracts hangs"]);
+        assert_eq!(counts.finished, ["svc::contracts slow_but_done"]);
+        let list: serde_json::Value = serde_json::from_str(r#"{"rust-suites": {"svc::contracts": {"testcases": {
+            "ign_one": {"ignored": true, "filter-match": {"status": "mismatch", "reason": "ignored"}},
+            "ok_one": {"ignored": false, "filter-match": {"status": "matches"}},
+            "other": {"ignored": false, "filter-match": {"status": "mismatch", "reason": "string"}}}}}}"#).unwrap();
+        assert_eq!(
+            tests_in_list(&list),
+            [
+                ("svc::contracts ign_one".to_string(), true),
+                ("svc::contracts ok_one".to_string(), false)
             ]
         );
     }
@@ -1144,6 +1832,13 @@ help: available test targets:
             cargo_setup_error(&lines(no_nextest))
                 .is_some_and(|m| m.starts_with("cargo-nextest is not installed"))
         );
+        let locked = "error: cannot update the lock file /w/Cargo.lock because --locked was passed to prevent this\nhelp: to generate the lock file without accessing the network, remove the --locked flag and use --offline instead.\n";
+        assert!(
+            cargo_setup_error(&lines(locked))
+                .is_some_and(|m| m.starts_with("Cargo.lock needs updating")),
+            "{:?}",
+            cargo_setup_error(&lines(locked))
+        );
         // A denied lint reads like a setup error, but the build ran.
         let lint = "\
 error: unused variable: `offline`
@@ -1160,6 +1855,7 @@ error: could not compile `svc` (lib test) due to 1 previous error
                 Some("svc"),
                 Some("contracts"),
                 Some("acme renew"),
+                false,
                 true,
                 false
             )),
@@ -1171,6 +1867,7 @@ error: could not compile `svc` (lib test) due to 1 previous error
                 None,
                 None,
                 None,
+                false,
                 false,
                 true
             )),
@@ -1214,8 +1911,10 @@ error: could not compile `svc` (lib test) due to 1 previous error
 
         capture.kept_bytes = MAX_KEPT_BYTES;
         capture.push("noise".into());
+        capture.push("     Running tests/contract.rs (target/debug/deps/contract-1)".into());
+        capture.push("running 1 test".into());
         capture.push("test result: ok. 1 passed; 0 failed; 0 ignored".into());
-        assert_eq!(capture.lines.len(), 101);
+        assert_eq!(capture.lines.len(), 103);
         assert_eq!(parse_libtest(&capture.lines).passed, 1);
     }
 

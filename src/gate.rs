@@ -94,6 +94,35 @@ pub struct ContractOutcome {
     /// The end of the output, for failures.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub output_tail: String,
+    /// The folder it runs in, relative to the repository root (its
+    /// workspace's); empty at the root.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub dir: String,
+    /// Tests the selection matched that are `#[ignore]`d.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_tests: Vec<String>,
+}
+
+impl ContractOutcome {
+    /// Its state in words, as reports show it: `no test matched` is
+    /// `matched only ignored tests` when ignored tests were all it matched.
+    pub fn label(&self) -> &'static str {
+        if self.status == ContractState::NoTestsRan && !self.ignored_tests.is_empty() {
+            "matched only ignored tests"
+        } else {
+            self.status.words()
+        }
+    }
+
+    /// `` `cargo test -p svc` `` with ` in `services/svc`` when it runs
+    /// elsewhere than at the repository root.
+    pub fn shown_command(&self) -> String {
+        if self.dir.is_empty() {
+            format!("`{}`", self.command)
+        } else {
+            format!("`{}` in `{}`", self.command, self.dir)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -145,6 +174,114 @@ pub enum Contracts<'a> {
     WouldRun(&'a str, &'a dyn Fn(&ContractBinding, &str) -> String),
     /// No repository to prove anything in (`diff`): hits are reported, never blocking.
     NotApplicable,
+}
+
+/// One workspace of the repository at the head revision: the folder of
+/// its `Cargo.lock` (relative to the root, `""` at the root) and its
+/// members (`None` when they could not be read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    pub dir: String,
+    pub members: Option<Vec<String>>,
+}
+
+/// Where a binding runs for a hit in one workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// In the hit's workspace.
+    Here,
+    /// Not for this hit: the binding belongs to another workspace.
+    Elsewhere,
+    /// In no workspace of the repository: why, in words.
+    Nowhere(String),
+}
+
+/// `""` shown as the repository root.
+fn dir_label(dir: &str) -> String {
+    if dir.is_empty() {
+        "the repository root".to_string()
+    } else {
+        format!("`{dir}`")
+    }
+}
+
+fn workspace_list(workspaces: &[Workspace]) -> String {
+    workspaces
+        .iter()
+        .map(|w| {
+            let members = match &w.members {
+                Some(m) if !m.is_empty() => m.join(", "),
+                Some(_) => "no members".to_string(),
+                None => "members unknown".to_string(),
+            };
+            format!(
+                "{} ({members})",
+                if w.dir.is_empty() {
+                    "."
+                } else {
+                    w.dir.as_str()
+                }
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Where binding `b` runs for a hit in the workspace at `dir`. With
+/// `workspace = ".."` it runs there only; a cargo-test contract with a
+/// `package` runs in the workspaces that have that package as a member;
+/// anything else runs where its rule triggered. `None` workspaces (not
+/// known, as in unit uses of [`apply`]): where its rule triggered.
+fn place(b: &ContractBinding, dir: &str, workspaces: Option<&[Workspace]>) -> Place {
+    let Some(workspaces) = workspaces else {
+        return Place::Here;
+    };
+    let package = match &b.target {
+        ContractTarget::CargoTest { package, .. } => package.as_deref(),
+        ContractTarget::Command(_) => None,
+    };
+    let has = |w: &Workspace, p: &str| w.members.as_ref().is_none_or(|m| m.iter().any(|x| x == p));
+    if let Some(want) = &b.workspace {
+        let Some(w) = workspaces.iter().find(|w| w.dir == *want) else {
+            return Place::Nowhere(format!(
+                "`workspace = \"{}\"` names a folder with no Cargo.lock at the head revision (workspaces: {}); fix `workspace`",
+                if want.is_empty() { "." } else { want.as_str() },
+                workspace_list(workspaces)
+            ));
+        };
+        if let Some(p) = package
+            && !has(w, p)
+        {
+            return Place::Nowhere(format!(
+                "package `{p}` is not a member of the workspace at {} (workspaces: {}); fix `package` or `workspace`",
+                dir_label(want),
+                workspace_list(workspaces)
+            ));
+        }
+        return if *want == dir {
+            Place::Here
+        } else {
+            Place::Elsewhere
+        };
+    }
+    let Some(p) = package else {
+        return Place::Here;
+    };
+    // A hit in a workspace bumpguard knows nothing about: run it there.
+    if !workspaces.iter().any(|w| w.dir == dir) {
+        return Place::Here;
+    }
+    let holding: Vec<&Workspace> = workspaces.iter().filter(|w| has(w, p)).collect();
+    if holding.iter().any(|w| w.dir == dir) {
+        Place::Here
+    } else if holding.is_empty() {
+        Place::Nowhere(format!(
+            "package `{p}` is in no workspace of the repository at the head revision (workspaces: {}); fix `package`, or set `workspace`",
+            workspace_list(workspaces)
+        ))
+    } else {
+        Place::Elsewhere
+    }
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -241,9 +378,25 @@ pub fn acceptables(report: &Report) -> Vec<Acceptable> {
 /// its own ([`crate::config::implicit_rules`]) when no critical rule it
 /// attaches to triggered: changes in its scope still require it.
 pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contracts<'_>) {
+    apply_in(report, rules, cfg, contracts, None);
+}
+
+/// [`apply`] in a repository whose workspaces are known: a binding runs
+/// only in the workspaces it belongs to (its `workspace`, or those that
+/// have its `package` as a member), and one that belongs to none is an
+/// error of its own rather than a cargo failure in every workspace.
+pub fn apply_in(
+    report: &mut Report,
+    rules: &[Rule],
+    cfg: &Config,
+    contracts: Contracts<'_>,
+    workspaces: Option<&[Workspace]>,
+) {
     let implicit = crate::config::implicit_rules(cfg);
+    let accept_args = report.accept_args.clone();
     let mut g = Gate {
         cfg,
+        accept_args: &accept_args,
         contracts,
         used: vec![false; cfg.accepts.len()],
         runs: BTreeMap::new(),
@@ -265,6 +418,13 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
         c.violations = c.changes.iter().filter(|a| a.violation).count();
 
         let mut hits = Vec::new();
+        let dir = workspace_dir(c);
+        let places: Vec<Place> = cfg
+            .contracts
+            .iter()
+            .map(|b| place(b, &dir, workspaces))
+            .collect();
+        let belongs = |i: usize| places[i] != Place::Elsewhere;
         // Bindings that a triggered critical rule already runs.
         let mut attached: BTreeSet<usize> = BTreeSet::new();
         for rule in rules {
@@ -276,20 +436,23 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
                 .contracts
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| binds(b, rule, c, &evidence))
+                .filter(|(i, b)| belongs(*i) && binds(b, rule, c, &evidence))
                 .collect();
             if rule.severity == RuleSeverity::Critical {
                 attached.extend(bound.iter().map(|(i, _)| *i));
             }
-            hits.push(g.hit(c, rule, evidence, &bound));
+            hits.push(g.hit(c, rule, evidence, &bound, &places));
         }
         for rule in implicit.iter().filter(|r| r.krate == c.name) {
             let group: Vec<(usize, &ContractBinding)> = cfg
                 .contracts
                 .iter()
                 .enumerate()
-                .filter(|(_, b)| crate::config::implicit_rule_id(b).as_deref() == Some(&rule.id))
+                .filter(|(i, b)| {
+                    belongs(*i) && crate::config::implicit_rule_id(b).as_deref() == Some(&rule.id)
+                })
                 .collect();
+            // Empty: its bindings all belong to other workspaces.
             if group.iter().all(|(i, _)| attached.contains(i)) {
                 continue;
             }
@@ -297,7 +460,7 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
             if evidence.is_empty() {
                 continue;
             }
-            hits.push(g.hit(c, rule, evidence, &group));
+            hits.push(g.hit(c, rule, evidence, &group, &places));
         }
         c.rules = hits;
     }
@@ -324,6 +487,8 @@ pub fn apply(report: &mut Report, rules: &[Rule], cfg: &Config, contracts: Contr
 /// the contracts already run (each binding once per workspace and run).
 struct Gate<'a> {
     cfg: &'a Config,
+    /// The run's revision options, for the accept commands it suggests.
+    accept_args: &'a str,
     contracts: Contracts<'a>,
     used: Vec<bool>,
     runs: BTreeMap<(usize, String), ContractOutcome>,
@@ -354,6 +519,7 @@ impl Gate<'_> {
         rule: &Rule,
         evidence: Vec<Evidence>,
         bound: &[(usize, &ContractBinding)],
+        places: &[Place],
     ) -> RuleHit {
         let (old, new) = versions(c);
         let d = digest(&evidence);
@@ -381,6 +547,10 @@ impl Gate<'_> {
         if hit.accepted.is_none() {
             let dir = workspace_dir(c);
             for (i, b) in bound {
+                if let Some(Place::Nowhere(why)) = places.get(*i) {
+                    hit.contracts.push(nowhere(b, why));
+                    continue;
+                }
                 let outcome = match &self.contracts {
                     Contracts::Run(run) => self
                         .runs
@@ -392,11 +562,22 @@ impl Gate<'_> {
                         not_run(b, "contracts run in `bumpguard check`", describe(b))
                     }
                 };
-                hit.contracts.push(outcome);
+                hit.contracts.push(ContractOutcome {
+                    dir: dir.clone(),
+                    ..outcome
+                });
             }
         }
         let bindings: Vec<&ContractBinding> = bound.iter().map(|(_, b)| *b).collect();
-        decide_hit(&mut hit, c, rule, self.cfg, &self.contracts, &bindings);
+        decide_hit(
+            &mut hit,
+            self.accept_args,
+            c,
+            rule,
+            self.cfg,
+            &self.contracts,
+            &bindings,
+        );
         hit
     }
 }
@@ -433,6 +614,14 @@ fn workspace_dir(c: &CrateReport) -> String {
         .unwrap_or_default()
 }
 
+/// A binding that belongs to no workspace: it cannot run anywhere.
+fn nowhere(b: &ContractBinding, why: &str) -> ContractOutcome {
+    ContractOutcome {
+        status: ContractState::Error,
+        ..not_run(b, why, describe(b))
+    }
+}
+
 fn not_run(b: &ContractBinding, why: &str, command: String) -> ContractOutcome {
     ContractOutcome {
         at: b.at.clone(),
@@ -444,6 +633,8 @@ fn not_run(b: &ContractBinding, why: &str, command: String) -> ContractOutcome {
         failed_tests: Vec::new(),
         duration_ms: 0,
         output_tail: String::new(),
+        dir: String::new(),
+        ignored_tests: Vec::new(),
     }
 }
 
@@ -457,11 +648,13 @@ pub fn describe(b: &ContractBinding) -> String {
             package,
             test,
             filter,
+            exact,
         } => crate::contracts::shell_words(&crate::contracts::cargo_test_args(
             crate::contracts::Runner::Cargo,
             package.as_deref(),
             test.as_deref(),
             filter.as_deref(),
+            *exact,
             false,
             false,
         )),
@@ -496,12 +689,15 @@ fn contract_next(
     cfg: &Config,
     accept: &str,
 ) -> String {
-    let head = format!("contract `{}` ({})", o.command, o.at);
+    let head = format!("contract {} ({})", o.shown_command(), o.at);
     match o.status {
         ContractState::Failed => {
             let command = matches!(b.map(|b| &b.target), Some(ContractTarget::Command(_)));
             let what = if command {
-                "the command exited with an error; its output is in the report".to_string()
+                format!(
+                    "the command {}; its output is in the report",
+                    o.detail.as_deref().unwrap_or("exited with an error")
+                )
             } else if !o.failed_tests.is_empty() {
                 format!(
                     "{} test{} failed: {}",
@@ -535,17 +731,29 @@ fn contract_next(
                     "[policy] contract-timeout",
                 ),
             };
+            let running = o
+                .detail
+                .as_deref()
+                .and_then(|d| d.split_once(", while running "))
+                .map(|(_, what)| format!(" while running {what}"))
+                .unwrap_or_default();
             format!(
-                "{head} timed out: it was stopped after {secs} s ({whose}); if it needs longer, raise `timeout = <seconds>` in the [[contract]] at {}, else find what hangs",
+                "{head} timed out: it was stopped after {secs} s ({whose}){running}; if it needs longer, raise `timeout = <seconds>` in the [[contract]] at {}, else find what hangs",
                 o.at
             )
         }
+        ContractState::NoTestsRan if !o.ignored_tests.is_empty() => format!(
+            "{head} matched only ignored tests (`#[ignore]`: {}): a contract must run its tests; remove `#[ignore]` from the contract tests, or change `filter` in the [[contract]] at {} to select tests that run (`-- --include-ignored` runs ignored tests by hand)",
+            o.ignored_tests.join(", "),
+            o.at
+        ),
         ContractState::NoTestsRan => {
             let selector = match b.map(|b| &b.target) {
                 Some(ContractTarget::CargoTest {
                     package,
                     test,
                     filter,
+                    exact,
                 }) => {
                     let mut parts = Vec::new();
                     let mut list = vec!["cargo".to_string(), "test".to_string()];
@@ -558,7 +766,11 @@ fn contract_next(
                         list.extend(["--test".to_string(), t.clone()]);
                     }
                     if let Some(f) = filter {
-                        parts.push(format!("filter `{f}`"));
+                        parts.push(if *exact {
+                            format!("exact name `{f}`")
+                        } else {
+                            format!("filter `{f}`")
+                        });
                     }
                     list.extend(["--".to_string(), "--list".to_string()]);
                     format!(
@@ -574,17 +786,26 @@ fn contract_next(
                 o.at
             )
         }
-        ContractState::Error => format!(
-            "{head} could not run: {}; fix the [[contract]] at {} or install what it needs",
-            o.detail.as_deref().unwrap_or("no reason given"),
-            o.at
-        ),
+        ContractState::Error => {
+            let detail = o.detail.as_deref().unwrap_or("no reason given");
+            // What to do follows what is wrong: a program to install, the
+            // lockfile to update (the text says how), or the binding.
+            let next = if detail.contains("not found") || detail.contains("not installed") {
+                format!("install what it needs, or fix the [[contract]] at {}", o.at)
+            } else if detail.starts_with("Cargo.lock needs updating") {
+                "then run the check again".to_string()
+            } else {
+                format!("fix the [[contract]] at {}", o.at)
+            };
+            format!("{head} could not run: {detail}; {next}")
+        }
         ContractState::Passed | ContractState::NotRun => format!("{head} {}", o.status.words()),
     }
 }
 
 fn decide_hit(
     hit: &mut RuleHit,
+    accept_args: &str,
     c: &CrateReport,
     rule: &Rule,
     cfg: &Config,
@@ -597,7 +818,7 @@ fn decide_hit(
         hit.next = format!("accepted in {at}");
         return;
     }
-    let accept_cmd = format!("bumpguard accept {} --reason \"...\"", hit.finding);
+    let accept_cmd = crate::report::accept_command(accept_args, &hit.finding);
     // A warning rule is never accepted: its texts do not offer it.
     let accept = if critical { accept_cmd.as_str() } else { "" };
     let failing: Vec<String> = hit
@@ -679,7 +900,7 @@ fn decide_hit(
         hit.blocks = true;
         let commands: Vec<String> = not_run
             .iter()
-            .map(|o| format!("`{}` ({})", o.command, o.at))
+            .map(|o| format!("{} ({})", o.shown_command(), o.at))
             .collect();
         hit.next = format!(
             "contracts not run ({}); `bumpguard check` runs {}, or run `{accept_cmd}`",
@@ -803,6 +1024,7 @@ mod tests {
                 status: VerdictStatus::Pass,
                 reasons: Vec::new(),
             },
+            accept_args: String::new(),
         }
     }
 
@@ -884,6 +1106,8 @@ mod tests {
             failed_tests: Vec::new(),
             duration_ms: 1,
             output_tail: String::new(),
+            dir: String::new(),
+            ignored_tests: Vec::new(),
         }
     }
 
@@ -1088,6 +1312,128 @@ mod tests {
     }
 
     #[test]
+    fn contract_states_name_what_went_wrong_and_where() {
+        let cfg = config(
+            "[[contract]]\nrule = \"certlib-acme\"\npackage = \"svc\"\nfilter = \"acme\"\n\n[[contract]]\nrule = \"certlib-acme\"\ncommand = [\"sh\", \"smoke.sh\"]\n",
+        );
+        let outcomes = |b: &ContractBinding| -> ContractOutcome {
+            if matches!(b.target, ContractTarget::Command(_)) {
+                ContractOutcome {
+                    at: b.at.clone(),
+                    command: "sh smoke.sh".into(),
+                    detail: Some("exited with code 3".into()),
+                    ..outcome(ContractState::Failed)
+                }
+            } else {
+                ContractOutcome {
+                    at: b.at.clone(),
+                    detail: Some(
+                        "the selection matched only ignored tests (`#[ignore]`): acme_slow".into(),
+                    ),
+                    ignored_tests: vec!["acme_slow".into()],
+                    ..outcome(ContractState::NoTestsRan)
+                }
+            }
+        };
+        let mut r = report(acme());
+        r.crates[0].lockfile = Some("services/edge/Cargo.lock".into());
+        let dirs = std::cell::RefCell::new(Vec::new());
+        let run = |b: &ContractBinding, dir: &str| {
+            dirs.borrow_mut().push(dir.to_string());
+            outcomes(b)
+        };
+        apply(&mut r, &[rule("critical")], &cfg, Contracts::Run(&run));
+        assert_eq!(*dirs.borrow(), ["services/edge", "services/edge"]);
+        let hit = &r.crates[0].rules[0];
+        let [tests, command] = &hit.contracts[..] else {
+            panic!("{hit:?}");
+        };
+        assert_eq!(tests.label(), "matched only ignored tests");
+        assert_eq!(tests.shown_command(), "`cargo test` in `services/edge`");
+        assert!(
+            hit.next.contains("contract `cargo test` in `services/edge` (bumpguard.toml:1) matched only ignored tests (`#[ignore]`: acme_slow): a contract must run its tests"),
+            "{}",
+            hit.next
+        );
+        assert_eq!(command.label(), "failed");
+        assert!(
+            hit.next
+                .contains("failed (the command exited with code 3; its output is in the report)"),
+            "{}",
+            hit.next
+        );
+        // A timeout says what was running; a stale lockfile is not "fix the code".
+        let cfg = config("[[contract]]\nrule = \"certlib-acme\"\npackage = \"svc\"\n");
+        for (state, detail, expect) in [
+            (
+                ContractState::TimedOut,
+                "killed after 600 s, while running test `acme_renews`",
+                "stopped after 600 s ([policy] contract-timeout) while running test `acme_renews`",
+            ),
+            (
+                ContractState::Error,
+                "Cargo.lock needs updating: the manifests at this revision ask for other packages",
+                "could not run: Cargo.lock needs updating: the manifests at this revision ask for other packages; then run the check again",
+            ),
+        ] {
+            let run = |b: &ContractBinding, _: &str| ContractOutcome {
+                at: b.at.clone(),
+                detail: Some(detail.into()),
+                ..outcome(state)
+            };
+            let mut r = report(acme());
+            apply(&mut r, &[rule("critical")], &cfg, Contracts::Run(&run));
+            let next = &r.crates[0].rules[0].next;
+            assert!(next.contains(expect), "{next}");
+            assert!(!next.contains("fix the code"), "{next}");
+        }
+    }
+
+    #[test]
+    fn the_markdown_report_shows_a_failing_contracts_output_within_its_budget() {
+        let cfg = config("[[contract]]\nrule = \"certlib-acme\"\npackage = \"svc\"\n");
+        let tail: String = (0..60)
+            .map(|i| format!("noise line {i}\n"))
+            .chain([
+                "thread 'acme_issues' panicked at tests/contracts.rs:9:5:\n".to_string(),
+                "assertion `left == right` failed\n  left: None\n right: Some(\"chain\")\n"
+                    .to_string(),
+            ])
+            .collect();
+        let run = |b: &ContractBinding, _: &str| ContractOutcome {
+            at: b.at.clone(),
+            failed_tests: vec!["acme_issues".into()],
+            output_tail: tail.clone(),
+            ..outcome(ContractState::Failed)
+        };
+        let mut r = report(acme());
+        apply(&mut r, &[rule("critical")], &cfg, Contracts::Run(&run));
+        let render = |limit: usize| {
+            let mut out = Vec::new();
+            crate::report_markdown::write_markdown(&r, &mut out, limit).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let md = render(usize::MAX);
+        assert!(
+            md.contains("  - output, its last 30 lines:\n\n    ```text\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("\n     right: Some(\"chain\")\n    ```\n"),
+            "{md}"
+        );
+        assert!(!md.contains("noise line 33\n"), "only the tail: {md}");
+        assert!(md.contains("noise line 34\n"), "{md}");
+        // Cut, like other details, when the budget is short, and said so.
+        let smaller = render(md.len() - 100);
+        assert!(!smaller.contains("right: Some"), "{smaller}");
+        assert!(
+            smaller.contains("the output of 1 contract that did not pass"),
+            "{smaller}"
+        );
+    }
+
+    #[test]
     fn a_warning_rule_reports_its_failing_contract_and_never_blocks() {
         let cfg = config("[[contract]]\nrule = \"certlib-acme\"\ncommand = [\"false\"]\n");
         let r = run_with(ContractState::Failed, &cfg, "warning");
@@ -1143,6 +1489,91 @@ mod tests {
             describe(&cfg.contracts[0]),
             "cargo test -p svc --locked --no-fail-fast"
         );
+    }
+
+    #[test]
+    fn a_binding_runs_in_the_workspaces_it_belongs_to() {
+        let ws = |dir: &str, members: Option<&[&str]>| Workspace {
+            dir: dir.to_string(),
+            members: members.map(|m| m.iter().map(|s| s.to_string()).collect()),
+        };
+        let all = [
+            ws("", Some(&["root"])),
+            ws("a", Some(&["shared", "svc"])),
+            ws("b", Some(&["shared"])),
+            ws("c", None),
+        ];
+        let cfg = config(
+            "[[contract]]\nrule = \"r\"\npackage = \"svc\"\n\n[[contract]]\nrule = \"r\"\npackage = \"shared\"\n\n[[contract]]\nrule = \"r\"\npackage = \"shared\"\nworkspace = \"b\"\n\n[[contract]]\nrule = \"r\"\ncommand = [\"x\"]\n\n[[contract]]\nrule = \"r\"\npackage = \"svc\"\nworkspace = \"b\"\n",
+        );
+        let at = |i: usize, dir: &str| place(&cfg.contracts[i], dir, Some(&all));
+        assert_eq!(at(0, "a"), Place::Here);
+        assert_eq!(at(0, "b"), Place::Elsewhere);
+        // Members unknown: it may be there, so it runs there.
+        assert_eq!(at(0, "c"), Place::Here);
+        // In two workspaces: both, unless `workspace` picks one.
+        assert_eq!(at(1, "a"), Place::Here);
+        assert_eq!(at(1, "b"), Place::Here);
+        assert_eq!(at(2, "a"), Place::Elsewhere);
+        assert_eq!(at(2, "b"), Place::Here);
+        assert_eq!(at(3, ""), Place::Here);
+        assert_eq!(at(3, "a"), Place::Here);
+        // A workspace without the package.
+        assert!(
+            matches!(at(4, "b"), Place::Nowhere(why) if why.starts_with("package `svc` is not a member of the workspace at `b`"))
+        );
+        // Without what is known about workspaces: where the rule triggered.
+        assert_eq!(place(&cfg.contracts[0], "b", None), Place::Here);
+        let known = [ws("a", Some(&["svc"]))];
+        assert!(
+            matches!(place(&cfg.contracts[1], "a", Some(&known)), Place::Nowhere(why) if why.contains("(workspaces: a (svc))"))
+        );
+    }
+
+    #[test]
+    fn without_contracts_run_the_outlook_depends_on_them() {
+        use crate::report::{CheckOutlook, check_outlook};
+        let cfg = config(
+            "[[contract]]\nrule = \"certlib-acme\"\npackage = \"svc\"\n\n[[contract]]\nrule = \"certlib-acme\"\ncommand = [\"x\"]\n",
+        );
+        let mut r = report(acme());
+        would_run(&mut r, "critical", &cfg);
+        assert_eq!(r.verdict.status, VerdictStatus::Blocked);
+        let outlook = check_outlook(&r);
+        assert_eq!(outlook, CheckOutlook::DependsOnContracts { contracts: 2 });
+        assert!(
+            outlook
+                .summary()
+                .starts_with("would block unless the 2 bound contracts pass"),
+            "{}",
+            outlook.summary()
+        );
+        // No contract bound: blocked whatever runs.
+        let mut r = report(acme());
+        would_run(&mut r, "critical", &Config::default());
+        assert_eq!(
+            check_outlook(&r),
+            CheckOutlook::Blocked {
+                contracts_not_run: 0
+            }
+        );
+        // A semver violation blocks too: the contracts cannot lift it.
+        let mut violating = acme();
+        violating[1].violation = true;
+        violating[1].required = Level::Major;
+        let mut r = report(violating);
+        r.crates[0].violations = 1;
+        would_run(&mut r, "critical", &cfg);
+        assert_eq!(
+            check_outlook(&r),
+            CheckOutlook::Blocked {
+                contracts_not_run: 2
+            }
+        );
+        // Nothing triggered: pass.
+        let mut r = report(Vec::new());
+        would_run(&mut r, "critical", &cfg);
+        assert_eq!(check_outlook(&r), CheckOutlook::Pass);
     }
 
     #[test]

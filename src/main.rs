@@ -536,7 +536,16 @@ fn main() -> ExitCode {
                 .effects(anstyle::Effects::BOLD);
             let _ = writeln!(err, "{red}error{red:#}: {e}");
             for cause in e.chain().skip(1) {
-                let _ = writeln!(err, "  caused by: {cause}");
+                // A cause of several lines (every problem of a file) stays
+                // under its `caused by:`.
+                let text = cause.to_string();
+                let mut lines = text.lines();
+                if let Some(first) = lines.next() {
+                    let _ = writeln!(err, "  caused by: {first}");
+                }
+                for line in lines {
+                    let _ = writeln!(err, "             {line}");
+                }
             }
             // Under GitHub Actions the failure also shows on the run's page.
             if report_annotations::enabled() {
@@ -760,6 +769,18 @@ fn run(cli: Cli) -> Result<u8> {
     }
 }
 
+/// Every package name in the working tree's lockfiles, when the directory
+/// is in a git repository with at least one `Cargo.lock` that parses.
+fn locked_names(dir: &Path) -> Option<std::collections::BTreeSet<String>> {
+    let files = Repo::open(dir).ok()?.lockfiles(&Rev::WorkTree).ok()?;
+    let names: std::collections::BTreeSet<String> = files
+        .iter()
+        .filter_map(|f| bumpguard::lockdiff::parse_lockfile(&f.text, &f.path).ok())
+        .flat_map(|l| l.packages.into_iter().map(|p| p.name))
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
 /// The repository root for configuration: the work tree of the repository
 /// containing `dir`, or `dir` itself outside a repository.
 fn config_root(dir: &std::path::Path) -> PathBuf {
@@ -785,9 +806,18 @@ fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
     let report = check::run_check(&opts, sources)?;
     let found = gate::acceptables(&report);
     let Some(f) = found.iter().find(|f| f.finding == a.finding.trim()) else {
+        // Say which change was looked at: the id may be from another one.
+        let compared = format!("compared {} with {}", report.base, report.head);
         if found.is_empty() {
+            let what = match report.crates.len() {
+                0 => "no dependency changes".to_string(),
+                n => format!(
+                    "{n} package change{}, none with a triggered rule or a semver violation to accept",
+                    if n == 1 { "" } else { "s" }
+                ),
+            };
             bail!(
-                "no finding {} in this change: it has no triggered rule and no semver violation to accept",
+                "no finding {} in this change ({compared}: {what}); give the --base/--head of the check that reported it",
                 a.finding
             );
         }
@@ -796,7 +826,7 @@ fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
             .map(|f| format!("  {}  {}", f.finding, f.summary))
             .collect();
         bail!(
-            "no finding {} in this change (a different change has a different id); findings here:\n{}",
+            "no finding {} in this change ({compared}; a different change has a different id); findings here:\n{}",
             a.finding,
             list.join("\n")
         );
@@ -811,11 +841,25 @@ fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
                 .iter()
                 .any(|x| x.finding.as_deref() == Some(&f.finding) && x.accepted.is_some())
     });
+    let effect = bumpguard::accept::takes_effect(
+        a.revs.head.as_deref(),
+        a.revs.staged,
+        a.revs.config.is_some(),
+    );
     if already {
         println!(
             "bumpguard: {} is already accepted in {}",
             f.finding,
             path.display()
+        );
+        return Ok(0);
+    }
+    // Written before but not in the head's configuration: not again.
+    if let Some(at) = bumpguard::accept::already_in(&path, f) {
+        let pending = effect.map(|e| format!("; {e}")).unwrap_or_default();
+        println!(
+            "bumpguard: {} is already accepted at {at}{pending}",
+            f.finding
         );
         return Ok(0);
     }
@@ -844,6 +888,9 @@ fn accept(a: &AcceptArgs, sources: &SourceSettings) -> Result<u8> {
         f.summary,
         path.display()
     );
+    if let Some(e) = effect {
+        println!("note: {e}");
+    }
     Ok(0)
 }
 
@@ -860,17 +907,23 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
             let mut count = 0;
             if paths.is_empty() {
                 let root = config_root(repo);
-                // A broken configuration must not hide the rule files' problems.
-                let (cfg, cfg_ok) = match Config::find(&root, cfg_path.as_deref()) {
-                    Ok(cfg) => (cfg, true),
-                    Err(Diags(d)) => {
-                        diags.extend(d);
-                        (Config::default(), false)
-                    }
-                };
+                // A broken configuration must not hide the rule files'
+                // problems, nor its own other problems.
+                let (cfg, problems) = Config::find_all(&root, cfg_path.as_deref());
+                let cfg_ok = problems.is_empty();
+                diags.extend(problems);
                 match config::rules_in_force(&cfg, &root) {
-                    Ok(r) if cfg_ok => count = r.len(),
-                    Ok(_) => {}
+                    Ok(mut r) => {
+                        if cfg_ok {
+                            count = r.len();
+                        }
+                        // A crate no lockfile has: a typo, most likely.
+                        r.extend(config::implicit_rules(&cfg));
+                        let locked = locked_names(repo);
+                        for w in config::crates_not_locked(&r, locked.as_ref()) {
+                            writeln!(anstream::stderr(), "warning: {w}")?;
+                        }
+                    }
                     Err(Diags(d)) => diags.extend(d),
                 }
             }
@@ -897,16 +950,15 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
                     // rules it puts in force (folders, disabled built-ins,
                     // contracts bound to rules), as `check` reads them.
                     let root = config_root(p.parent().unwrap_or(Path::new(".")));
-                    match Config::load(p) {
-                        Ok(c) => match config::rules_in_force(&c, &root) {
-                            // Its own rules (tables and folders), not the built-ins.
-                            Ok(rules) => seen.extend(
-                                rules
-                                    .into_iter()
-                                    .filter(|r| r.origin != bumpguard::rules::Origin::Builtin),
-                            ),
-                            Err(Diags(d)) => diags.extend(d),
-                        },
+                    let (c, problems) = Config::load_all(p);
+                    diags.extend(problems);
+                    match config::rules_in_force(&c, &root) {
+                        // Its own rules (tables and folders), not the built-ins.
+                        Ok(rules) => seen.extend(
+                            rules
+                                .into_iter()
+                                .filter(|r| r.origin != bumpguard::rules::Origin::Builtin),
+                        ),
                         Err(Diags(d)) => diags.extend(d),
                     }
                 } else {
@@ -932,6 +984,7 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
                     }
                 }
             }
+            let Diags(diags) = config::sorted(diags);
             if diags.is_empty() {
                 println!(
                     "bumpguard: {count} rule{} valid",
@@ -965,6 +1018,9 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
                 .map_err(|d| anyhow::Error::new(d).context("the rules in force have problems"))?;
             // Contracts bound by crate are rules too (`contract:<crate>...`).
             rules.extend(config::implicit_rules(&cfg));
+            let builtin: Vec<String> = bumpguard::rules::builtin()
+                .map(|b| b.into_iter().map(|r| r.id).collect())
+                .unwrap_or_default();
             let mut out = io::stdout().lock();
             match format {
                 ApiFormat::Json => {
@@ -984,14 +1040,22 @@ fn rules_command(action: &RulesAction) -> Result<u8> {
                             .map(|p| p.to_string())
                             .chain(r.files.iter().map(|f| format!("file {f}")))
                             .collect();
+                        let replaces = if r.origin != bumpguard::rules::Origin::Builtin
+                            && builtin.contains(&r.id)
+                        {
+                            ", replaces built-in"
+                        } else {
+                            ""
+                        };
                         writeln!(
                             out,
-                            "{:<32} {:<8} {}{version}: {}  ({})\n{:<32} {}",
+                            "{:<32} {:<8} {}{version}: {} {}  ({}{replaces})\n{:<32} {}",
                             r.id,
                             format!("{:?}", r.severity).to_lowercase(),
                             r.krate,
                             what.join(", "),
-                            r.origin,
+                            r.triggers(),
+                            r.origin.at(r.line),
                             "",
                             r.reason
                         )?;

@@ -57,6 +57,16 @@ pub struct Report {
     /// or are only reported (`warn`), as `[policy]` said.
     pub policy: PolicySummary,
     pub verdict: Verdict,
+    /// The revision options of the run as `bumpguard accept` takes them
+    /// (` --base abc --head def`; empty for the defaults), so that the
+    /// accept commands the report suggests accept this very change.
+    #[serde(skip)]
+    pub accept_args: String,
+}
+
+/// The `bumpguard accept` command for one finding of `report`'s change.
+pub fn accept_command(report_args: &str, finding: &str) -> String {
+    format!("bumpguard accept {finding}{report_args} --reason \"...\"")
 }
 
 /// What happened to one package and what bumpguard made of it.
@@ -270,6 +280,7 @@ impl Report {
                 status: VerdictStatus::Error,
                 reasons: error.chain().map(|c| c.to_string()).collect(),
             },
+            accept_args: String::new(),
         }
     }
 
@@ -332,7 +343,7 @@ impl Report {
                             .unwrap_or_else(|| "bump".into()),
                         c.allows.map(|l| format!("{l} changes")).unwrap_or_default(),
                     ),
-                    violations_unblock(c),
+                    violations_unblock(c, &self.accept_args),
                 );
             }
             let warned = c.changes.iter().filter(|a| a.warning).count();
@@ -410,9 +421,107 @@ impl Report {
     }
 }
 
+/// What `bumpguard check` would decide on a report made without running
+/// contracts (`audit`, `--no-run-contracts`): their outcome is unknown, so
+/// a change blocked only by them is neither blocked nor passing yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOutlook {
+    Pass,
+    /// Blocked whatever the contracts say; `contracts_not_run` bound
+    /// contracts were not run.
+    Blocked {
+        contracts_not_run: usize,
+    },
+    /// Blocked only by triggered rules whose bound contracts were not run:
+    /// it passes if those `contracts` pass.
+    DependsOnContracts {
+        contracts: usize,
+    },
+    Error,
+}
+
+impl CheckOutlook {
+    /// A word or two for titles: `pass`, `blocked`, `depends on contracts`, `error`.
+    pub fn word(self) -> &'static str {
+        match self {
+            CheckOutlook::Pass => "pass",
+            CheckOutlook::Blocked { .. } => "blocked",
+            CheckOutlook::DependsOnContracts { .. } => "depends on contracts",
+            CheckOutlook::Error => "error",
+        }
+    }
+
+    /// One sentence on the verdict `bumpguard check` would give.
+    pub fn summary(self) -> String {
+        let contracts = |n: usize| {
+            if n == 1 {
+                "the 1 bound contract passes".to_string()
+            } else {
+                format!("the {n} bound contracts pass")
+            }
+        };
+        match self {
+            CheckOutlook::Pass => "nothing blocks".to_string(),
+            CheckOutlook::Blocked {
+                contracts_not_run: 0,
+            } => "BLOCKED".to_string(),
+            CheckOutlook::Blocked { contracts_not_run } => format!(
+                "BLOCKED, whatever the contracts say ({contracts_not_run} bound contract{} not run)",
+                plural(contracts_not_run)
+            ),
+            CheckOutlook::DependsOnContracts { contracts: n } => format!(
+                "would block unless {}; nothing else blocks (contracts were not run here; `bumpguard check` runs them)",
+                contracts(n)
+            ),
+            CheckOutlook::Error => "ERROR (bumpguard could not do its whole job)".to_string(),
+        }
+    }
+}
+
+/// [`CheckOutlook`] of a report: the verdict again with every hit that
+/// blocks only because its contracts were not run counted as passing.
+pub fn check_outlook(report: &Report) -> CheckOutlook {
+    use crate::gate::{ContractState, HitStatus};
+    let mut not_run: Vec<(&str, &str)> = report
+        .crates
+        .iter()
+        .flat_map(|c| &c.rules)
+        .filter(|h| h.blocks && h.status == HitStatus::NotRun)
+        .flat_map(|h| &h.contracts)
+        .filter(|o| o.status == ContractState::NotRun)
+        .map(|o| (o.at.as_str(), o.command.as_str()))
+        .collect();
+    not_run.sort();
+    not_run.dedup();
+    match report.verdict.status {
+        VerdictStatus::Pass => return CheckOutlook::Pass,
+        VerdictStatus::Error => return CheckOutlook::Error,
+        VerdictStatus::Blocked => {}
+    }
+    let mut proven = report.clone();
+    for h in proven.crates.iter_mut().flat_map(|c| &mut c.rules) {
+        if h.status == HitStatus::NotRun {
+            h.blocks = false;
+        }
+    }
+    proven.decide_with(&Policy {
+        semver_violations: report.policy.semver_violations,
+        unanalysed: report.policy.unanalysed,
+        ..Policy::default()
+    });
+    match proven.verdict.status {
+        VerdictStatus::Pass if !not_run.is_empty() => CheckOutlook::DependsOnContracts {
+            contracts: not_run.len(),
+        },
+        _ => CheckOutlook::Blocked {
+            contracts_not_run: not_run.len(),
+        },
+    }
+}
+
 /// What unblocks a crate's semver violations: accepting each (by id),
 /// the policy, or staying on the old version.
-fn violations_unblock(c: &CrateReport) -> String {
+fn violations_unblock(c: &CrateReport, args: &str) -> String {
     const SHOWN: usize = 3;
     let ids: Vec<&str> = c
         .changes
@@ -433,7 +542,8 @@ fn violations_unblock(c: &CrateReport) -> String {
                 format!(", then the same for {}", more.join(", "))
             };
             format!(
-                "if the changes are intended, accept each: `bumpguard accept {first} --reason \"...\"`{others} (every id is in the report); "
+                "if the changes are intended, accept each: `{}`{others} (every id is in the report); ",
+                accept_command(args, first)
             )
         }
     };
@@ -584,11 +694,18 @@ fn write_human_detail(report: &Report, out: &mut dyn Write, full: bool) -> io::R
             "{}Verdict: pass{:#} (nothing blocks)",
             s.green, s.green
         )?,
-        VerdictStatus::Blocked if report.command == "audit" => writeln!(
-            out,
-            "{}Verdict of `bumpguard check`: BLOCKED{:#} (an audit itself never blocks)",
-            s.red, s.red
-        )?,
+        VerdictStatus::Blocked if report.command == "audit" => {
+            let outlook = check_outlook(report);
+            let style = match outlook {
+                CheckOutlook::DependsOnContracts { .. } => s.yellow,
+                _ => s.red,
+            };
+            writeln!(
+                out,
+                "{style}Verdict of `bumpguard check`: {}{style:#} (an audit itself never blocks)",
+                outlook.summary()
+            )?
+        }
         VerdictStatus::Blocked => writeln!(out, "{}Verdict: BLOCKED{:#}", s.red, s.red)?,
         VerdictStatus::Error => writeln!(
             out,
@@ -622,9 +739,16 @@ pub fn write_verdict_line(report: &Report, out: &mut dyn Write) -> io::Result<()
             "{}audit: would pass{:#} (nothing would block)",
             s.green, s.green
         ),
-        VerdictStatus::Blocked if report.command == "audit" => {
-            writeln!(out, "{}audit: would be BLOCKED{:#}{first}", s.red, s.red)
-        }
+        VerdictStatus::Blocked if report.command == "audit" => match check_outlook(report) {
+            outlook @ CheckOutlook::DependsOnContracts { .. } => writeln!(
+                out,
+                "{}audit: {}{:#}{first}",
+                s.yellow,
+                outlook.summary(),
+                s.yellow
+            ),
+            _ => writeln!(out, "{}audit: would be BLOCKED{:#}{first}", s.red, s.red),
+        },
         VerdictStatus::Error if report.command == "audit" => {
             writeln!(out, "{}audit: ERROR{:#}{first}", s.red, s.red)
         }
@@ -871,10 +995,10 @@ fn write_rules(c: &CrateReport, s: &Styles, out: &mut dyn Write, full: bool) -> 
             };
             writeln!(
                 out,
-                "    contract `{}` ({}): {st}{}{st:#}{counts}",
-                o.command,
+                "    contract {} ({}): {st}{}{st:#}{counts}",
+                o.shown_command(),
                 o.at,
-                o.status.words()
+                o.label()
             )?;
             if !o.failed_tests.is_empty() {
                 writeln!(out, "      failed: {}", o.failed_tests.join(", "))?;
@@ -1016,6 +1140,7 @@ mod tests {
                 status: VerdictStatus::Pass,
                 reasons: Vec::new(),
             },
+            accept_args: String::new(),
         }
     }
 

@@ -155,6 +155,9 @@ enum Cut {
     Behavior,
     /// Problems and notes beyond the first [`KEEP_LINES`].
     Line,
+    /// The end of the output of a contract that did not pass (the failing
+    /// assertion, a command's stderr), [`OUTPUT_LINES`] lines at most.
+    ContractOutput,
     /// Violating API changes beyond the first [`KEEP_API`] of a crate: the
     /// first ones and the count in the table say enough to block.
     Violation,
@@ -173,12 +176,13 @@ enum Cut {
     Reason,
 }
 
-const CUTS: [Cut; 12] = [
+const CUTS: [Cut; 13] = [
     Cut::PrivateDiff,
     Cut::PublicDiff,
     Cut::ApiChange,
     Cut::Behavior,
     Cut::Line,
+    Cut::ContractOutput,
     Cut::Violation,
     Cut::Details,
     Cut::TriggerDiff,
@@ -206,6 +210,7 @@ impl Cut {
                 format!("{n} behaviour finding{s} (beyond the first {KEEP_BEHAVIOR} of a crate)")
             }
             Cut::Line => format!("{n} problem or note line{s} (beyond the first {KEEP_LINES})"),
+            Cut::ContractOutput => format!("the output of {n} contract{s} that did not pass"),
             Cut::Violation => format!(
                 "{n} API change{s} with a violation (beyond the first {KEEP_API} of a crate)"
             ),
@@ -248,6 +253,11 @@ enum Unit {
         krate: usize,
         item: usize,
     },
+    /// The output of the `item`-th contract outcome of the crate's hits.
+    Output {
+        krate: usize,
+        item: usize,
+    },
     RunNote(usize),
     Details(usize),
     Evidence {
@@ -272,6 +282,8 @@ struct CratePlan {
     behavior: Vec<bool>,
     problems: Vec<bool>,
     notes: Vec<bool>,
+    /// Per contract outcome of the crate's hits, in order: show its output.
+    outputs: Vec<bool>,
     /// Per rule hit: its evidence lines, its call sites.
     evidence: Vec<Vec<bool>>,
     call_sites: Vec<Vec<bool>>,
@@ -302,6 +314,7 @@ impl Plan {
                     behavior: vec![true; c.behavior.len()],
                     problems: vec![true; c.problems.len()],
                     notes: vec![true; c.notes.len()],
+                    outputs: outcomes(c).map(shows_output).collect(),
                     evidence: c
                         .rules
                         .iter()
@@ -332,6 +345,7 @@ impl Plan {
                 Unit::Behavior { krate, item } => p.crates[krate].behavior[item] = false,
                 Unit::Problem { krate, item } => p.crates[krate].problems[item] = false,
                 Unit::Note { krate, item } => p.crates[krate].notes[item] = false,
+                Unit::Output { krate, item } => p.crates[krate].outputs[item] = false,
                 Unit::RunNote(i) => p.run_notes[i] = false,
                 Unit::Details(krate) => p.crates[krate].details = false,
                 Unit::Evidence { krate, hit, item } => p.crates[krate].evidence[hit][item] = false,
@@ -391,6 +405,15 @@ impl Plan {
                 }
             }
             add(Cut::Line, gone(&p.problems) + gone(&p.notes));
+            let shown: Vec<bool> = outcomes(c).map(shows_output).collect();
+            add(
+                Cut::ContractOutput,
+                shown
+                    .iter()
+                    .zip(&p.outputs)
+                    .filter(|(had, keep)| **had && !**keep)
+                    .count(),
+            );
         }
         add(Cut::Line, gone(&self.run_notes));
         add(Cut::Reason, gone(&self.reasons));
@@ -439,6 +462,22 @@ fn minimal(report: &Report, limit: usize, place: &str) -> Result<String, fmt::Er
     )?;
     Ok(s)
 }
+
+/// Every contract outcome of a crate's rule hits, in report order.
+fn outcomes(c: &CrateReport) -> impl Iterator<Item = &crate::gate::ContractOutcome> {
+    c.rules.iter().flat_map(|h| &h.contracts)
+}
+
+/// Whether a contract's output goes in the report: it did not pass and
+/// left some (a passing contract's output is not kept).
+fn shows_output(o: &crate::gate::ContractOutcome) -> bool {
+    use crate::gate::ContractState;
+    !matches!(o.status, ContractState::Passed | ContractState::NotRun)
+        && !o.output_tail.trim().is_empty()
+}
+
+/// Lines of a contract's output shown, from its end.
+const OUTPUT_LINES: usize = 30;
 
 /// How much a crate matters to a reviewer; the least important are cut first.
 fn importance(c: &CrateReport) -> u8 {
@@ -543,6 +582,13 @@ fn units(report: &Report) -> Vec<Unit> {
     }
     let blocks = |k: usize| report.crates[k].blocks();
     let mut units = Vec::new();
+    // The output of contracts that did not pass.
+    let outputs = |k: usize, units: &mut Vec<Unit>| {
+        let shown: Vec<bool> = outcomes(&report.crates[k]).map(shows_output).collect();
+        for i in (0..shown.len()).rev().filter(|&i| shown[i]) {
+            units.push(Unit::Output { krate: k, item: i });
+        }
+    };
 
     // The extras, group by group.
     for group in &groups {
@@ -587,6 +633,9 @@ fn units(report: &Report) -> Vec<Unit> {
     }
     for i in (KEEP_LINES..report.notes.len()).rev() {
         units.push(Unit::RunNote(i));
+    }
+    for &k in order.iter().filter(|&&k| !blocks(k)) {
+        outputs(k, &mut units);
     }
     let violations = |k: usize, units: &mut Vec<Unit>| {
         let c = &report.crates[k];
@@ -635,6 +684,9 @@ fn units(report: &Report) -> Vec<Unit> {
     }
     for &k in &blocking {
         violations(k, &mut units);
+    }
+    for &k in &blocking {
+        outputs(k, &mut units);
     }
     for &k in &order {
         for (h, hit) in report.crates[k].rules.iter().enumerate() {
@@ -694,12 +746,20 @@ fn is_audit(report: &Report) -> bool {
 fn title(report: &Report, s: &mut String) -> fmt::Result {
     let status = report.verdict.status;
     if is_audit(report) {
-        let verdict = match status {
-            VerdictStatus::Pass => "would pass",
-            VerdictStatus::Blocked => "would block",
-            VerdictStatus::Error => "error",
+        let outlook = crate::report::check_outlook(report);
+        let (icon, verdict) = match outlook {
+            // No contract ran: a change blocked only by them is open.
+            crate::report::CheckOutlook::DependsOnContracts { .. } => ("⚠️", outlook.word()),
+            _ => (
+                verdict_icon(status),
+                match status {
+                    VerdictStatus::Pass => "would pass",
+                    VerdictStatus::Blocked => "would block",
+                    VerdictStatus::Error => "error",
+                },
+            ),
         };
-        write!(s, "## {} bumpguard audit: {verdict}", verdict_icon(status))?;
+        write!(s, "## {icon} bumpguard audit: {verdict}")?;
     } else {
         write!(s, "## {} bumpguard: {status}", verdict_icon(status))?;
     }
@@ -827,7 +887,15 @@ fn reasons(report: &Report, plan: &Plan, s: &mut String) -> fmt::Result {
         VerdictStatus::Blocked => "**Blocked because:**",
         VerdictStatus::Error => "**bumpguard could not do its whole job:**",
     };
-    writeln!(s, "{lead}")?;
+    let outlook = crate::report::check_outlook(report);
+    match outlook {
+        crate::report::CheckOutlook::DependsOnContracts { .. } if is_audit(report) => writeln!(
+            s,
+            "**Verdict of `bumpguard check`:** {}",
+            inline(&outlook.summary())
+        )?,
+        _ => writeln!(s, "{lead}")?,
+    }
     writeln!(s)?;
     let mut hidden = 0;
     for (r, keep) in report.verdict.reasons.iter().zip(&plan.reasons) {
@@ -1309,10 +1377,12 @@ fn behavior_finding(b: &BehaviorChange, with_diff: bool, s: &mut String) -> fmt:
     Ok(())
 }
 
-/// Triggered rules, their evidence, contracts, call sites and what to do.
-/// Evidence lines and call sites beyond the first ten are the last things
-/// cut, and only when the budget asks.
+/// Triggered rules, their evidence, contracts (with the output of those
+/// that did not pass), call sites and what to do. Evidence lines and call
+/// sites beyond the first ten are the last things cut, and only when the
+/// budget asks.
 fn rules_section(c: &CrateReport, p: &CratePlan, s: &mut String) -> fmt::Result {
+    let mut outcome = 0;
     use crate::gate::ContractState;
     for (k, h) in c.rules.iter().enumerate() {
         let lead = match (h.blocks, h.severity) {
@@ -1351,11 +1421,16 @@ fn rules_section(c: &CrateReport, p: &CratePlan, s: &mut String) -> fmt::Result 
             let state = match o.status {
                 ContractState::Passed => "✅ passed".to_string(),
                 ContractState::NotRun => "not run".to_string(),
-                other => format!("❌ {}", other.words()),
+                _ => format!("❌ {}", o.label()),
+            };
+            let dir = if o.dir.is_empty() {
+                String::new()
+            } else {
+                format!(" in {}", code_span(&o.dir))
             };
             writeln!(
                 s,
-                "- contract {} ({}): {state}",
+                "- contract {}{dir} ({}): {state}",
                 code_span(&o.command),
                 escape_text(&o.at)
             )?;
@@ -1365,6 +1440,19 @@ fn rules_section(c: &CrateReport, p: &CratePlan, s: &mut String) -> fmt::Result 
             if let Some(d) = &o.detail {
                 writeln!(s, "  - {}", inline(d))?;
             }
+            if p.outputs.get(outcome).copied().unwrap_or(false) {
+                let lines: Vec<&str> = o.output_tail.trim_matches('\n').lines().collect();
+                let from = lines.len().saturating_sub(OUTPUT_LINES);
+                let cut = if from > 0 {
+                    format!(", its last {OUTPUT_LINES} lines")
+                } else {
+                    String::new()
+                };
+                writeln!(s, "  - output{cut}:")?;
+                blank_line(s);
+                fenced(s, "text", &lines[from..].join("\n"), "    ")?;
+            }
+            outcome += 1;
         }
         if !h.call_sites.is_empty() {
             let sites: Vec<String> = h

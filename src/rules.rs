@@ -48,6 +48,48 @@ impl fmt::Display for Origin {
     }
 }
 
+impl Origin {
+    /// Where a rule starting at `line` is written: the file, with the line
+    /// for a `[rule.<id>]` table (`bumpguard.toml:12`).
+    pub fn at(&self, line: usize) -> String {
+        match self {
+            Origin::Config(p) => format!("{}:{line}", p.display()),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// A package name as Cargo.lock writes it: ASCII letters, digits, `-` and
+/// `_`, starting with a letter, at most 64 characters, and in lower case:
+/// crates.io's names are, and a rule is matched against the name exactly,
+/// so `HTTP` would never match `http`. `Err` says what is wrong.
+pub fn check_crate_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("is empty".to_string());
+    }
+    if name.len() > 64 {
+        return Err("is longer than 64 characters, which no crate name is".to_string());
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err("must start with a letter".to_string());
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "holds `{c}`: crate names are ASCII letters, digits, `-` and `_`"
+        ));
+    }
+    if name.chars().any(|c| c.is_ascii_uppercase()) {
+        return Err(format!(
+            "has upper-case letters: it is matched exactly as Cargo.lock writes it, and crate names are lower case (write {:?})",
+            name.to_ascii_lowercase()
+        ));
+    }
+    Ok(())
+}
+
 /// What makes a rule trigger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -59,6 +101,14 @@ pub enum Trigger {
 }
 
 impl Trigger {
+    /// Its name in rule files (`api`, `behavior`, `effects`, `manifest`).
+    pub fn name(self) -> &'static str {
+        Trigger::ALL
+            .iter()
+            .find(|(_, t)| *t == self)
+            .map_or("?", |(n, _)| n)
+    }
+
     const ALL: &[(&str, Trigger)] = &[
         ("api", Trigger::Api),
         ("behavior", Trigger::Behavior),
@@ -135,6 +185,30 @@ pub fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+impl Rule {
+    /// What triggers it, in words: `on api, behavior`, with the effect
+    /// kinds or manifest codes it is limited to.
+    pub fn triggers(&self) -> String {
+        let on: Vec<&str> = self.on.iter().map(|t| t.name()).collect();
+        let mut text = format!("on {}", on.join(", "));
+        if !self.effects.is_empty() {
+            let effects: Vec<&str> = self
+                .effects
+                .iter()
+                .filter_map(|e| EFFECT_NAMES.iter().find(|(_, x)| x == e).map(|(n, _)| *n))
+                .collect();
+            text.push_str(&format!(" (effects: {})", effects.join(", ")));
+        }
+        if !self.manifest_codes.is_empty() {
+            text.push_str(&format!(
+                " (manifest codes: {})",
+                self.manifest_codes.join(", ")
+            ));
+        }
+        text
+    }
+}
+
 /// Reads one rule from `table` (a whole rule file, or a `[rule.<id>]`
 /// table). Problems go to `r`; `None` when there were any.
 pub fn read_rule(
@@ -154,8 +228,17 @@ pub fn read_rule(
     r.unknown_keys(table, RULE_KEYS, &format!("rule `{id}`"));
     let get = |k: &str| table.get(k);
 
+    let before_crate = r.diags.len();
     let krate = match get("crate") {
-        Some(v) => r.string("crate", v).unwrap_or_default(),
+        Some(v) => {
+            let name = r.string("crate", v).unwrap_or_default();
+            if r.diags.len() == before_crate
+                && let Err(why) = check_crate_name(&name)
+            {
+                r.error(v, format!("`crate = {name:?}` {why}"));
+            }
+            name
+        }
         None => {
             r.error_at(id_line, format!("rule `{id}` has no `crate` key"));
             String::new()
@@ -204,7 +287,17 @@ pub fn read_rule(
             .and_then(|v| v.get_ref().as_array())
             .is_some_and(|a| !a.is_empty())
     };
-    if (get("paths").is_some() || get("files").is_some()) && !listed("paths") && !listed("files") {
+    // Only when what is there are arrays: a `paths` of the wrong type is
+    // reported as such, not also as listing nothing.
+    let arrays = ["paths", "files"]
+        .iter()
+        .filter_map(|k| get(k))
+        .all(|v| v.get_ref().as_array().is_some());
+    if (get("paths").is_some() || get("files").is_some())
+        && arrays
+        && !listed("paths")
+        && !listed("files")
+    {
         r.error_at(
             id_line,
             format!("rule `{id}` lists no pattern in `paths` or `files`: it would never trigger"),
@@ -350,7 +443,7 @@ pub fn read_dir(dir: &Path) -> (Vec<Rule>, Vec<Diag>) {
             Vec::new(),
             vec![Diag {
                 file: dir.display().to_string(),
-                line: 1,
+                line: 0,
                 message: format!("cannot read the rule folder: {e}"),
             }],
         ),
@@ -406,7 +499,7 @@ fn read_rule_text(path: &Path, text: Result<String, String>) -> Result<Rule, Vec
         Ok(text) => read_rule_file(&file, &id, &text, Origin::File(path.to_path_buf())),
         Err(e) => Err(vec![Diag {
             file,
-            line: 1,
+            line: 0,
             message: format!("cannot read: {e}"),
         }]),
     }

@@ -11,16 +11,22 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 /// One problem in a file a person wrote.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Diag {
     pub file: String,
+    /// 1-based; 0 when the problem is the whole file's (it cannot be read).
     pub line: usize,
     pub message: String,
 }
 
 impl fmt::Display for Diag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        // Line 0: about the whole file (it could not be read).
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}: {}", self.file, self.line, self.message)
+        }
     }
 }
 

@@ -717,6 +717,49 @@ fn bound_repo() -> (Env, Repo, String, String) {
 }
 
 #[test]
+fn an_audit_says_the_verdict_depends_on_the_contracts_it_did_not_run() {
+    let (env, repo, base, head) = bound_repo();
+    let audit = |args: &[&str]| {
+        let out = Command::cargo_bin("bumpguard")
+            .expect("binary")
+            .env("CARGO_HOME", &env.cargo_home.root)
+            .env("XDG_CACHE_HOME", &env.cache)
+            .env("BUMPGUARD_OFFLINE", "1")
+            .args(["--color=never", "audit", "--repo"])
+            .arg(repo.path())
+            .args(["--base", &base, "--head", &head])
+            .args(args)
+            .assert()
+            .code(0);
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let text = audit(&[]);
+    assert!(
+        text.contains("Verdict of `bumpguard check`: would block unless the 1 bound contract passes; nothing else blocks (contracts were not run here"),
+        "{text}"
+    );
+    assert!(!text.contains("BLOCKED"), "{text}");
+    let md = audit(&["--format=markdown"]);
+    assert!(
+        md.contains("## ⚠️ bumpguard audit: depends on contracts"),
+        "{md}"
+    );
+    assert!(
+        !md.contains("**`bumpguard check` would block because:**"),
+        "{md}"
+    );
+    assert!(!md.contains("**Blocked because:**"), "{md}");
+    let quiet = audit(&["-q"]);
+    assert!(
+        quiet.starts_with("audit: would block unless the 1 bound contract passes; "),
+        "{quiet}"
+    );
+    // check runs it, and it passes.
+    let report = env.json(repo.path(), &["--base", &base, "--head", &head], 0);
+    assert_eq!(report["verdict"]["status"], "pass");
+}
+
+#[test]
 fn contracts_on_the_head_commit_never_see_untracked_files() {
     let (env, repo, base, head) = bound_repo();
     let report = env.json(repo.path(), &["--base", &base, "--head", &head], 0);
@@ -987,4 +1030,155 @@ fn policy_decides_hidden_and_possibly_breaking_changes() {
     repo.commit("policy 2");
     let json = env.json(repo.path(), &["--base", &base], 0);
     assert_eq!(json["crates"][0]["violations"], 0);
+}
+
+/// Two workspaces (`services/a svc` with member `app`, `services/b` with
+/// `billing`), each bumping acme-opts in its own Cargo.lock, under a rule
+/// on acme-opts and the contracts in `bindings`; (env, repo, base commit).
+fn two_workspaces(bindings: &str) -> (Env, Repo, String) {
+    let env = Env::new();
+    let (old_sum, new_sum) = acme_archives(&env);
+    let lock = |member: &'static str, version: &str, sum: &str| {
+        lockfile(&[
+            Pkg {
+                name: "acme-opts",
+                version,
+                source: Some(CRATES_IO),
+                checksum: Some(sum),
+                deps: &[],
+            },
+            Pkg {
+                name: member,
+                version: "0.1.0",
+                source: None,
+                checksum: None,
+                deps: &["acme-opts"],
+            },
+        ])
+    };
+    let repo = Repo::new();
+    for (dir, member) in [("services/a svc", "app"), ("services/b", "billing")] {
+        repo.write(
+            &format!("{dir}/Cargo.toml"),
+            &format!("[package]\nname = \"{member}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nacme-opts = \"0.1\"\n"),
+        );
+        repo.write(&format!("{dir}/src/lib.rs"), "\n");
+        repo.write(
+            &format!("{dir}/Cargo.lock"),
+            &lock(member, "0.1.4", &old_sum),
+        );
+    }
+    repo.write(
+        "bumpguard.toml",
+        &format!("[policy]\nsemver-violations = \"warn\"\n\n[rule.acme]\ncrate = \"acme-opts\"\npaths = [\"tls::**\"]\nreason = \"certificates\"\n\n{bindings}"),
+    );
+    let base = repo.commit("two services on acme-opts 0.1.4");
+    for (dir, member) in [("services/a svc", "app"), ("services/b", "billing")] {
+        repo.write(
+            &format!("{dir}/Cargo.lock"),
+            &lock(member, "0.1.10", &new_sum),
+        );
+    }
+    (env, repo, base)
+}
+
+/// The commands of the contracts of the acme hit in each lockfile.
+fn commands_by_lockfile(report: &serde_json::Value) -> Vec<(String, Vec<String>)> {
+    report["crates"]
+        .as_array()
+        .expect("crates")
+        .iter()
+        .map(|c| {
+            let hit = &c["rules"][0];
+            assert_eq!(hit["rule"], "acme", "{c}");
+            let commands = hit["contracts"]
+                .as_array()
+                .expect("contracts")
+                .iter()
+                .map(|o| {
+                    format!(
+                        "{}: {}",
+                        o["status"].as_str().unwrap_or("?"),
+                        o["command"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect();
+            (c["lockfile"].as_str().unwrap_or("?").to_string(), commands)
+        })
+        .collect()
+}
+
+#[test]
+fn each_workspace_runs_only_the_contracts_of_its_own_packages() {
+    let bindings = "[[contract]]\nrule = \"acme\"\npackage = \"app\"\ntest = \"contracts\"\n\n[[contract]]\nrule = \"acme\"\npackage = \"billing\"\n\n[[contract]]\nrule = \"acme\"\ncommand = [\"sh\", \"b.sh\"]\nworkspace = \"services/b\"\n";
+    let (env, repo, base) = two_workspaces(bindings);
+    let report = env.json(repo.path(), &["--base", &base, "--no-run-contracts"], 1);
+    let by_lock = commands_by_lockfile(&report);
+    assert_eq!(by_lock.len(), 2, "{report}");
+    let (a, b) = (&by_lock[0], &by_lock[1]);
+    assert_eq!(a.0, "services/a svc/Cargo.lock");
+    assert_eq!(a.1.len(), 1, "{a:?}");
+    assert!(
+        a.1[0].starts_with("not-run: cargo ") && a.1[0].contains(" -p app --test contracts "),
+        "{a:?}"
+    );
+    assert_eq!(b.0, "services/b/Cargo.lock");
+    assert_eq!(b.1.len(), 2, "{b:?}");
+    assert!(b.1[0].contains(" -p billing "), "{b:?}");
+    assert_eq!(b.1[1], "not-run: sh b.sh", "{b:?}");
+
+    // A package no workspace has: one clear error, not cargo's failure in
+    // every workspace.
+    let (env, repo, base) = two_workspaces("[[contract]]\nrule = \"acme\"\npackage = \"ghost\"\n");
+    let report = env.json(repo.path(), &["--base", &base, "--no-run-contracts"], 1);
+    for c in report["crates"].as_array().expect("crates") {
+        let o = &c["rules"][0]["contracts"][0];
+        assert_eq!(o["status"], "error", "{o}");
+        let detail = o["detail"].as_str().expect("detail");
+        assert!(
+            detail.starts_with("package `ghost` is in no workspace of the repository")
+                && detail.contains("services/a svc (app); services/b (billing)"),
+            "{detail}"
+        );
+    }
+    // A `workspace` that holds no Cargo.lock says so.
+    let (env, repo, base) = two_workspaces(
+        "[[contract]]\nrule = \"acme\"\ncommand = [\"true\"]\nworkspace = \"services/c\"\n",
+    );
+    let report = env.json(repo.path(), &["--base", &base, "--no-run-contracts"], 1);
+    let detail = report["crates"][0]["rules"][0]["contracts"][0]["detail"].to_string();
+    assert!(
+        detail.contains("`workspace = \\\"services/c\\\"` names a folder with no Cargo.lock"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_command_contract_runs_once_in_each_workspace_it_belongs_to() {
+    let marks = tempfile::NamedTempFile::new().expect("marks");
+    let record = "command = [\"sh\", \"-c\", \"echo \\\"$0 $(basename \\\"$PWD\\\")\\\" >> \\\"$BUMPGUARD_TEST_MARKS\\\"\", \"%s\"]";
+    let bindings = format!(
+        "[[contract]]\nrule = \"acme\"\n{}\n\n[[contract]]\nrule = \"acme\"\n{}\nworkspace = \"services/b\"\n",
+        record.replace("%s", "anywhere"),
+        record.replace("%s", "only-b")
+    );
+    let (env, repo, base) = two_workspaces(&bindings);
+    let out = env
+        .cmd(repo.path())
+        .env("BUMPGUARD_TEST_MARKS", marks.path())
+        .args(["--base", &base, "--format=json"])
+        .assert()
+        .code(0);
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let mut ran: Vec<String> = std::fs::read_to_string(marks.path())
+        .expect("marks")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    ran.sort();
+    assert_eq!(
+        ran,
+        ["anywhere a svc", "anywhere b", "only-b b"],
+        "{report}"
+    );
 }

@@ -27,6 +27,19 @@ fn failing_one() {
     assert_eq!(contract_probe::answer(), 41, "deliberate failure");
 }
 
+#[test]
+#[ignore]
+fn only_ignored_probe() {}
+
+/// Prints what libtest prints, then fails: only libtest's own lines count.
+#[test]
+fn spoofing_summary() {
+    println!("running 9 tests");
+    println!("test spoofed_one ... ok");
+    println!("test result: ok. 9 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s");
+    panic!("deliberate failure after a fake summary");
+}
+
 fn sleep_long(runner: &str) {
     let pid_file = format!("{PID_DIR}/sleeper-{runner}.pid");
     std::fs::write(pid_file, std::process::id().to_string()).unwrap();
@@ -45,10 +58,11 @@ fn sleeper_nextest() {
 "#;
 
 struct Fixture {
-    /// Holds `probe/`, `broken/`, `target/` and the pid files.
+    /// Holds `probe/`, `broken/`, `stale/`, `target/` and the pid files.
     root: PathBuf,
     probe: PathBuf,
     broken: PathBuf,
+    stale: PathBuf,
 }
 
 impl Fixture {
@@ -91,13 +105,34 @@ fn fixture() -> &'static Fixture {
         let fixture = Fixture {
             probe: root.join("probe"),
             broken: root.join("broken"),
+            stale: root.join("stale"),
             root,
         };
 
         write(
             &fixture.probe.join("Cargo.toml"),
-            &manifest("contract_probe"),
+            &format!(
+                "{}\n[[test]]\nname = \"custom\"\nharness = false\n",
+                manifest("contract_probe")
+            ),
         );
+        write(
+            &fixture.probe.join("tests/custom.rs"),
+            "fn main() {\n    println!(\"a harness of its own\");\n}\n",
+        );
+        // Its manifest asks for a package its lockfile does not have.
+        write(
+            &fixture.stale.join("Cargo.toml"),
+            &format!(
+                "{}\n[dependencies]\ncontract_probe = {{ path = \"../probe\" }}\n",
+                manifest("contract_stale")
+            ),
+        );
+        write(
+            &fixture.stale.join("Cargo.lock"),
+            "version = 4\n\n[[package]]\nname = \"contract_stale\"\nversion = \"0.1.0\"\n",
+        );
+        write(&fixture.stale.join("src/lib.rs"), "\n");
         write(
             &fixture.probe.join("src/lib.rs"),
             "pub fn answer() -> u32 {\n    42\n}\n",
@@ -177,6 +212,7 @@ fn probe_tests(filter: &str) -> ContractSpec {
         package: Some("contract_probe".into()),
         test: Some("contract".into()),
         filter: Some(filter.into()),
+        exact: false,
     }
 }
 
@@ -281,12 +317,143 @@ fn cargo_filter_matching_nothing_is_not_a_pass() {
 }
 
 #[test]
+fn a_fake_summary_in_a_tests_output_is_not_counted() {
+    let run = run_probe(Runner::Cargo, "spoofing");
+    assert_eq!(run.status, ContractStatus::Failed, "{}", run.output_tail);
+    assert_eq!((run.passed, run.failed), (0, 1), "{}", run.output_tail);
+    assert_eq!(run.failed_tests, ["spoofing_summary"]);
+}
+
+#[test]
+fn an_exact_filter_selects_one_whole_name() {
+    let f = fixture();
+    let exact = |filter: &str, runner| {
+        let spec = ContractSpec::CargoTest {
+            package: Some("contract_probe".into()),
+            test: Some("contract".into()),
+            filter: Some(filter.into()),
+            exact: true,
+        };
+        run(&spec, &options(&f.probe, runner, Duration::from_secs(120)))
+    };
+    let mut runners = vec![Runner::Cargo];
+    if nextest_installed() {
+        runners.push(Runner::Nextest);
+    }
+    for runner in runners {
+        let one = exact("passing_one", runner);
+        assert_eq!(one.status, ContractStatus::Passed, "{}", one.output_tail);
+        assert_eq!(one.passed, 1, "{runner:?}: {}", one.output_tail);
+        assert!(
+            one.command.ends_with(" -- --exact passing_one"),
+            "{}",
+            one.command
+        );
+        // A part of a name is not a whole one.
+        let part = exact("passing", runner);
+        assert_eq!(
+            part.status,
+            ContractStatus::NoTestsRan,
+            "{}",
+            part.output_tail
+        );
+    }
+    // A filter that reads as an option is refused, not run.
+    let spec = ContractSpec::CargoTest {
+        package: None,
+        test: None,
+        filter: Some("--exact".into()),
+        exact: false,
+    };
+    let refused = run(
+        &spec,
+        &options(&f.probe, Runner::Cargo, Duration::from_secs(120)),
+    );
+    assert!(
+        matches!(&refused.status, ContractStatus::Error(m) if m.contains("starts with `-`")),
+        "{:?}",
+        refused.status
+    );
+}
+
+#[test]
+fn a_selection_of_ignored_tests_says_so() {
+    let mut runners = vec![(Runner::Cargo, "only_ignored_probe")];
+    if nextest_installed() {
+        runners.push((
+            Runner::Nextest,
+            "contract_probe::contract only_ignored_probe",
+        ));
+    }
+    for (runner, name) in runners {
+        let run = run_probe(runner, "only_ignored");
+        assert_eq!(
+            run.status,
+            ContractStatus::NoTestsRan,
+            "{}",
+            run.output_tail
+        );
+        assert_eq!(run.ignored_tests, [name], "{runner:?}");
+    }
+}
+
+#[test]
+fn a_target_without_the_libtest_harness_is_an_error_that_says_so() {
+    let f = fixture();
+    let spec = ContractSpec::CargoTest {
+        package: None,
+        test: Some("custom".into()),
+        filter: None,
+        exact: false,
+    };
+    let mut runners = vec![Runner::Cargo];
+    if nextest_installed() {
+        runners.push(Runner::Nextest);
+    }
+    for runner in runners {
+        let run = run(&spec, &options(&f.probe, runner, Duration::from_secs(120)));
+        match &run.status {
+            ContractStatus::Error(why) => {
+                assert!(
+                    why.contains("does not use the libtest harness (`harness = false`)"),
+                    "{why}"
+                );
+                assert!(why.contains("\"--test\", \"custom\""), "{why}");
+            }
+            other => panic!("{runner:?}: {other:?}\n{}", run.output_tail),
+        }
+    }
+}
+
+#[test]
+fn a_lockfile_that_needs_updating_is_not_a_failing_test() {
+    let f = fixture();
+    let spec = ContractSpec::CargoTest {
+        package: None,
+        test: None,
+        filter: None,
+        exact: false,
+    };
+    let run = run(
+        &spec,
+        &options(&f.stale, Runner::Cargo, Duration::from_secs(120)),
+    );
+    match &run.status {
+        ContractStatus::Error(why) => {
+            assert!(why.starts_with("Cargo.lock needs updating"), "{why}")
+        }
+        other => panic!("{other:?}\n{}", run.output_tail),
+    }
+}
+
+#[test]
 fn cargo_build_failure_is_failed_with_the_compiler_error() {
     let f = fixture();
     let spec = ContractSpec::CargoTest {
         package: None,
         test: None,
         filter: None,
+        exact: false,
     };
     let run = run(
         &spec,
@@ -312,6 +479,7 @@ fn cargo_unknown_test_target_is_an_error() {
         package: None,
         test: Some("no_such_target".into()),
         filter: None,
+        exact: false,
     };
     let run = run(
         &spec,
@@ -344,6 +512,8 @@ fn cargo_timeout_kills_the_test_binary() {
     );
     let pid = read_pid(&f.sleeper_pid_file("cargo"));
     assert!(wait_until_gone(pid), "sleeper {pid} still running");
+    // The test that never finished is named.
+    assert_eq!(run.still_running.as_deref(), Some("test `sleeper_cargo`"));
 }
 
 /// nextest runs each test in a process group of its own: killing the
@@ -363,6 +533,10 @@ fn nextest_timeout_kills_tests_in_their_own_groups() {
     assert!(run.duration_ms < 25_000, "took {} ms", run.duration_ms);
     let pid = read_pid(&f.sleeper_pid_file("nextest"));
     assert!(wait_until_gone(pid), "sleeper {pid} still running");
+    assert_eq!(
+        run.still_running.as_deref(),
+        Some("test `contract_probe::contract sleeper_nextest`")
+    );
 }
 
 #[test]

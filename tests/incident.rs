@@ -643,4 +643,84 @@ fn the_acceptance_id_of_an_unknown_finding_is_refused() {
     );
     let after = std::fs::read_to_string(inc.repo.path().join("bumpguard.toml")).unwrap();
     assert_eq!(before, after, "nothing written");
+    // Without the revisions of the check: it says what it compared.
+    let out = inc
+        .bumpguard()
+        .args(["accept", "bg-0000000000", "--reason", "x", "--by", "me"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("with working tree: no dependency changes)")
+            && err.contains("give the --base/--head of the check that reported it"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_acceptance_of_a_commit_applies_once_committed_and_is_never_written_twice() {
+    let inc = Incident::new();
+    let base = inc.repo.commit("service on certlib 1.4.0");
+    inc.use_certlib("1.5.0");
+    let head = inc.repo.commit("bump certlib to 1.5.0");
+    let (out, report) = inc.check(&base, &head, 1);
+    let finding = certlib(&report)["rules"][0]["finding"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The accept command check suggests is for this very change.
+    assert!(
+        out.contains(&format!(
+            "`bumpguard accept {finding} --base {base} --head {head} --reason \"...\"`"
+        )),
+        "{out}"
+    );
+    let accept = || {
+        let out = inc
+            .bumpguard()
+            .args(["accept", &finding, "--base", &base, "--head", &head])
+            .args(["--reason", "fine", "--by", "Ada <ada@example.com>"])
+            .assert()
+            .code(0);
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let file = inc.repo.path().join("bumpguard.toml");
+    let said = accept();
+    assert!(said.contains(&format!("accepted {finding}")), "{said}");
+    assert!(
+        said.contains(&format!(
+            "note: it applies to `bumpguard check --head {head}` once bumpguard.toml is committed"
+        )),
+        "{said}"
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    // The head commit does not have it yet: check still blocks ...
+    inc.check(&base, &head, 1);
+    // ... and accepting again does not write a second entry.
+    let said = accept();
+    assert!(
+        said.contains(&format!("{finding} is already accepted at "))
+            && said.contains("bumpguard.toml:7; it applies")
+            && said.contains("once bumpguard.toml is committed"),
+        "{said}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), written);
+    assert_eq!(written.matches("[[accept]]").count(), 1, "{written}");
+    // Committed (on top of the bump): the entry counts, and is not written again.
+    let accepted = inc.repo.commit("accept certlib 1.5.0");
+    let (_, report) = inc.check(&base, &accepted, 0);
+    assert_eq!(certlib(&report)["rules"][0]["status"], "accepted");
+    let out = inc
+        .bumpguard()
+        .args(["accept", &finding, "--base", &base])
+        .args(["--reason", "fine", "--by", "Ada <ada@example.com>"])
+        .assert()
+        .code(0);
+    let said = String::from_utf8_lossy(&out.get_output().stdout);
+    assert!(said.contains("is already accepted in"), "{said}");
+    assert!(
+        !said.contains("note:"),
+        "the working tree is the head: {said}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), written);
 }

@@ -145,17 +145,28 @@ fn contracts_rules_and_policy_are_validated_together() {
         "{err}"
     );
 
-    // With the policy fixed, the contract's unknown rule and the duplicate
-    // id are reported at their own lines.
-    let text = std::fs::read_to_string(repo.join("bumpguard.toml"))
-        .unwrap()
-        .replace("contract-timeout = 0", "contract-timeout = 60");
-    write(repo, "bumpguard.toml", &text);
-    std::fs::remove_file(repo.join(".bumpguard/rules/lone.toml")).unwrap();
+    // ... nor its other problems: the contract's unknown rule and the
+    // duplicate id, at their own lines.
+    assert!(
+        err.contains("bumpguard.toml:4: [[contract]] is bound to rule `serde-json-serialisation`, which is not a rule in force"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bumpguard.toml:13: duplicate rule id `empty`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn key_problems_do_not_hide_what_the_configuration_means() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    // The trial's file: a disabled rule that is not built in, a contract
+    // bound to no rule in force, and a typo in the same contract.
     write(
         repo,
-        ".bumpguard/rules/empty.toml",
-        "crate = \"url\"\npaths = [\"Url::parse\"]\nreason = \"r\"\n",
+        "bumpguard.toml",
+        "[rules]\ndisable = [\"no-such-rule\"]\n\n[[contract]]\nrule = \"no-such-rule-either\"\ntset = \"contracts\"\npackage = \"svc\"\n\n[rule.broken]\ncrate = \"a\"\nreason = \"r\"\n\n[[contract]]\nrule = \"broken\"\ncommand = [\"true\"]\n",
     );
     let out = bumpguard()
         .args(["rules", "check", "--repo"])
@@ -163,12 +174,128 @@ fn contracts_rules_and_policy_are_validated_together() {
         .assert()
         .code(1);
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "error: bumpguard.toml:2: `disable` names `no-such-rule`, which is not a built-in rule (see `bumpguard rules list`)",
+            "error: bumpguard.toml:4: [[contract]] is bound to rule `no-such-rule-either`, which is not a rule in force (see `bumpguard rules list`)",
+            "error: bumpguard.toml:6: unknown key `tset` in [[contract]] (known keys: rule, crate, paths, package, test, filter, command, timeout, workspace, exact)",
+            // The broken rule's own problem, not also "not a rule in force".
+            "error: bumpguard.toml:9: rule `broken` needs `paths` or `files` (use paths = [\"**\"] for the whole crate)",
+            "bumpguard: 4 problems found",
+        ],
+        "{err}"
+    );
+    // `check` says all of it at once too.
+    git2::Repository::init(repo).unwrap();
+    write(repo, "Cargo.lock", "version = 3\n");
+    let out = bumpguard()
+        .args(["check", "--repo"])
+        .arg(repo)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    for line in &lines[..4] {
+        let problem = line.trim_start_matches("error: ");
+        assert!(err.contains(problem), "{problem}\n{err}");
+    }
+    // Every line of the cause is indented under `caused by:`.
+    let cause: Vec<&str> = err.lines().skip(1).collect();
     assert!(
-        err.contains("bumpguard.toml:4: [[contract]] is bound to rule `serde-json-serialisation`, which is not a rule in force"),
+        cause[0].starts_with("  caused by: bumpguard.toml:2: "),
         "{err}"
     );
     assert!(
-        err.contains("bumpguard.toml:13: duplicate rule id `empty`"),
+        cause[1..]
+            .iter()
+            .all(|l| l.starts_with("             bumpguard.toml:")),
+        "{err}"
+    );
+}
+
+#[test]
+fn small_things_rules_check_and_list_get_right() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path();
+    git2::Repository::init(repo).unwrap();
+    write(
+        repo,
+        "Cargo.lock",
+        "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"url\"\nversion = \"2.5.0\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+    );
+    write(
+        repo,
+        "bumpguard.toml",
+        "[rule.url-parsing]\ncrate = \"url\"\npaths = [\"**\"]\nreason = \"ours\"\non = [\"effects\"]\neffects = [\"network\"]\n\n[rule.typo]\ncrate = \"urll\"\npaths = [\"**\"]\nreason = \"r\"\n",
+    );
+    // A crate no lockfile has is a warning, not an error.
+    let out = bumpguard()
+        .args(["rules", "check", "--repo"])
+        .arg(repo)
+        .assert()
+        .code(0);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(
+        err.trim(),
+        "warning: bumpguard.toml:8: rule `typo` is for crate `urll`, which no Cargo.lock of the repository has (a typo, or a crate this repository does not use?)"
+    );
+    // `rules list`: what triggers each rule, the table's line, and that it
+    // replaces the built-in of that id.
+    let out = bumpguard()
+        .args(["rules", "list", "--repo"])
+        .arg(repo)
+        .assert()
+        .code(0);
+    let said = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let line = said
+        .lines()
+        .find(|l| l.starts_with("url-parsing "))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(
+        line.ends_with(
+            "url: ** on effects (effects: network)  (bumpguard.toml:1, replaces built-in)"
+        ),
+        "{line}"
+    );
+    assert!(
+        said.lines()
+            .any(|l| l.starts_with("http-request-line-parsing ")
+                && l.contains(" on api, behavior  (built-in)")),
+        "{said}"
+    );
+
+    // An upper-case crate name is an error; a file given twice (by itself
+    // and through its folder) is reported once.
+    write(
+        repo,
+        "more/up.toml",
+        "crate = \"HTTP\"\npaths = [\"**\"]\nreason = \"r\"\n",
+    );
+    let out = bumpguard()
+        .current_dir(repo)
+        .args(["rules", "check", "more/up.toml", "more/"])
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [
+            "error: more/up.toml:1: `crate = \"HTTP\"` has upper-case letters: it is matched exactly as Cargo.lock writes it, and crate names are lower case (write \"http\")",
+            "bumpguard: 1 problem found",
+        ],
+        "{err}"
+    );
+    // A configuration that is not there: no such file, no line.
+    let out = bumpguard()
+        .args(["rules", "check", "--config", "/nonexistent/bumpguard.toml"])
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.starts_with(
+            "error: /nonexistent/bumpguard.toml: cannot read the configuration: no such file\n"
+        ),
         "{err}"
     );
 }
