@@ -319,7 +319,11 @@ fn config_at_head(
     explicit: Option<&Path>,
 ) -> Result<(Config, Vec<crate::rules::Rule>, Option<String>)> {
     let at = match head {
-        Rev::WorkTree | Rev::Index => None,
+        Rev::WorkTree => None,
+        Rev::Index => match repo.worktree_matches_index() {
+            Ok(true) => None,
+            _ => Some("the index".to_string()),
+        },
         Rev::Commit(spec) => match repo.worktree_is(spec) {
             Ok(true) => None,
             _ => Some(spec.clone()),
@@ -397,9 +401,13 @@ fn config_at_head(
     } else {
         "configuration and rule folders"
     };
-    let note = format!(
-        "{what} read at {spec} (the working tree holds another revision or uncommitted files)"
-    );
+    let note = if matches!(head, Rev::Index) {
+        format!("{what} read from the index (the working tree holds changes that are not staged)")
+    } else {
+        format!(
+            "{what} read at {spec} (the working tree holds another revision or uncommitted files)"
+        )
+    };
     Ok((cfg, rules, Some(note)))
 }
 
@@ -531,28 +539,34 @@ fn contract_place(
             _export: None,
         })
     };
+    let exported = |note: String| -> Result<Option<ContractPlace>, String> {
+        let tmp =
+            tempfile::tempdir().map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+        repo.export(head, "", tmp.path())
+            .map_err(|e| format!("{e:#}"))?;
+        Ok(Some(ContractPlace {
+            dir: tmp.path().to_path_buf(),
+            target_dir: Some(sources.cache_dir.join("contract-target")),
+            note: Some(note),
+            _export: Some(tmp),
+        }))
+    };
     let place = match head {
         Rev::WorkTree => in_place(None),
-        Rev::Index => in_place(Some(
-            "contracts ran in the working tree, which may hold changes that are not staged"
-                .to_string(),
-        )),
+        // What is staged is what is about to be committed: the working tree
+        // is used only when it holds exactly that.
+        Rev::Index => match repo.worktree_matches_index() {
+            Ok(true) => in_place(None),
+            _ => exported(
+                "contracts ran on an export of the staged files (the working tree holds changes that are not staged)"
+                    .to_string(),
+            )?,
+        },
         Rev::Commit(spec) => match repo.worktree_is(spec) {
             Ok(true) => in_place(None),
-            _ => {
-                let tmp = tempfile::tempdir()
-                    .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-                repo.export(head, "", tmp.path())
-                    .map_err(|e| format!("{e:#}"))?;
-                Some(ContractPlace {
-                    dir: tmp.path().to_path_buf(),
-                    target_dir: Some(sources.cache_dir.join("contract-target")),
-                    note: Some(format!(
-                        "contracts ran on an export of {spec} (the working tree holds another revision)"
-                    )),
-                    _export: Some(tmp),
-                })
-            }
+            _ => exported(format!(
+                "contracts ran on an export of {spec} (the working tree holds another revision)"
+            ))?,
         },
     };
     place.ok_or_else(|| "the repository has no working tree".to_string())

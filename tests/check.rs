@@ -1182,3 +1182,56 @@ fn a_command_contract_runs_once_in_each_workspace_it_belongs_to() {
         "{report}"
     );
 }
+
+#[test]
+fn staged_checks_run_contracts_and_read_the_configuration_from_what_is_staged() {
+    let env = Env::new();
+    let (old_sum, new_sum) = acme_archives(&env);
+    let repo = app_repo(&app_lock("0.1.4", &old_sum));
+    repo.commit("nothing new");
+    // Staged: the bump, and a contract that passes only where Cargo.lock is
+    // the bumped one.
+    repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
+    repo.write(
+        "bumpguard.toml",
+        "[policy]\nsemver-violations = \"warn\"\n\n[rule.acme]\ncrate = \"acme-opts\"\npaths = [\"tls::**\"]\nreason = \"certificates\"\n\n[[contract]]\nrule = \"acme\"\ncommand = [\"sh\", \"-c\", \"grep -q 0.1.10 Cargo.lock\"]\n",
+    );
+    repo.stage_all();
+    // The working tree holds what is staged: the contract runs in place.
+    let report = env.json(repo.path(), &["--staged"], 0);
+    let hit = &report["crates"][0]["rules"][0];
+    assert_eq!(hit["contracts"][0]["status"], "passed", "{report}");
+    assert!(!report["notes"].to_string().contains("export"), "{report}");
+
+    // Unstaged edits: the lockfile back at the old version and the
+    // configuration without its contract. The commit would still hold the
+    // bump and the contract, so that is what is checked.
+    repo.write("Cargo.lock", &app_lock("0.1.4", &old_sum));
+    repo.write("bumpguard.toml", "[policy]\nsemver-violations = \"warn\"\n");
+    let report = env.json(repo.path(), &["--staged"], 0);
+    let hit = &report["crates"][0]["rules"][0];
+    assert_eq!(hit["rule"], "acme", "{report}");
+    assert_eq!(hit["contracts"][0]["status"], "passed", "{report}");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("contracts ran on an export of the staged files"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("configuration and rule folders read from the index"),
+        "{notes}"
+    );
+
+    // A contract that fails on what is staged blocks, whatever the working
+    // tree holds.
+    repo.write(
+        "bumpguard.toml",
+        "[policy]\nsemver-violations = \"warn\"\n\n[rule.acme]\ncrate = \"acme-opts\"\npaths = [\"tls::**\"]\nreason = \"certificates\"\n\n[[contract]]\nrule = \"acme\"\ncommand = [\"sh\", \"-c\", \"grep -q 0.1.4 Cargo.lock\"]\n",
+    );
+    repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
+    repo.stage_all();
+    repo.write("Cargo.lock", &app_lock("0.1.4", &old_sum));
+    let report = env.json(repo.path(), &["--staged"], 1);
+    let hit = &report["crates"][0]["rules"][0];
+    assert_eq!(hit["contracts"][0]["status"], "failed", "{report}");
+}
