@@ -149,6 +149,35 @@ fn a_file_that_does_not_parse_is_reported_and_the_rest_analysed() {
 }
 
 #[test]
+fn a_module_that_includes_itself_is_a_problem_not_a_crash() {
+    // `#[path = "lib.rs"] pub mod again;` in src/a.rs: the crate root again.
+    let (code, v) = json("module-cycle");
+    assert_eq!(code, 1, "an incomplete analysis blocks");
+    let c = &v["crates"][0];
+    assert_eq!(c["analysis"]["status"], "partial");
+    let problems = c["problems"].as_array().expect("problems");
+    assert!(
+        problems.iter().any(|p| {
+            let p = p.as_str().unwrap_or("");
+            p.contains("src/a.rs:4") && p.contains("cycle")
+        }),
+        "{problems:?}"
+    );
+    // What was read before the cycle is still compared.
+    assert!(codes(&v).contains(&("item-added".to_string(), "mcycle::a::again".to_string())));
+
+    let out = bumpguard()
+        .args(["api", "--path"])
+        .arg(fixture("module-cycle", "new"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "listed with a warning");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("src/a.rs:4") && err.contains("cycle"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("mcycle::a::inner"));
+}
+
+#[test]
 fn api_lists_items_one_a_line() {
     let out = bumpguard()
         .args(["api", "--path"])

@@ -132,7 +132,9 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
     let root = crate_.new_module(Vec::new(), None, Vec::new(), false);
     if let Some(file) = crate_.parse_file(&root_file) {
         surface.no_std = no_std_support(&file.attrs);
+        crate_.file_stack.push(same_file(&root_file));
         crate_.load_items(root, file.items, &root_file, true, &[]);
+        crate_.file_stack.pop();
     }
     crate_.index_exported_macros();
     let canonical = {
@@ -376,6 +378,9 @@ pub(crate) struct Crate {
     exported_macros: HashMap<String, Vec<ItemId>>,
     /// The crate is 2015 edition: `use` paths start at the crate root.
     edition_2015: bool,
+    /// The files being loaded, outermost first (canonical paths): a module
+    /// file already here includes itself (`#[path = "lib.rs"] mod again;`).
+    file_stack: Vec<PathBuf>,
 }
 
 fn rel(dir: &Path, file: &Path) -> String {
@@ -577,6 +582,7 @@ impl Crate {
             unread: Vec::new(),
             exported_macros: HashMap::new(),
             edition_2015: false,
+            file_stack: Vec::new(),
         }
     }
 
@@ -729,7 +735,14 @@ impl Crate {
                             self.load_items(child, content, file, mod_rs, &chain);
                         }
                         None => {
-                            self.load_module_file(child, &name, &im.attrs, file, mod_rs, inline)
+                            let line = im.mod_token.span.start().line;
+                            let at = ModDecl {
+                                name: &name,
+                                attrs: &im.attrs,
+                                file,
+                                line,
+                            };
+                            self.load_module_file(child, &at, mod_rs, inline)
                         }
                     }
                 }
@@ -830,10 +843,26 @@ impl Crate {
                                 // `include!("lib_from_source.rs")`: its items are this
                                 // module's. (`include!(concat!(env!("OUT_DIR"), ..))`
                                 // names build output, which is not in the package.)
+                                let key = same_file(&included);
+                                if self.file_stack.contains(&key) {
+                                    self.problems.push(SourceProblem {
+                                        file: rel(&self.dir, file),
+                                        line: Some(mac.mac.bang_token.span.start().line),
+                                        message: format!(
+                                            "`include!` of {} includes a file that is already being read (a cycle): not read again",
+                                            rel(&self.dir, &included)
+                                        ),
+                                    });
+                                    continue;
+                                }
                                 match self.parse_file(&included) {
                                     // `mod` declarations in the included file are found
                                     // next to it (windows-sys: `include!("Windows/mod.rs")`).
-                                    Some(f) => self.load_items(m, f.items, &included, true, &[]),
+                                    Some(f) => {
+                                        self.file_stack.push(key);
+                                        self.load_items(m, f.items, &included, true, &[]);
+                                        self.file_stack.pop();
+                                    }
                                     None => {
                                         self.unexpanded_macros += 1;
                                         self.unread_macro(m, &mac.mac, None);
@@ -892,12 +921,11 @@ impl Crate {
     fn load_module_file(
         &mut self,
         child: ModId,
-        name: &str,
-        attrs: &[Attribute],
-        file: &Path,
+        at: &ModDecl<'_>,
         mod_rs: bool,
         inline: &[String],
     ) {
+        let (name, attrs, file) = (at.name, at.attrs, at.file);
         let file_dir = file.parent().unwrap_or(Path::new("")).to_path_buf();
         // The directory that `mod name;` is looked up in.
         let mut base = if mod_rs {
@@ -937,16 +965,46 @@ impl Crate {
             });
             return;
         };
-        // Guard against a `#[path]` loop including a file into itself.
+        // A `#[path]` loop includes a file into itself: reading it again
+        // would never end.
+        let key = same_file(&found);
+        if self.file_stack.contains(&key) {
+            self.problems.push(SourceProblem {
+                file: rel(&self.dir, file),
+                line: Some(at.line),
+                message: format!(
+                    "module `{name}` is {}, a file that is already being read (a `#[path]` cycle): its items are not read again",
+                    rel(&self.dir, &found)
+                ),
+            });
+            return;
+        }
+        // Guard against a runaway chain of distinct files.
         if self.modules.len() > 20_000 {
             return;
         }
         let owns_dir = !path_attrs(attrs).is_empty()
             || found.file_name().map(|f| f == "mod.rs").unwrap_or(false);
         if let Some(parsed) = self.parse_file(&found) {
+            self.file_stack.push(key);
             self.load_items(child, parsed.items, &found, owns_dir, &[]);
+            self.file_stack.pop();
         }
     }
+}
+
+/// Where a `mod name;` declaration is.
+struct ModDecl<'a> {
+    name: &'a str,
+    attrs: &'a [Attribute],
+    /// The file that declares it.
+    file: &'a Path,
+    line: usize,
+}
+
+/// One spelling per file, so that `src/a/../lib.rs` is `src/lib.rs`.
+fn same_file(file: &Path) -> PathBuf {
+    std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf())
 }
 
 /// The items a macro invocation's input holds, each marked
