@@ -296,6 +296,26 @@ impl VisitMut for Elide {
         }
     }
 
+    // `R<'_, T>` is `R<T>` written out: the elision rules give both the
+    // same lifetime, so a written `'_` argument is dropped before they are
+    // applied (it would otherwise count as a use that an omitted one is not).
+    fn visit_angle_bracketed_generic_arguments_mut(
+        &mut self,
+        args: &mut syn::AngleBracketedGenericArguments,
+    ) {
+        if args
+            .args
+            .iter()
+            .any(|a| matches!(a, syn::GenericArgument::Lifetime(l) if is_anonymous(l)))
+        {
+            args.args = std::mem::take(&mut args.args)
+                .into_iter()
+                .filter(|a| !matches!(a, syn::GenericArgument::Lifetime(l) if is_anonymous(l)))
+                .collect();
+        }
+        syn::visit_mut::visit_angle_bracketed_generic_arguments_mut(self, args);
+    }
+
     // A function pointer type and `Fn(&T) -> &U` sugar have elision scopes
     // of their own.
     fn visit_type_fn_ptr_mut(&mut self, _: &mut syn::TypeFnPtr) {}
@@ -830,6 +850,40 @@ mod tests {
         assert_ne!(
             canon("fn f(x: &'static str) {}").0,
             canon("fn f(x: &str) {}").0
+        );
+    }
+
+    #[test]
+    fn a_written_anonymous_lifetime_is_an_omitted_one() {
+        let imp: syn::ItemImpl = syn::parse_str(
+            "impl M { fn a(&self) -> Option<R<T>> {} fn b(&self) -> Option<R<'_, T>> {} }",
+        )
+        .expect("impl");
+        let outer = Outer::Inherent {
+            self_ty: &imp.self_ty,
+            generics: &imp.generics,
+        };
+        let sigs: Vec<String> = imp
+            .items
+            .iter()
+            .map(|i| {
+                let syn::ImplItem::Fn(f) = i else {
+                    panic!("fn")
+                };
+                let mut sig = canon_fn(&f.sig, &outer).sig;
+                sig.ident = ident("f", sig.ident.span());
+                crate::api::render::tokens(&sig.to_token_stream())
+            })
+            .collect();
+        assert_eq!(sigs[0], sigs[1]);
+        assert_eq!(
+            canon("fn f(x: &u8, r: Reader<'_>) {}").0,
+            canon("fn f(x: &u8, r: Reader) {}").0
+        );
+        // A named lifetime still relates the places it appears.
+        assert_ne!(
+            canon("fn f<'a>(x: &'a u8) -> Reader<'a> {}").0,
+            canon("fn f(x: &u8, y: &u8) -> Reader<'_> {}").0
         );
     }
 
