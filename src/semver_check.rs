@@ -803,12 +803,51 @@ fn blanket_generalization(old: &str, new: &str) -> Option<&'static str> {
     None
 }
 
+/// Two sets of `where` predicates with the implicit `Sized` bound made
+/// explicit where either side wrote `?Sized`: `T: ?Sized` is the absence of
+/// `T: Sized`, so dropping it adds a bound (`S<str>` stops compiling) and
+/// writing it removes one. A parameter `?Sized` on neither side gets
+/// nothing, so both sides stay as written.
+fn with_implicit_sized<'a>(
+    old: impl IntoIterator<Item = &'a str>,
+    new: impl IntoIterator<Item = &'a str>,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    // Shapes write `T: ?Sized`, function shapes `T : ? Sized`.
+    let unsized_param = |p: &str| -> Option<String> {
+        let (ty, bound) = p.split_once(':')?;
+        (bound.split_whitespace().collect::<String>() == "?Sized").then(|| ty.trim().to_string())
+    };
+    let (old, new): (Vec<&str>, Vec<&str>) = (old.into_iter().collect(), new.into_iter().collect());
+    // Each such parameter with its `Sized` bound, spelled as its `?Sized` was.
+    let maybe: BTreeMap<String, String> = old
+        .iter()
+        .chain(new.iter())
+        .filter_map(|p| Some((unsized_param(p)?, p.replacen('?', "", 1).replace("  ", " "))))
+        .collect();
+    let explicit = |preds: &[&str]| -> BTreeSet<String> {
+        let own: BTreeSet<String> = preds.iter().filter_map(|p| unsized_param(p)).collect();
+        preds
+            .iter()
+            .filter(|p| unsized_param(p).is_none())
+            .map(|p| p.to_string())
+            .chain(
+                maybe
+                    .iter()
+                    .filter(|(t, _)| !own.contains(*t))
+                    .map(|(_, sized)| sized.clone()),
+            )
+            .collect()
+    };
+    (explicit(&old), explicit(&new))
+}
+
 /// The code for a shape change that only adds or only removes bounds.
 fn bounds_code(old: &str, new: &str) -> Option<&'static str> {
     let ((oh, op), (nh, np)) = (split_where(old), split_where(new));
     if oh != nh || op == np {
         return None;
     }
+    let (op, np) = with_implicit_sized(op, np);
     if np.is_subset(&op) {
         Some("generic-bounds-loosened")
     } else if np.is_superset(&op) {
@@ -1496,7 +1535,10 @@ fn classify_fn(o: &FnShape, n: &FnShape) -> FnVerdict {
         }
         new_preds.insert(substitute(p, &renamed));
     }
-    let old_preds: BTreeSet<String> = o.preds.iter().cloned().collect();
+    let (old_preds, new_preds) = with_implicit_sized(
+        o.preds.iter().map(String::as_str),
+        new_preds.iter().map(String::as_str),
+    );
     if !unmet.is_empty() {
         return changed(format!(
             "generalized to a type parameter, but bumpguard cannot tell whether {} holds",
@@ -1678,8 +1720,10 @@ fn classify_impl(o: &ImplShape, n: &ImplShape) -> Option<(&'static str, String)>
                 .collect();
             return Some(("trait-impl-assoc-type-changed", changed.join("; ")));
         }
-        let (op, np): (BTreeSet<&String>, BTreeSet<&String>) =
-            (o.preds.iter().collect(), n.preds.iter().collect());
+        let (op, np) = with_implicit_sized(
+            o.preds.iter().map(String::as_str),
+            n.preds.iter().map(String::as_str),
+        );
         if np.is_superset(&op) {
             return Some(("generic-bounds-tightened", "the impl's bounds".to_string()));
         }
@@ -2691,6 +2735,25 @@ mod tests {
             items: items.into_iter().map(|i| (i.key.clone(), i)).collect(),
             ..ApiSurface::default()
         }
+    }
+
+    #[test]
+    fn maybe_sized_is_the_absence_of_sized() {
+        // Dropping `?Sized` adds a bound, writing it removes one.
+        assert_eq!(
+            bounds_code("struct S<__P0> where __P0: ?Sized", "struct S<__P0>"),
+            Some("generic-bounds-tightened")
+        );
+        assert_eq!(
+            bounds_code("struct S<__P0>", "struct S<__P0> where __P0: ?Sized"),
+            Some("generic-bounds-loosened")
+        );
+        // Function shapes space it out.
+        let (o, n) = with_implicit_sized(
+            ["__G0 : ? Sized", "__G0 : AsRef<str>"],
+            ["__G0 : AsRef<str>"],
+        );
+        assert!(n.is_superset(&o) && n != o, "{o:?} {n:?}");
     }
 
     #[test]
