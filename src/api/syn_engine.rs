@@ -1282,7 +1282,19 @@ impl Crate {
         let mut cur = m;
         let mut rest = path;
         match path[0].as_str() {
-            "::" => return vec![Target::External(path[1..].join("::"))],
+            "::" => {
+                // In the 2015 edition `::name` starts at the crate root
+                // (where `extern crate`s are declared too).
+                if self.edition_2015
+                    && let Some(first) = path.get(1)
+                {
+                    let found = self.lookup(0, first, true, false, depth + 1);
+                    if !found.is_empty() {
+                        return self.descend(found, &path[2..], depth);
+                    }
+                }
+                return vec![Target::External(path[1..].join("::"))];
+            }
             "crate" | "$crate" => {
                 cur = 0;
                 rest = &path[1..];
