@@ -1861,6 +1861,12 @@ impl Normalizer<'_> {
         if let Some((_, short)) = PRELUDE.iter().find(|(long, _)| *long == text) {
             text = short.to_string();
         }
+        // `core::primitive::usize` is `usize`, whatever shadows the name.
+        if let Some(prim) = text.strip_prefix("std::primitive::")
+            && PRIMITIVES.contains(&prim)
+        {
+            text = prim.to_string();
+        }
         Some(text.split("::").map(str::to_string).collect())
     }
 
@@ -1938,7 +1944,87 @@ fn sort_bounds<P: Default>(bounds: &mut syn::punctuated::Punctuated<syn::TypePar
     *bounds = v.into_iter().map(|(_, b)| b).collect();
 }
 
+/// `-> ()` says what no return type says.
+fn drop_unit_return(output: &mut syn::ReturnType) {
+    if let syn::ReturnType::Type(_, t) = output
+        && matches!(&**t, syn::Type::Tuple(tt) if tt.elems.is_empty())
+    {
+        *output = syn::ReturnType::Default;
+    }
+}
+
 impl syn::visit_mut::VisitMut for Normalizer<'_> {
+    fn visit_type_path_mut(&mut self, tp: &mut syn::TypePath) {
+        // `<T as std::convert::TryFrom<i64>>::Error`: the trait is a path of
+        // its own (resolved like any other), the rest is the associated item.
+        if let Some(q) = &mut tp.qself
+            && q.position > 0
+            && q.position < tp.path.segments.len()
+        {
+            self.visit_type_mut(&mut q.ty);
+            let mut segments = std::mem::take(&mut tp.path.segments).into_iter();
+            let mut trait_path = syn::Path {
+                leading_colon: tp.path.leading_colon.take(),
+                segments: segments.by_ref().take(q.position).collect(),
+            };
+            self.visit_path_mut(&mut trait_path);
+            q.position = trait_path.segments.len();
+            tp.path.leading_colon = trait_path.leading_colon;
+            tp.path.segments = trait_path.segments;
+            for mut seg in segments {
+                self.visit_path_segment_mut(&mut seg);
+                tp.path.segments.push(seg);
+            }
+            return;
+        }
+        syn::visit_mut::visit_type_path_mut(self, tp);
+        // `Box<dyn Error + 'static>` is `Box<dyn Error>`: the default
+        // lifetime of a trait object in `Box`, `Rc` and `Arc` is `'static`.
+        let names: Vec<String> = tp
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let owning = matches!(
+            names
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+            ["Box"] | ["std", "rc", "Rc"] | ["std", "sync", "Arc"]
+        );
+        if tp.qself.is_none()
+            && owning
+            && let Some(syn::PathArguments::AngleBracketed(args)) =
+                tp.path.segments.last_mut().map(|s| &mut s.arguments)
+        {
+            for arg in args.args.iter_mut() {
+                if let syn::GenericArgument::Type(syn::Type::TraitObject(t)) = arg {
+                    t.bounds = std::mem::take(&mut t.bounds)
+                        .into_iter()
+                        .filter(|b| {
+                            !matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "static")
+                        })
+                        .collect();
+                }
+            }
+        }
+    }
+
+    fn visit_parenthesized_generic_arguments_mut(
+        &mut self,
+        args: &mut syn::ParenthesizedGenericArguments,
+    ) {
+        syn::visit_mut::visit_parenthesized_generic_arguments_mut(self, args);
+        drop_unit_return(&mut args.output);
+    }
+
+    fn visit_type_fn_ptr_mut(&mut self, f: &mut syn::TypeFnPtr) {
+        syn::visit_mut::visit_type_fn_ptr_mut(self, f);
+        drop_unit_return(&mut f.output);
+    }
+
     fn visit_lifetime_mut(&mut self, l: &mut syn::Lifetime) {
         if !self.keep(l) {
             l.ident = syn::Ident::new("_", l.ident.span());
