@@ -1427,6 +1427,28 @@ fn classify_fn(o: &FnShape, n: &FnShape) -> FnVerdict {
     if o.inputs == n.inputs && o.output == n.output && o.preds == n.preds && o.params == n.params {
         return turbofish(&o.explicit, &n.explicit, &HashMap::new());
     }
+    // Only arguments that took `&'static T` and now take any `&T`: a
+    // caller's `'static` reference still fits the new (elided, so free)
+    // lifetime. The output must not change, or the lifetime could flow
+    // into it.
+    if o.inputs != n.inputs
+        && o.output == n.output
+        && o.preds == n.preds
+        && o.params == n.params
+        && o.explicit == n.explicit
+    {
+        let squash = |s: &str| s.split_whitespace().collect::<String>();
+        let widened = o.inputs.iter().zip(&n.inputs).all(|(a, b)| {
+            let (a, b) = (squash(a), squash(b));
+            a == b || (a.contains("&'static") && a.replace("&'static", "&") == b)
+        });
+        if widened {
+            return Code(
+                "generic-bounds-loosened",
+                "an argument no longer needs to live for `'static`".to_string(),
+            );
+        }
+    }
     // Only the bounds of a returned `impl Trait`.
     if o.inputs == n.inputs
         && o.preds == n.preds
@@ -2735,6 +2757,43 @@ mod tests {
             items: items.into_iter().map(|i| (i.key.clone(), i)).collect(),
             ..ApiSurface::default()
         }
+    }
+
+    #[test]
+    fn a_static_argument_loosened_only_while_the_output_stays() {
+        let shape = |inputs: &[&str], output: &str| FnShape {
+            head: "pub fn f".into(),
+            inputs: inputs.iter().map(|s| s.to_string()).collect(),
+            output: output.into(),
+            ..FnShape::default()
+        };
+        let code = |v: FnVerdict| match v {
+            FnVerdict::Code(c, _) => c,
+            _ => "same",
+        };
+        assert_eq!(
+            code(classify_fn(
+                &shape(&["& 'static str", "u8"], "()"),
+                &shape(&["& str", "u8"], "()")
+            )),
+            "generic-bounds-loosened"
+        );
+        // Narrowed: a break.
+        assert_eq!(
+            code(classify_fn(
+                &shape(&["& str"], "()"),
+                &shape(&["& 'static str"], "()")
+            )),
+            "fn-signature-changed"
+        );
+        // The returned reference may now live shorter.
+        assert_eq!(
+            code(classify_fn(
+                &shape(&["& 'static str"], "& 'static str"),
+                &shape(&["& '__l0 str"], "& '__l0 str")
+            )),
+            "fn-signature-changed"
+        );
     }
 
     #[test]
