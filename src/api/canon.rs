@@ -297,23 +297,30 @@ impl VisitMut for Elide {
     }
 
     // `R<'_, T>` is `R<T>` written out: the elision rules give both the
-    // same lifetime, so a written `'_` argument is dropped before they are
-    // applied (it would otherwise count as a use that an omitted one is not).
+    // same lifetime. In the inputs a written `'_` argument is dropped before
+    // they are applied (it would otherwise count as a use, and give the
+    // output a lifetime, that an omitted one does not); in the output an
+    // argument that is the elided lifetime (`'_`, or the name it stands
+    // for: `X<'a>` in `fn f(&'a self) -> X<'a>`) is dropped after.
     fn visit_angle_bracketed_generic_arguments_mut(
         &mut self,
         args: &mut syn::AngleBracketedGenericArguments,
     ) {
-        if args
-            .args
-            .iter()
-            .any(|a| matches!(a, syn::GenericArgument::Lifetime(l) if is_anonymous(l)))
-        {
+        if !self.output {
             args.args = std::mem::take(&mut args.args)
                 .into_iter()
                 .filter(|a| !matches!(a, syn::GenericArgument::Lifetime(l) if is_anonymous(l)))
                 .collect();
         }
         syn::visit_mut::visit_angle_bracketed_generic_arguments_mut(self, args);
+        if self.output
+            && let Some(t) = &self.target
+        {
+            args.args = std::mem::take(&mut args.args)
+                .into_iter()
+                .filter(|a| !matches!(a, syn::GenericArgument::Lifetime(l) if l.ident == t))
+                .collect();
+        }
     }
 
     // A function pointer type and `Fn(&T) -> &U` sugar have elision scopes
@@ -880,6 +887,22 @@ mod tests {
             canon("fn f(x: &u8, r: Reader<'_>) {}").0,
             canon("fn f(x: &u8, r: Reader) {}").0
         );
+        let same = [
+            "fn f<'a>(r: Reader<'a>) -> Reader<'a> {}",
+            "fn f(r: Reader<'_>) -> Reader<'_> {}",
+            "fn f(r: Reader) -> Reader {}",
+        ];
+        for s in same {
+            assert_eq!(canon(s).0, canon(same[0]).0, "{s}");
+        }
+        let same = [
+            "fn f<'a>(x: &'a u8) -> (&'a u8, Reader<'a>) {}",
+            "fn f(x: &u8) -> (&u8, Reader<'_>) {}",
+            "fn f(x: &u8) -> (&u8, Reader) {}",
+        ];
+        for s in same {
+            assert_eq!(canon(s).0, canon(same[0]).0, "{s}");
+        }
         // A named lifetime still relates the places it appears.
         assert_ne!(
             canon("fn f<'a>(x: &'a u8) -> Reader<'a> {}").0,
