@@ -1834,7 +1834,18 @@ impl Normalizer<'_> {
             return None;
         }
         let resolved = self.krate.resolve(self.module, &query, 0);
-        let full: Vec<String> = match resolved.first()? {
+        // Several declarations under `#[cfg]`s (libc's `::mode_t`, one per
+        // platform, through the root's globs): the one that exists wherever
+        // this module does.
+        let here = &self.krate.modules[self.module].cfg;
+        let target = resolved
+            .iter()
+            .find(|t| match t {
+                Target::Item(id) => self.krate.decls[*id].cfg.iter().all(|c| here.contains(c)),
+                _ => false,
+            })
+            .or(resolved.first())?;
+        let full: Vec<String> = match target {
             Target::External(p) => p
                 .split("::")
                 .filter(|s| !s.is_empty())
