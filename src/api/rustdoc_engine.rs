@@ -1083,6 +1083,9 @@ struct Reader<'a> {
     /// The crate's sources, when known: for the `#[repr]` inside a
     /// `#[cfg_attr]` whose condition rustdoc's configuration does not meet.
     sources: Option<Sources>,
+    /// Hidden members that still bind users (see
+    /// [`ApiSurface::hidden_items`]).
+    hidden_items: BTreeMap<String, ApiItem>,
 }
 
 /// A crate's source files, parsed on demand.
@@ -1236,6 +1239,7 @@ impl<'a> Reader<'a> {
             traits: Vec::new(),
             impl_traits: Vec::new(),
             sources: None,
+            hidden_items: BTreeMap::new(),
         }
     }
 
@@ -1272,6 +1276,7 @@ impl<'a> Reader<'a> {
             // Filled from the manifest by the caller (the syn engine reads it).
             features: BTreeMap::new(),
             hidden: self.hidden,
+            hidden_items: self.hidden_items,
             ..ApiSurface::default()
         }
     }
@@ -1393,6 +1398,32 @@ impl<'a> Reader<'a> {
             },
         );
         Some(key)
+    }
+
+    /// A `#[doc(hidden)]` field, variant or trait item: not API, but kept in
+    /// `hidden_items` for the rules it still binds users by (a struct
+    /// literal names every field, an exhaustive match covers every
+    /// variant, an implementation writes every required item).
+    fn hide_member(
+        &mut self,
+        key: String,
+        kind: ItemKind,
+        (signature, shape): (String, String),
+        parent: &str,
+        facts: Facts,
+    ) {
+        self.hidden.insert(key.clone());
+        let item = ApiItem {
+            path: self.display(&key),
+            key: key.clone(),
+            kind,
+            signature,
+            shape,
+            cfg: None,
+            parent: Some(parent.to_string()),
+            facts,
+        };
+        self.hidden_items.insert(key, item);
     }
 
     /// Records what module `m` exports under `prefix`.
@@ -1679,6 +1710,7 @@ impl<'a> Reader<'a> {
                     non_exhaustive,
                     repr: repr(item, self.cfg_attr_repr(item, name)),
                     defaulted_params,
+                    field_order: self.public_field_names(&fields),
                     ..Facts::default()
                 };
                 let k = self.add(key.clone(), ItemKind::Struct, (sig, shape), None, facts);
@@ -1691,15 +1723,16 @@ impl<'a> Reader<'a> {
             rd::ItemEnum::Union(u) => {
                 let (sig, shape, defaulted_params) =
                     self.header(&format!("pub union {name}"), &u.generics, "");
+                let fields: Vec<Option<rd::Id>> = u.fields.iter().map(|f| Some(*f)).collect();
                 let facts = Facts {
                     repr: repr(item, self.cfg_attr_repr(item, name)),
                     defaulted_params,
+                    field_order: self.public_field_names(&fields),
                     ..Facts::default()
                 };
                 let k = self.add(key.clone(), ItemKind::Union, (sig, shape), None, facts);
                 self.mark(&k, item);
                 if k.is_some() {
-                    let fields: Vec<Option<rd::Id>> = u.fields.iter().map(|f| Some(*f)).collect();
                     self.fields(&key, &fields);
                     self.impls(&key, name, &u.generics, &u.impls);
                 }
@@ -1708,17 +1741,38 @@ impl<'a> Reader<'a> {
                 let non_exhaustive = has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive));
                 let (sig, shape, defaulted_params) =
                     self.header(&format!("pub enum {name}"), &e.generics, "");
+                let fieldless = e.variants.iter().all(|id| {
+                    matches!(
+                        self.get(id).map(|i| &i.inner),
+                        Some(rd::ItemEnum::Variant(rd::Variant {
+                            kind: rd::VariantKind::Plain,
+                            ..
+                        }))
+                    )
+                });
                 let facts = Facts {
                     non_exhaustive,
                     repr: repr(item, self.cfg_attr_repr(item, name)),
                     defaulted_params,
+                    fieldless,
                     ..Facts::default()
                 };
                 let k = self.add(key.clone(), ItemKind::Enum, (sig, shape), None, facts);
                 self.mark(&k, item);
                 if k.is_some() {
+                    // Implicit discriminants are the previous one plus one;
+                    // the compiler gives the value of every explicit one.
+                    let mut next: Option<i128> = Some(0);
                     for vid in &e.variants {
-                        self.variant(&key, vid);
+                        let value = match self.get(vid).map(|i| &i.inner) {
+                            Some(rd::ItemEnum::Variant(rd::Variant {
+                                discriminant: Some(d),
+                                ..
+                            })) => d.value.parse::<i128>().ok(),
+                            _ => next,
+                        };
+                        next = value.and_then(|x| x.checked_add(1));
+                        self.variant(&key, vid, value);
                     }
                     self.impls(&key, name, &e.generics, &e.impls);
                 }
@@ -1888,6 +1942,19 @@ impl<'a> Reader<'a> {
         (display, shape, defaulted)
     }
 
+    /// The names of the public fields, in declaration order (a tuple
+    /// field's is its index), hidden ones included.
+    fn public_field_names(&self, fields: &[Option<rd::Id>]) -> Vec<String> {
+        fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let item = self.get(f.as_ref()?)?;
+                is_public(item).then(|| item.name.clone().unwrap_or_else(|| i.to_string()))
+            })
+            .collect()
+    }
+
     fn fields(&mut self, parent: &str, fields: &[Option<rd::Id>]) {
         for (i, f) in fields.iter().enumerate() {
             let Some(item) = f.as_ref().and_then(|id| self.get(id)) else {
@@ -1901,12 +1968,12 @@ impl<'a> Reader<'a> {
             };
             let name = item.name.clone().unwrap_or_else(|| i.to_string());
             let key = format!("{parent}.{name}");
-            if is_hidden(item) {
-                self.hidden.insert(key);
-                continue;
-            }
             let s = format!("pub {name}: {}", self.ty(ty, DISPLAY));
             let sh = format!("pub {name}: {}", self.ty(ty, SHAPE));
+            if is_hidden(item) {
+                self.hide_member(key, ItemKind::Field, (s, sh), parent, Facts::default());
+                continue;
+            }
             let k = self.add(
                 key,
                 ItemKind::Field,
@@ -1918,15 +1985,13 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn variant(&mut self, parent: &str, id: &rd::Id) {
+    /// A variant of the enum at `parent`; `value`: its discriminant's
+    /// value, explicit or implicit.
+    fn variant(&mut self, parent: &str, id: &rd::Id, value: Option<i128>) {
         let Some(item) = self.get(id) else { return };
         let (Some(name), rd::ItemEnum::Variant(v)) = (&item.name, &item.inner) else {
             return;
         };
-        if is_hidden(item) {
-            self.hidden.insert(format!("{parent}::{name}"));
-            return;
-        }
         let field_ty = |fid: &Option<rd::Id>, mode| -> Option<(Option<String>, String)> {
             let f = self.get(fid.as_ref()?)?;
             match &f.inner {
@@ -1962,8 +2027,15 @@ impl<'a> Reader<'a> {
             non_exhaustive: has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive)),
             // As written (`1 << 3`, `0x10`), like the syn engine.
             discriminant: v.discriminant.as_ref().map(|d| d.expr.clone()),
+            discriminant_value: value,
             ..Facts::default()
         };
+        if is_hidden(item) {
+            // Not API, but exhaustive matches must still cover it.
+            let key = format!("{parent}::{name}");
+            self.hide_member(key, ItemKind::Variant, (s, sh), parent, facts);
+            return;
+        }
         let k = self.add(
             format!("{parent}::{name}"),
             ItemKind::Variant,
@@ -1977,10 +2049,6 @@ impl<'a> Reader<'a> {
     fn trait_item(&mut self, parent: &str, id: &rd::Id) {
         let Some(item) = self.get(id) else { return };
         let Some(name) = &item.name else { return };
-        if is_hidden(item) {
-            self.hidden.insert(format!("{parent}::{name}"));
-            return;
-        }
         let (kind, sig, shape, has_default) = match &item.inner {
             rd::ItemEnum::Function(f) => (
                 ItemKind::TraitMethod,
@@ -2020,15 +2088,23 @@ impl<'a> Reader<'a> {
             ),
             _ => return,
         };
+        let facts = Facts {
+            has_default: Some(has_default),
+            ..Facts::default()
+        };
+        if is_hidden(item) {
+            // Not API, but a required one must still be written by every
+            // implementation.
+            let key = format!("{parent}::{name}");
+            self.hide_member(key, kind, (sig, shape), parent, facts);
+            return;
+        }
         let k = self.add(
             format!("{parent}::{name}"),
             kind,
             (sig, shape),
             Some(parent),
-            Facts {
-                has_default: Some(has_default),
-                ..Facts::default()
-            },
+            facts,
         );
         self.mark(&k, item);
     }
