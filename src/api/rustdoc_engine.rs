@@ -1486,6 +1486,19 @@ impl<'a> Reader<'a> {
                             }
                         }
                         stack.pop();
+                    } else if let rd::ItemEnum::Enum(e) = &target.inner {
+                        // `pub use Enum::*`: every variant, where no name
+                        // declared here shadows it.
+                        for id in &e.variants {
+                            let Some(variant) = self.get(id) else {
+                                continue;
+                            };
+                            if let Some(name) = &variant.name
+                                && !self.out.contains_key(&join(prefix, name))
+                            {
+                                self.export(variant, name, prefix, stack);
+                            }
+                        }
                     }
                 }
                 None => {
@@ -1528,6 +1541,18 @@ impl<'a> Reader<'a> {
             return;
         }
         match target {
+            // `pub use __m as m;` of a hidden `#[macro_export]` macro: the
+            // re-export is the name the crate gives it (as syn).
+            Some(target)
+                if target.crate_id == 0
+                    && matches!(target.inner, rd::ItemEnum::Macro(_))
+                    && is_hidden(target)
+                    && target.name.as_deref() != Some(u.name.as_str()) =>
+            {
+                self.reachable.insert(target.id);
+                self.visible.insert(target.id);
+                self.macro_rules(target, &u.name, prefix);
+            }
             Some(target) if target.crate_id == 0 => self.export(target, &u.name, prefix, stack),
             _ => {
                 let last = u.source.rsplit("::").next().unwrap_or(&u.source);
@@ -1838,17 +1863,7 @@ impl<'a> Reader<'a> {
                 let k = self.add(key, ItemKind::Trait, (s, sh), None, Facts::default());
                 self.mark(&k, item);
             }
-            rd::ItemEnum::Macro(_) => {
-                let s = format!("macro_rules! {name}");
-                let k = self.add(
-                    self.export_key(item, name, prefix),
-                    ItemKind::Macro,
-                    plain(s),
-                    None,
-                    Facts::default(),
-                );
-                self.mark(&k, item);
-            }
+            rd::ItemEnum::Macro(_) => self.macro_rules(item, name, prefix),
             rd::ItemEnum::ProcMacro(pm) => {
                 let s = match pm.kind {
                     rd::MacroKind::Bang => format!("#[proc_macro] {name}!(..)"),
@@ -1873,9 +1888,29 @@ impl<'a> Reader<'a> {
                 );
                 self.mark(&k, item);
             }
+            // A variant re-exported on its own (`pub use Color::Red;`,
+            // `pub use Color::*;`): a path users name it by (as syn).
+            rd::ItemEnum::Variant(v) => {
+                let s = format!("{name}{}", self.variant_fields(v, DISPLAY));
+                let sh = format!("{name}{}", self.variant_fields(v, SHAPE));
+                self.add(key, ItemKind::Variant, (s, sh), None, Facts::default());
+            }
             // Primitives, keywords, extern types: not items a crate's users name.
             _ => {}
         }
+    }
+
+    /// A `macro_rules!` macro exported as `prefix::name!`.
+    fn macro_rules(&mut self, item: &rd::Item, name: &str, prefix: &[String]) {
+        let s = format!("macro_rules! {name}");
+        let k = self.add(
+            self.export_key(item, name, prefix),
+            ItemKind::Macro,
+            (s.clone(), s),
+            None,
+            Facts::default(),
+        );
+        self.mark(&k, item);
     }
 
     fn is_local_type(&self, t: &rd::Type) -> bool {
@@ -1992,37 +2027,8 @@ impl<'a> Reader<'a> {
         let (Some(name), rd::ItemEnum::Variant(v)) = (&item.name, &item.inner) else {
             return;
         };
-        let field_ty = |fid: &Option<rd::Id>, mode| -> Option<(Option<String>, String)> {
-            let f = self.get(fid.as_ref()?)?;
-            match &f.inner {
-                rd::ItemEnum::StructField(t) => Some((f.name.clone(), self.ty(t, mode))),
-                _ => None,
-            }
-        };
-        let fields = |mode| match &v.kind {
-            rd::VariantKind::Plain => String::new(),
-            rd::VariantKind::Tuple(fs) => {
-                let parts: Vec<String> = fs
-                    .iter()
-                    .map(|f| {
-                        field_ty(f, mode)
-                            .map(|(_, t)| t)
-                            .unwrap_or_else(|| "_".into())
-                    })
-                    .collect();
-                format!("({})", parts.join(", "))
-            }
-            rd::VariantKind::Struct { fields, .. } => {
-                let parts: Vec<String> = fields
-                    .iter()
-                    .filter_map(|f| field_ty(&Some(*f), mode))
-                    .map(|(n, t)| format!("{}: {t}", n.unwrap_or_default()))
-                    .collect();
-                format!(" {{ {} }}", parts.join(", "))
-            }
-        };
-        let s = format!("{name}{}", fields(DISPLAY));
-        let sh = format!("{name}{}", fields(SHAPE));
+        let s = format!("{name}{}", self.variant_fields(v, DISPLAY));
+        let sh = format!("{name}{}", self.variant_fields(v, SHAPE));
         let facts = Facts {
             non_exhaustive: has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive)),
             // As written (`1 << 3`, `0x10`), like the syn engine.
@@ -2044,6 +2050,35 @@ impl<'a> Reader<'a> {
             facts,
         );
         self.mark(&k, item);
+    }
+
+    /// A variant's fields: ` { a: T }`, `(T, U)` or nothing.
+    fn variant_fields(&self, v: &rd::Variant, mode: Mode) -> String {
+        let field_ty = |fid: &Option<rd::Id>| -> Option<(Option<String>, String)> {
+            let f = self.get(fid.as_ref()?)?;
+            match &f.inner {
+                rd::ItemEnum::StructField(t) => Some((f.name.clone(), self.ty(t, mode))),
+                _ => None,
+            }
+        };
+        match &v.kind {
+            rd::VariantKind::Plain => String::new(),
+            rd::VariantKind::Tuple(fs) => {
+                let parts: Vec<String> = fs
+                    .iter()
+                    .map(|f| field_ty(f).map(|(_, t)| t).unwrap_or_else(|| "_".into()))
+                    .collect();
+                format!("({})", parts.join(", "))
+            }
+            rd::VariantKind::Struct { fields, .. } => {
+                let parts: Vec<String> = fields
+                    .iter()
+                    .filter_map(|f| field_ty(&Some(*f)))
+                    .map(|(n, t)| format!("{}: {t}", n.unwrap_or_default()))
+                    .collect();
+                format!(" {{ {} }}", parts.join(", "))
+            }
+        }
     }
 
     fn trait_item(&mut self, parent: &str, id: &rd::Id) {
