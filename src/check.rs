@@ -1492,17 +1492,35 @@ fn check_feature_names(view: &FeatureView, dirs: &[&Path], krate: &str) -> Resul
         let Ok(table) = toml::from_str::<toml::Table>(&text) else {
             continue;
         };
+        // An optional dependency is a feature of its own unless some
+        // feature names it as `dep:NAME` (then cargo makes no such feature).
+        let mut dep_named = std::collections::BTreeSet::new();
         if let Some(f) = table.get("features").and_then(|f| f.as_table()) {
             known.extend(f.keys().cloned());
-        }
-        for deps in ["dependencies", "build-dependencies"] {
-            if let Some(d) = table.get(deps).and_then(|d| d.as_table()) {
-                known.extend(
-                    d.iter()
-                        .filter(|(_, v)| v.get("optional").and_then(|o| o.as_bool()) == Some(true))
-                        .map(|(k, _)| k.clone()),
+            for list in f.values().filter_map(|v| v.as_array()) {
+                dep_named.extend(
+                    list.iter()
+                        .filter_map(|e| e.as_str()?.strip_prefix("dep:"))
+                        .map(str::to_string),
                 );
             }
+        }
+        let mut tables: Vec<&toml::Table> = Vec::new();
+        for deps in ["dependencies", "build-dependencies"] {
+            tables.extend(table.get(deps).and_then(|d| d.as_table()));
+        }
+        if let Some(targets) = table.get("target").and_then(|t| t.as_table()) {
+            for t in targets.values() {
+                tables.extend(t.get("dependencies").and_then(|d| d.as_table()));
+            }
+        }
+        for d in tables {
+            known.extend(
+                d.iter()
+                    .filter(|(_, v)| v.get("optional").and_then(|o| o.as_bool()) == Some(true))
+                    .filter(|(k, _)| !dep_named.contains(*k))
+                    .map(|(k, _)| k.clone()),
+            );
         }
     }
     let unknown: Vec<&String> = features
