@@ -65,6 +65,21 @@ pub fn default_dir(dir: &Path) -> PathBuf {
         .unwrap_or_else(|| dir.to_path_buf())
 }
 
+/// When `root` holds a virtual workspace (a `Cargo.toml` with `[workspace]`
+/// and no `[package]`), what to do with the contract skeleton: cargo builds
+/// tests only inside a package.
+pub fn virtual_workspace_note(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    if !table.contains_key("workspace") || table.contains_key("package") {
+        return None;
+    }
+    Some(format!(
+        "{} is a virtual workspace, and cargo builds tests only inside a package: move tests/bumpguard_contracts.rs into the folder of the member that uses the crates you guard (bind it with that member's `package` name)",
+        root.join("Cargo.toml").display()
+    ))
+}
+
 /// Writes [`TEMPLATES`] under `root`: each missing file, and with `force`
 /// each existing one too; without `force` existing files are kept. Returns
 /// what happened to each, in order.
