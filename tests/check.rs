@@ -386,6 +386,10 @@ fn bad_input_gets_clear_errors() {
     let out = env.cmd(plain.path()).assert().code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("not a git repository"), "{err}");
+    // A folder that does not exist is said to be missing.
+    let out = env.cmd(&plain.path().join("nope")).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("no such directory"), "{err}");
 
     // Unknown revision.
     let repo = app_repo(&app_lock("0.1.4", "00"));
