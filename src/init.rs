@@ -87,6 +87,20 @@ pub fn init(root: &Path, force: bool) -> Result<Vec<Written>> {
     if !root.is_dir() {
         bail!("{} is not a directory", root.display());
     }
+    // Every file's folder must be a folder (or not exist yet) before any
+    // file is written: a half-written set-up is worse than none.
+    for t in TEMPLATES {
+        let mut dir = root.join(t.path);
+        while dir.pop() && dir != root {
+            if dir.symlink_metadata().is_ok() && !dir.is_dir() {
+                bail!(
+                    "cannot write {}: {} is not a directory (nothing was written)",
+                    root.join(t.path).display(),
+                    dir.display()
+                );
+            }
+        }
+    }
     let mut done = Vec::new();
     for t in TEMPLATES {
         let path = root.join(t.path);

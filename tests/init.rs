@@ -377,3 +377,21 @@ fn the_readme_shows_the_example_workflow() {
     let end = start + readme[start..].find("```\n").expect("end of block");
     assert_eq!(&readme[start..end], body);
 }
+
+#[test]
+fn a_file_where_a_folder_goes_stops_init_before_it_writes_anything() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join(".github"), "not a folder").expect("file");
+    let out = bumpguard()
+        .args(["init", "--dir"])
+        .arg(tmp.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(".github is not a directory (nothing was written)"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("bumpguard.toml").exists());
+    assert!(!tmp.path().join("tests").exists());
+}
