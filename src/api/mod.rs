@@ -12,6 +12,7 @@ mod canon;
 pub mod engines;
 pub mod features;
 pub mod render;
+mod rustdoc_canon;
 pub mod rustdoc_engine;
 pub mod syn_engine;
 

@@ -21,10 +21,12 @@
 //! the toolchain.
 
 use super::features::FeatureView;
+use super::rustdoc_canon::{self, Around};
 use super::{ApiItem, ApiSurface, Facts, ItemKind};
+use super::{FnShape, GenericsShape};
 use rustdoc_types as rd;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -1025,6 +1027,14 @@ struct Mode<'a> {
     /// ([`Facts::is_unsafe`]), so that becoming safe is told apart from
     /// becoming unsafe (as the syn engine does).
     drop_unsafe: bool,
+    /// Written as Rust the syn engine's canonical forms start from
+    /// ([`rustdoc_canon`]): as displayed, but with paths resolved
+    /// (`__local::` and the shortest public path for this crate's types)
+    /// and parameter names `_`.
+    resolve: bool,
+    /// In comparison forms of members: the positional names of the
+    /// enclosing declaration's parameters (`T` -> `__P0`).
+    params: Option<&'a HashMap<String, String>>,
 }
 
 const DISPLAY: Mode<'static> = Mode {
@@ -1032,12 +1042,21 @@ const DISPLAY: Mode<'static> = Mode {
     self_name: None,
     erase_static: false,
     drop_unsafe: false,
+    resolve: false,
+    params: None,
 };
 const SHAPE: Mode<'static> = Mode {
     shape: true,
     self_name: None,
     erase_static: false,
     drop_unsafe: false,
+    resolve: false,
+    params: None,
+};
+/// See [`Mode::resolve`].
+const RESOLVED: Mode<'static> = Mode {
+    resolve: true,
+    ..DISPLAY
 };
 
 /// Prelude types that `core::`/`alloc::`/`std::` paths name (as the syn engine).
@@ -1083,6 +1102,17 @@ struct Reader<'a> {
     /// The crate's sources, when known: for the `#[repr]` inside a
     /// `#[cfg_attr]` whose condition rustdoc's configuration does not meet.
     sources: Option<Sources>,
+    /// Every public path (key) of each type, trait and alias of this
+    /// crate, from a first walk: signatures name this crate's types by
+    /// them (as the syn engine does).
+    public_paths: HashMap<rd::Id, Vec<String>>,
+    /// The keys recorded in this walk, by declaration.
+    seen_paths: HashMap<rd::Id, Vec<String>>,
+    /// While a declaration's members are read: the positional names of its
+    /// parameters (see [`Mode::params`]).
+    member_params: Option<HashMap<String, String>>,
+    /// While a trait's items are read: its generics as resolved Rust.
+    trait_generics: Option<String>,
 }
 
 /// A crate's source files, parsed on demand.
@@ -1236,6 +1266,10 @@ impl<'a> Reader<'a> {
             traits: Vec::new(),
             impl_traits: Vec::new(),
             sources: None,
+            public_paths: HashMap::new(),
+            seen_paths: HashMap::new(),
+            member_params: None,
+            trait_generics: None,
         }
     }
 
@@ -1258,6 +1292,12 @@ impl<'a> Reader<'a> {
 
     fn surface(mut self) -> ApiSurface {
         let root = self.k.root;
+        // A first walk finds the public paths of the crate's types, which
+        // the comparison forms of signatures name them by.
+        let mut first = Reader::new(self.k);
+        first.module(root, &[], &mut Vec::new());
+        self.public_paths = first.seen_paths;
+        let local_paths = self.local_paths();
         let mut stack = Vec::new();
         self.module(root, &[], &mut stack);
         self.mark_sealed();
@@ -1272,8 +1312,72 @@ impl<'a> Reader<'a> {
             // Filled from the manifest by the caller (the syn engine reads it).
             features: BTreeMap::new(),
             hidden: self.hidden,
+            local_paths,
             ..ApiSurface::default()
         }
+    }
+
+    /// [`ApiSurface::local_paths`]: each type by its shortest public path,
+    /// with all of them. As in the syn engine, an alias that passes its
+    /// parameters through (`pub type Duration = TimeDelta;`) shares its
+    /// paths with its target, both ways, so that a type renamed with an
+    /// alias keeping the old name is paired with itself.
+    fn local_paths(&self) -> BTreeMap<String, Vec<String>> {
+        let mut extra: HashMap<rd::Id, Vec<String>> = HashMap::new();
+        for (id, paths) in &self.public_paths {
+            let Some(target) = self.alias_target(id) else {
+                continue;
+            };
+            extra
+                .entry(target)
+                .or_default()
+                .extend(paths.iter().cloned());
+            let target_paths = self.public_paths.get(&target).cloned().unwrap_or_default();
+            extra.entry(*id).or_default().extend(target_paths);
+        }
+        let mut out = BTreeMap::new();
+        for (id, paths) in &self.public_paths {
+            if let Some(best) = super::syn_engine::best_path(paths) {
+                let mut all = paths.clone();
+                all.extend(extra.get(id).into_iter().flatten().cloned());
+                out.insert(best.clone(), all);
+            }
+        }
+        out
+    }
+
+    /// The local type an alias names, when the alias passes its parameters
+    /// through unchanged, in order (`type A<T> = B<T>;`).
+    fn alias_target(&self, id: &rd::Id) -> Option<rd::Id> {
+        let rd::ItemEnum::TypeAlias(t) = &self.get(id)?.inner else {
+            return None;
+        };
+        let rd::Type::ResolvedPath(p) = &t.type_ else {
+            return None;
+        };
+        if p.id == *id || !self.get(&p.id).is_some_and(|i| i.crate_id == 0) {
+            return None;
+        }
+        let params: Vec<&str> = t.generics.params.iter().map(|g| g.name.as_str()).collect();
+        let args: Vec<&str> = match p.args.as_deref() {
+            None => Vec::new(),
+            Some(rd::GenericArgs::AngleBracketed { args, constraints })
+                if constraints.is_empty() =>
+            {
+                let mut out = Vec::new();
+                for a in args {
+                    out.push(match a {
+                        rd::GenericArg::Lifetime(l) => l.as_str(),
+                        rd::GenericArg::Type(rd::Type::Generic(g)) => g.as_str(),
+                        rd::GenericArg::Const(c) => c.expr.as_str(),
+                        _ => return None,
+                    });
+                }
+                out
+            }
+            _ => return None,
+        };
+        (args == params).then_some(p.id)
     }
 
     /// A trait whose supertrait is a trait of this crate that outside code
@@ -1548,6 +1652,19 @@ impl<'a> Reader<'a> {
         self.reachable.insert(item.id);
         self.visible.insert(item.id);
         let key = join(prefix, name);
+        if matches!(
+            item.inner,
+            rd::ItemEnum::Struct(_)
+                | rd::ItemEnum::Enum(_)
+                | rd::ItemEnum::Union(_)
+                | rd::ItemEnum::Trait(_)
+                | rd::ItemEnum::TypeAlias(_)
+        ) {
+            self.seen_paths
+                .entry(item.id)
+                .or_default()
+                .push(key.clone());
+        }
         let plain = |s: String| (s.clone(), s);
         match &item.inner {
             rd::ItemEnum::Module(_) => {
@@ -1578,7 +1695,7 @@ impl<'a> Reader<'a> {
             }
             rd::ItemEnum::Function(f) => {
                 let sig = self.fn_sig("pub ", name, f, DISPLAY);
-                let shape = self.fn_sig(
+                let mut shape = self.fn_sig(
                     "pub ",
                     name,
                     f,
@@ -1587,9 +1704,14 @@ impl<'a> Reader<'a> {
                         ..SHAPE
                     },
                 );
+                let fn_sig = self.fn_canon("pub ", name, f, true, &Around::Free);
+                if let Some((canonical, _)) = &fn_sig {
+                    shape = canonical.clone();
+                }
                 let facts = Facts {
                     is_const: Some(f.header.is_const),
                     is_unsafe: Some(f.header.is_unsafe),
+                    fn_sig: fn_sig.map(|(_, parts)| Box::new(parts)),
                     ..Facts::default()
                 };
                 let k = self.add(key, ItemKind::Function, (sig, shape), None, facts);
@@ -1981,13 +2103,30 @@ impl<'a> Reader<'a> {
             self.hidden.insert(format!("{parent}::{name}"));
             return;
         }
+        let mut fn_sig = None;
         let (kind, sig, shape, has_default) = match &item.inner {
-            rd::ItemEnum::Function(f) => (
-                ItemKind::TraitMethod,
-                self.fn_sig("", name, f, DISPLAY),
-                self.fn_sig("", name, f, SHAPE),
-                f.has_body,
-            ),
+            rd::ItemEnum::Function(f) => {
+                let mut shape = self.fn_sig("", name, f, SHAPE);
+                let generics = self.trait_generics.clone().unwrap_or_default();
+                fn_sig = self.fn_canon(
+                    "",
+                    name,
+                    f,
+                    false,
+                    &Around::Trait {
+                        generics: &generics,
+                    },
+                );
+                if let Some((canonical, _)) = &fn_sig {
+                    shape = canonical.clone();
+                }
+                (
+                    ItemKind::TraitMethod,
+                    self.fn_sig("", name, f, DISPLAY),
+                    shape,
+                    f.has_body,
+                )
+            }
             rd::ItemEnum::AssocType {
                 generics,
                 bounds,
@@ -2027,6 +2166,7 @@ impl<'a> Reader<'a> {
             Some(parent),
             Facts {
                 has_default: Some(has_default),
+                fn_sig: fn_sig.map(|(_, parts)| Box::new(parts)),
                 ..Facts::default()
             },
         );
@@ -2162,6 +2302,12 @@ impl<'a> Reader<'a> {
             drop_unsafe: true,
             ..SHAPE
         };
+        let impl_generics = self.generics_text(&imp.generics);
+        let self_ty = self.ty(&imp.for_, RESOLVED);
+        let around = Around::Inherent {
+            self_ty: &self_ty,
+            generics: &impl_generics,
+        };
         for id in &imp.items {
             let Some(item) = self.get(id) else { continue };
             let Some(name) = &item.name else { continue };
@@ -2181,7 +2327,11 @@ impl<'a> Reader<'a> {
             let k = match &item.inner {
                 rd::ItemEnum::Function(f) => {
                     let sig = self.fn_sig("pub ", name, f, DISPLAY);
-                    let shape = self.fn_sig("pub ", name, f, mode);
+                    let mut shape = self.fn_sig("pub ", name, f, mode);
+                    let fn_sig = self.fn_canon("pub ", name, f, true, &around);
+                    if let Some((canonical, _)) = &fn_sig {
+                        shape = canonical.clone();
+                    }
                     self.add(
                         key,
                         ItemKind::Method,
@@ -2190,6 +2340,7 @@ impl<'a> Reader<'a> {
                         Facts {
                             is_const: Some(f.header.is_const),
                             is_unsafe: Some(f.header.is_unsafe),
+                            fn_sig: fn_sig.map(|(_, parts)| Box::new(parts)),
                             ..Facts::default()
                         },
                     )
@@ -2252,7 +2403,7 @@ impl<'a> Reader<'a> {
         if h.is_async {
             quals.push_str("async ");
         }
-        if h.is_unsafe && !(mode.shape && mode.drop_unsafe) {
+        if h.is_unsafe && !((mode.shape || mode.resolve) && mode.drop_unsafe) {
             quals.push_str("unsafe ");
         }
         if let Some(abi) = abi(&h.abi) {
@@ -2294,7 +2445,11 @@ impl<'a> Reader<'a> {
                 });
                 continue;
             }
-            let name = if mode.shape { "_" } else { name.as_str() };
+            let name = if mode.shape || mode.resolve {
+                "_"
+            } else {
+                name.as_str()
+            };
             parts.push(format!("{name}: {}", self.ty(ty, mode)));
         }
         if sig.is_c_variadic {
@@ -2521,7 +2676,9 @@ impl<'a> Reader<'a> {
     /// (shape): this crate's items by their name, other crates' by their
     /// full path, `core::`/`alloc::` read as `std::`, prelude types short.
     fn path(&self, p: &rd::Path, mode: Mode) -> String {
-        let base = if mode.shape {
+        let base = if mode.resolve {
+            self.resolved(p)
+        } else if mode.shape {
             self.canonical(p)
         } else {
             match p.path.strip_prefix("$crate::") {
@@ -2530,6 +2687,92 @@ impl<'a> Reader<'a> {
             }
         };
         format!("{base}{}", self.args(p.args.as_deref(), mode))
+    }
+
+    /// A path as [`Mode::resolve`] writes it: this crate's types by
+    /// `__local::` and their shortest public path (`__private::` and where
+    /// they are declared when they have none), std's by the short name of
+    /// a prelude type or `std::` and where they are defined.
+    fn resolved(&self, p: &rd::Path) -> String {
+        let local = self.get(&p.id).is_some_and(|i| i.crate_id == 0);
+        let Some(summary) = self.k.paths.get(&p.id) else {
+            return p.path.trim_start_matches("$crate::").to_string();
+        };
+        if local || summary.crate_id == 0 {
+            if let Some(best) = self
+                .public_paths
+                .get(&p.id)
+                .and_then(|paths| super::syn_engine::best_path(paths))
+            {
+                return format!("__local::{best}");
+            }
+            let mut parts = vec!["__private".to_string()];
+            parts.extend(summary.path.iter().skip(1).cloned());
+            return parts.join("::");
+        }
+        let std = matches!(
+            summary.path.first().map(String::as_str),
+            Some("std" | "core" | "alloc")
+        );
+        if std && let Some(last) = summary.path.last() {
+            let short = super::syn_engine::PRELUDE
+                .iter()
+                .find(|(_, s)| s == last)
+                .map(|(_, s)| s.to_string());
+            if let Some(short) = short {
+                return short;
+            }
+        }
+        let mut text = summary.path.join("::");
+        for prefix in ["core::", "alloc::"] {
+            if let Some(rest) = text.strip_prefix(prefix) {
+                text = format!("std::{rest}");
+            }
+        }
+        text
+    }
+
+    /// A function's comparison form and canonical parts, as the syn engine
+    /// computes them ([`rustdoc_canon::fn_shape`]); `None` when its
+    /// resolved text does not parse.
+    fn fn_canon(
+        &self,
+        vis: &str,
+        name: &str,
+        f: &rd::Function,
+        drop_unsafe: bool,
+        around: &Around<'_>,
+    ) -> Option<(String, FnShape)> {
+        let mode = Mode {
+            drop_unsafe,
+            ..RESOLVED
+        };
+        rustdoc_canon::fn_shape(&self.fn_sig(vis, name, f, mode), around)
+    }
+
+    /// `<T: Clone = u8> where ..` as resolved Rust.
+    fn generics_text(&self, g: &rd::Generics) -> String {
+        format!(
+            "{}{}",
+            self.generics(g, RESOLVED),
+            self.where_clause(g, RESOLVED)
+        )
+    }
+
+    /// A declaration's comparison form and generics, as the syn engine
+    /// computes them ([`rustdoc_canon::header`]), and the positional names
+    /// of its parameters (for its members). `tail` gives the part after
+    /// the parameters in comparison form, from those names.
+    fn canon_header(
+        &self,
+        head: &str,
+        g: &rd::Generics,
+        tail: impl FnOnce(&super::canon::Renames) -> Option<String>,
+    ) -> Option<(String, GenericsShape, HashMap<String, String>)> {
+        let (parsed, renames) = rustdoc_canon::positional(&self.generics_text(g))?;
+        let tail = tail(&renames)?;
+        let (shape, generics) = rustdoc_canon::header(head, &parsed, &tail);
+        Some((shape, generics, renames.types))
     }
 
     fn canonical(&self, p: &rd::Path) -> String {
@@ -2618,7 +2861,11 @@ impl<'a> Reader<'a> {
             }
             rd::Type::Generic(g) => match (g.as_str(), mode.self_name) {
                 ("Self", Some(name)) if mode.shape => name.to_string(),
-                _ => g.clone(),
+                _ => mode
+                    .params
+                    .and_then(|p| p.get(g))
+                    .cloned()
+                    .unwrap_or_else(|| g.clone()),
             },
             rd::Type::Primitive(p) => p.clone(),
             rd::Type::FunctionPointer(fp) => {
