@@ -1651,6 +1651,9 @@ impl<'a> Reader<'a> {
         }
         self.reachable.insert(item.id);
         self.visible.insert(item.id);
+        // Members read below are this item's, not an earlier one's.
+        self.member_params = None;
+        self.trait_generics = None;
         let key = join(prefix, name);
         if matches!(
             item.inner,
@@ -1755,6 +1758,10 @@ impl<'a> Reader<'a> {
                 // to an alias either.
                 let k = self.add(key, ItemKind::TypeAlias, (s, sh), None, Facts::default());
                 self.mark(&k, item);
+                let target = self.ty(&t.type_, RESOLVED);
+                self.canon_item_header(&k, &format!("pub type {name}"), &t.generics, |r| {
+                    Some(format!(" = {}", rustdoc_canon::ty(&target, r)?))
+                });
             }
             rd::ItemEnum::Struct(s) => {
                 let non_exhaustive = has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive));
@@ -1805,6 +1812,11 @@ impl<'a> Reader<'a> {
                 };
                 let k = self.add(key.clone(), ItemKind::Struct, (sig, shape), None, facts);
                 self.mark(&k, item);
+                let shape_tail = if opaque { " { .. }" } else { tail };
+                self.member_params =
+                    self.canon_item_header(&k, &format!("pub struct {name}"), &s.generics, |_| {
+                        Some(shape_tail.to_string())
+                    });
                 if k.is_some() {
                     self.fields(&key, &fields);
                     self.impls(&key, name, &s.generics, &s.impls);
@@ -1820,6 +1832,10 @@ impl<'a> Reader<'a> {
                 };
                 let k = self.add(key.clone(), ItemKind::Union, (sig, shape), None, facts);
                 self.mark(&k, item);
+                self.member_params =
+                    self.canon_item_header(&k, &format!("pub union {name}"), &u.generics, |_| {
+                        Some(String::new())
+                    });
                 if k.is_some() {
                     let fields: Vec<Option<rd::Id>> = u.fields.iter().map(|f| Some(*f)).collect();
                     self.fields(&key, &fields);
@@ -1838,6 +1854,10 @@ impl<'a> Reader<'a> {
                 };
                 let k = self.add(key.clone(), ItemKind::Enum, (sig, shape), None, facts);
                 self.mark(&k, item);
+                self.member_params =
+                    self.canon_item_header(&k, &format!("pub enum {name}"), &e.generics, |_| {
+                        Some(String::new())
+                    });
                 if k.is_some() {
                     for vid in &e.variants {
                         self.variant(&key, vid);
@@ -1864,6 +1884,15 @@ impl<'a> Reader<'a> {
                 };
                 let k = self.add(key.clone(), ItemKind::Trait, (sig, shape), None, facts);
                 self.mark(&k, item);
+                let supers = self.bounds(&t.bounds, RESOLVED);
+                self.member_params = self.canon_item_header(&k, &head, &t.generics, |r| {
+                    if t.bounds.is_empty() {
+                        Some(String::new())
+                    } else {
+                        Some(format!(": {}", rustdoc_canon::bounds(&supers, r)?))
+                    }
+                });
+                self.trait_generics = Some(self.generics_text(&t.generics));
                 if k.is_some() {
                     self.traits.push((item.id, key.clone()));
                     for id in &t.items {
@@ -2028,7 +2057,11 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let s = format!("pub {name}: {}", self.ty(ty, DISPLAY));
-            let sh = format!("pub {name}: {}", self.ty(ty, SHAPE));
+            let mode = Mode {
+                params: self.member_params.as_ref(),
+                ..SHAPE
+            };
+            let sh = format!("pub {name}: {}", self.ty(ty, mode));
             let k = self.add(
                 key,
                 ItemKind::Field,
@@ -2079,7 +2112,13 @@ impl<'a> Reader<'a> {
             }
         };
         let s = format!("{name}{}", fields(DISPLAY));
-        let sh = format!("{name}{}", fields(SHAPE));
+        let sh = format!(
+            "{name}{}",
+            fields(Mode {
+                params: self.member_params.as_ref(),
+                ..SHAPE
+            })
+        );
         let facts = Facts {
             non_exhaustive: has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive)),
             // As written (`1 << 3`, `0x10`), like the syn engine.
@@ -2104,6 +2143,11 @@ impl<'a> Reader<'a> {
             return;
         }
         let mut fn_sig = None;
+        // The trait's parameters by position, as the syn engine names them.
+        let member_shape = Mode {
+            params: self.member_params.as_ref(),
+            ..SHAPE
+        };
         let (kind, sig, shape, has_default) = match &item.inner {
             rd::ItemEnum::Function(f) => {
                 let mut shape = self.fn_sig("", name, f, SHAPE);
@@ -2147,14 +2191,14 @@ impl<'a> Reader<'a> {
                 (
                     ItemKind::TraitType,
                     text(DISPLAY),
-                    text(SHAPE),
+                    text(member_shape),
                     type_.is_some(),
                 )
             }
             rd::ItemEnum::AssocConst { type_, value } => (
                 ItemKind::TraitConst,
                 format!("const {name}: {}", self.ty(type_, DISPLAY)),
-                format!("const {name}: {}", self.ty(type_, SHAPE)),
+                format!("const {name}: {}", self.ty(type_, member_shape)),
                 value.is_some(),
             ),
             _ => return,
@@ -2763,6 +2807,24 @@ impl<'a> Reader<'a> {
     /// computes them ([`rustdoc_canon::header`]), and the positional names
     /// of its parameters (for its members). `tail` gives the part after
     /// the parameters in comparison form, from those names.
+    /// Gives the item at `key` the syn engine's comparison form of its
+    /// header and its generics ([`Facts::generics`]), and returns the
+    /// positional names of its parameters, for its members.
+    fn canon_item_header(
+        &mut self,
+        key: &Option<String>,
+        head: &str,
+        g: &rd::Generics,
+        tail: impl FnOnce(&super::canon::Renames) -> Option<String>,
+    ) -> Option<HashMap<String, String>> {
+        let (shape, generics, params) = self.canon_header(head, g, tail)?;
+        if let Some(i) = key.as_ref().and_then(|k| self.out.get_mut(k)) {
+            i.shape = shape;
+            i.facts.generics = Some(Box::new(generics));
+        }
+        Some(params)
+    }
+
     fn canon_header(
         &self,
         head: &str,
