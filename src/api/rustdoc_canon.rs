@@ -293,3 +293,114 @@ pub(crate) fn header(head: &str, g: &syn::Generics, tail: &str) -> (String, Gene
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ApiSurface;
+
+    /// The syn engine's surface of a one-file crate.
+    fn syn_surface(lib: &str) -> ApiSurface {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"t\"\nversion = \"1.0.0\"\n",
+        )
+        .expect("manifest");
+        std::fs::create_dir_all(dir.path().join("src")).expect("mkdir");
+        std::fs::write(dir.path().join("src/lib.rs"), lib).expect("write");
+        crate::api::syn_engine::surface_from_dir(dir.path()).expect("surface")
+    }
+
+    /// Signatures written with resolved paths (as the rustdoc engine
+    /// writes them) read as the syn engine reads the same declarations.
+    #[test]
+    fn functions_read_as_the_syn_engine_reads_them() {
+        for (source, resolved) in [
+            (
+                "pub fn f<'a, 'b>(x: &'a str, _y: &'b str) -> &'a str { x }",
+                "pub fn f<'a, 'b>(_: &'a str, _: &'b str) -> &'a str",
+            ),
+            (
+                "pub async fn f(x: &[u8]) -> Vec<u8> { x.to_vec() }",
+                "pub async fn f(_: &[u8]) -> Vec<u8>",
+            ),
+            (
+                "pub fn f<T: Clone + Send, U>(t: T, u: impl AsRef<str>, w: U) -> Vec<T> where U: Default { todo!() }",
+                "pub fn f<T: Send + Clone, U>(_: T, _: impl AsRef<str>, _: U) -> Vec<T> where U: Default",
+            ),
+            (
+                "pub const fn f(x: &mut u8) -> Option<&u8> { None }",
+                "pub const fn f(_: &mut u8) -> Option<&u8>",
+            ),
+            (
+                "pub fn f() -> impl Iterator<Item = u8> + Send { std::iter::empty() }",
+                "pub fn f() -> impl Send + Iterator<Item = u8>",
+            ),
+        ] {
+            let syn = syn_surface(source);
+            let want = syn.items["f"].facts.fn_sig.as_deref().expect("fn_sig");
+            let (shape, parts) = fn_shape(resolved, &Around::Free).expect("parses");
+            assert_eq!(&parts, want, "{source}");
+            assert_eq!(shape, syn.items["f"].shape, "{source}");
+        }
+    }
+
+    #[test]
+    fn methods_and_trait_methods_read_as_the_syn_engine_reads_them() {
+        let syn = syn_surface(
+            "pub struct S<T>(T);\nimpl<T: Clone> S<T> { pub fn new(t: T) -> Self { S(t) } pub fn get(&mut self) -> &T { &self.0 } }\npub trait Tr<A> { fn put(&self, a: A) -> Option<A>; }",
+        );
+        let around = Around::Inherent {
+            self_ty: "__local::S<U>",
+            generics: "<U: Clone>",
+        };
+        for (key, resolved) in [
+            ("S::new", "pub fn new(_: U) -> Self"),
+            ("S::get", "pub fn get(&mut self) -> &U"),
+        ] {
+            let (shape, parts) = fn_shape(resolved, &around).expect("parses");
+            assert_eq!(
+                Some(&parts),
+                syn.items[key].facts.fn_sig.as_deref(),
+                "{key}"
+            );
+            assert_eq!(shape, syn.items[key].shape, "{key}");
+        }
+        let (shape, parts) = fn_shape(
+            "fn put(&self, _: B) -> Option<B>",
+            &Around::Trait { generics: "<B>" },
+        )
+        .expect("parses");
+        assert_eq!(Some(&parts), syn.items["Tr::put"].facts.fn_sig.as_deref());
+        assert_eq!(shape, syn.items["Tr::put"].shape);
+    }
+
+    #[test]
+    fn headers_read_as_the_syn_engine_reads_them() {
+        let syn = syn_surface(
+            "pub struct S<'a, T: Clone = u8, const N: usize = 4>(pub &'a [T; N]) where T: Send;\npub trait Tr<A>: Send + Clone {}",
+        );
+        let (g, renames) =
+            positional("<'b, X: Clone = u8, const M: usize = 4> where X: Send").expect("parses");
+        assert_eq!(renames.types["X"], "__P0");
+        let (shape, generics) = header("pub struct S", &g, "(..)");
+        assert_eq!(Some(&generics), syn.items["S"].facts.generics.as_deref());
+        assert_eq!(shape, syn.items["S"].shape);
+
+        let (g, renames) = positional("<B>").expect("parses");
+        let supers = bounds("Clone + Send", &renames).expect("parses");
+        let (shape, generics) = header("pub trait Tr", &g, &format!(": {supers}"));
+        assert_eq!(Some(&generics), syn.items["Tr"].facts.generics.as_deref());
+        assert_eq!(shape, syn.items["Tr"].shape);
+        assert_eq!(ty("Vec<B>", &renames).as_deref(), Some("Vec<__P0>"));
+    }
+
+    #[test]
+    fn a_prelude_path_written_from_the_root_gets_its_short_name() {
+        let mut t: syn::Type =
+            syn::parse_str("impl ::std::future::Future<Output = u8>").expect("type");
+        Tidy.visit_type_mut(&mut t);
+        assert_eq!(render::ty(&t), "impl Future<Output = u8>");
+    }
+}

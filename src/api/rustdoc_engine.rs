@@ -1355,7 +1355,7 @@ impl<'a> Reader<'a> {
         let rd::Type::ResolvedPath(p) = &t.type_ else {
             return None;
         };
-        if p.id == *id || !self.get(&p.id).is_some_and(|i| i.crate_id == 0) {
+        if p.id == *id || self.get(&p.id).is_none_or(|i| i.crate_id != 0) {
             return None;
         }
         let params: Vec<&str> = t.generics.params.iter().map(|g| g.name.as_str()).collect();
