@@ -1113,6 +1113,9 @@ struct Reader<'a> {
     member_params: Option<HashMap<String, String>>,
     /// While a trait's items are read: its generics as resolved Rust.
     trait_generics: Option<String>,
+    /// The first walk, which only finds public paths: canonical forms,
+    /// which it does not need, are skipped.
+    collect_only: bool,
 }
 
 /// A crate's source files, parsed on demand.
@@ -1270,6 +1273,7 @@ impl<'a> Reader<'a> {
             seen_paths: HashMap::new(),
             member_params: None,
             trait_generics: None,
+            collect_only: false,
         }
     }
 
@@ -1295,6 +1299,7 @@ impl<'a> Reader<'a> {
         // A first walk finds the public paths of the crate's types, which
         // the comparison forms of signatures name them by.
         let mut first = Reader::new(self.k);
+        first.collect_only = true;
         first.module(root, &[], &mut Vec::new());
         self.public_paths = first.seen_paths;
         let local_paths = self.local_paths();
@@ -2787,6 +2792,9 @@ impl<'a> Reader<'a> {
         drop_unsafe: bool,
         around: &Around<'_>,
     ) -> Option<(String, FnShape)> {
+        if self.collect_only {
+            return None;
+        }
         let mode = Mode {
             drop_unsafe,
             ..RESOLVED
@@ -2831,6 +2839,9 @@ impl<'a> Reader<'a> {
         g: &rd::Generics,
         tail: impl FnOnce(&super::canon::Renames) -> Option<String>,
     ) -> Option<(String, GenericsShape, HashMap<String, String>)> {
+        if self.collect_only {
+            return None;
+        }
         let (parsed, renames) = rustdoc_canon::positional(&self.generics_text(g))?;
         let tail = tail(&renames)?;
         let (shape, generics) = rustdoc_canon::header(head, &parsed, &tail);
