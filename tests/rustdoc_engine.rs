@@ -1185,3 +1185,77 @@ fn both_drops_syn_notes_that_rustdoc_made_untrue() {
         assert!(notes(&both).contains("its build script and proc macros ran"));
     }
 }
+
+/// Both engines give one crate's functions, methods, trait methods and
+/// type headers the same canonical parts (`FnShape`, `GenericsShape`) and
+/// comparison forms, and name its types by the same public paths: rustdoc's
+/// resolved types go through the syn engine's canonicalization.
+#[test]
+fn both_engines_fill_the_same_canonical_signatures() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let dir = work.path().join("gen");
+    write_crate(
+        &dir,
+        "gen",
+        "1.0.0",
+        "",
+        &[(
+            "src/lib.rs",
+            "mod a { pub struct Foo; }\n\
+             pub use a::Foo as Bar;\n\
+             pub struct TimeDelta(pub u64);\n\
+             pub type Duration = TimeDelta;\n\
+             pub struct S<'a, T: Clone = u8, const N: usize = 4>(pub &'a [T; N]) where T: Send;\n\
+             pub enum E<T> { A(T), B { x: Vec<T> } }\n\
+             pub trait Tr<A>: Send + Clone { fn put(&self, a: A) -> Option<A>; fn get<'x>(&'x self, k: &str) -> &'x A; }\n\
+             pub async fn f(x: &Bar, d: Duration) -> Vec<u8> { let _ = (x, d); Vec::new() }\n\
+             pub fn g<T: Tr<u8> + ?Sized>(t: &T, it: impl Iterator<Item = u8> + Send) -> impl std::future::Future<Output = ()> { let _ = (t, it); async {} }\n\
+             pub fn h<'a, 'b>(x: &'a str, _y: &'b str) -> &'a str { x }\n\
+             pub struct W<T>(T);\n\
+             impl<U: Clone> W<U> { pub fn new(t: U) -> Self { W(t) } pub fn get(&mut self) -> &U { &self.0 } }\n",
+        )],
+    );
+    let syn = bumpguard::api::syn_engine::surface_from_dir(&dir).expect("syn");
+    let mut opts = rustdoc_engine::BuildOptions::new(work.path().join("cache"));
+    opts.offline = true;
+    let rd = rustdoc_engine::surface_from_dir(&dir, &opts).expect("rustdoc");
+    for key in ["f", "g", "h", "W::new", "W::get", "Tr::put", "Tr::get"] {
+        let (s, r) = (&syn.items[key], &rd.items[key]);
+        assert!(s.facts.fn_sig.is_some(), "{key}: syn has no FnShape");
+        assert_eq!(s.facts.fn_sig, r.facts.fn_sig, "{key}");
+        assert_eq!(s.shape, r.shape, "{key}");
+    }
+    for key in ["S", "E", "Tr", "Duration", "TimeDelta"] {
+        let (s, r) = (&syn.items[key], &rd.items[key]);
+        assert!(
+            s.facts.generics.is_some(),
+            "{key}: syn has no GenericsShape"
+        );
+        assert_eq!(s.facts.generics, r.facts.generics, "{key}");
+        assert_eq!(s.shape, r.shape, "{key}");
+    }
+    for key in ["S.0", "E::A", "E::B"] {
+        assert_eq!(syn.items[key].shape, rd.items[key].shape, "{key}");
+    }
+    // Types, which signatures name (syn lists the paths of functions too).
+    let sorted = |s: &bumpguard::api::ApiSurface| -> Vec<(String, Vec<String>)> {
+        s.local_paths
+            .iter()
+            .filter(|(k, _)| {
+                s.items.get(*k).is_some_and(|i| {
+                    use bumpguard::api::ItemKind as K;
+                    matches!(
+                        i.kind,
+                        K::Struct | K::Enum | K::Union | K::Trait | K::TypeAlias
+                    )
+                })
+            })
+            .map(|(k, v)| {
+                let mut v = v.clone();
+                v.sort();
+                (k.clone(), v)
+            })
+            .collect()
+    };
+    assert_eq!(sorted(&syn), sorted(&rd));
+}

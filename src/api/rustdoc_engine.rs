@@ -20,6 +20,7 @@
 //! JSON that was built is cached by the crate's tree hash, the features and
 //! the toolchain.
 
+use super::canon::Renames;
 use super::features::FeatureView;
 use super::rustdoc_canon::{self, Around};
 use super::{ApiItem, ApiSurface, Facts, ItemKind};
@@ -1032,9 +1033,6 @@ struct Mode<'a> {
     /// (`__local::` and the shortest public path for this crate's types)
     /// and parameter names `_`.
     resolve: bool,
-    /// In comparison forms of members: the positional names of the
-    /// enclosing declaration's parameters (`T` -> `__P0`).
-    params: Option<&'a HashMap<String, String>>,
 }
 
 const DISPLAY: Mode<'static> = Mode {
@@ -1043,7 +1041,6 @@ const DISPLAY: Mode<'static> = Mode {
     erase_static: false,
     drop_unsafe: false,
     resolve: false,
-    params: None,
 };
 const SHAPE: Mode<'static> = Mode {
     shape: true,
@@ -1051,7 +1048,6 @@ const SHAPE: Mode<'static> = Mode {
     erase_static: false,
     drop_unsafe: false,
     resolve: false,
-    params: None,
 };
 /// See [`Mode::resolve`].
 const RESOLVED: Mode<'static> = Mode {
@@ -1109,8 +1105,9 @@ struct Reader<'a> {
     /// The keys recorded in this walk, by declaration.
     seen_paths: HashMap<rd::Id, Vec<String>>,
     /// While a declaration's members are read: the positional names of its
-    /// parameters (see [`Mode::params`]).
-    member_params: Option<HashMap<String, String>>,
+    /// parameters and lifetimes (`T` -> `__P0`), for their comparison forms
+    /// ([`Reader::member_ty`]).
+    member_params: Option<Renames>,
     /// While a trait's items are read: its generics as resolved Rust.
     trait_generics: Option<String>,
     /// The first walk, which only finds public paths: canonical forms,
@@ -2062,11 +2059,7 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let s = format!("pub {name}: {}", self.ty(ty, DISPLAY));
-            let mode = Mode {
-                params: self.member_params.as_ref(),
-                ..SHAPE
-            };
-            let sh = format!("pub {name}: {}", self.ty(ty, mode));
+            let sh = format!("pub {name}: {}", self.member_ty(ty));
             let k = self.add(
                 key,
                 ItemKind::Field,
@@ -2087,20 +2080,21 @@ impl<'a> Reader<'a> {
             self.hidden.insert(format!("{parent}::{name}"));
             return;
         }
-        let field_ty = |fid: &Option<rd::Id>, mode| -> Option<(Option<String>, String)> {
+        let field_ty = |fid: &Option<rd::Id>, shape: bool| -> Option<(Option<String>, String)> {
             let f = self.get(fid.as_ref()?)?;
             match &f.inner {
-                rd::ItemEnum::StructField(t) => Some((f.name.clone(), self.ty(t, mode))),
+                rd::ItemEnum::StructField(t) if shape => Some((f.name.clone(), self.member_ty(t))),
+                rd::ItemEnum::StructField(t) => Some((f.name.clone(), self.ty(t, DISPLAY))),
                 _ => None,
             }
         };
-        let fields = |mode| match &v.kind {
+        let fields = |shape: bool| match &v.kind {
             rd::VariantKind::Plain => String::new(),
             rd::VariantKind::Tuple(fs) => {
                 let parts: Vec<String> = fs
                     .iter()
                     .map(|f| {
-                        field_ty(f, mode)
+                        field_ty(f, shape)
                             .map(|(_, t)| t)
                             .unwrap_or_else(|| "_".into())
                     })
@@ -2110,20 +2104,14 @@ impl<'a> Reader<'a> {
             rd::VariantKind::Struct { fields, .. } => {
                 let parts: Vec<String> = fields
                     .iter()
-                    .filter_map(|f| field_ty(&Some(*f), mode))
+                    .filter_map(|f| field_ty(&Some(*f), shape))
                     .map(|(n, t)| format!("{}: {t}", n.unwrap_or_default()))
                     .collect();
                 format!(" {{ {} }}", parts.join(", "))
             }
         };
-        let s = format!("{name}{}", fields(DISPLAY));
-        let sh = format!(
-            "{name}{}",
-            fields(Mode {
-                params: self.member_params.as_ref(),
-                ..SHAPE
-            })
-        );
+        let s = format!("{name}{}", fields(false));
+        let sh = format!("{name}{}", fields(true));
         let facts = Facts {
             non_exhaustive: has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive)),
             // As written (`1 << 3`, `0x10`), like the syn engine.
@@ -2148,11 +2136,6 @@ impl<'a> Reader<'a> {
             return;
         }
         let mut fn_sig = None;
-        // The trait's parameters by position, as the syn engine names them.
-        let member_shape = Mode {
-            params: self.member_params.as_ref(),
-            ..SHAPE
-        };
         let (kind, sig, shape, has_default) = match &item.inner {
             rd::ItemEnum::Function(f) => {
                 let mut shape = self.fn_sig("", name, f, SHAPE);
@@ -2181,29 +2164,37 @@ impl<'a> Reader<'a> {
                 bounds,
                 type_,
             } => {
-                let text = |mode| {
-                    let b = if bounds.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", self.bounds(bounds, mode))
+                let text = |shape: bool| {
+                    let b = match (bounds.is_empty(), shape) {
+                        (true, _) => String::new(),
+                        (false, true) => format!(": {}", self.member_bounds(bounds)),
+                        (false, false) => format!(": {}", self.bounds(bounds, DISPLAY)),
                     };
                     let d = type_
                         .as_ref()
-                        .map(|t| format!(" = {}", self.ty(t, mode)))
+                        .map(|t| {
+                            let t = if shape {
+                                self.member_ty(t)
+                            } else {
+                                self.ty(t, DISPLAY)
+                            };
+                            format!(" = {t}")
+                        })
                         .unwrap_or_default();
+                    let mode = if shape { SHAPE } else { DISPLAY };
                     format!("type {name}{}{b}{d}", self.generics(generics, mode))
                 };
                 (
                     ItemKind::TraitType,
-                    text(DISPLAY),
-                    text(member_shape),
+                    text(false),
+                    text(true),
                     type_.is_some(),
                 )
             }
             rd::ItemEnum::AssocConst { type_, value } => (
                 ItemKind::TraitConst,
                 format!("const {name}: {}", self.ty(type_, DISPLAY)),
-                format!("const {name}: {}", self.ty(type_, member_shape)),
+                format!("const {name}: {}", self.member_ty(type_)),
                 value.is_some(),
             ),
             _ => return,
@@ -2811,6 +2802,25 @@ impl<'a> Reader<'a> {
         )
     }
 
+    /// The comparison form of a member's type (a field's, a variant's, a
+    /// trait's associated const or type default), as the syn engine writes
+    /// it: resolved, the declaration's parameters by position. Without
+    /// those (the header did not parse), the earlier form.
+    fn member_ty(&self, t: &rd::Type) -> String {
+        self.member_params
+            .as_ref()
+            .and_then(|r| rustdoc_canon::ty(&self.ty(t, RESOLVED), r))
+            .unwrap_or_else(|| self.ty(t, SHAPE))
+    }
+
+    /// [`Self::member_ty`] for the bounds of a trait's associated type.
+    fn member_bounds(&self, b: &[rd::GenericBound]) -> String {
+        self.member_params
+            .as_ref()
+            .and_then(|r| rustdoc_canon::bounds(&self.bounds(b, RESOLVED), r))
+            .unwrap_or_else(|| self.bounds(b, SHAPE))
+    }
+
     /// A declaration's comparison form and generics, as the syn engine
     /// computes them ([`rustdoc_canon::header`]), and the positional names
     /// of its parameters (for its members). `tail` gives the part after
@@ -2823,8 +2833,8 @@ impl<'a> Reader<'a> {
         key: &Option<String>,
         head: &str,
         g: &rd::Generics,
-        tail: impl FnOnce(&super::canon::Renames) -> Option<String>,
-    ) -> Option<HashMap<String, String>> {
+        tail: impl FnOnce(&Renames) -> Option<String>,
+    ) -> Option<Renames> {
         let (shape, generics, params) = self.canon_header(head, g, tail)?;
         if let Some(i) = key.as_ref().and_then(|k| self.out.get_mut(k)) {
             i.shape = shape;
@@ -2837,15 +2847,15 @@ impl<'a> Reader<'a> {
         &self,
         head: &str,
         g: &rd::Generics,
-        tail: impl FnOnce(&super::canon::Renames) -> Option<String>,
-    ) -> Option<(String, GenericsShape, HashMap<String, String>)> {
+        tail: impl FnOnce(&Renames) -> Option<String>,
+    ) -> Option<(String, GenericsShape, Renames)> {
         if self.collect_only {
             return None;
         }
         let (parsed, renames) = rustdoc_canon::positional(&self.generics_text(g))?;
         let tail = tail(&renames)?;
         let (shape, generics) = rustdoc_canon::header(head, &parsed, &tail);
-        Some((shape, generics, renames.types))
+        Some((shape, generics, renames))
     }
 
     fn canonical(&self, p: &rd::Path) -> String {
@@ -2934,11 +2944,7 @@ impl<'a> Reader<'a> {
             }
             rd::Type::Generic(g) => match (g.as_str(), mode.self_name) {
                 ("Self", Some(name)) if mode.shape => name.to_string(),
-                _ => mode
-                    .params
-                    .and_then(|p| p.get(g))
-                    .cloned()
-                    .unwrap_or_else(|| g.clone()),
+                _ => g.clone(),
             },
             rd::Type::Primitive(p) => p.clone(),
             rd::Type::FunctionPointer(fp) => {
