@@ -175,6 +175,7 @@ pub fn diff_trees(
         new.optional_deps = syn_new.optional_deps.clone();
         old.no_std = syn_old.no_std.clone();
         new.no_std = syn_new.no_std.clone();
+        rustdoc_engine::pair_instance_impls(&mut old, &mut new);
         let mut notes = new.notes.clone();
         for n in &old.notes {
             if !notes.contains(n) {

@@ -1113,6 +1113,9 @@ struct Reader<'a> {
     /// The first walk, which only finds public paths: canonical forms,
     /// which it does not need, are skipped.
     collect_only: bool,
+    /// Hidden members that still bind users (see
+    /// [`ApiSurface::hidden_items`]).
+    hidden_items: BTreeMap<String, ApiItem>,
 }
 
 /// A crate's source files, parsed on demand.
@@ -1271,6 +1274,7 @@ impl<'a> Reader<'a> {
             member_params: None,
             trait_generics: None,
             collect_only: false,
+            hidden_items: BTreeMap::new(),
         }
     }
 
@@ -1315,6 +1319,7 @@ impl<'a> Reader<'a> {
             features: BTreeMap::new(),
             hidden: self.hidden,
             local_paths,
+            hidden_items: self.hidden_items,
             ..ApiSurface::default()
         }
     }
@@ -1501,6 +1506,32 @@ impl<'a> Reader<'a> {
         Some(key)
     }
 
+    /// A `#[doc(hidden)]` field, variant or trait item: not API, but kept in
+    /// `hidden_items` for the rules it still binds users by (a struct
+    /// literal names every field, an exhaustive match covers every
+    /// variant, an implementation writes every required item).
+    fn hide_member(
+        &mut self,
+        key: String,
+        kind: ItemKind,
+        (signature, shape): (String, String),
+        parent: &str,
+        facts: Facts,
+    ) {
+        self.hidden.insert(key.clone());
+        let item = ApiItem {
+            path: self.display(&key),
+            key: key.clone(),
+            kind,
+            signature,
+            shape,
+            cfg: None,
+            parent: Some(parent.to_string()),
+            facts,
+        };
+        self.hidden_items.insert(key, item);
+    }
+
     /// Records what module `m` exports under `prefix`.
     fn module(&mut self, m: rd::Id, prefix: &[String], stack: &mut Vec<rd::Id>) {
         if stack.contains(&m) || stack.len() > 32 {
@@ -1561,6 +1592,19 @@ impl<'a> Reader<'a> {
                             }
                         }
                         stack.pop();
+                    } else if let rd::ItemEnum::Enum(e) = &target.inner {
+                        // `pub use Enum::*`: every variant, where no name
+                        // declared here shadows it.
+                        for id in &e.variants {
+                            let Some(variant) = self.get(id) else {
+                                continue;
+                            };
+                            if let Some(name) = &variant.name
+                                && !self.out.contains_key(&join(prefix, name))
+                            {
+                                self.export(variant, name, prefix, stack);
+                            }
+                        }
                     }
                 }
                 None => {
@@ -1603,6 +1647,18 @@ impl<'a> Reader<'a> {
             return;
         }
         match target {
+            // `pub use __m as m;` of a hidden `#[macro_export]` macro: the
+            // re-export is the name the crate gives it (as syn).
+            Some(target)
+                if target.crate_id == 0
+                    && matches!(target.inner, rd::ItemEnum::Macro(_))
+                    && is_hidden(target)
+                    && target.name.as_deref() != Some(u.name.as_str()) =>
+            {
+                self.reachable.insert(target.id);
+                self.visible.insert(target.id);
+                self.macro_rules(target, &u.name, prefix);
+            }
             Some(target) if target.crate_id == 0 => self.export(target, &u.name, prefix, stack),
             _ => {
                 let last = u.source.rsplit("::").next().unwrap_or(&u.source);
@@ -1810,6 +1866,7 @@ impl<'a> Reader<'a> {
                     non_exhaustive,
                     repr: repr(item, self.cfg_attr_repr(item, name)),
                     defaulted_params,
+                    field_order: self.public_field_names(&fields),
                     ..Facts::default()
                 };
                 let k = self.add(key.clone(), ItemKind::Struct, (sig, shape), None, facts);
@@ -1827,9 +1884,11 @@ impl<'a> Reader<'a> {
             rd::ItemEnum::Union(u) => {
                 let (sig, shape, defaulted_params) =
                     self.header(&format!("pub union {name}"), &u.generics, "");
+                let fields: Vec<Option<rd::Id>> = u.fields.iter().map(|f| Some(*f)).collect();
                 let facts = Facts {
                     repr: repr(item, self.cfg_attr_repr(item, name)),
                     defaulted_params,
+                    field_order: self.public_field_names(&fields),
                     ..Facts::default()
                 };
                 let k = self.add(key.clone(), ItemKind::Union, (sig, shape), None, facts);
@@ -1839,7 +1898,6 @@ impl<'a> Reader<'a> {
                         Some(String::new())
                     });
                 if k.is_some() {
-                    let fields: Vec<Option<rd::Id>> = u.fields.iter().map(|f| Some(*f)).collect();
                     self.fields(&key, &fields);
                     self.impls(&key, name, &u.generics, &u.impls);
                 }
@@ -1848,10 +1906,20 @@ impl<'a> Reader<'a> {
                 let non_exhaustive = has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive));
                 let (sig, shape, defaulted_params) =
                     self.header(&format!("pub enum {name}"), &e.generics, "");
+                let fieldless = e.variants.iter().all(|id| {
+                    matches!(
+                        self.get(id).map(|i| &i.inner),
+                        Some(rd::ItemEnum::Variant(rd::Variant {
+                            kind: rd::VariantKind::Plain,
+                            ..
+                        }))
+                    )
+                });
                 let facts = Facts {
                     non_exhaustive,
                     repr: repr(item, self.cfg_attr_repr(item, name)),
                     defaulted_params,
+                    fieldless,
                     ..Facts::default()
                 };
                 let k = self.add(key.clone(), ItemKind::Enum, (sig, shape), None, facts);
@@ -1861,8 +1929,19 @@ impl<'a> Reader<'a> {
                         Some(String::new())
                     });
                 if k.is_some() {
+                    // Implicit discriminants are the previous one plus one;
+                    // the compiler gives the value of every explicit one.
+                    let mut next: Option<i128> = Some(0);
                     for vid in &e.variants {
-                        self.variant(&key, vid);
+                        let value = match self.get(vid).map(|i| &i.inner) {
+                            Some(rd::ItemEnum::Variant(rd::Variant {
+                                discriminant: Some(d),
+                                ..
+                            })) => d.value.parse::<i128>().ok(),
+                            _ => next,
+                        };
+                        next = value.and_then(|x| x.checked_add(1));
+                        self.variant(&key, vid, value);
                     }
                     self.impls(&key, name, &e.generics, &e.impls);
                 }
@@ -1937,17 +2016,7 @@ impl<'a> Reader<'a> {
                 let k = self.add(key, ItemKind::Trait, (s, sh), None, Facts::default());
                 self.mark(&k, item);
             }
-            rd::ItemEnum::Macro(_) => {
-                let s = format!("macro_rules! {name}");
-                let k = self.add(
-                    self.export_key(item, name, prefix),
-                    ItemKind::Macro,
-                    plain(s),
-                    None,
-                    Facts::default(),
-                );
-                self.mark(&k, item);
-            }
+            rd::ItemEnum::Macro(_) => self.macro_rules(item, name, prefix),
             rd::ItemEnum::ProcMacro(pm) => {
                 let s = match pm.kind {
                     rd::MacroKind::Bang => format!("#[proc_macro] {name}!(..)"),
@@ -1972,9 +2041,29 @@ impl<'a> Reader<'a> {
                 );
                 self.mark(&k, item);
             }
+            // A variant re-exported on its own (`pub use Color::Red;`,
+            // `pub use Color::*;`): a path users name it by (as syn).
+            rd::ItemEnum::Variant(v) => {
+                let s = format!("{name}{}", self.variant_fields(v, DISPLAY));
+                let sh = format!("{name}{}", self.variant_fields(v, SHAPE));
+                self.add(key, ItemKind::Variant, (s, sh), None, Facts::default());
+            }
             // Primitives, keywords, extern types: not items a crate's users name.
             _ => {}
         }
+    }
+
+    /// A `macro_rules!` macro exported as `prefix::name!`.
+    fn macro_rules(&mut self, item: &rd::Item, name: &str, prefix: &[String]) {
+        let s = format!("macro_rules! {name}");
+        let k = self.add(
+            self.export_key(item, name, prefix),
+            ItemKind::Macro,
+            (s.clone(), s),
+            None,
+            Facts::default(),
+        );
+        self.mark(&k, item);
     }
 
     fn is_local_type(&self, t: &rd::Type) -> bool {
@@ -2041,6 +2130,19 @@ impl<'a> Reader<'a> {
         (display, shape, defaulted)
     }
 
+    /// The names of the public fields, in declaration order (a tuple
+    /// field's is its index), hidden ones included.
+    fn public_field_names(&self, fields: &[Option<rd::Id>]) -> Vec<String> {
+        fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let item = self.get(f.as_ref()?)?;
+                is_public(item).then(|| item.name.clone().unwrap_or_else(|| i.to_string()))
+            })
+            .collect()
+    }
+
     fn fields(&mut self, parent: &str, fields: &[Option<rd::Id>]) {
         for (i, f) in fields.iter().enumerate() {
             let Some(item) = f.as_ref().and_then(|id| self.get(id)) else {
@@ -2054,12 +2156,12 @@ impl<'a> Reader<'a> {
             };
             let name = item.name.clone().unwrap_or_else(|| i.to_string());
             let key = format!("{parent}.{name}");
-            if is_hidden(item) {
-                self.hidden.insert(key);
-                continue;
-            }
             let s = format!("pub {name}: {}", self.ty(ty, DISPLAY));
             let sh = format!("pub {name}: {}", self.member_ty(ty));
+            if is_hidden(item) {
+                self.hide_member(key, ItemKind::Field, (s, sh), parent, Facts::default());
+                continue;
+            }
             let k = self.add(
                 key,
                 ItemKind::Field,
@@ -2071,53 +2173,28 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn variant(&mut self, parent: &str, id: &rd::Id) {
+    /// A variant of the enum at `parent`; `value`: its discriminant's
+    /// value, explicit or implicit.
+    fn variant(&mut self, parent: &str, id: &rd::Id, value: Option<i128>) {
         let Some(item) = self.get(id) else { return };
         let (Some(name), rd::ItemEnum::Variant(v)) = (&item.name, &item.inner) else {
             return;
         };
-        if is_hidden(item) {
-            self.hidden.insert(format!("{parent}::{name}"));
-            return;
-        }
-        let field_ty = |fid: &Option<rd::Id>, shape: bool| -> Option<(Option<String>, String)> {
-            let f = self.get(fid.as_ref()?)?;
-            match &f.inner {
-                rd::ItemEnum::StructField(t) if shape => Some((f.name.clone(), self.member_ty(t))),
-                rd::ItemEnum::StructField(t) => Some((f.name.clone(), self.ty(t, DISPLAY))),
-                _ => None,
-            }
-        };
-        let fields = |shape: bool| match &v.kind {
-            rd::VariantKind::Plain => String::new(),
-            rd::VariantKind::Tuple(fs) => {
-                let parts: Vec<String> = fs
-                    .iter()
-                    .map(|f| {
-                        field_ty(f, shape)
-                            .map(|(_, t)| t)
-                            .unwrap_or_else(|| "_".into())
-                    })
-                    .collect();
-                format!("({})", parts.join(", "))
-            }
-            rd::VariantKind::Struct { fields, .. } => {
-                let parts: Vec<String> = fields
-                    .iter()
-                    .filter_map(|f| field_ty(&Some(*f), shape))
-                    .map(|(n, t)| format!("{}: {t}", n.unwrap_or_default()))
-                    .collect();
-                format!(" {{ {} }}", parts.join(", "))
-            }
-        };
-        let s = format!("{name}{}", fields(false));
-        let sh = format!("{name}{}", fields(true));
+        let s = format!("{name}{}", self.variant_fields(v, DISPLAY));
+        let sh = format!("{name}{}", self.variant_fields(v, SHAPE));
         let facts = Facts {
             non_exhaustive: has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive)),
             // As written (`1 << 3`, `0x10`), like the syn engine.
             discriminant: v.discriminant.as_ref().map(|d| d.expr.clone()),
+            discriminant_value: value,
             ..Facts::default()
         };
+        if is_hidden(item) {
+            // Not API, but exhaustive matches must still cover it.
+            let key = format!("{parent}::{name}");
+            self.hide_member(key, ItemKind::Variant, (s, sh), parent, facts);
+            return;
+        }
         let k = self.add(
             format!("{parent}::{name}"),
             ItemKind::Variant,
@@ -2128,13 +2205,42 @@ impl<'a> Reader<'a> {
         self.mark(&k, item);
     }
 
+    /// A variant's fields: ` { a: T }`, `(T, U)` or nothing.
+    fn variant_fields(&self, v: &rd::Variant, mode: Mode) -> String {
+        let field_ty = |fid: &Option<rd::Id>| -> Option<(Option<String>, String)> {
+            let f = self.get(fid.as_ref()?)?;
+            match &f.inner {
+                // In comparison forms, as the syn engine writes a member.
+                rd::ItemEnum::StructField(t) if mode.shape => {
+                    Some((f.name.clone(), self.member_ty(t)))
+                }
+                rd::ItemEnum::StructField(t) => Some((f.name.clone(), self.ty(t, mode))),
+                _ => None,
+            }
+        };
+        match &v.kind {
+            rd::VariantKind::Plain => String::new(),
+            rd::VariantKind::Tuple(fs) => {
+                let parts: Vec<String> = fs
+                    .iter()
+                    .map(|f| field_ty(f).map(|(_, t)| t).unwrap_or_else(|| "_".into()))
+                    .collect();
+                format!("({})", parts.join(", "))
+            }
+            rd::VariantKind::Struct { fields, .. } => {
+                let parts: Vec<String> = fields
+                    .iter()
+                    .filter_map(|f| field_ty(&Some(*f)))
+                    .map(|(n, t)| format!("{}: {t}", n.unwrap_or_default()))
+                    .collect();
+                format!(" {{ {} }}", parts.join(", "))
+            }
+        }
+    }
+
     fn trait_item(&mut self, parent: &str, id: &rd::Id) {
         let Some(item) = self.get(id) else { return };
         let Some(name) = &item.name else { return };
-        if is_hidden(item) {
-            self.hidden.insert(format!("{parent}::{name}"));
-            return;
-        }
         let mut fn_sig = None;
         let (kind, sig, shape, has_default) = match &item.inner {
             rd::ItemEnum::Function(f) => {
@@ -2199,16 +2305,24 @@ impl<'a> Reader<'a> {
             ),
             _ => return,
         };
+        let facts = Facts {
+            has_default: Some(has_default),
+            fn_sig: fn_sig.map(|(_, parts)| Box::new(parts)),
+            ..Facts::default()
+        };
+        if is_hidden(item) {
+            // Not API, but a required one must still be written by every
+            // implementation.
+            let key = format!("{parent}::{name}");
+            self.hide_member(key, kind, (sig, shape), parent, facts);
+            return;
+        }
         let k = self.add(
             format!("{parent}::{name}"),
             kind,
             (sig, shape),
             Some(parent),
-            Facts {
-                has_default: Some(has_default),
-                fn_sig: fn_sig.map(|(_, parts)| Box::new(parts)),
-                ..Facts::default()
-            },
+            facts,
         );
         self.mark(&k, item);
     }
@@ -2216,6 +2330,22 @@ impl<'a> Reader<'a> {
     /// Inherent items, trait impls (derived and written), and the auto
     /// traits the compiler found, attached to the type at `owner`.
     fn impls(&mut self, owner: &str, type_name: &str, own: &rd::Generics, impls: &[rd::Id]) {
+        // How many impls of each trait the type has (for itself, not for a
+        // reference to it): one is keyed by the trait alone, as in the syn
+        // engine, several for instances of the type are keyed apart.
+        let mut per_trait: BTreeMap<String, usize> = BTreeMap::new();
+        for id in impls {
+            if let Some(item) = self.get(id)
+                && let rd::ItemEnum::Impl(imp) = &item.inner
+                && !is_hidden(item)
+                && let Some(t) = &imp.trait_
+                && imp.blanket_impl.is_none()
+                && !imp.is_negative
+                && !matches!(imp.for_, rd::Type::BorrowedRef { .. })
+            {
+                *per_trait.entry(self.trait_name(t)).or_default() += 1;
+            }
+        }
         for id in impls {
             let Some(item) = self.get(id) else { continue };
             let rd::ItemEnum::Impl(imp) = &item.inner else {
@@ -2240,22 +2370,25 @@ impl<'a> Reader<'a> {
             }
             let auto = AUTO_TRAITS.contains(&bare);
             // `impl Tr for &X`, and impls for one instance of a generic type
-            // (`impl Tr for X<u8>` next to `impl Tr for X<u16>`): keyed by
-            // the type too, so that they do not collapse into one.
-            let key =
-                if matches!(imp.for_, rd::Type::BorrowedRef { .. }) || !self.for_own_params(imp) {
-                    format!(
-                        "{owner} impl {trait_name} for {}",
-                        self.ty(&imp.for_, SHAPE)
-                    )
-                } else {
-                    format!("{owner} impl {trait_name}")
-                };
+            // next to others of the same trait (`impl Tr for X<u8>` and
+            // `impl Tr for X<u16>`): keyed by the type too, so that they do
+            // not collapse into one (see [`pair_instance_impls`]).
+            let several = per_trait.get(&trait_name).is_some_and(|n| *n > 1);
+            let key = if matches!(imp.for_, rd::Type::BorrowedRef { .. })
+                || (several && !self.for_own_params(imp))
+            {
+                format!(
+                    "{owner} impl {trait_name} for {}",
+                    self.ty(&imp.for_, SHAPE)
+                )
+            } else {
+                format!("{owner} impl {trait_name}")
+            };
             let derived = has_attr(item, |a| matches!(a, rd::Attribute::AutomaticallyDerived));
             // Auto-trait impls hold under conditions (`where T: Send`) that
             // follow the fields: their where list is compared, so that
             // tightened conditions are told apart from loosened ones.
-            let conditions = if auto {
+            let mut conditions = if auto {
                 self.impl_conditions(imp, own, &trait_name)
             } else {
                 String::new()
@@ -2273,9 +2406,19 @@ impl<'a> Reader<'a> {
                 )
             } else if derived {
                 (format!("impl {trait_name} (derived)"), Facts::default())
-            } else {
+            } else if auto {
                 let facts = Facts {
-                    compiler_checked: auto,
+                    compiler_checked: true,
+                    ..Facts::default()
+                };
+                (self.impl_sig(imp), facts)
+            } else {
+                // A written impl: its header is compared in parts, as the
+                // syn engine's (narrowed, widened, bounds, associated types).
+                let (shape, parts) = self.impl_shape(imp, &trait_name);
+                conditions = shape;
+                let facts = Facts {
+                    impl_shape: Some(Box::new(parts)),
                     ..Facts::default()
                 };
                 (self.impl_sig(imp), facts)
@@ -2307,6 +2450,92 @@ impl<'a> Reader<'a> {
             rd::GenericArg::Const(c) => params.contains(&c.expr.as_str()),
             rd::GenericArg::Type(_) => false,
         })
+    }
+
+    /// A written trait impl's header in comparison form (`impl<__P0> Tr for
+    /// S<__P0> where __P0: Send; type Item = u8`) and in parts, as the syn
+    /// engine builds them: the impl's type and const parameters renamed
+    /// `__P0`, `__P1`, .. by first use in the implemented type, then in the
+    /// trait's arguments, then in the bounds (so that the names an author
+    /// chose do not count); one bound per predicate, sorted; associated
+    /// types sorted by name, with `Self` read as the implemented type.
+    fn impl_shape(&self, imp: &rd::Impl, trait_name: &str) -> (String, super::ImplShape) {
+        let self_ty = self.ty(&imp.for_, SHAPE);
+        let preds: Vec<String> = self
+            .where_clause(&imp.generics, SHAPE)
+            .strip_prefix(" where ")
+            .map(split_top_level_commas)
+            .unwrap_or_default();
+        let mut assoc: Vec<(String, String)> = imp
+            .items
+            .iter()
+            .filter_map(|id| self.get(id))
+            .filter_map(|i| match (&i.name, &i.inner) {
+                (Some(n), rd::ItemEnum::AssocType { type_: Some(t), .. }) => {
+                    Some((n.clone(), self.ty(t, SHAPE)))
+                }
+                _ => None,
+            })
+            .collect();
+        assoc.sort();
+        let names: Vec<&str> = imp
+            .generics
+            .params
+            .iter()
+            .filter(|p| !matches!(p.kind, rd::GenericParamDefKind::Lifetime { .. }))
+            .map(|p| p.name.as_str())
+            .collect();
+        let mut order: Vec<&str> = Vec::new();
+        for text in [self_ty.as_str(), trait_name]
+            .into_iter()
+            .chain(preds.iter().map(String::as_str))
+        {
+            for word in idents(text) {
+                if let Some(n) = names.iter().find(|n| **n == word)
+                    && !order.contains(n)
+                {
+                    order.push(n);
+                }
+            }
+        }
+        for n in &names {
+            if !order.contains(n) {
+                order.push(n);
+            }
+        }
+        let mut renames: BTreeMap<String, String> = order
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_string(), format!("__P{i}")))
+            .collect();
+        let self_ty = rename_idents(&self_ty, &renames);
+        renames.insert("Self".to_string(), self_ty.clone());
+        let trait_ref = rename_idents(trait_name, &renames);
+        let mut preds: Vec<String> = preds.iter().map(|p| rename_idents(p, &renames)).collect();
+        preds.sort();
+        preds.dedup();
+        let assoc: Vec<(String, String)> = assoc
+            .into_iter()
+            .map(|(n, t)| (n, rename_idents(&t, &renames)))
+            .collect();
+        let params: Vec<String> = (0..order.len()).map(|i| format!("__P{i}")).collect();
+        let mut shape = format!("impl<{}> {trait_ref} for {self_ty}", params.join(", "));
+        if !preds.is_empty() {
+            shape.push_str(&format!(" where {}", preds.join(", ")));
+        }
+        for (name, t) in &assoc {
+            shape.push_str(&format!("; type {name} = {t}"));
+        }
+        (
+            shape,
+            super::ImplShape {
+                self_ty,
+                trait_ref,
+                params,
+                preds,
+                assoc,
+            },
+        )
     }
 
     /// The comparison form of an auto-trait impl's conditions:
@@ -3048,6 +3277,116 @@ fn abi(a: &rd::Abi) -> Option<String> {
     })
 }
 
+/// Lines up the keys of impls for instances of a generic type between two
+/// versions read by this engine.
+///
+/// A type with one impl of a trait has it under `S impl Tr` whatever the
+/// impl is for (`S<u8>` or `S<T>`), as in the syn engine, so that a changed
+/// header is a changed impl (narrowed, widened, changed); a type with
+/// several impls of one trait for instances of it has each under its
+/// instance (`S impl Tr for S<u8>`). When one version has one such impl and
+/// the other several, the single one takes the key of the impl for the same
+/// instance in the other version: the impl that stayed is not reported as
+/// removed and added.
+pub fn pair_instance_impls(old: &mut ApiSurface, new: &mut ApiSurface) {
+    rekey_single_impls(old, new);
+    rekey_single_impls(new, old);
+}
+
+/// [`pair_instance_impls`] one way: impls of `single` keyed by their trait
+/// alone that `other` has under their instance.
+fn rekey_single_impls(single: &mut ApiSurface, other: &ApiSurface) {
+    let mut moves: Vec<(String, String)> = Vec::new();
+    for item in single.items.values() {
+        let Some(shape) = &item.facts.impl_shape else {
+            continue;
+        };
+        if item.kind != ItemKind::Impl || other.items.contains_key(&item.key) {
+            continue;
+        }
+        let prefix = format!("{} for ", item.key);
+        let same = other
+            .items
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .find(|(k, o)| {
+                !single.items.contains_key(*k)
+                    && o.facts.impl_shape.as_ref().is_some_and(|s| {
+                        s.self_ty == shape.self_ty && s.trait_ref == shape.trait_ref
+                    })
+            });
+        if let Some((k, _)) = same {
+            moves.push((item.key.clone(), k.clone()));
+        }
+    }
+    for (from, to) in moves {
+        if let Some(mut item) = single.items.remove(&from) {
+            if let Some(stem) = item.path.strip_suffix(&from) {
+                item.path = format!("{stem}{to}");
+            }
+            item.key = to.clone();
+            single.items.insert(to, item);
+        }
+    }
+}
+
+/// The identifiers of `text` that are not the later segments of a path
+/// (`T` and `Item` in `T: Iterator<Item = u8>`, not `b` in `a::b`).
+fn idents(text: &str) -> Vec<&str> {
+    ident_spans(text)
+        .into_iter()
+        .map(|(start, end)| &text[start..end])
+        .collect()
+}
+
+/// Byte ranges of the identifiers [`idents`] returns.
+fn ident_spans(text: &str) -> Vec<(usize, usize)> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut prev = ' ';
+    for (i, ch) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (start, is_ident(ch)) {
+            (None, true) => {
+                // A number (`8` in `[u8; 8]`) or a lifetime is no name.
+                if !ch.is_ascii_digit() && prev != '\'' {
+                    start = Some(i);
+                } else {
+                    start = Some(usize::MAX);
+                }
+            }
+            (Some(s), false) => {
+                if s != usize::MAX && !text[..s].ends_with("::") {
+                    out.push((s, i));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+        prev = ch;
+    }
+    out
+}
+
+/// `text` with the identifiers `renames` names replaced (path segments
+/// after `::` left alone).
+fn rename_idents(text: &str, renames: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, end) in ident_spans(text) {
+        if let Some(new) = renames.get(&text[start..end]) {
+            out.push_str(&text[last..start]);
+            out.push_str(new);
+            last = end;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 /// `A: X<B, C>, D: Y` -> [`A: X<B, C>`, `D: Y`]: commas outside brackets.
 fn split_top_level_commas(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -3304,5 +3643,69 @@ dependencies = ["bytes 1.10.0", "mio"]
                 "{a}"
             );
         }
+    }
+
+    #[test]
+    fn impl_parameters_are_renamed_where_they_are_names() {
+        assert_eq!(
+            idents("T: Iterator<Item = <U as a::Tr>::Out>, [u8; 8], &'a V"),
+            ["T", "Iterator", "Item", "U", "as", "a", "u8", "V"]
+        );
+        let renames: BTreeMap<String, String> = [("T", "__P0"), ("Self", "S<__P0>")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(
+            rename_idents("Option<T::Item>, m::T, Self, Tx", &renames),
+            "Option<__P0::Item>, m::T, S<__P0>, Tx"
+        );
+    }
+
+    #[test]
+    fn a_single_instance_impl_takes_the_key_of_the_same_instance() {
+        let imp = |key: &str, self_ty: &str| ApiItem {
+            key: key.to_string(),
+            path: format!("c::{key}"),
+            kind: ItemKind::Impl,
+            signature: String::new(),
+            shape: format!("impl<> Tr for {self_ty}"),
+            cfg: None,
+            parent: Some("S".to_string()),
+            facts: Facts {
+                impl_shape: Some(Box::new(super::super::ImplShape {
+                    self_ty: self_ty.to_string(),
+                    trait_ref: "Tr".to_string(),
+                    ..Default::default()
+                })),
+                ..Facts::default()
+            },
+        };
+        let surface = |items: Vec<ApiItem>| ApiSurface {
+            crate_name: "c".to_string(),
+            items: items.into_iter().map(|i| (i.key.clone(), i)).collect(),
+            ..ApiSurface::default()
+        };
+        let mut old = surface(vec![
+            imp("S impl Tr for S<u8>", "S<u8>"),
+            imp("S impl Tr for S<u16>", "S<u16>"),
+        ]);
+        let mut new = surface(vec![imp("S impl Tr", "S<u8>")]);
+        pair_instance_impls(&mut old, &mut new);
+        let keys: Vec<&String> = new.items.keys().collect();
+        assert_eq!(keys, ["S impl Tr for S<u8>"]);
+        assert_eq!(
+            new.items["S impl Tr for S<u8>"].path,
+            "c::S impl Tr for S<u8>"
+        );
+        assert_eq!(old.items.len(), 2);
+
+        // The other way, and no pairing with another instance.
+        let mut old = surface(vec![imp("S impl Tr", "S<u32>")]);
+        let mut new = surface(vec![
+            imp("S impl Tr for S<u8>", "S<u8>"),
+            imp("S impl Tr for S<u16>", "S<u16>"),
+        ]);
+        pair_instance_impls(&mut old, &mut new);
+        assert!(old.items.contains_key("S impl Tr"));
     }
 }
