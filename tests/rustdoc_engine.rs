@@ -1212,14 +1212,37 @@ fn both_engines_fill_the_same_canonical_signatures() {
              pub fn g<T: Tr<u8> + ?Sized>(t: &T, it: impl Iterator<Item = u8> + Send) -> impl std::future::Future<Output = ()> { let _ = (t, it); async {} }\n\
              pub fn h<'a, 'b>(x: &'a str, _y: &'b str) -> &'a str { x }\n\
              pub struct W<T>(T);\n\
-             impl<U: Clone> W<U> { pub fn new(t: U) -> Self { W(t) } pub fn get(&mut self) -> &U { &self.0 } }\n",
+             impl<U: Clone> W<U> { pub fn new(t: U) -> Self { W(t) } pub fn get(&mut self) -> &U { &self.0 } }\n\
+             pub fn p1(f: for<'a> fn(&'a str) -> &'a str, g: &dyn Fn(&str) -> &str) -> Box<dyn Fn(u8) -> u8 + Send + 'static> { let _ = (f, g); Box::new(|x| x) }\n\
+             pub fn p2<I: Iterator>(i: I) -> Option<<I as Iterator>::Item> where I::Item: Clone { let mut i = i; i.next() }\n\
+             pub unsafe extern \"C\" fn p3(p: *const u8, q: *mut [u16; 3]) -> (u8, ()) { let _ = (p, q); (0, ()) }\n\
+             pub fn p4<const K: usize>(a: [u8; K], b: &'static str) -> impl Fn(&str) -> String + use<K> { let _ = (a, b); |s: &str| s.to_string() }\n\
+             pub fn p5<'a, T: 'a + ?Sized>(x: &'a T, y: &mut &'a T) -> &'a T where T: std::fmt::Debug { let _ = y; x }\n\
+             pub fn p6(x: impl for<'a> Fn(&'a u8) -> &'a u8, y: std::collections::HashMap<String, Vec<u8>>) { let _ = (x, y); }\n\
+             pub trait It { type Item; fn next(&mut self) -> Option<Self::Item>; fn by_ref(&mut self) -> &mut Self where Self: Sized { self } }\n",
         )],
     );
     let syn = bumpguard::api::syn_engine::surface_from_dir(&dir).expect("syn");
     let mut opts = rustdoc_engine::BuildOptions::new(work.path().join("cache"));
     opts.offline = true;
     let rd = rustdoc_engine::surface_from_dir(&dir, &opts).expect("rustdoc");
-    for key in ["f", "g", "h", "W::new", "W::get", "Tr::put", "Tr::get"] {
+    for key in [
+        "f",
+        "g",
+        "h",
+        "W::new",
+        "W::get",
+        "Tr::put",
+        "Tr::get",
+        "p1",
+        "p2",
+        "p3",
+        "p4",
+        "p5",
+        "p6",
+        "It::next",
+        "It::by_ref",
+    ] {
         let (s, r) = (&syn.items[key], &rd.items[key]);
         assert!(s.facts.fn_sig.is_some(), "{key}: syn has no FnShape");
         assert_eq!(s.facts.fn_sig, r.facts.fn_sig, "{key}");

@@ -162,6 +162,71 @@ impl VisitMut for Tidy {
     }
 }
 
+/// Types and traits of std that signatures name by a public path shorter
+/// than where they are defined (`std::collections::HashMap`, defined in
+/// `std::collections::hash::map`).
+const STD_PUBLIC: &[&str] = &[
+    "std::collections::HashMap",
+    "std::collections::HashSet",
+    "std::collections::BTreeMap",
+    "std::collections::BTreeSet",
+    "std::collections::VecDeque",
+    "std::collections::BinaryHeap",
+    "std::collections::LinkedList",
+    "std::ffi::OsStr",
+    "std::ffi::OsString",
+    "std::ffi::CStr",
+    "std::ffi::CString",
+    "std::io::Error",
+    "std::io::ErrorKind",
+    "std::io::Result",
+    "std::net::IpAddr",
+    "std::net::Ipv4Addr",
+    "std::net::Ipv6Addr",
+    "std::net::SocketAddr",
+    "std::net::SocketAddrV4",
+    "std::net::SocketAddrV6",
+    "std::net::TcpListener",
+    "std::net::TcpStream",
+    "std::net::UdpSocket",
+    "std::ops::Range",
+    "std::ops::RangeInclusive",
+    "std::ops::RangeFrom",
+    "std::ops::RangeTo",
+    "std::ops::RangeFull",
+    "std::ops::RangeBounds",
+    "std::ops::Bound",
+    "std::ops::Deref",
+    "std::ops::DerefMut",
+    "std::ops::Index",
+    "std::ops::IndexMut",
+    "std::ops::ControlFlow",
+    "std::str::FromStr",
+    "std::task::Poll",
+    "std::task::Context",
+    "std::task::Waker",
+    "std::sync::Mutex",
+    "std::sync::MutexGuard",
+    "std::sync::RwLock",
+    "std::sync::RwLockReadGuard",
+    "std::sync::RwLockWriteGuard",
+];
+
+/// A std item's definition path (rustdoc's, `core::`/`alloc::` already
+/// read as `std::`) written as users name it, where [`STD_PUBLIC`] knows
+/// it: `std::<module>::..::<Name>` -> `std::<module>::<Name>`, whatever
+/// private modules lie between (they move between Rust releases).
+pub(crate) fn std_public_path(def: &str) -> String {
+    let parts: Vec<&str> = def.split("::").collect();
+    if parts.len() > 3 && parts[0] == "std" {
+        let short = format!("std::{}::{}", parts[1], parts[parts.len() - 1]);
+        if STD_PUBLIC.contains(&short.as_str()) {
+            return short;
+        }
+    }
+    def.to_string()
+}
+
 /// What surrounds a function, written as resolved Rust.
 pub(crate) enum Around<'a> {
     Free,
@@ -394,6 +459,29 @@ mod tests {
         assert_eq!(Some(&generics), syn.items["Tr"].facts.generics.as_deref());
         assert_eq!(shape, syn.items["Tr"].shape);
         assert_eq!(ty("Vec<B>", &renames).as_deref(), Some("Vec<__P0>"));
+    }
+
+    #[test]
+    fn std_items_are_named_by_their_public_paths() {
+        for (def, public) in [
+            (
+                "std::collections::hash::map::HashMap",
+                "std::collections::HashMap",
+            ),
+            ("std::ffi::os_str::OsStr", "std::ffi::OsStr"),
+            ("std::sync::poison::mutex::Mutex", "std::sync::Mutex"),
+            ("std::io::error::Error", "std::io::Error"),
+            // Already public, or not in the list: as it is.
+            ("std::collections::HashMap", "std::collections::HashMap"),
+            ("std::path::Path", "std::path::Path"),
+            (
+                "std::collections::hash::map::Entry",
+                "std::collections::hash::map::Entry",
+            ),
+            ("mycrate::io::error::Error", "mycrate::io::error::Error"),
+        ] {
+            assert_eq!(std_public_path(def), public, "{def}");
+        }
     }
 
     #[test]

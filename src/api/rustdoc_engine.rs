@@ -2998,7 +2998,7 @@ impl<'a> Reader<'a> {
                 text = format!("std::{rest}");
             }
         }
-        text
+        rustdoc_canon::std_public_path(&text)
     }
 
     /// A function's comparison form and canonical parts, as the syn engine
