@@ -12,6 +12,7 @@ mod canon;
 pub mod engines;
 pub mod features;
 pub mod render;
+mod rustdoc_canon;
 pub mod rustdoc_engine;
 pub mod syn_engine;
 
@@ -159,11 +160,12 @@ pub struct Facts {
     pub compiler_checked: bool,
     /// Functions and methods: the parts of the canonical signature, for
     /// telling a generalization, a new bound or a new turbofish apart from
-    /// other changes (syn engine).
+    /// other changes (both engines; the rustdoc engine leaves it out when
+    /// a signature does not parse as Rust).
     #[serde(skip)]
     pub fn_sig: Option<Box<FnShape>>,
-    /// Types, traits and aliases: their type and const parameters (syn
-    /// engine).
+    /// Types, traits and aliases: their type and const parameters (both
+    /// engines).
     #[serde(skip)]
     pub generics: Option<Box<GenericsShape>>,
     /// Trait impls: the canonical header (syn engine; derived impls have none).

@@ -20,11 +20,14 @@
 //! JSON that was built is cached by the crate's tree hash, the features and
 //! the toolchain.
 
+use super::canon::Renames;
 use super::features::FeatureView;
+use super::rustdoc_canon::{self, Around};
 use super::{ApiItem, ApiSurface, Facts, ItemKind};
+use super::{FnShape, GenericsShape};
 use rustdoc_types as rd;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -1025,6 +1028,11 @@ struct Mode<'a> {
     /// ([`Facts::is_unsafe`]), so that becoming safe is told apart from
     /// becoming unsafe (as the syn engine does).
     drop_unsafe: bool,
+    /// Written as Rust the syn engine's canonical forms start from
+    /// ([`rustdoc_canon`]): as displayed, but with paths resolved
+    /// (`__local::` and the shortest public path for this crate's types)
+    /// and parameter names `_`.
+    resolve: bool,
 }
 
 const DISPLAY: Mode<'static> = Mode {
@@ -1032,12 +1040,19 @@ const DISPLAY: Mode<'static> = Mode {
     self_name: None,
     erase_static: false,
     drop_unsafe: false,
+    resolve: false,
 };
 const SHAPE: Mode<'static> = Mode {
     shape: true,
     self_name: None,
     erase_static: false,
     drop_unsafe: false,
+    resolve: false,
+};
+/// See [`Mode::resolve`].
+const RESOLVED: Mode<'static> = Mode {
+    resolve: true,
+    ..DISPLAY
 };
 
 /// Prelude types that `core::`/`alloc::`/`std::` paths name (as the syn engine).
@@ -1083,6 +1098,21 @@ struct Reader<'a> {
     /// The crate's sources, when known: for the `#[repr]` inside a
     /// `#[cfg_attr]` whose condition rustdoc's configuration does not meet.
     sources: Option<Sources>,
+    /// Every public path (key) of each type, trait and alias of this
+    /// crate, from a first walk: signatures name this crate's types by
+    /// them (as the syn engine does).
+    public_paths: HashMap<rd::Id, Vec<String>>,
+    /// The keys recorded in this walk, by declaration.
+    seen_paths: HashMap<rd::Id, Vec<String>>,
+    /// While a declaration's members are read: the positional names of its
+    /// parameters and lifetimes (`T` -> `__P0`), for their comparison forms
+    /// ([`Reader::member_ty`]).
+    member_params: Option<Renames>,
+    /// While a trait's items are read: its generics as resolved Rust.
+    trait_generics: Option<String>,
+    /// The first walk, which only finds public paths: canonical forms,
+    /// which it does not need, are skipped.
+    collect_only: bool,
     /// Hidden members that still bind users (see
     /// [`ApiSurface::hidden_items`]).
     hidden_items: BTreeMap<String, ApiItem>,
@@ -1239,6 +1269,11 @@ impl<'a> Reader<'a> {
             traits: Vec::new(),
             impl_traits: Vec::new(),
             sources: None,
+            public_paths: HashMap::new(),
+            seen_paths: HashMap::new(),
+            member_params: None,
+            trait_generics: None,
+            collect_only: false,
             hidden_items: BTreeMap::new(),
         }
     }
@@ -1262,6 +1297,13 @@ impl<'a> Reader<'a> {
 
     fn surface(mut self) -> ApiSurface {
         let root = self.k.root;
+        // A first walk finds the public paths of the crate's types, which
+        // the comparison forms of signatures name them by.
+        let mut first = Reader::new(self.k);
+        first.collect_only = true;
+        first.module(root, &[], &mut Vec::new());
+        self.public_paths = first.seen_paths;
+        let local_paths = self.local_paths();
         let mut stack = Vec::new();
         self.module(root, &[], &mut stack);
         self.mark_sealed();
@@ -1276,9 +1318,73 @@ impl<'a> Reader<'a> {
             // Filled from the manifest by the caller (the syn engine reads it).
             features: BTreeMap::new(),
             hidden: self.hidden,
+            local_paths,
             hidden_items: self.hidden_items,
             ..ApiSurface::default()
         }
+    }
+
+    /// [`ApiSurface::local_paths`]: each type by its shortest public path,
+    /// with all of them. As in the syn engine, an alias that passes its
+    /// parameters through (`pub type Duration = TimeDelta;`) shares its
+    /// paths with its target, both ways, so that a type renamed with an
+    /// alias keeping the old name is paired with itself.
+    fn local_paths(&self) -> BTreeMap<String, Vec<String>> {
+        let mut extra: HashMap<rd::Id, Vec<String>> = HashMap::new();
+        for (id, paths) in &self.public_paths {
+            let Some(target) = self.alias_target(id) else {
+                continue;
+            };
+            extra
+                .entry(target)
+                .or_default()
+                .extend(paths.iter().cloned());
+            let target_paths = self.public_paths.get(&target).cloned().unwrap_or_default();
+            extra.entry(*id).or_default().extend(target_paths);
+        }
+        let mut out = BTreeMap::new();
+        for (id, paths) in &self.public_paths {
+            if let Some(best) = super::syn_engine::best_path(paths) {
+                let mut all = paths.clone();
+                all.extend(extra.get(id).into_iter().flatten().cloned());
+                out.insert(best.clone(), all);
+            }
+        }
+        out
+    }
+
+    /// The local type an alias names, when the alias passes its parameters
+    /// through unchanged, in order (`type A<T> = B<T>;`).
+    fn alias_target(&self, id: &rd::Id) -> Option<rd::Id> {
+        let rd::ItemEnum::TypeAlias(t) = &self.get(id)?.inner else {
+            return None;
+        };
+        let rd::Type::ResolvedPath(p) = &t.type_ else {
+            return None;
+        };
+        if p.id == *id || self.get(&p.id).is_none_or(|i| i.crate_id != 0) {
+            return None;
+        }
+        let params: Vec<&str> = t.generics.params.iter().map(|g| g.name.as_str()).collect();
+        let args: Vec<&str> = match p.args.as_deref() {
+            None => Vec::new(),
+            Some(rd::GenericArgs::AngleBracketed { args, constraints })
+                if constraints.is_empty() =>
+            {
+                let mut out = Vec::new();
+                for a in args {
+                    out.push(match a {
+                        rd::GenericArg::Lifetime(l) => l.as_str(),
+                        rd::GenericArg::Type(rd::Type::Generic(g)) => g.as_str(),
+                        rd::GenericArg::Const(c) => c.expr.as_str(),
+                        _ => return None,
+                    });
+                }
+                out
+            }
+            _ => return None,
+        };
+        (args == params).then_some(p.id)
     }
 
     /// A trait whose supertrait is a trait of this crate that outside code
@@ -1603,7 +1709,23 @@ impl<'a> Reader<'a> {
         }
         self.reachable.insert(item.id);
         self.visible.insert(item.id);
+        // Members read below are this item's, not an earlier one's.
+        self.member_params = None;
+        self.trait_generics = None;
         let key = join(prefix, name);
+        if matches!(
+            item.inner,
+            rd::ItemEnum::Struct(_)
+                | rd::ItemEnum::Enum(_)
+                | rd::ItemEnum::Union(_)
+                | rd::ItemEnum::Trait(_)
+                | rd::ItemEnum::TypeAlias(_)
+        ) {
+            self.seen_paths
+                .entry(item.id)
+                .or_default()
+                .push(key.clone());
+        }
         let plain = |s: String| (s.clone(), s);
         match &item.inner {
             rd::ItemEnum::Module(_) => {
@@ -1634,7 +1756,7 @@ impl<'a> Reader<'a> {
             }
             rd::ItemEnum::Function(f) => {
                 let sig = self.fn_sig("pub ", name, f, DISPLAY);
-                let shape = self.fn_sig(
+                let mut shape = self.fn_sig(
                     "pub ",
                     name,
                     f,
@@ -1643,9 +1765,14 @@ impl<'a> Reader<'a> {
                         ..SHAPE
                     },
                 );
+                let fn_sig = self.fn_canon("pub ", name, f, true, &Around::Free);
+                if let Some((canonical, _)) = &fn_sig {
+                    shape = canonical.clone();
+                }
                 let facts = Facts {
                     is_const: Some(f.header.is_const),
                     is_unsafe: Some(f.header.is_unsafe),
+                    fn_sig: fn_sig.map(|(_, parts)| Box::new(parts)),
                     ..Facts::default()
                 };
                 let k = self.add(key, ItemKind::Function, (sig, shape), None, facts);
@@ -1689,6 +1816,10 @@ impl<'a> Reader<'a> {
                 // to an alias either.
                 let k = self.add(key, ItemKind::TypeAlias, (s, sh), None, Facts::default());
                 self.mark(&k, item);
+                let target = self.ty(&t.type_, RESOLVED);
+                self.canon_item_header(&k, &format!("pub type {name}"), &t.generics, |r| {
+                    Some(format!(" = {}", rustdoc_canon::ty(&target, r)?))
+                });
             }
             rd::ItemEnum::Struct(s) => {
                 let non_exhaustive = has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive));
@@ -1740,6 +1871,11 @@ impl<'a> Reader<'a> {
                 };
                 let k = self.add(key.clone(), ItemKind::Struct, (sig, shape), None, facts);
                 self.mark(&k, item);
+                let shape_tail = if opaque { " { .. }" } else { tail };
+                self.member_params =
+                    self.canon_item_header(&k, &format!("pub struct {name}"), &s.generics, |_| {
+                        Some(shape_tail.to_string())
+                    });
                 if k.is_some() {
                     self.fields(&key, &fields);
                     self.impls(&key, name, &s.generics, &s.impls);
@@ -1757,6 +1893,10 @@ impl<'a> Reader<'a> {
                 };
                 let k = self.add(key.clone(), ItemKind::Union, (sig, shape), None, facts);
                 self.mark(&k, item);
+                self.member_params =
+                    self.canon_item_header(&k, &format!("pub union {name}"), &u.generics, |_| {
+                        Some(String::new())
+                    });
                 if k.is_some() {
                     self.fields(&key, &fields);
                     self.impls(&key, name, &u.generics, &u.impls);
@@ -1784,6 +1924,10 @@ impl<'a> Reader<'a> {
                 };
                 let k = self.add(key.clone(), ItemKind::Enum, (sig, shape), None, facts);
                 self.mark(&k, item);
+                self.member_params =
+                    self.canon_item_header(&k, &format!("pub enum {name}"), &e.generics, |_| {
+                        Some(String::new())
+                    });
                 if k.is_some() {
                     // Implicit discriminants are the previous one plus one;
                     // the compiler gives the value of every explicit one.
@@ -1821,6 +1965,15 @@ impl<'a> Reader<'a> {
                 };
                 let k = self.add(key.clone(), ItemKind::Trait, (sig, shape), None, facts);
                 self.mark(&k, item);
+                let supers = self.bounds(&t.bounds, RESOLVED);
+                self.member_params = self.canon_item_header(&k, &head, &t.generics, |r| {
+                    if t.bounds.is_empty() {
+                        Some(String::new())
+                    } else {
+                        Some(format!(": {}", rustdoc_canon::bounds(&supers, r)?))
+                    }
+                });
+                self.trait_generics = Some(self.generics_text(&t.generics));
                 if k.is_some() {
                     self.traits.push((item.id, key.clone()));
                     for id in &t.items {
@@ -2004,7 +2157,7 @@ impl<'a> Reader<'a> {
             let name = item.name.clone().unwrap_or_else(|| i.to_string());
             let key = format!("{parent}.{name}");
             let s = format!("pub {name}: {}", self.ty(ty, DISPLAY));
-            let sh = format!("pub {name}: {}", self.ty(ty, SHAPE));
+            let sh = format!("pub {name}: {}", self.member_ty(ty));
             if is_hidden(item) {
                 self.hide_member(key, ItemKind::Field, (s, sh), parent, Facts::default());
                 continue;
@@ -2057,6 +2210,10 @@ impl<'a> Reader<'a> {
         let field_ty = |fid: &Option<rd::Id>| -> Option<(Option<String>, String)> {
             let f = self.get(fid.as_ref()?)?;
             match &f.inner {
+                // In comparison forms, as the syn engine writes a member.
+                rd::ItemEnum::StructField(t) if mode.shape => {
+                    Some((f.name.clone(), self.member_ty(t)))
+                }
                 rd::ItemEnum::StructField(t) => Some((f.name.clone(), self.ty(t, mode))),
                 _ => None,
             }
@@ -2084,47 +2241,73 @@ impl<'a> Reader<'a> {
     fn trait_item(&mut self, parent: &str, id: &rd::Id) {
         let Some(item) = self.get(id) else { return };
         let Some(name) = &item.name else { return };
+        let mut fn_sig = None;
         let (kind, sig, shape, has_default) = match &item.inner {
-            rd::ItemEnum::Function(f) => (
-                ItemKind::TraitMethod,
-                self.fn_sig("", name, f, DISPLAY),
-                self.fn_sig("", name, f, SHAPE),
-                f.has_body,
-            ),
+            rd::ItemEnum::Function(f) => {
+                let mut shape = self.fn_sig("", name, f, SHAPE);
+                let generics = self.trait_generics.clone().unwrap_or_default();
+                fn_sig = self.fn_canon(
+                    "",
+                    name,
+                    f,
+                    false,
+                    &Around::Trait {
+                        generics: &generics,
+                    },
+                );
+                if let Some((canonical, _)) = &fn_sig {
+                    shape = canonical.clone();
+                }
+                (
+                    ItemKind::TraitMethod,
+                    self.fn_sig("", name, f, DISPLAY),
+                    shape,
+                    f.has_body,
+                )
+            }
             rd::ItemEnum::AssocType {
                 generics,
                 bounds,
                 type_,
             } => {
-                let text = |mode| {
-                    let b = if bounds.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", self.bounds(bounds, mode))
+                let text = |shape: bool| {
+                    let b = match (bounds.is_empty(), shape) {
+                        (true, _) => String::new(),
+                        (false, true) => format!(": {}", self.member_bounds(bounds)),
+                        (false, false) => format!(": {}", self.bounds(bounds, DISPLAY)),
                     };
                     let d = type_
                         .as_ref()
-                        .map(|t| format!(" = {}", self.ty(t, mode)))
+                        .map(|t| {
+                            let t = if shape {
+                                self.member_ty(t)
+                            } else {
+                                self.ty(t, DISPLAY)
+                            };
+                            format!(" = {t}")
+                        })
                         .unwrap_or_default();
+                    let mode = if shape { SHAPE } else { DISPLAY };
                     format!("type {name}{}{b}{d}", self.generics(generics, mode))
                 };
                 (
                     ItemKind::TraitType,
-                    text(DISPLAY),
-                    text(SHAPE),
+                    text(false),
+                    text(true),
                     type_.is_some(),
                 )
             }
             rd::ItemEnum::AssocConst { type_, value } => (
                 ItemKind::TraitConst,
                 format!("const {name}: {}", self.ty(type_, DISPLAY)),
-                format!("const {name}: {}", self.ty(type_, SHAPE)),
+                format!("const {name}: {}", self.member_ty(type_)),
                 value.is_some(),
             ),
             _ => return,
         };
         let facts = Facts {
             has_default: Some(has_default),
+            fn_sig: fn_sig.map(|(_, parts)| Box::new(parts)),
             ..Facts::default()
         };
         if is_hidden(item) {
@@ -2388,6 +2571,12 @@ impl<'a> Reader<'a> {
             drop_unsafe: true,
             ..SHAPE
         };
+        let impl_generics = self.generics_text(&imp.generics);
+        let self_ty = self.ty(&imp.for_, RESOLVED);
+        let around = Around::Inherent {
+            self_ty: &self_ty,
+            generics: &impl_generics,
+        };
         for id in &imp.items {
             let Some(item) = self.get(id) else { continue };
             let Some(name) = &item.name else { continue };
@@ -2407,7 +2596,11 @@ impl<'a> Reader<'a> {
             let k = match &item.inner {
                 rd::ItemEnum::Function(f) => {
                     let sig = self.fn_sig("pub ", name, f, DISPLAY);
-                    let shape = self.fn_sig("pub ", name, f, mode);
+                    let mut shape = self.fn_sig("pub ", name, f, mode);
+                    let fn_sig = self.fn_canon("pub ", name, f, true, &around);
+                    if let Some((canonical, _)) = &fn_sig {
+                        shape = canonical.clone();
+                    }
                     self.add(
                         key,
                         ItemKind::Method,
@@ -2416,6 +2609,7 @@ impl<'a> Reader<'a> {
                         Facts {
                             is_const: Some(f.header.is_const),
                             is_unsafe: Some(f.header.is_unsafe),
+                            fn_sig: fn_sig.map(|(_, parts)| Box::new(parts)),
                             ..Facts::default()
                         },
                     )
@@ -2478,7 +2672,7 @@ impl<'a> Reader<'a> {
         if h.is_async {
             quals.push_str("async ");
         }
-        if h.is_unsafe && !(mode.shape && mode.drop_unsafe) {
+        if h.is_unsafe && !((mode.shape || mode.resolve) && mode.drop_unsafe) {
             quals.push_str("unsafe ");
         }
         if let Some(abi) = abi(&h.abi) {
@@ -2520,7 +2714,11 @@ impl<'a> Reader<'a> {
                 });
                 continue;
             }
-            let name = if mode.shape { "_" } else { name.as_str() };
+            let name = if mode.shape || mode.resolve {
+                "_"
+            } else {
+                name.as_str()
+            };
             parts.push(format!("{name}: {}", self.ty(ty, mode)));
         }
         if sig.is_c_variadic {
@@ -2747,7 +2945,9 @@ impl<'a> Reader<'a> {
     /// (shape): this crate's items by their name, other crates' by their
     /// full path, `core::`/`alloc::` read as `std::`, prelude types short.
     fn path(&self, p: &rd::Path, mode: Mode) -> String {
-        let base = if mode.shape {
+        let base = if mode.resolve {
+            self.resolved(p)
+        } else if mode.shape {
             self.canonical(p)
         } else {
             match p.path.strip_prefix("$crate::") {
@@ -2756,6 +2956,135 @@ impl<'a> Reader<'a> {
             }
         };
         format!("{base}{}", self.args(p.args.as_deref(), mode))
+    }
+
+    /// A path as [`Mode::resolve`] writes it: this crate's types by
+    /// `__local::` and their shortest public path (`__private::` and where
+    /// they are declared when they have none), std's by the short name of
+    /// a prelude type or `std::` and where they are defined.
+    fn resolved(&self, p: &rd::Path) -> String {
+        let local = self.get(&p.id).is_some_and(|i| i.crate_id == 0);
+        let Some(summary) = self.k.paths.get(&p.id) else {
+            return p.path.trim_start_matches("$crate::").to_string();
+        };
+        if local || summary.crate_id == 0 {
+            if let Some(best) = self
+                .public_paths
+                .get(&p.id)
+                .and_then(|paths| super::syn_engine::best_path(paths))
+            {
+                return format!("__local::{best}");
+            }
+            let mut parts = vec!["__private".to_string()];
+            parts.extend(summary.path.iter().skip(1).cloned());
+            return parts.join("::");
+        }
+        let std = matches!(
+            summary.path.first().map(String::as_str),
+            Some("std" | "core" | "alloc")
+        );
+        if std && let Some(last) = summary.path.last() {
+            let short = super::syn_engine::PRELUDE
+                .iter()
+                .find(|(_, s)| s == last)
+                .map(|(_, s)| s.to_string());
+            if let Some(short) = short {
+                return short;
+            }
+        }
+        let mut text = summary.path.join("::");
+        for prefix in ["core::", "alloc::"] {
+            if let Some(rest) = text.strip_prefix(prefix) {
+                text = format!("std::{rest}");
+            }
+        }
+        rustdoc_canon::std_public_path(&text)
+    }
+
+    /// A function's comparison form and canonical parts, as the syn engine
+    /// computes them ([`rustdoc_canon::fn_shape`]); `None` when its
+    /// resolved text does not parse.
+    fn fn_canon(
+        &self,
+        vis: &str,
+        name: &str,
+        f: &rd::Function,
+        drop_unsafe: bool,
+        around: &Around<'_>,
+    ) -> Option<(String, FnShape)> {
+        if self.collect_only {
+            return None;
+        }
+        let mode = Mode {
+            drop_unsafe,
+            ..RESOLVED
+        };
+        rustdoc_canon::fn_shape(&self.fn_sig(vis, name, f, mode), around)
+    }
+
+    /// `<T: Clone = u8> where ..` as resolved Rust.
+    fn generics_text(&self, g: &rd::Generics) -> String {
+        format!(
+            "{}{}",
+            self.generics(g, RESOLVED),
+            self.where_clause(g, RESOLVED)
+        )
+    }
+
+    /// The comparison form of a member's type (a field's, a variant's, a
+    /// trait's associated const or type default), as the syn engine writes
+    /// it: resolved, the declaration's parameters by position. Without
+    /// those (the header did not parse), the earlier form.
+    fn member_ty(&self, t: &rd::Type) -> String {
+        self.member_params
+            .as_ref()
+            .and_then(|r| rustdoc_canon::ty(&self.ty(t, RESOLVED), r))
+            .unwrap_or_else(|| self.ty(t, SHAPE))
+    }
+
+    /// [`Self::member_ty`] for the bounds of a trait's associated type.
+    fn member_bounds(&self, b: &[rd::GenericBound]) -> String {
+        self.member_params
+            .as_ref()
+            .and_then(|r| rustdoc_canon::bounds(&self.bounds(b, RESOLVED), r))
+            .unwrap_or_else(|| self.bounds(b, SHAPE))
+    }
+
+    /// A declaration's comparison form and generics, as the syn engine
+    /// computes them ([`rustdoc_canon::header`]), and the positional names
+    /// of its parameters (for its members). `tail` gives the part after
+    /// the parameters in comparison form, from those names.
+    /// Gives the item at `key` the syn engine's comparison form of its
+    /// header and its generics ([`Facts::generics`]), and returns the
+    /// positional names of its parameters, for its members.
+    fn canon_item_header(
+        &mut self,
+        key: &Option<String>,
+        head: &str,
+        g: &rd::Generics,
+        tail: impl FnOnce(&Renames) -> Option<String>,
+    ) -> Option<Renames> {
+        let (shape, generics, params) = self.canon_header(head, g, tail)?;
+        if let Some(i) = key.as_ref().and_then(|k| self.out.get_mut(k)) {
+            i.shape = shape;
+            i.facts.generics = Some(Box::new(generics));
+        }
+        Some(params)
+    }
+
+    fn canon_header(
+        &self,
+        head: &str,
+        g: &rd::Generics,
+        tail: impl FnOnce(&Renames) -> Option<String>,
+    ) -> Option<(String, GenericsShape, Renames)> {
+        if self.collect_only {
+            return None;
+        }
+        let (parsed, renames) = rustdoc_canon::positional(&self.generics_text(g))?;
+        let tail = tail(&renames)?;
+        let (shape, generics) = rustdoc_canon::header(head, &parsed, &tail);
+        Some((shape, generics, renames))
     }
 
     fn canonical(&self, p: &rd::Path) -> String {

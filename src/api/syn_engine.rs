@@ -1570,7 +1570,7 @@ fn make_ident(name: &str, span: proc_macro2::Span) -> syn::Ident {
 
 /// `fn r#gen(&self)` -> `fn gen(&self)`: raw identifiers written plain
 /// (raw strings, `r#"..."#`, are left alone).
-fn unraw_text(text: &str) -> String {
+pub(crate) fn unraw_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("r#") {
@@ -1703,7 +1703,7 @@ const PRELUDE_NAMES: &[&str] = &[
 ];
 
 /// Prelude types that `core::`/`alloc::`/`std::` paths name.
-const PRELUDE: &[(&str, &str)] = &[
+pub(crate) const PRELUDE: &[(&str, &str)] = &[
     ("std::vec::Vec", "Vec"),
     ("std::string::String", "String"),
     ("std::option::Option", "Option"),
@@ -1846,14 +1846,16 @@ fn passes_parameters_through(tp: &syn::TypePath, g: &syn::Generics) -> bool {
 }
 
 /// The shortest of `paths`, the first in order among equals.
-fn best_path(paths: &[String]) -> Option<&String> {
+pub(crate) fn best_path(paths: &[String]) -> Option<&String> {
     paths
         .iter()
         .min_by_key(|p| (p.matches("::").count(), p.as_str()))
 }
 
 /// Sorts `A + B` by the text of each bound.
-fn sort_bounds<P: Default>(bounds: &mut syn::punctuated::Punctuated<syn::TypeParamBound, P>) {
+pub(crate) fn sort_bounds<P: Default>(
+    bounds: &mut syn::punctuated::Punctuated<syn::TypeParamBound, P>,
+) {
     let mut v: Vec<(String, syn::TypeParamBound)> = std::mem::take(bounds)
         .into_iter()
         .map(|b| (render::tokens(&b), b))
@@ -2231,59 +2233,11 @@ impl<'a> Walker<'a> {
         let mut n = self.normalizer(module);
         n.self_name = self_name.map(str::to_string);
         n.visit_signature_mut(&mut sig);
-        let mut shape = render::signature_shape(vis, &sig);
-        let mut for_ty = String::new();
-        if let Some(mut st) = c.self_ty {
+        let for_ty = c.self_ty.map(|mut st| {
             n.visit_type_mut(&mut st);
-            for_ty = format!("[for {}] ", render::ty(&st));
-            shape = format!("{for_ty}{shape}");
-        }
-        let head = {
-            let mut h = sig.clone();
-            h.generics = syn::Generics::default();
-            h.inputs = syn::punctuated::Punctuated::new();
-            h.variadic = None;
-            h.output = syn::ReturnType::Default;
-            format!("{for_ty}{}", render::signature_shape(vis, &h))
-        };
-        let inputs = sig
-            .inputs
-            .iter()
-            .map(|a| match a {
-                syn::FnArg::Receiver(r) => unraw_text(&render::tokens(r)),
-                syn::FnArg::Typed(pt) => unraw_text(&render::ty(&pt.ty)),
-            })
-            .collect();
-        let output = match &sig.output {
-            syn::ReturnType::Default => "()".to_string(),
-            syn::ReturnType::Type(_, t) => unraw_text(&render::ty(t)),
-        };
-        let preds = sig
-            .generics
-            .where_clause
-            .as_ref()
-            .map(|w| {
-                w.predicates
-                    .iter()
-                    .map(|p| unraw_text(&render::tokens(p)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let params = sig
-            .generics
-            .params
-            .iter()
-            .map(|p| unraw_text(&render::tokens(p)))
-            .collect();
-        let parts = FnShape {
-            head: unraw_text(&head),
-            explicit: c.explicit,
-            params,
-            inputs,
-            output,
-            preds,
-        };
-        (shape, parts)
+            st
+        });
+        canon::fn_parts(vis, &sig, c.explicit, for_ty.as_ref())
     }
 
     /// A type or trait declaration's display and comparison forms:
@@ -3952,7 +3906,7 @@ fn object_safe(t: &syn::ItemTrait) -> bool {
 }
 
 /// `g` with its parameters renamed by `renames` (their own names too).
-fn rename_generics(renames: &canon::Renames, g: &syn::Generics) -> syn::Generics {
+pub(crate) fn rename_generics(renames: &canon::Renames, g: &syn::Generics) -> syn::Generics {
     use syn::visit_mut::VisitMut;
     let mut g = g.clone();
     let mut r = renames.clone();
