@@ -3301,14 +3301,22 @@ impl<'a> Walker<'a> {
                 _ => continue,
             };
             let here = self.module_path(self.krate.decls[*id].module);
-            for trait_name in derives(attrs) {
+            // `#[derive(..)]`, and `#[cfg_attr(COND, derive(..))]` under COND.
+            let derived = derives(attrs).into_iter().map(|t| (t, None)).chain(
+                conditional_derives(attrs)
+                    .into_iter()
+                    .map(|(t, c)| (t, Some(c))),
+            );
+            for (trait_name, cond) in derived {
                 for (p, cfg) in paths {
                     let s = format!("impl {trait_name} (derived)");
+                    let mut cfg = cfg.clone();
+                    cfg.extend(cond.clone());
                     self.add(
                         format!("{p} impl {trait_name}"),
                         ItemKind::Impl,
                         (s, String::new()),
-                        cfg,
+                        &cfg,
                         Some(p),
                         Facts {
                             decl_module: here.clone(),
@@ -3957,6 +3965,42 @@ pub(crate) fn derives(attrs: &[Attribute]) -> Vec<String> {
             }
             Ok(())
         });
+    }
+    out
+}
+
+/// Trait names derived under a condition, `#[cfg_attr(COND, derive(..))]`
+/// (as `serde`'s `#[cfg_attr(feature = "serde", derive(Serialize))]`), each
+/// with COND written as `#[cfg]` conditions are.
+pub(crate) fn conditional_derives(attrs: &[Attribute]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for a in attrs.iter().filter(|a| a.path().is_ident("cfg_attr")) {
+        let metas = syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
+        let Ok(metas) = a.parse_args_with(metas) else {
+            continue;
+        };
+        let mut it = metas.iter();
+        let Some(cond) = it.next() else {
+            continue;
+        };
+        let cond = render::tokens(cond);
+        for m in it {
+            let syn::Meta::List(list) = m else {
+                continue;
+            };
+            if !list.path.is_ident("derive") {
+                continue;
+            }
+            let paths = syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated;
+            if let Ok(paths) = list.parse_args_with(paths) {
+                out.extend(
+                    paths
+                        .iter()
+                        .filter_map(|p| p.segments.last())
+                        .map(|s| (s.ident.to_string(), cond.clone())),
+                );
+            }
+        }
     }
     out
 }
