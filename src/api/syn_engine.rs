@@ -376,6 +376,11 @@ pub(crate) struct Crate {
     exported_macros: HashMap<String, Vec<ItemId>>,
     /// The crate is 2015 edition: `use` paths start at the crate root.
     edition_2015: bool,
+    /// The conditions this crate's wrapper macros put on the items they
+    /// wrap (`macro_rules! cfg_rt { ($($item:item)*) => { $( #[cfg(feature
+    /// = "rt")] $item )* } }` -> `feature = "rt"`), by macro name, as the
+    /// definitions are met (a macro is used after its definition).
+    wrapper_cfgs: HashMap<String, Vec<proc_macro2::TokenStream>>,
 }
 
 fn rel(dir: &Path, file: &Path) -> String {
@@ -574,6 +579,7 @@ impl Crate {
             problems: Vec::new(),
             notes: Vec::new(),
             unexpanded_macros: 0,
+            wrapper_cfgs: HashMap::new(),
             unread: Vec::new(),
             exported_macros: HashMap::new(),
             edition_2015: false,
@@ -808,6 +814,14 @@ impl Crate {
                         (Some(ident), true) => {
                             let exported = has_attr(&mac.attrs, "macro_export");
                             let name = ident.to_string();
+                            match wrapper_conditions(&mac.mac.tokens) {
+                                Some(conds) => {
+                                    self.wrapper_cfgs.insert(name.clone(), conds);
+                                }
+                                None => {
+                                    self.wrapper_cfgs.remove(&name);
+                                }
+                            }
                             let id = self.push_decl(item, m, file, cfg, hidden);
                             self.modules[m].entries.push(Entry {
                                 name,
@@ -842,7 +856,23 @@ impl Crate {
                                 continue;
                             }
                             match items_in_macro(&mac.mac) {
-                                Some(inner) => self.load_items(m, inner, file, mod_rs, inline),
+                                Some(mut inner) => {
+                                    // What this crate's wrapper macro adds.
+                                    let name =
+                                        mac.mac.path.segments.last().map(|s| s.ident.to_string());
+                                    if let Some(conds) =
+                                        name.and_then(|n| self.wrapper_cfgs.get(&n))
+                                    {
+                                        for item in inner.iter_mut() {
+                                            if let Some(attrs) = item_attrs_mut(item) {
+                                                attrs.extend(conds.iter().map(|t| -> Attribute {
+                                                    syn::parse_quote!(#[cfg(#t)])
+                                                }));
+                                            }
+                                        }
+                                    }
+                                    self.load_items(m, inner, file, mod_rs, inline)
+                                }
                                 None => {
                                     self.unexpanded_macros += 1;
                                     self.unread_macro(m, &mac.mac, None);
@@ -995,6 +1025,92 @@ fn items_in_macro(mac: &syn::Macro) -> Option<Vec<Item>> {
         }
     }
     Some(items)
+}
+
+/// The `#[cfg(..)]` conditions a wrapper macro puts on every item it is
+/// given: its rule taking items (`($($name:item)*)`) expands to a
+/// repetition `$( #[cfg(..)] .. $name )*`. `None` for any other macro.
+fn wrapper_conditions(body: &proc_macro2::TokenStream) -> Option<Vec<proc_macro2::TokenStream>> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let tokens: Vec<TokenTree> = body.clone().into_iter().collect();
+    // `(pattern) => { expansion }` rules, separated by `;`.
+    let mut i = 0;
+    while i + 2 < tokens.len() {
+        let (TokenTree::Group(pat), TokenTree::Punct(eq), TokenTree::Punct(gt)) =
+            (&tokens[i], &tokens[i + 1], &tokens[i + 2])
+        else {
+            i += 1;
+            continue;
+        };
+        if eq.as_char() != '=' || gt.as_char() != '>' {
+            i += 1;
+            continue;
+        }
+        let Some(TokenTree::Group(exp)) = tokens.get(i + 3) else {
+            return None;
+        };
+        i += 4;
+        // The pattern: `$( $name:item )*`, nothing else.
+        let pat: Vec<TokenTree> = pat.stream().into_iter().collect();
+        let name = match pat.as_slice() {
+            [
+                TokenTree::Punct(d),
+                TokenTree::Group(g),
+                TokenTree::Punct(star),
+            ] if d.as_char() == '$' && star.as_char() == '*' => {
+                let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+                match inner.as_slice() {
+                    [
+                        TokenTree::Punct(d),
+                        TokenTree::Ident(n),
+                        TokenTree::Punct(c),
+                        TokenTree::Ident(k),
+                    ] if d.as_char() == '$' && c.as_char() == ':' && k == "item" => n.to_string(),
+                    _ => continue,
+                }
+            }
+            _ => continue,
+        };
+        // The expansion: `$( attributes $name )*`.
+        let exp: Vec<TokenTree> = exp.stream().into_iter().collect();
+        let [
+            TokenTree::Punct(d),
+            TokenTree::Group(rep),
+            TokenTree::Punct(star),
+        ] = exp.as_slice()
+        else {
+            continue;
+        };
+        if d.as_char() != '$' || star.as_char() != '*' {
+            continue;
+        }
+        let rep: Vec<TokenTree> = rep.stream().into_iter().collect();
+        let mut conds = Vec::new();
+        let mut j = 0;
+        while j < rep.len() {
+            match (&rep[j], rep.get(j + 1)) {
+                (TokenTree::Punct(hash), Some(TokenTree::Group(attr)))
+                    if hash.as_char() == '#' && attr.delimiter() == Delimiter::Bracket =>
+                {
+                    let a: Vec<TokenTree> = attr.stream().into_iter().collect();
+                    if let [TokenTree::Ident(cfg), TokenTree::Group(args)] = a.as_slice()
+                        && cfg == "cfg"
+                        && args.delimiter() == Delimiter::Parenthesis
+                    {
+                        conds.push(args.stream());
+                    }
+                    j += 2;
+                }
+                (TokenTree::Punct(d), Some(TokenTree::Ident(n)))
+                    if d.as_char() == '$' && *n == name && j + 2 == rep.len() =>
+                {
+                    return (!conds.is_empty()).then_some(conds);
+                }
+                _ => break,
+            }
+        }
+    }
+    None
 }
 
 /// The file of an item-level `include!("file.rs")`, relative to the file
@@ -4105,6 +4221,44 @@ mod tests {
         );
         assert_eq!(all_args("all(a), b(c)"), None);
         assert_eq!(all_args("any(a, b)"), None);
+    }
+
+    #[test]
+    fn a_wrapper_macro_says_which_conditions_it_adds() {
+        let conds = |body: &str| {
+            wrapper_conditions(&body.parse().expect("tokens"))
+                .map(|c| c.iter().map(|t| t.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            conds(
+                "($($item:item)*) => { $( #[cfg(feature = \"rt\")] #[cfg_attr(docsrs, doc(cfg(feature = \"rt\")))] $item )* }"
+            ),
+            Some(vec!["feature = \"rt\"".to_string()])
+        );
+        // Another rule first, two conditions, `;` after the rule.
+        assert_eq!(
+            conds(
+                "(@inner $x:expr) => { $x }; ($($i:item)*) => { $( #[cfg(unix)] #[cfg(not(loom))] $i )* };"
+            ),
+            Some(vec!["unix".to_string(), "not (loom)".to_string()])
+        );
+        // No condition, or not a wrapper of items: nothing to add.
+        assert_eq!(conds("($($item:item)*) => { $( $item )* }"), None);
+        assert_eq!(conds("($e:expr) => { #[cfg(unix)] fn f() {} }"), None);
+        assert_eq!(
+            conds("($($item:item)*) => { $( #[cfg(unix)] $item pub fn extra() {} )* }"),
+            None
+        );
+    }
+
+    #[test]
+    fn items_of_a_wrapper_macro_carry_its_condition() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "macro_rules! cfg_rt { ($($item:item)*) => { $( #[cfg(feature = \"rt\")] $item )* } }\ncfg_rt! { pub fn spawn() {} }\npub fn always() {}\n",
+        )]);
+        assert_eq!(s.items["spawn"].cfg.as_deref(), Some("feature = \"rt\""));
+        assert_eq!(s.items["always"].cfg, None);
     }
 
     #[test]
