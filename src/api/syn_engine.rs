@@ -857,18 +857,28 @@ impl Crate {
                             }
                             match items_in_macro(&mac.mac) {
                                 Some(mut inner) => {
-                                    // What this crate's wrapper macro adds.
+                                    // The invocation's own conditions (a wrapper
+                                    // inside another: `cfg_rt! { cfg_unstable! { .. } }`)
+                                    // and those this crate's wrapper macro adds
+                                    // hold for what it wraps.
+                                    let mut extra: Vec<Attribute> = mac
+                                        .attrs
+                                        .iter()
+                                        .filter(|a| a.path().is_ident("cfg"))
+                                        .cloned()
+                                        .collect();
                                     let name =
                                         mac.mac.path.segments.last().map(|s| s.ident.to_string());
                                     if let Some(conds) =
                                         name.and_then(|n| self.wrapper_cfgs.get(&n))
                                     {
-                                        for item in inner.iter_mut() {
-                                            if let Some(attrs) = item_attrs_mut(item) {
-                                                attrs.extend(conds.iter().map(|t| -> Attribute {
-                                                    syn::parse_quote!(#[cfg(#t)])
-                                                }));
-                                            }
+                                        extra.extend(conds.iter().map(|t| -> Attribute {
+                                            syn::parse_quote!(#[cfg(#t)])
+                                        }));
+                                    }
+                                    for item in inner.iter_mut() {
+                                        if let Some(attrs) = item_attrs_mut(item) {
+                                            attrs.extend(extra.iter().cloned());
                                         }
                                     }
                                     self.load_items(m, inner, file, mod_rs, inline)
@@ -4259,6 +4269,16 @@ mod tests {
         )]);
         assert_eq!(s.items["spawn"].cfg.as_deref(), Some("feature = \"rt\""));
         assert_eq!(s.items["always"].cfg, None);
+        // One wrapper inside another: both conditions.
+        let s = surface(&[(
+            "src/lib.rs",
+            "macro_rules! cfg_rt { ($($item:item)*) => { $( #[cfg(feature = \"rt\")] $item )* } }\nmacro_rules! cfg_unstable { ($($item:item)*) => { $( #[cfg(tokio_unstable)] $item )* } }\ncfg_rt! { cfg_unstable! { pub fn budget() {} } }\n",
+        )]);
+        let cfg = s.items["budget"].cfg.clone().expect("a condition");
+        assert!(
+            cfg.contains("feature = \"rt\"") && cfg.contains("tokio_unstable"),
+            "{cfg}"
+        );
     }
 
     #[test]
