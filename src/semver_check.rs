@@ -339,6 +339,13 @@ pub const RULES: &[Rule] = &[
         "#item-remove"
     ),
     rule!(
+        "public-dependency-incompatible",
+        Major,
+        false,
+        "a dependency whose items are part of the public API (re-exported, or named in public signatures) now requires an incompatible version: its types and traits are different ones for dependents that use them from their own copy",
+        ""
+    ),
+    rule!(
         "cargo-feature-removed",
         Major,
         false,
@@ -873,6 +880,78 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
     diff_in_view(old, new, &FeatureView::Default)
 }
 
+/// Dependencies the new version exposes (an item re-exported from it, or
+/// a public signature that names it) whose requirement moved to another
+/// SemVer-compatible series (`0.5` -> `0.6`, `1` -> `2`): the types and
+/// traits dependents get through this crate are no longer those of their
+/// own copy. One change per dependency, naming where it is exposed.
+fn public_dependency_changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
+    let series = |req: &str| -> Option<(u64, u64, u64)> {
+        let r = semver::VersionReq::parse(req).ok()?;
+        let c = r.comparators.first()?;
+        let (minor, patch) = (c.minor.unwrap_or(0), c.patch.unwrap_or(0));
+        Some(match (c.major, minor) {
+            (0, 0) => (0, 0, patch),
+            (0, m) => (0, m, 0),
+            (m, _) => (m, 0, 0),
+        })
+    };
+    let mut out = Vec::new();
+    for (dep, new_req) in &new.dep_requirements {
+        let Some(old_req) = old.dep_requirements.get(dep) else {
+            continue;
+        };
+        match (series(old_req), series(new_req)) {
+            (Some(a), Some(b)) if a != b => {}
+            _ => continue,
+        }
+        let prefix = format!("{dep}::");
+        let exposed: Vec<&ApiItem> = new
+            .items
+            .values()
+            .filter(|i| {
+                let sig = i.signature.replace(' ', "");
+                sig.contains(&prefix)
+                    || i.shape.replace(' ', "").contains(&prefix)
+                    || sig == format!("pubuse{dep}")
+                    || sig.starts_with(&format!("pubuse{dep}as"))
+                    || sig.starts_with(&format!("pubuse::{dep}"))
+            })
+            .collect();
+        let Some(first) = exposed.first() else {
+            continue;
+        };
+        let mut names: Vec<&str> = exposed.iter().map(|i| i.path.as_str()).collect();
+        let more = names.len().saturating_sub(3);
+        names.truncate(3);
+        let item = ApiItem {
+            key: format!("[dependency {dep}]"),
+            path: format!("{} dependency `{dep}`", new.crate_name),
+            kind: ItemKind::Feature,
+            signature: format!("{dep} = \"{new_req}\""),
+            shape: format!("{dep} = \"{new_req}\""),
+            cfg: first.cfg.clone(),
+            parent: None,
+            facts: Default::default(),
+        };
+        let mut was = item.clone();
+        was.signature = format!("{dep} = \"{old_req}\"");
+        was.shape = was.signature.clone();
+        out.push(ApiChange::new(
+            "public-dependency-incompatible",
+            &item,
+            Some(&was),
+            Some(&item),
+            format!(
+                "`{dep}` {old_req} -> {new_req} is an incompatible version, and it is part of the public API: {}{}",
+                names.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ),
+        ));
+    }
+    out
+}
+
 /// The API changes from `old` to `new` seen with the features of `view`.
 ///
 /// Every item is compared, whatever its `#[cfg]`; then each change is
@@ -914,6 +993,7 @@ pub fn diff_in_view(old: &ApiSurface, new: &ApiSurface, view: &FeatureView) -> V
             ));
         }
     }
+    out.extend(public_dependency_changes(old, new));
     // An optional dependency's own feature (no feature names it with
     // `dep:`): dependents may enable it by name.
     for dep in &old.optional_deps {

@@ -375,6 +375,10 @@ const KNOWN_DISAGREEMENTS: &[(&str, &str)] = &[
         "the item is behind a feature that is off by default: for rustdoc it is gone (item-removed), syn sees it gated (item-feature-gated); both major",
     ),
     (
+        "api/item-moved-into-wrapper-macro",
+        "the crate's wrapper macro puts the item behind a feature that is off by default: for rustdoc it is gone (item-removed), syn sees it gated (item-feature-gated); both major",
+    ),
+    (
         "api/non-default-feature-item-field-added",
         "the changed item exists only under a non-default feature: rustdoc builds the default features",
     ),

@@ -289,6 +289,10 @@ pub struct ApiSurface {
     /// Optional dependencies (by the name features use), from `Cargo.toml`.
     #[serde(skip)]
     pub optional_deps: std::collections::BTreeSet<String>,
+    /// Version requirements of the normal dependencies (any target), by the
+    /// name code uses (the rename when there is one), from `Cargo.toml`.
+    #[serde(skip)]
+    pub dep_requirements: BTreeMap<String, String>,
     /// `#![no_std]`: `Some("")` always, `Some(cond)` for
     /// `#![cfg_attr(cond, no_std)]`, `None` when the crate needs std.
     #[serde(skip)]

@@ -107,6 +107,7 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
         version,
         features,
         optional_deps: optional_dependencies(&manifest),
+        dep_requirements: dependency_requirements(&manifest),
         ..ApiSurface::default()
     };
     let root_file = dir.join(lib_path);
@@ -238,6 +239,36 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
             public,
         }),
     ))
+}
+
+/// Version requirements of the normal dependencies, in `[dependencies]`
+/// and every `[target.*.dependencies]`, by the name code uses. A
+/// dependency without a version (path or git only) is left out.
+fn dependency_requirements(manifest: &toml::Table) -> std::collections::BTreeMap<String, String> {
+    let mut tables: Vec<&toml::Table> = Vec::new();
+    tables.extend(manifest.get("dependencies").and_then(|t| t.as_table()));
+    if let Some(targets) = manifest.get("target").and_then(|t| t.as_table()) {
+        for t in targets.values().filter_map(|t| t.as_table()) {
+            tables.extend(t.get("dependencies").and_then(|d| d.as_table()));
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for t in tables {
+        for (name, spec) in t {
+            let req = match spec {
+                toml::Value::String(v) => Some(v.clone()),
+                toml::Value::Table(t) => t
+                    .get("version")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+                _ => None,
+            };
+            if let Some(req) = req {
+                out.entry(name.replace('-', "_")).or_insert(req);
+            }
+        }
+    }
+    out
 }
 
 /// Names of the optional dependencies in every dependency table (the
