@@ -909,6 +909,14 @@ fn public_dependency_changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChang
         let exposed: Vec<&ApiItem> = new
             .items
             .values()
+            // Items only documentation builds have (`#[cfg(docsrs)]`,
+            // `#[cfg(doc)]`: tokio's `doc` module names mio) are no API.
+            .filter(|i| {
+                !i.cfg.as_deref().is_some_and(|c| {
+                    c.split(|ch: char| !ch.is_alphanumeric() && ch != '_')
+                        .any(|w| w == "docsrs" || w == "doc")
+                })
+            })
             .filter(|i| {
                 let sig = i.signature.replace(' ', "");
                 sig.contains(&prefix)
