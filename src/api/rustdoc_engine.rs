@@ -576,22 +576,41 @@ fn minimal_lockfile(lock: &str, name: &str, version: &str) -> Option<String> {
 /// workspace around it), and nothing a library build does not need:
 /// dev-dependencies (cargo would resolve them, and offline that fails for
 /// crates it has never fetched), and test, bench and example targets
-/// (their files are often not shipped).
+/// (their files are often not shipped). Feature entries that name a
+/// dropped dev-dependency (`dep/feat`, `dep?/feat`, `dep:dep`) go too, as
+/// cargo refuses a feature naming what is not a dependency (syn 2.0.60:
+/// `test = ["syn-test-suite/all-features"]`), unless the name is still a
+/// normal or build dependency.
 fn isolated_manifest(mut table: toml::Table) -> String {
-    for key in [
-        "dev-dependencies",
-        "dev_dependencies",
-        "test",
-        "bench",
-        "example",
-    ] {
-        table.remove(key);
-    }
+    let mut dev_deps: BTreeSet<String> = BTreeSet::new();
+    let mut take_dev = |t: &mut toml::Table| {
+        for key in ["dev-dependencies", "dev_dependencies"] {
+            if let Some(toml::Value::Table(deps)) = t.remove(key) {
+                dev_deps.extend(deps.into_iter().map(|(name, _)| name));
+            }
+        }
+    };
+    take_dev(&mut table);
     if let Some(targets) = table.get_mut("target").and_then(|t| t.as_table_mut()) {
         for (_, t) in targets.iter_mut() {
             if let Some(t) = t.as_table_mut() {
-                t.remove("dev-dependencies");
-                t.remove("dev_dependencies");
+                take_dev(t);
+            }
+        }
+    }
+    for key in ["test", "bench", "example"] {
+        table.remove(key);
+    }
+    let kept = dependency_names(&table);
+    dev_deps.retain(|d| !kept.contains(d));
+    if let Some(features) = table.get_mut("features").and_then(|f| f.as_table_mut()) {
+        for (_, list) in features.iter_mut() {
+            if let Some(list) = list.as_array_mut() {
+                list.retain(|e| {
+                    e.as_str()
+                        .and_then(feature_dependency)
+                        .is_none_or(|d| !dev_deps.contains(d))
+                });
             }
         }
     }
@@ -604,6 +623,17 @@ fn isolated_manifest(mut table: toml::Table) -> String {
         .entry("workspace")
         .or_insert_with(|| toml::Value::Table(toml::Table::new()));
     toml::to_string(&table).unwrap_or_default()
+}
+
+/// The dependency a feature entry names: `d` in `dep:d`, `d/feat` and
+/// `d?/feat`.
+fn feature_dependency(entry: &str) -> Option<&str> {
+    match entry.strip_prefix("dep:") {
+        Some(d) => Some(d),
+        None => entry
+            .split_once('/')
+            .map(|(d, _)| d.strip_suffix('?').unwrap_or(d)),
+    }
 }
 
 /// The programs that build the JSON: a configured rustup toolchain (run
@@ -3234,6 +3264,24 @@ dependencies = ["bytes 1.10.0", "mio"]
         }
         assert!(out["target"]["cfg(unix)"].get("dev-dependencies").is_none());
         assert_eq!(out["package"]["autobenches"].as_bool(), Some(false));
+    }
+
+    #[test]
+    fn feature_entries_naming_only_a_dev_dependency_are_dropped_with_it() {
+        let table: toml::Table = toml::from_str(
+            "[package]\nname = \"m\"\nversion = \"1.0.0\"\n[dependencies]\nlibc = { version = \"0.2\", optional = true }\n[target.'cfg(unix)'.build-dependencies]\ncc = \"1\"\n[dev-dependencies]\nsuite = \"1\"\nlibc = \"0.2\"\ncc = \"1\"\n[target.'cfg(unix)'.dev-dependencies]\nnix = \"0.1\"\n[features]\ntest = [\"suite/all-features\", \"nix?/fs\", \"dep:nix\", \"libc/extra_traits\", \"cc/parallel\", \"std\"]\nstd = []\n",
+        )
+        .expect("toml");
+        let out: toml::Table = toml::from_str(&isolated_manifest(table)).expect("written toml");
+        let test: Vec<&str> = out["features"]["test"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|e| e.as_str())
+            .collect();
+        // `libc` and `cc` are still dependencies (normal; build, for one
+        // target): their entries stay.
+        assert_eq!(test, ["libc/extra_traits", "cc/parallel", "std"]);
     }
 
     #[test]
