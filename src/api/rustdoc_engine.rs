@@ -428,7 +428,8 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions, use_cache: bool) -> Result<Buil
     let copy = work.path().join("crate");
     let tree_hash = copy_tree(dir, &copy)
         .map_err(|e| not_analysed(format!("cannot copy {}: {e}", dir.display())))?;
-    std::fs::write(copy.join("Cargo.toml"), isolated_manifest(table.clone()))
+    let rewritten = isolated_manifest(table.clone());
+    std::fs::write(copy.join("Cargo.toml"), &rewritten)
         .map_err(|e| not_analysed(format!("cannot write the copied manifest: {e}")))?;
     // The part of the consumer's lockfile this version's dependencies span
     // replaces a lockfile of the crate's own.
@@ -483,13 +484,16 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions, use_cache: bool) -> Result<Buil
         opts,
     )
     .map_err(|e| match e {
-        // The temporary paths mean nothing once they are gone.
-        RustdocError::NotAnalysed(m) => {
-            RustdocError::NotAnalysed(without_paths(&m, &copy, work.path(), &label))
-        }
-        RustdocError::BuildFailed(m) => {
-            RustdocError::BuildFailed(without_paths(&m, &copy, work.path(), &label))
-        }
+        // The temporary paths mean nothing once they are gone, nor do line
+        // numbers of the rewritten manifest.
+        RustdocError::NotAnalysed(m) => RustdocError::NotAnalysed(in_rewritten_manifest(
+            &without_paths(&m, &copy, work.path(), &label),
+            &rewritten,
+        )),
+        RustdocError::BuildFailed(m) => RustdocError::BuildFailed(in_rewritten_manifest(
+            &without_paths(&m, &copy, work.path(), &label),
+            &rewritten,
+        )),
         other => other,
     })?;
     // Best effort: a cache that cannot be written only costs time.
@@ -949,6 +953,33 @@ fn without_paths(text: &str, copy: &Path, work: &Path, label: &str) -> String {
         .replace(&format!("{copy}/"), "")
         .replace(&copy, label)
         .replace(&work, "<build dir>")
+}
+
+/// cargo's `--> Cargo.toml:23:8` points into the copy's manifest, which
+/// [`isolated_manifest`] rewrote: the user's file has other line numbers.
+/// Said so, with the text of the line it points at.
+fn in_rewritten_manifest(text: &str, rewritten: &str) -> String {
+    const AT: &str = "--> Cargo.toml:";
+    let Some(i) = text.find(AT) else {
+        return text.to_string();
+    };
+    let rest = &text[i + AT.len()..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == ':'))
+        .unwrap_or(rest.len());
+    let at = &rest[..end];
+    let line = at
+        .split(':')
+        .next()
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| rewritten.lines().nth(n.checked_sub(1)?))
+        .map(|l| format!(", which reads `{}`", l.trim()))
+        .unwrap_or_default();
+    format!(
+        "{}--> Cargo.toml:{at} of bumpguard's rewritten copy of the manifest (dev-dependencies and test, bench and example targets left out; its lines are not the crate's){line}{}",
+        &text[..i],
+        &rest[end..]
+    )
 }
 
 fn shorten(text: String, max: usize) -> String {
@@ -3179,6 +3210,18 @@ mod tests {
             failure_reason(stderr),
             "error[E0412]: cannot find type `Missing` in this scope --> src/lib.rs:2:17"
         );
+    }
+
+    #[test]
+    fn a_location_in_the_rewritten_manifest_says_so() {
+        let rewritten = "[package]\nname = \"m\"\n\n[features]\ntest = [\"suite/all\"]\n";
+        let msg = "`cargo rustdoc` failed: error: feature `test` includes `suite/all`, but `suite` is not a dependency --> Cargo.toml:5:8";
+        assert_eq!(
+            in_rewritten_manifest(msg, rewritten),
+            "`cargo rustdoc` failed: error: feature `test` includes `suite/all`, but `suite` is not a dependency --> Cargo.toml:5:8 of bumpguard's rewritten copy of the manifest (dev-dependencies and test, bench and example targets left out; its lines are not the crate's), which reads `test = [\"suite/all\"]`"
+        );
+        let other = "error: failed to compile --> src/lib.rs:1:1";
+        assert_eq!(in_rewritten_manifest(other, rewritten), other);
     }
 
     #[test]
