@@ -1900,12 +1900,26 @@ impl<'a> Reader<'a> {
                         }
                         let self_shape = self.ty(&imp.for_, SHAPE);
                         let sig = self.impl_sig(imp);
+                        // Its header with the parameters renamed, as the
+                        // syn engine's: the key names the parameters as
+                        // written (`impl for (T0,)`), the diff pairs a key
+                        // that changed only by them through this shape.
+                        let (shape, parts) = match &imp.trait_ {
+                            Some(t) => {
+                                let (shape, parts) = self.impl_shape(imp, &self.trait_name(t));
+                                (shape, Some(Box::new(parts)))
+                            }
+                            None => (String::new(), None),
+                        };
                         self.add(
                             format!("{key} impl for {self_shape}"),
                             ItemKind::Impl,
-                            (sig, String::new()),
+                            (sig, shape),
                             Some(&key),
-                            Facts::default(),
+                            Facts {
+                                impl_shape: parts,
+                                ..Facts::default()
+                            },
                         );
                     }
                 }
