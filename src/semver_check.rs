@@ -1200,6 +1200,21 @@ impl SameItems {
         SameItems { map }
     }
 
+    /// A new impl header with its types named as in the old version.
+    fn impl_shape(&self, s: &ImplShape) -> ImplShape {
+        ImplShape {
+            self_ty: self.rewrite(&s.self_ty),
+            trait_ref: self.rewrite(&s.trait_ref),
+            params: s.params.clone(),
+            preds: s.preds.iter().map(|p| self.rewrite(p)).collect(),
+            assoc: s
+                .assoc
+                .iter()
+                .map(|(k, v)| (k.clone(), self.rewrite(v)))
+                .collect(),
+        }
+    }
+
     fn rewrite(&self, text: &str) -> String {
         const MARK: &str = "__local::";
         if self.map.is_empty() || !text.contains(MARK) {
@@ -2018,6 +2033,62 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             }
         }
     }
+    // An impl whose key changed because it names its parameters another
+    // way (keys spell the implemented type as written: `impl for Vec<T>`)
+    // and whose header changed too (`impl<T> Tr for Vec<T>` ->
+    // `impl<X: Send> Tr for Vec<X>`): one impl, changed, when it is the
+    // only one for that type and trait on each side.
+    let mut renamed_impls: Vec<(&str, &str)> = Vec::new();
+    {
+        type Head<'a> = (Option<&'a str>, String, String);
+        let mut olds: HashMap<Head, Vec<&str>> = HashMap::new();
+        for k in removed.iter().filter(|k| !same_impl.contains(*k)) {
+            let o = &old.items[k];
+            if o.kind == ItemKind::Impl
+                && let Some(s) = &o.facts.impl_shape
+            {
+                let head = (o.parent.as_deref(), s.self_ty.clone(), s.trait_ref.clone());
+                olds.entry(head).or_default().push(k);
+            }
+        }
+        let mut news: HashMap<Head, Vec<&str>> = HashMap::new();
+        for k in added.iter().filter(|k| !same_impl.contains(*k)) {
+            let n = &new.items[k];
+            if n.kind == ItemKind::Impl
+                && let Some(s) = &n.facts.impl_shape
+            {
+                let head = (
+                    n.parent.as_deref(),
+                    same.rewrite(&s.self_ty),
+                    same.rewrite(&s.trait_ref),
+                );
+                news.entry(head).or_default().push(k);
+            }
+        }
+        for (head, ks) in &olds {
+            if let [ok] = ks[..]
+                && let Some([nk]) = news.get(head).map(Vec::as_slice)
+            {
+                renamed_impls.push((ok, nk));
+            }
+        }
+    }
+    for (ok, nk) in &renamed_impls {
+        same_impl.insert(ok.to_string());
+        same_impl.insert(nk.to_string());
+        let (o, n) = (&old.items[*ok], &new.items[*nk]);
+        if let (Some(oi), Some(ni)) = (&o.facts.impl_shape, &n.facts.impl_shape)
+            && let Some((code, detail)) = classify_impl(oi, &same.impl_shape(ni))
+        {
+            out.push(ApiChange::new(
+                code,
+                n,
+                Some(o),
+                Some(n),
+                format!("`{}` changed ({detail})", n.path),
+            ));
+        }
+    }
     let removed: BTreeSet<String> = removed.difference(&same_impl).cloned().collect();
     let added: BTreeSet<String> = added.difference(&same_impl).cloned().collect();
 
@@ -2328,18 +2399,7 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                     // Derived on one side, written out on the other: the
                     // derive's code is not compared.
                 } else if let (Some(oi), Some(ni)) = (&o.facts.impl_shape, &n.facts.impl_shape) {
-                    let ni = ImplShape {
-                        self_ty: same.rewrite(&ni.self_ty),
-                        trait_ref: same.rewrite(&ni.trait_ref),
-                        params: ni.params.clone(),
-                        preds: ni.preds.iter().map(|p| same.rewrite(p)).collect(),
-                        assoc: ni
-                            .assoc
-                            .iter()
-                            .map(|(k, v)| (k.clone(), same.rewrite(v)))
-                            .collect(),
-                    };
-                    if let Some((code, detail)) = classify_impl(oi, &ni) {
+                    if let Some((code, detail)) = classify_impl(oi, &same.impl_shape(ni)) {
                         push(code, detail, &mut out);
                     }
                 } else {

@@ -706,6 +706,65 @@ fn the_build_uses_the_asked_features_each_version_the_ones_it_declares() {
     }
 }
 
+/// Features that name a dev-dependency (syn's `test = ["syn-test-suite/all-features"]`):
+/// the copy without dev-dependencies still builds, with every feature too. A
+/// manifest error cargo finds in the copy says the copy's lines are not the crate's.
+#[test]
+fn features_naming_a_dev_dependency_do_not_stop_the_build() {
+    let work = tempfile::tempdir().expect("tempdir");
+    for (side, v, lib) in [
+        ("old", "1.0.0", "pub fn f() {}\n"),
+        (
+            "new",
+            "1.0.1",
+            "pub fn f() {}\n#[cfg(feature = \"test\")]\npub fn g() {}\n",
+        ),
+    ] {
+        write_crate(
+            &work.path().join(side),
+            "devfeat",
+            v,
+            "[dev-dependencies]\nsuite = \"1\"\n\n[target.'cfg(unix)'.dev-dependencies]\nnix = \"0.1\"\n\n[features]\ntest = [\"suite/all-features\", \"nix?/fs\"]\n",
+            &[("src/lib.rs", lib)],
+        );
+    }
+    for args in [
+        &["--engine", "rustdoc"][..],
+        &["--engine", "rustdoc", "--all-features"][..],
+    ] {
+        let (_, v) = diff_dirs(work.path(), args);
+        assert_eq!(
+            v["crates"][0]["analysis"]["status"],
+            "analysed",
+            "{args:?}: {}",
+            reason(&v)
+        );
+        if args.len() == 3 {
+            change(&v, "item-added", "devfeat::g");
+        } else {
+            assert!(changes(&v).is_empty(), "{}", v["crates"][0]["changes"]);
+        }
+    }
+
+    // A feature naming no dependency at all is the crate's own error.
+    write_crate(
+        &work.path().join("new"),
+        "devfeat",
+        "1.0.1",
+        "[features]\nbroken = [\"nodep/x\"]\n",
+        &[("src/lib.rs", "pub fn f() {}\n")],
+    );
+    let (_, v) = diff_dirs(work.path(), &["--engine", "rustdoc"]);
+    assert!(
+        reason(&v).contains("`nodep` is not a dependency --> Cargo.toml:")
+            && reason(&v).contains(
+                "of bumpguard's rewritten copy of the manifest (dev-dependencies and test, bench and example targets left out; its lines are not the crate's), which reads `broken = [\"nodep/x\"]`"
+            ),
+        "{}",
+        reason(&v)
+    );
+}
+
 /// A build script that never ends: the build is stopped at the limit, its
 /// processes are gone, the temporary copy too, and the report says code ran.
 #[test]

@@ -431,7 +431,8 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions, use_cache: bool) -> Result<Buil
     let copy = work.path().join("crate");
     let tree_hash = copy_tree(dir, &copy)
         .map_err(|e| not_analysed(format!("cannot copy {}: {e}", dir.display())))?;
-    std::fs::write(copy.join("Cargo.toml"), isolated_manifest(table.clone()))
+    let rewritten = isolated_manifest(table.clone());
+    std::fs::write(copy.join("Cargo.toml"), &rewritten)
         .map_err(|e| not_analysed(format!("cannot write the copied manifest: {e}")))?;
     // The part of the consumer's lockfile this version's dependencies span
     // replaces a lockfile of the crate's own.
@@ -486,13 +487,16 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions, use_cache: bool) -> Result<Buil
         opts,
     )
     .map_err(|e| match e {
-        // The temporary paths mean nothing once they are gone.
-        RustdocError::NotAnalysed(m) => {
-            RustdocError::NotAnalysed(without_paths(&m, &copy, work.path(), &label))
-        }
-        RustdocError::BuildFailed(m) => {
-            RustdocError::BuildFailed(without_paths(&m, &copy, work.path(), &label))
-        }
+        // The temporary paths mean nothing once they are gone, nor do line
+        // numbers of the rewritten manifest.
+        RustdocError::NotAnalysed(m) => RustdocError::NotAnalysed(in_rewritten_manifest(
+            &without_paths(&m, &copy, work.path(), &label),
+            &rewritten,
+        )),
+        RustdocError::BuildFailed(m) => RustdocError::BuildFailed(in_rewritten_manifest(
+            &without_paths(&m, &copy, work.path(), &label),
+            &rewritten,
+        )),
         other => other,
     })?;
     // Best effort: a cache that cannot be written only costs time.
@@ -579,22 +583,41 @@ fn minimal_lockfile(lock: &str, name: &str, version: &str) -> Option<String> {
 /// workspace around it), and nothing a library build does not need:
 /// dev-dependencies (cargo would resolve them, and offline that fails for
 /// crates it has never fetched), and test, bench and example targets
-/// (their files are often not shipped).
+/// (their files are often not shipped). Feature entries that name a
+/// dropped dev-dependency (`dep/feat`, `dep?/feat`, `dep:dep`) go too, as
+/// cargo refuses a feature naming what is not a dependency (syn 2.0.60:
+/// `test = ["syn-test-suite/all-features"]`), unless the name is still a
+/// normal or build dependency.
 fn isolated_manifest(mut table: toml::Table) -> String {
-    for key in [
-        "dev-dependencies",
-        "dev_dependencies",
-        "test",
-        "bench",
-        "example",
-    ] {
-        table.remove(key);
-    }
+    let mut dev_deps: BTreeSet<String> = BTreeSet::new();
+    let mut take_dev = |t: &mut toml::Table| {
+        for key in ["dev-dependencies", "dev_dependencies"] {
+            if let Some(toml::Value::Table(deps)) = t.remove(key) {
+                dev_deps.extend(deps.into_iter().map(|(name, _)| name));
+            }
+        }
+    };
+    take_dev(&mut table);
     if let Some(targets) = table.get_mut("target").and_then(|t| t.as_table_mut()) {
         for (_, t) in targets.iter_mut() {
             if let Some(t) = t.as_table_mut() {
-                t.remove("dev-dependencies");
-                t.remove("dev_dependencies");
+                take_dev(t);
+            }
+        }
+    }
+    for key in ["test", "bench", "example"] {
+        table.remove(key);
+    }
+    let kept = dependency_names(&table);
+    dev_deps.retain(|d| !kept.contains(d));
+    if let Some(features) = table.get_mut("features").and_then(|f| f.as_table_mut()) {
+        for (_, list) in features.iter_mut() {
+            if let Some(list) = list.as_array_mut() {
+                list.retain(|e| {
+                    e.as_str()
+                        .and_then(feature_dependency)
+                        .is_none_or(|d| !dev_deps.contains(d))
+                });
             }
         }
     }
@@ -607,6 +630,17 @@ fn isolated_manifest(mut table: toml::Table) -> String {
         .entry("workspace")
         .or_insert_with(|| toml::Value::Table(toml::Table::new()));
     toml::to_string(&table).unwrap_or_default()
+}
+
+/// The dependency a feature entry names: `d` in `dep:d`, `d/feat` and
+/// `d?/feat`.
+fn feature_dependency(entry: &str) -> Option<&str> {
+    match entry.strip_prefix("dep:") {
+        Some(d) => Some(d),
+        None => entry
+            .split_once('/')
+            .map(|(d, _)| d.strip_suffix('?').unwrap_or(d)),
+    }
 }
 
 /// The programs that build the JSON: a configured rustup toolchain (run
@@ -922,6 +956,33 @@ fn without_paths(text: &str, copy: &Path, work: &Path, label: &str) -> String {
         .replace(&format!("{copy}/"), "")
         .replace(&copy, label)
         .replace(&work, "<build dir>")
+}
+
+/// cargo's `--> Cargo.toml:23:8` points into the copy's manifest, which
+/// [`isolated_manifest`] rewrote: the user's file has other line numbers.
+/// Said so, with the text of the line it points at.
+fn in_rewritten_manifest(text: &str, rewritten: &str) -> String {
+    const AT: &str = "--> Cargo.toml:";
+    let Some(i) = text.find(AT) else {
+        return text.to_string();
+    };
+    let rest = &text[i + AT.len()..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == ':'))
+        .unwrap_or(rest.len());
+    let at = &rest[..end];
+    let line = at
+        .split(':')
+        .next()
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| rewritten.lines().nth(n.checked_sub(1)?))
+        .map(|l| format!(", which reads `{}`", l.trim()))
+        .unwrap_or_default();
+    format!(
+        "{}--> Cargo.toml:{at} of bumpguard's rewritten copy of the manifest (dev-dependencies and test, bench and example targets left out; its lines are not the crate's){line}{}",
+        &text[..i],
+        &rest[end..]
+    )
 }
 
 fn shorten(text: String, max: usize) -> String {
@@ -1992,12 +2053,26 @@ impl<'a> Reader<'a> {
                         }
                         let self_shape = self.ty(&imp.for_, SHAPE);
                         let sig = self.impl_sig(imp);
+                        // Its header with the parameters renamed, as the
+                        // syn engine's: the key names the parameters as
+                        // written (`impl for (T0,)`), the diff pairs a key
+                        // that changed only by them through this shape.
+                        let (shape, parts) = match &imp.trait_ {
+                            Some(t) => {
+                                let (shape, parts) = self.impl_shape(imp, &self.trait_name(t));
+                                (shape, Some(Box::new(parts)))
+                            }
+                            None => (String::new(), None),
+                        };
                         self.add(
                             format!("{key} impl for {self_shape}"),
                             ItemKind::Impl,
-                            (sig, String::new()),
+                            (sig, shape),
                             Some(&key),
-                            Facts::default(),
+                            Facts {
+                                impl_shape: parts,
+                                ..Facts::default()
+                            },
                         );
                     }
                 }
@@ -3481,6 +3556,18 @@ mod tests {
     }
 
     #[test]
+    fn a_location_in_the_rewritten_manifest_says_so() {
+        let rewritten = "[package]\nname = \"m\"\n\n[features]\ntest = [\"suite/all\"]\n";
+        let msg = "`cargo rustdoc` failed: error: feature `test` includes `suite/all`, but `suite` is not a dependency --> Cargo.toml:5:8";
+        assert_eq!(
+            in_rewritten_manifest(msg, rewritten),
+            "`cargo rustdoc` failed: error: feature `test` includes `suite/all`, but `suite` is not a dependency --> Cargo.toml:5:8 of bumpguard's rewritten copy of the manifest (dev-dependencies and test, bench and example targets left out; its lines are not the crate's), which reads `test = [\"suite/all\"]`"
+        );
+        let other = "error: failed to compile --> src/lib.rs:1:1";
+        assert_eq!(in_rewritten_manifest(other, rewritten), other);
+    }
+
+    #[test]
     fn offline_failures_are_recognised() {
         for stderr in [
             "error: failed to download `smallvec v1.6.1`\n\nCaused by:\n  attempting to make an HTTP request, but --offline was specified",
@@ -3563,6 +3650,24 @@ dependencies = ["bytes 1.10.0", "mio"]
         }
         assert!(out["target"]["cfg(unix)"].get("dev-dependencies").is_none());
         assert_eq!(out["package"]["autobenches"].as_bool(), Some(false));
+    }
+
+    #[test]
+    fn feature_entries_naming_only_a_dev_dependency_are_dropped_with_it() {
+        let table: toml::Table = toml::from_str(
+            "[package]\nname = \"m\"\nversion = \"1.0.0\"\n[dependencies]\nlibc = { version = \"0.2\", optional = true }\n[target.'cfg(unix)'.build-dependencies]\ncc = \"1\"\n[dev-dependencies]\nsuite = \"1\"\nlibc = \"0.2\"\ncc = \"1\"\n[target.'cfg(unix)'.dev-dependencies]\nnix = \"0.1\"\n[features]\ntest = [\"suite/all-features\", \"nix?/fs\", \"dep:nix\", \"libc/extra_traits\", \"cc/parallel\", \"std\"]\nstd = []\n",
+        )
+        .expect("toml");
+        let out: toml::Table = toml::from_str(&isolated_manifest(table)).expect("written toml");
+        let test: Vec<&str> = out["features"]["test"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|e| e.as_str())
+            .collect();
+        // `libc` and `cc` are still dependencies (normal; build, for one
+        // target): their entries stay.
+        assert_eq!(test, ["libc/extra_traits", "cc/parallel", "std"]);
     }
 
     #[test]
