@@ -1214,6 +1214,7 @@ fn compare_trees(
         locations(&old_model).as_ref(),
         locations(&new_model).as_ref(),
     );
+    semver_check::one_change_per_item(&mut changes);
     c.violations = semver_check::mark_violations(&mut changes, c.allows);
     c.required = Some(semver_check::required_level(&changes));
     c.changes = changes;

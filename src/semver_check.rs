@@ -571,6 +571,41 @@ pub const RULES: &[Rule] = &[
     ),
 ];
 
+/// One item named by several paths (a type re-exported at the crate root
+/// and declared in a module) changes once: the same change under each of
+/// its paths (same code, signatures, file and `paths`) is kept under the
+/// first path only, which lists the others. A change under one path only
+/// (removing one of two paths) is its own change and stays.
+pub fn one_change_per_item(changes: &mut Vec<ApiChange>) {
+    // The path kept is the shortest (the crate root's re-export rather
+    // than the module that declares the item).
+    let mut best: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    let length = |c: &ApiChange| (c.path.matches("::").count(), c.path.clone());
+    for (i, c) in changes.iter().enumerate() {
+        if c.paths.len() < 2 {
+            continue;
+        }
+        let key = (
+            c.code,
+            c.old.clone(),
+            c.new.clone(),
+            c.file.clone(),
+            c.paths.clone(),
+        );
+        let slot = best.entry(key).or_insert(i);
+        if length(c) < length(&changes[*slot]) {
+            *slot = i;
+        }
+    }
+    let keep: std::collections::HashSet<usize> = best.into_values().collect();
+    let mut i = 0;
+    changes.retain(|c| {
+        let kept = c.paths.len() < 2 || keep.contains(&i);
+        i += 1;
+        kept
+    });
+}
+
 /// The row of [`RULES`] for `code`.
 pub fn rule(code: &str) -> &'static Rule {
     RULES.iter().find(|r| r.code == code).unwrap_or(&RULES[0])
