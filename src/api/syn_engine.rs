@@ -2016,6 +2016,26 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
         }
     }
 
+    fn visit_type_path_mut(&mut self, tp: &mut syn::TypePath) {
+        match &mut tp.qself {
+            Some(q) => {
+                self.visit_type_mut(&mut q.ty);
+                self.visit_qualified_path(&mut q.position, &mut tp.path);
+            }
+            None => syn::visit_mut::visit_type_path_mut(self, tp),
+        }
+    }
+
+    fn visit_expr_path_mut(&mut self, e: &mut syn::ExprPath) {
+        match &mut e.qself {
+            Some(q) => {
+                self.visit_type_mut(&mut q.ty);
+                self.visit_qualified_path(&mut q.position, &mut e.path);
+            }
+            None => syn::visit_mut::visit_expr_path_mut(self, e),
+        }
+    }
+
     fn visit_path_mut(&mut self, path: &mut syn::Path) {
         syn::visit_mut::visit_path_mut(self, path);
         if let Some(name) = &self.self_name
@@ -2058,6 +2078,35 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
         }
         path.leading_colon = None;
         path.segments = segments;
+    }
+}
+
+impl Normalizer<'_> {
+    /// `<X as a::Tr<A>>::Name` (`position` counts the trait's segments):
+    /// the trait is a path of its own, resolved with its arguments; the
+    /// names after it are associated items, only their arguments are
+    /// normalized. (Resolving the whole as one path read `Tr::Name` as a
+    /// path and dropped the trait's arguments: `<U as TryFrom<T>>::Error`
+    /// and `<U as TryFrom<V>>::Error` compared equal.)
+    fn visit_qualified_path(&mut self, position: &mut usize, path: &mut syn::Path) {
+        use syn::visit_mut::VisitMut;
+        let mut segments: Vec<syn::PathSegment> =
+            std::mem::take(&mut path.segments).into_iter().collect();
+        let assoc = segments.split_off((*position).min(segments.len()));
+        if !segments.is_empty() {
+            let mut trait_path = syn::Path {
+                leading_colon: path.leading_colon,
+                segments: segments.into_iter().collect(),
+            };
+            self.visit_path_mut(&mut trait_path);
+            path.leading_colon = trait_path.leading_colon;
+            *position = trait_path.segments.len();
+            path.segments = trait_path.segments;
+        }
+        for mut seg in assoc {
+            self.visit_path_segment_mut(&mut seg);
+            path.segments.push(seg);
+        }
     }
 }
 
@@ -4423,6 +4472,11 @@ mod tests {
             (
                 "mod a { pub struct Foo; } mod b { pub struct Foo; } pub use a::Foo as A; pub use b::Foo as B; use a::Foo; pub fn f(_: Foo) {}",
                 "mod a { pub struct Foo; } mod b { pub struct Foo; } pub use a::Foo as A; pub use b::Foo as B; use b::Foo; pub fn f(_: Foo) {}",
+                "f",
+            ),
+            (
+                "pub fn f<T, U>(t: T) where U: TryFrom<T>, <U as TryFrom<T>>::Error: Send {}",
+                "pub fn f<T, U>(t: T) where U: TryFrom<T>, <U as TryFrom<u8>>::Error: Send {}",
                 "f",
             ),
         ];
