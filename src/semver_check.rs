@@ -803,6 +803,211 @@ fn blanket_generalization(old: &str, new: &str) -> Option<&'static str> {
     None
 }
 
+/// std's conversion traits, each with the one it implements for every
+/// pair of types: `impl<T, U: From<T>> Into<U> for T` and
+/// `impl<T, U: TryFrom<T>> TryInto<U> for T { type Error = U::Error; }`,
+/// and the associated type that then is the other's.
+const CONVERSIONS: &[(&str, &str, Option<&str>)] = &[
+    ("From", "Into", None),
+    ("TryFrom", "TryInto", Some("Error")),
+];
+
+/// Text with the spaces that separate nothing taken out (`& '__l0 __P2`
+/// and `&'__l0 __P2`, `T : Tr` and `T: Tr` read the same): the engine's
+/// two renderings of one predicate compare equal.
+fn squash(text: &str) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '\'';
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && out.ends_with(word) && word(c) {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+    }
+    out
+}
+
+/// `X:Tr<A>` (squashed) -> (`X`, `Tr<A>`): split at the predicate's colon
+/// (not a path's `::`).
+fn split_squashed_pred(pred: &str) -> Option<(&str, &str)> {
+    let b = pred.as_bytes();
+    let mut depth = 0i32;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'<' | b'(' | b'[' => depth += 1,
+            b'>' if i > 0 && b[i - 1] == b'-' => {}
+            b'>' | b')' | b']' => depth -= 1,
+            b':' if depth == 0 => {
+                if b.get(i + 1) == Some(&b':') || (i > 0 && b[i - 1] == b':') {
+                    continue;
+                }
+                return Some((&pred[..i], &pred[i + 1..]));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `TryFrom<A>` -> `A` for `trait_name` `TryFrom` (one argument, no path).
+fn trait_arg<'a>(bound: &'a str, trait_name: &str) -> Option<&'a str> {
+    let inner = bound
+        .strip_prefix(trait_name)?
+        .strip_prefix('<')?
+        .strip_suffix('>')?;
+    let mut depth = 0i32;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '<' | '(' | '[' => depth += 1,
+            '>' if inner[..i].ends_with('-') => {}
+            '>' | ')' | ']' => depth -= 1,
+            ',' if depth == 0 => return None,
+            _ => {}
+        }
+        if depth < 0 {
+            return None;
+        }
+    }
+    (depth == 0).then_some(inner)
+}
+
+/// `X::Error` written for `<X as TryFrom<A>>::Error` where `X` is a
+/// parameter whose only bound is that trait: the qualified form, so that
+/// both spellings compare equal.
+fn qualify_projections(head: &mut String, preds: &mut [String]) {
+    let simple = |x: &str| !x.is_empty() && x.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let bounds: Vec<(String, String)> = preds
+        .iter()
+        .filter_map(|p| split_squashed_pred(p).map(|(x, b)| (x.to_string(), b.to_string())))
+        .collect();
+    for (x, bound) in &bounds {
+        if !simple(x) || bounds.iter().filter(|(y, _)| y == x).count() != 1 {
+            continue;
+        }
+        for (from, into, assoc) in CONVERSIONS {
+            let Some(assoc) = assoc else { continue };
+            if trait_arg(bound, from).is_none() && trait_arg(bound, into).is_none() {
+                continue;
+            }
+            let short = format!("{x}::{assoc}");
+            let long = format!("<{x} as {bound}>::{assoc}");
+            for text in std::iter::once(&mut *head).chain(preds.iter_mut()) {
+                *text = replace_word(text, &short, &long);
+            }
+        }
+    }
+}
+
+/// Replaces `from` in `text` where it is not part of a longer name.
+fn replace_word(text: &str, from: &str, to: &str) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(from) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + from.len()..].chars().next();
+        let bounded = !before.is_some_and(|c| word(c) || c == ':')
+            && !after.is_some_and(|c| word(c) || c == ':');
+        out.push_str(&rest[..i]);
+        out.push_str(if bounded { to } else { from });
+        rest = &rest[i + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `U: TryFrom<T>` written as `T: TryInto<U>` (the projection
+/// `<U as TryFrom<T>>::Error` as `<T as TryInto<U>>::Error`), or
+/// `U: From<T>` as `T: Into<U>`: every type that met the old bound meets
+/// the new one through std's blanket impl, with the same associated type,
+/// so the bound is loosened (http 1.2.0's `Request::get` and the
+/// builders). The other way round tightens it. `None` when the shapes
+/// differ otherwise (beyond bounds added or removed in the same direction).
+/// With the code, the bounds rewritten (`Uri: TryFrom<T>` -> `T: TryInto<Uri>`).
+fn conversion_bounds(old: &str, new: &str) -> Option<(&'static str, String)> {
+    let ((oh, op), (nh, np)) = (split_where(old), split_where(new));
+    let mut o_head = squash(oh);
+    let mut o_preds: Vec<String> = op.iter().map(|p| squash(p)).collect();
+    qualify_projections(&mut o_head, &mut o_preds);
+    let mut head = squash(nh);
+    let mut preds: Vec<String> = np.iter().map(|p| squash(p)).collect();
+    qualify_projections(&mut head, &mut preds);
+    let o_set: BTreeSet<&str> = o_preds.iter().map(String::as_str).collect();
+    let (mut loosened, mut tightened) = (false, false);
+    // (new text, old text) of each rewritten bound and projection.
+    let mut rewrites: Vec<(String, String)> = Vec::new();
+    let mut written: Vec<String> = Vec::new();
+    for pred in &preds {
+        if o_set.contains(pred.as_str()) {
+            continue;
+        }
+        let Some((lhs, bound)) = split_squashed_pred(pred) else {
+            continue;
+        };
+        for (from, into, assoc) in CONVERSIONS {
+            // new `X: Into<Y>` for old `Y: From<X>`, and the other way.
+            for (new_trait, old_trait, loosens) in [(into, from, true), (from, into, false)] {
+                let Some(arg) = trait_arg(bound, new_trait) else {
+                    continue;
+                };
+                let was = format!("{arg}:{old_trait}<{lhs}>");
+                if !o_set.contains(was.as_str()) {
+                    continue;
+                }
+                rewrites.push((pred.clone(), was));
+                written.push(format!(
+                    "`{arg}: {old_trait}<{lhs}>` -> `{lhs}: {new_trait}<{arg}>`"
+                ));
+                if let Some(assoc) = assoc {
+                    rewrites.push((
+                        format!("<{lhs} as {new_trait}<{arg}>>::{assoc}"),
+                        format!("<{arg} as {old_trait}<{lhs}>>::{assoc}"),
+                    ));
+                }
+                if loosens {
+                    loosened = true;
+                } else {
+                    tightened = true;
+                }
+            }
+        }
+    }
+    if rewrites.is_empty() {
+        return None;
+    }
+    for (now, was) in &rewrites {
+        head = head.replace(now, was);
+        for p in preds.iter_mut() {
+            *p = p.replace(now, was);
+        }
+    }
+    if head != o_head {
+        return None;
+    }
+    let n_set: BTreeSet<&str> = preds.iter().map(String::as_str).collect();
+    if n_set != o_set {
+        if n_set.is_subset(&o_set) {
+            loosened = true;
+        } else if n_set.is_superset(&o_set) {
+            tightened = true;
+        } else {
+            return None;
+        }
+    }
+    let code = match (loosened, tightened) {
+        (true, false) => "generic-bounds-loosened",
+        (false, true) => "generic-bounds-tightened",
+        _ => return None,
+    };
+    Some((code, written.join(", ")))
+}
+
 /// The code for a shape change that only adds or only removes bounds.
 fn bounds_code(old: &str, new: &str) -> Option<&'static str> {
     let ((oh, op), (nh, np)) = (split_where(old), split_where(new));
@@ -1686,6 +1891,10 @@ fn classify_impl(o: &ImplShape, n: &ImplShape) -> Option<(&'static str, String)>
         if np.is_subset(&op) {
             return Some(("generic-bounds-loosened", "the impl's bounds".to_string()));
         }
+        let where_of = |preds: &[String]| format!("impl where {}", preds.join(", "));
+        if let Some((code, written)) = conversion_bounds(&where_of(&o.preds), &where_of(&n.preds)) {
+            return Some((code, format!("the impl's bounds: {written}")));
+        }
         return Some((
             "trait-impl-changed",
             "the impl's bounds changed".to_string(),
@@ -2133,7 +2342,9 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             {
                 let nf = same.fn_shape(nf);
                 let verdict = blanket_generalization(&o.shape, &n_shape)
-                    .map(|c| FnVerdict::Code(c, String::new()))
+                    .map(|c| (c, String::new()))
+                    .or_else(|| conversion_bounds(&o.shape, &n_shape))
+                    .map(|(c, detail)| FnVerdict::Code(c, detail))
                     .unwrap_or_else(|| classify_fn(of, &nf));
                 if let FnVerdict::Code(code, detail) = verdict {
                     push(code, detail, &mut out);
@@ -2167,7 +2378,9 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                     rest_without(&same.rewrite(&ng.rest), &new_only),
                 );
                 if o_rest != n_rest {
-                    let code = bounds_code(&o_rest, &n_rest).unwrap_or("item-signature-changed");
+                    let code = bounds_code(&o_rest, &n_rest)
+                        .or_else(|| conversion_bounds(&o_rest, &n_rest).map(|(c, _)| c))
+                        .unwrap_or("item-signature-changed");
                     let mut c =
                         ApiChange::new(code, n, Some(o), Some(n), format!("`{}` changed", n.path));
                     if o.signature == n.signature {
@@ -2200,7 +2413,8 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                     fn_like
                         .then(|| blanket_generalization(&o.shape, &n_shape))
                         .flatten()
-                });
+                })
+                .or_else(|| conversion_bounds(&o.shape, &n_shape).map(|(c, _)| c));
                 // A field or variant whose new type is a new defaulted
                 // parameter standing for its old type.
                 let generalized = matches!(n.kind, ItemKind::Field | ItemKind::Variant)
@@ -2707,6 +2921,51 @@ mod tests {
         assert_eq!(blanket_generalization(old, other), None);
         // The other way round narrows.
         assert_eq!(blanket_generalization(new, old), None);
+    }
+
+    #[test]
+    fn try_from_written_as_try_into_is_a_loosened_bound() {
+        // http 1.1.0 -> 1.2.0, `Request::get`.
+        let old = "pub fn get<__G0>(_: __G0) -> __local::request::Builder where <__local::Uri as TryFrom<__G0>>::Error: Into<__local::Error>, __local::Uri: TryFrom<__G0>,";
+        let new = "pub fn get<__G0>(_: __G0) -> __local::request::Builder where <__G0 as TryInto<__local::Uri>>::Error: Into<__local::Error>, __G0: TryInto<__local::Uri>,";
+        assert_eq!(
+            conversion_bounds(old, new).map(|c| c.0),
+            Some("generic-bounds-loosened")
+        );
+        assert_eq!(
+            conversion_bounds(new, old).map(|c| c.0),
+            Some("generic-bounds-tightened")
+        );
+        // Two parameters at once (`Builder::header`), the projection in the
+        // return type, `X::Error` for the qualified form.
+        let old = "pub fn h<__G0, __G1>(_: __G0, _: __G1) -> Result<(), <__local::N as TryFrom<__G0>>::Error> where __local::N: TryFrom<__G0>, __local::V: TryFrom<__G1>,";
+        let new = "pub fn h<__G0, __G1>(_: __G0, _: __G1) -> Result<(), __G0::Error> where __G0: TryInto<__local::N>, __G1: TryInto<__local::V>,";
+        assert_eq!(
+            conversion_bounds(old, new).map(|c| c.0),
+            Some("generic-bounds-loosened")
+        );
+        // From -> Into, and a bound dropped next to it: still loosened.
+        let old = "pub fn f<__G0>(_: __G0) where __G0: Send, String: From<__G0>,";
+        let new = "pub fn f<__G0>(_: __G0) where __G0: Into<String>,";
+        assert_eq!(
+            conversion_bounds(old, new).map(|c| c.0),
+            Some("generic-bounds-loosened")
+        );
+        // Loosened here, tightened there: not decided here.
+        let new = "pub fn f<__G0>(_: __G0) where __G0: Into<String>, __G0: Sync, __G0: Send,";
+        assert_eq!(conversion_bounds(old, new), None);
+        // Another type: not the same conversion.
+        let new = "pub fn f<__G0>(_: __G0) where __G0: Send, __G0: Into<Vec<u8>>,";
+        assert_eq!(conversion_bounds(old, new), None);
+        // The impl form's spacing (`T : Tr`) reads the same.
+        assert_eq!(
+            conversion_bounds(
+                "impl where __local::Uri : TryFrom<& '__l0 __P1>",
+                "impl where & '__l0 __P1 : TryInto<__local::Uri>"
+            )
+            .map(|c| c.0),
+            Some("generic-bounds-loosened")
+        );
     }
 
     #[test]
