@@ -1353,6 +1353,20 @@ impl SameItems {
         out
     }
 
+    fn impl_shape(&self, i: &ImplShape) -> ImplShape {
+        ImplShape {
+            self_ty: self.rewrite(&i.self_ty),
+            trait_ref: self.rewrite(&i.trait_ref),
+            params: i.params.clone(),
+            preds: i.preds.iter().map(|p| self.rewrite(p)).collect(),
+            assoc: i
+                .assoc
+                .iter()
+                .map(|(k, v)| (k.clone(), self.rewrite(v)))
+                .collect(),
+        }
+    }
+
     fn fn_shape(&self, f: &FnShape) -> FnShape {
         FnShape {
             head: self.rewrite(&f.head),
@@ -1861,6 +1875,47 @@ fn rest_without(rest: &str, names: &[String]) -> String {
     }
 }
 
+/// Bounds std's default hasher meets (`HashMap<K, V>` is
+/// `HashMap<K, V, RandomState>`), squashed.
+const KNOWN_BOUNDS: &[&str] = &[
+    "std::collections::hash_map::RandomState:std::hash::BuildHasher",
+    "std::collections::hash_map::RandomState:Clone",
+    "std::collections::hash_map::RandomState:Default",
+    "std::collections::hash_map::RandomState:std::fmt::Debug",
+    "std::collections::hash_map::RandomState:Send",
+    "std::collections::hash_map::RandomState:Sync",
+];
+
+/// Whether impl `general` covers every type `specific` is for: its header,
+/// with some choice of its parameters, is the specific one's; its bounds
+/// so instantiated are among the specific one's or known to hold; and its
+/// associated types are the same.
+fn impl_covers(general: &ImplShape, specific: &ImplShape) -> bool {
+    let parse = |s: &ImplShape| -> Option<syn::Type> {
+        syn::parse_str(&format!("({}, {})", s.self_ty, s.trait_ref)).ok()
+    };
+    let (Some(g), Some(s)) = (parse(general), parse(specific)) else {
+        return false;
+    };
+    let vars: BTreeSet<String> = general.params.iter().cloned().collect();
+    let mut chosen = HashMap::new();
+    if !unify(&g, &s, &vars, &mut chosen) {
+        return false;
+    }
+    let have: BTreeSet<String> = specific.preds.iter().map(|p| squash(p)).collect();
+    let bounds_hold = general.preds.iter().all(|p| {
+        let p = squash(&substitute(p, &chosen));
+        have.contains(&p) || KNOWN_BOUNDS.contains(&p.as_str())
+    });
+    bounds_hold
+        && general.assoc.len() == specific.assoc.len()
+        && general
+            .assoc
+            .iter()
+            .zip(&specific.assoc)
+            .all(|((a, x), (b, y))| a == b && squash(&substitute(x, &chosen)) == squash(y))
+}
+
 /// Classifies a change of a trait impl's canonical header.
 fn classify_impl(o: &ImplShape, n: &ImplShape) -> Option<(&'static str, String)> {
     if o == n {
@@ -2141,6 +2196,60 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
     }
     let removed: BTreeSet<String> = removed.difference(&same_impl).cloned().collect();
     let added: BTreeSet<String> = added.difference(&same_impl).cloned().collect();
+
+    // An impl whose key changed because its header now covers more or
+    // fewer types (`TryFrom<&HashMap<K, V>>` -> `TryFrom<&HashMap<K, V,
+    // S>>`, http 1.2.0): one widened or narrowed impl, not a removal and
+    // an addition.
+    let mut paired: BTreeSet<String> = BTreeSet::new();
+    for k in &removed {
+        let o = &old.items[k];
+        let Some(oi) = o.facts.impl_shape.as_deref() else {
+            continue;
+        };
+        if o.kind != ItemKind::Impl {
+            continue;
+        }
+        for nk in &added {
+            let n = &new.items[nk];
+            if n.kind != ItemKind::Impl || n.parent != o.parent || paired.contains(nk) {
+                continue;
+            }
+            let Some(ni) = n.facts.impl_shape.as_deref() else {
+                continue;
+            };
+            let ni = same.impl_shape(ni);
+            let code = match (impl_covers(&ni, oi), impl_covers(oi, &ni)) {
+                (true, false) => "trait-impl-widened",
+                (false, true) => "trait-impl-narrowed",
+                _ => continue,
+            };
+            let header = |key: &str| {
+                key.rsplit_once(" impl ")
+                    .map_or(key, |(_, t)| t)
+                    .to_string()
+            };
+            out.push(ApiChange::new(
+                code,
+                n,
+                Some(o),
+                Some(n),
+                format!(
+                    "`{}`: `impl {}` -> `impl {}`",
+                    n.path
+                        .rsplit_once(" impl ")
+                        .map_or(n.path.as_str(), |(t, _)| t),
+                    header(k),
+                    header(nk)
+                ),
+            ));
+            paired.insert(k.clone());
+            paired.insert(nk.clone());
+            break;
+        }
+    }
+    let removed: BTreeSet<String> = removed.difference(&paired).cloned().collect();
+    let added: BTreeSet<String> = added.difference(&paired).cloned().collect();
 
     // A path that names another kind of item: its old members are not
     // reported one by one.
@@ -2454,17 +2563,7 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                     // Derived on one side, written out on the other: the
                     // derive's code is not compared.
                 } else if let (Some(oi), Some(ni)) = (&o.facts.impl_shape, &n.facts.impl_shape) {
-                    let ni = ImplShape {
-                        self_ty: same.rewrite(&ni.self_ty),
-                        trait_ref: same.rewrite(&ni.trait_ref),
-                        params: ni.params.clone(),
-                        preds: ni.preds.iter().map(|p| same.rewrite(p)).collect(),
-                        assoc: ni
-                            .assoc
-                            .iter()
-                            .map(|(k, v)| (k.clone(), same.rewrite(v)))
-                            .collect(),
-                    };
+                    let ni = same.impl_shape(ni);
                     if let Some((code, detail)) = classify_impl(oi, &ni) {
                         push(code, detail, &mut out);
                     }
