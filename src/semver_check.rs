@@ -2152,8 +2152,164 @@ fn maybe_from_macro(old: &ApiSurface, n: &ApiItem, code: &str) -> Option<String>
     }
 }
 
+/// std types with more than one path (where they are defined, where they
+/// are re-exported) -> the one comparison forms use.
+const STD_SAME: &[(&str, &str)] = &[
+    (
+        "std::collections::hash_map::HashMap",
+        "std::collections::HashMap",
+    ),
+    (
+        "std::collections::hash::map::HashMap",
+        "std::collections::HashMap",
+    ),
+    (
+        "std::collections::hash_set::HashSet",
+        "std::collections::HashSet",
+    ),
+    (
+        "std::collections::hash::set::HashSet",
+        "std::collections::HashSet",
+    ),
+    (
+        "std::hash::RandomState",
+        "std::collections::hash_map::RandomState",
+    ),
+    (
+        "std::hash::random::RandomState",
+        "std::collections::hash_map::RandomState",
+    ),
+];
+
+/// std types whose last type parameters have a default that stable code
+/// can name (allocator parameters cannot be): the type, how many type
+/// arguments a use must give, and the defaults of the others.
+const STD_DEFAULTS: &[(&str, usize, &[&str])] = &[
+    (
+        "std::collections::HashMap",
+        2,
+        &["std::collections::hash_map::RandomState"],
+    ),
+    (
+        "std::collections::HashSet",
+        1,
+        &["std::collections::hash_map::RandomState"],
+    ),
+];
+
+/// A comparison form with the std types of [`STD_SAME`] named one way and
+/// the defaulted parameters of [`STD_DEFAULTS`] written out:
+/// `HashMap<K, V>` is `HashMap<K, V, RandomState>`, so a use that spells
+/// the default and one that leaves it out read the same, and an impl for
+/// `HashMap<K, V, S>` is seen to cover the one for `HashMap<K, V>`. Done
+/// here, on the text both engines write, rather than in one engine.
+fn std_spelling(text: &str) -> String {
+    if !text.contains("std::collections::Hash")
+        && !text.contains("RandomState")
+        && !text.contains("std::collections::hash")
+    {
+        return text.to_string();
+    }
+    let mut text = text.to_string();
+    for (other, one) in STD_SAME {
+        text = replace_word(&text, other, one);
+    }
+    for (ty, required, defaults) in STD_DEFAULTS {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        let open = format!("{ty}<");
+        while let Some(i) = rest.find(&open) {
+            let before = rest[..i].chars().next_back();
+            out.push_str(&rest[..i + open.len()]);
+            rest = &rest[i + open.len()..];
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            // The arguments, up to the matching `>`.
+            let (mut depth, mut args, mut end) = (0i32, 1usize, None);
+            let b = rest.as_bytes();
+            for (j, &c) in b.iter().enumerate() {
+                match c {
+                    b'<' | b'(' | b'[' => depth += 1,
+                    b'>' if j > 0 && b[j - 1] == b'-' => {}
+                    b'>' if depth == 0 => {
+                        end = Some(j);
+                        break;
+                    }
+                    b'>' | b')' | b']' => depth -= 1,
+                    b',' if depth == 0 => args += 1,
+                    _ => {}
+                }
+            }
+            let Some(end) = end else {
+                continue;
+            };
+            let given = rest[..end].trim_end().trim_end_matches(',');
+            // Lifetimes: none of these types has one.
+            if args >= *required && args < required + defaults.len() && !given.contains('\'') {
+                out.push_str(given);
+                for d in &defaults[args - required..] {
+                    out.push_str(", ");
+                    out.push_str(d);
+                }
+                rest = &rest[end..];
+            }
+        }
+        out.push_str(rest);
+        text = out;
+    }
+    text
+}
+
+/// `surface` with every comparison form read through [`std_spelling`]
+/// (a copy only when one needs it). Re-exports of other crates' items keep
+/// the path they name: `reexport-path-changed` is about that path.
+fn std_spelled(surface: &ApiSurface) -> std::borrow::Cow<'_, ApiSurface> {
+    let needs =
+        |i: &ApiItem| i.kind != ItemKind::ExternalReexport && std_spelling(&i.shape) != i.shape;
+    if !surface.items.values().any(needs) {
+        return std::borrow::Cow::Borrowed(surface);
+    }
+    let mut s = surface.clone();
+    let all = |v: &mut Vec<String>| {
+        for t in v.iter_mut() {
+            *t = std_spelling(t);
+        }
+    };
+    for item in s.items.values_mut() {
+        if !needs(item) {
+            continue;
+        }
+        item.shape = std_spelling(&item.shape);
+        if let Some(f) = item.facts.fn_sig.as_deref_mut() {
+            f.head = std_spelling(&f.head);
+            all(&mut f.params);
+            all(&mut f.inputs);
+            f.output = std_spelling(&f.output);
+            all(&mut f.preds);
+        }
+        if let Some(g) = item.facts.generics.as_deref_mut() {
+            for p in g.params.iter_mut() {
+                p.1 = std_spelling(&p.1);
+                p.2 = p.2.as_deref().map(std_spelling);
+            }
+            g.rest = std_spelling(&g.rest);
+        }
+        if let Some(i) = item.facts.impl_shape.as_deref_mut() {
+            i.self_ty = std_spelling(&i.self_ty);
+            i.trait_ref = std_spelling(&i.trait_ref);
+            all(&mut i.preds);
+            for a in i.assoc.iter_mut() {
+                a.1 = std_spelling(&a.1);
+            }
+        }
+    }
+    std::borrow::Cow::Owned(s)
+}
+
 /// Every change between the two surfaces, whatever the features.
 fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
+    let (old, new) = (&std_spelled(old), &std_spelled(new));
     let same = SameItems::new(old, new);
     let mut out = Vec::new();
     // Removed or added containers (modules and items with members): report
@@ -3065,6 +3221,32 @@ mod tests {
             .map(|c| c.0),
             Some("generic-bounds-loosened")
         );
+    }
+
+    #[test]
+    fn std_types_are_compared_with_their_defaults_written_out() {
+        assert_eq!(
+            std_spelling("pub fn f(_: std::collections::HashMap<u8, Vec<u8>>)"),
+            "pub fn f(_: std::collections::HashMap<u8, Vec<u8>, std::collections::hash_map::RandomState>)"
+        );
+        assert_eq!(
+            std_spelling(
+                "pub fn f(_: std::collections::hash_set::HashSet<u8, std::hash::RandomState>)"
+            ),
+            std_spelling("pub fn f(_: std::collections::HashSet<u8>)")
+        );
+        assert_eq!(
+            std_spelling("impl TryFrom<&'__l0 std::collections::HashMap<__P1, __P2>> for X"),
+            "impl TryFrom<&'__l0 std::collections::HashMap<__P1, __P2, std::collections::hash_map::RandomState>> for X"
+        );
+        // Given, or not the std type: unchanged.
+        for t in [
+            "pub fn f<__G0>(_: std::collections::HashMap<u8, u8, __G0>)",
+            "pub fn f(_: my::collections::HashMap<u8>)",
+            "pub fn f(_: __local::HashMap<u8, u8>)",
+        ] {
+            assert_eq!(std_spelling(t), t);
+        }
     }
 
     #[test]

@@ -1739,39 +1739,6 @@ const PRELUDE: &[(&str, &str)] = &[
     ("std::future::IntoFuture", "IntoFuture"),
 ];
 
-/// std types with two public paths: the other -> the one comparison forms
-/// use.
-const STD_SAME: &[(&str, &str)] = &[
-    (
-        "std::collections::hash_map::HashMap",
-        "std::collections::HashMap",
-    ),
-    (
-        "std::collections::hash_set::HashSet",
-        "std::collections::HashSet",
-    ),
-    (
-        "std::hash::RandomState",
-        "std::collections::hash_map::RandomState",
-    ),
-];
-
-/// std types whose last type parameters have a default that stable code
-/// can name (allocator parameters cannot be): the path, how many type
-/// arguments a use must give, and the defaults of the others.
-const STD_DEFAULTS: &[(&str, usize, &[&str])] = &[
-    (
-        "std::collections::HashMap",
-        2,
-        &["std::collections::hash_map::RandomState"],
-    ),
-    (
-        "std::collections::HashSet",
-        1,
-        &["std::collections::hash_map::RandomState"],
-    ),
-];
-
 impl Normalizer<'_> {
     fn canonical(&self, path: &syn::Path) -> Option<Vec<String>> {
         let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
@@ -1831,13 +1798,6 @@ impl Normalizer<'_> {
             && PRIMITIVES.contains(&name)
         {
             text = name.to_string();
-        }
-        // One path for std types re-exported in two places (comparison
-        // forms only: keys keep the spelling).
-        if self.keep_lifetimes
-            && let Some((_, one)) = STD_SAME.iter().find(|(other, _)| *other == text)
-        {
-            text = one.to_string();
         }
         Some(text.split("::").map(str::to_string).collect())
     }
@@ -2118,47 +2078,6 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
         }
         path.leading_colon = None;
         path.segments = segments;
-        if self.keep_lifetimes {
-            fill_std_defaults(&full.join("::"), path);
-        }
-    }
-}
-
-/// `HashMap<K, V>` -> `HashMap<K, V, RandomState>`: the defaulted
-/// parameters of the std types in [`STD_DEFAULTS`] written out, so that a
-/// use that spells the default and one that leaves it out compare equal,
-/// and an impl for `HashMap<K, V, S>` is seen to cover the one for
-/// `HashMap<K, V>`.
-fn fill_std_defaults(resolved: &str, path: &mut syn::Path) {
-    let Some((_, required, defaults)) = STD_DEFAULTS.iter().find(|(p, ..)| *p == resolved) else {
-        return;
-    };
-    let Some(last) = path.segments.last_mut() else {
-        return;
-    };
-    let syn::PathArguments::AngleBracketed(args) = &mut last.arguments else {
-        return;
-    };
-    let given = args
-        .args
-        .iter()
-        .filter(|a| matches!(a, syn::GenericArgument::Type(_)))
-        .count();
-    if given < *required || given >= required + defaults.len() {
-        return;
-    }
-    if args.args.iter().any(|a| {
-        !matches!(
-            a,
-            syn::GenericArgument::Type(_) | syn::GenericArgument::Lifetime(_)
-        )
-    }) {
-        return;
-    }
-    for d in &defaults[given - required..] {
-        if let Ok(t) = syn::parse_str::<syn::Type>(d) {
-            args.args.push(syn::GenericArgument::Type(t));
-        }
     }
 }
 
@@ -4513,16 +4432,6 @@ mod tests {
                 "pub fn f(x: impl Send + Iterator<Item = u8>) {}",
                 "f",
             ),
-            (
-                "use std::collections::HashMap; pub fn f(m: HashMap<u8, u8>) {}",
-                "use std::collections::hash_map::{HashMap, RandomState}; pub fn f(m: HashMap<u8, u8, RandomState>) {}",
-                "f",
-            ),
-            (
-                "pub fn f(m: std::collections::HashSet<u8>) {}",
-                "pub fn f(m: std::collections::hash_set::HashSet<u8, std::hash::RandomState>) {}",
-                "f",
-            ),
             ("pub struct S<T>(pub T);", "pub struct S<U>(pub U);", "S.0"),
             (
                 "pub trait Tr<A> { fn f(&self, a: A) -> A; }",
@@ -4563,11 +4472,6 @@ mod tests {
             (
                 "mod a { pub struct Foo; } mod b { pub struct Foo; } pub use a::Foo as A; pub use b::Foo as B; use a::Foo; pub fn f(_: Foo) {}",
                 "mod a { pub struct Foo; } mod b { pub struct Foo; } pub use a::Foo as A; pub use b::Foo as B; use b::Foo; pub fn f(_: Foo) {}",
-                "f",
-            ),
-            (
-                "pub fn f(m: std::collections::HashMap<u8, u8>) {}",
-                "pub fn f<S>(m: std::collections::HashMap<u8, u8, S>) {}",
                 "f",
             ),
             (
