@@ -15,11 +15,25 @@
 #
 # Every input arrives in an environment variable (INPUT_BASE, INPUT_HEAD,
 # INPUT_CONFIG, INPUT_COMMENT, INPUT_SARIF, INPUT_ARGS, INPUT_ARTIFACT,
-# GH_TOKEN); nothing is ever evaluated as shell code, and no field of the
+# INPUT_GITHUB_TOKEN); nothing is ever evaluated as shell code, and no field of the
 # pull request (title, branch names, body) is read at all: only the base and
 # head commit ids and the pull request's number, from $GITHUB_EVENT_PATH with
 # jq.
 set -euo pipefail
+
+# The token may write to the pull request. bumpguard runs the dependency's
+# code (contracts, and the rustdoc engine's build scripts and proc macros),
+# so only `gh` gets it: it is kept in a shell variable that is not exported,
+# and the variables that carry tokens are removed from the environment every
+# other program inherits.
+COMMENT_TOKEN=${INPUT_GITHUB_TOKEN:-${GH_TOKEN:-}}
+unset INPUT_GITHUB_TOKEN GH_TOKEN GITHUB_TOKEN ACTIONS_RUNTIME_TOKEN \
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN ACTIONS_ID_TOKEN_REQUEST_URL
+
+# `gh api` with the comment token.
+gh_api() {
+  GH_TOKEN=$COMMENT_TOKEN gh api "$@"
+}
 
 # First line of bumpguard's Markdown report; the comment is found by it.
 readonly MARKER='<!-- bumpguard-report -->'
@@ -128,7 +142,7 @@ gh_said() {
 # (the GITHUB_TOKEN may not read /user; its comments are the bot's).
 comment_author() {
   local login
-  if login=$(gh api user --jq .login 2>/dev/null) && [[ $login =~ ^[A-Za-z0-9-]+(\[bot\])?$ ]]; then
+  if login=$(gh_api user --jq .login 2>/dev/null) && [[ $login =~ ^[A-Za-z0-9-]+(\[bot\])?$ ]]; then
     printf '%s' "$login"
   else
     printf '%s' "$ACTIONS_BOT"
@@ -158,7 +172,7 @@ post_comment() {
   fi
   payload="$dir/comment.json"
   jq -n --rawfile body "$report" '{body: $body}' >"$payload"
-  if ! gh api --paginate "repos/$repo/issues/$pr/comments" >"$dir/comments.json" 2>"$dir/gh.err"; then
+  if ! gh_api --paginate "repos/$repo/issues/$pr/comments" >"$dir/comments.json" 2>"$dir/gh.err"; then
     echo "::warning title=bumpguard::could not list the pull request's comments ($(gh_said "$dir/gh.err")): no comment posted"
     return 0
   fi
@@ -169,13 +183,13 @@ post_comment() {
     "$dir/comments.json")
   if [[ -n $existing ]]; then
     [[ $existing =~ ^[0-9]+$ ]] || fail "unexpected comment id from the API"
-    if gh api --method PATCH "repos/$repo/issues/comments/$existing" --input "$payload" >"$dir/gh.err" 2>&1; then
+    if gh_api --method PATCH "repos/$repo/issues/comments/$existing" --input "$payload" >"$dir/gh.err" 2>&1; then
       echo "bumpguard: updated the report comment on pull request #$pr"
     else
       echo "::error title=bumpguard::could not update the report comment on pull request #$pr ($(gh_said "$dir/gh.err")); it still shows an earlier report"
       return 1
     fi
-  elif gh api --method POST "repos/$repo/issues/$pr/comments" --input "$payload" >"$dir/gh.err" 2>&1; then
+  elif gh_api --method POST "repos/$repo/issues/$pr/comments" --input "$payload" >"$dir/gh.err" 2>&1; then
     echo "bumpguard: posted the report as a comment on pull request #$pr"
   else
     echo "::warning title=bumpguard::could not post the report comment ($(gh_said "$dir/gh.err")); with a fork's read-only token that is expected, otherwise give the job pull-requests: write"

@@ -55,7 +55,9 @@ pub fn install(repo_dir: &Path, force: bool) -> Result<(PathBuf, Outcome)> {
     {
         Some(p) if p.is_absolute() => p,
         Some(p) => repo.workdir().unwrap_or(repo.path()).join(p),
-        None => repo.path().join("hooks"),
+        // Hooks are shared by every worktree of a repository: a linked
+        // worktree's own git directory has none that git would run.
+        None => repo.commondir().join("hooks"),
     };
     let path = hooks.join("pre-commit");
     let bin = std::env::current_exe().context("cannot tell where the bumpguard binary is")?;
@@ -94,5 +96,28 @@ mod tests {
         assert_eq!(s.lines().nth(1), Some(MARKER));
         assert!(s.contains("exec '/opt/it'\\''s here/bumpguard' check --staged"));
         assert!(s.contains("Cargo\\.lock$"));
+    }
+
+    #[test]
+    fn a_linked_worktree_gets_the_hook_git_runs_for_it() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let main = tmp.path().join("main");
+        let repo = git2::Repository::init(&main).expect("init");
+        let sig = git2::Signature::now("t", "t@example.com").expect("signature");
+        let tree = repo
+            .find_tree(repo.index().expect("index").write_tree().expect("tree"))
+            .expect("tree");
+        repo.commit(Some("HEAD"), &sig, &sig, "first", &tree, &[])
+            .expect("commit");
+        let linked = tmp.path().join("linked");
+        repo.worktree("linked", &linked, None).expect("worktree");
+        let (path, outcome) = install(&linked, false).expect("install");
+        assert_eq!(outcome, Outcome::Installed);
+        assert_eq!(
+            path.canonicalize().expect("hook"),
+            main.join(".git/hooks/pre-commit")
+                .canonicalize()
+                .expect("hook")
+        );
     }
 }

@@ -499,15 +499,48 @@ impl OutputArgs {
     fn files(&self) -> Result<Vec<(Format, usize, &Path)>> {
         let limit = self.limit()?;
         let main = self.output.as_deref().map(|p| (self.format, limit, p));
-        Ok(main
+        let files: Vec<(Format, usize, &Path)> = main
             .into_iter()
             .chain(
                 self.also
                     .iter()
                     .map(|a| (a.format, a.limit.unwrap_or(limit), a.path.as_path())),
             )
-            .collect())
+            .collect();
+        // Two reports in one file: the last one written would silently win.
+        let mut seen = std::collections::HashSet::new();
+        for (_, _, path) in &files {
+            if !seen.insert(same_file_key(path)) {
+                bail!(
+                    "{} is named by two reports (--output and --also): give each report a file of its own",
+                    path.display()
+                );
+            }
+        }
+        Ok(files)
     }
+}
+
+/// What tells two report paths apart: the file itself when it exists
+/// (links resolved), else the absolute path with `.` and `..` folded.
+fn same_file_key(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    let abs = std::env::current_dir()
+        .map(|d| d.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -707,10 +740,13 @@ fn run(cli: Cli) -> Result<u8> {
                     ),
                 }
             }
+            if !quiet && let Some(note) = bumpguard::init::virtual_workspace_note(&dir) {
+                println!("bumpguard: note: {note}");
+            }
             Ok(0)
         }
         Command::Check(a) => {
-            a.output.limit()?;
+            a.output.files()?;
             let opts = a.revs.options(if a.no_run_contracts {
                 ContractsMode::Skip("--no-run-contracts".to_string())
             } else {
@@ -727,7 +763,7 @@ fn run(cli: Cli) -> Result<u8> {
             emit(&report, &a.output, &lockfiles, &term, quiet)
         }
         Command::Diff(a) => {
-            a.output.limit()?;
+            a.output.files()?;
             let report = match (&a.krate, &a.old_version, &a.new_version, &a.old, &a.new) {
                 (Some(k), Some(o), Some(n), None, None) => {
                     check::run_diff_published_in(k, o, n, &sources, &a.view())

@@ -70,6 +70,9 @@ impl fmt::Debug for Repo {
 impl Repo {
     /// Opens the repository containing `dir` (searching upward, like `git`).
     pub fn open(dir: &Path) -> anyhow::Result<Repo> {
+        if !dir.exists() {
+            bail!("no such directory: {}", dir.display());
+        }
         match Repository::discover(dir) {
             Ok(repo) => {
                 let index_file = index_file_from_env(&repo);
@@ -102,6 +105,55 @@ impl Repo {
             .statuses(Some(&mut opts))
             .context("cannot read the working tree's status")?;
         Ok(statuses.is_empty())
+    }
+
+    /// True when the working tree holds exactly what is staged (in the index
+    /// `GIT_INDEX_FILE` names, when set): every staged file is there with the
+    /// staged contents, and no other file that git does not ignore is. Then
+    /// running something in the working tree runs it on what is about to be
+    /// committed. Anything unsure (a filtered file, an unreadable one) counts
+    /// as a difference: the caller then exports the index instead.
+    pub fn worktree_matches_index(&self) -> anyhow::Result<bool> {
+        let Some(workdir) = self.repo.workdir() else {
+            return Ok(false);
+        };
+        let index = self.index()?;
+        let mut staged = HashSet::new();
+        for e in index.iter() {
+            if index_stage(&e) != 0 {
+                return Ok(false);
+            }
+            let Ok(path) = String::from_utf8(e.path.clone()) else {
+                return Ok(false);
+            };
+            let mode = e.mode & MODE_TYPE_MASK;
+            if mode != MODE_SYMLINK && mode != MODE_GITLINK {
+                match Oid::hash_file(ObjectType::Blob, workdir.join(&path)) {
+                    Ok(id) if id == e.id => {}
+                    _ => return Ok(false),
+                }
+            }
+            staged.insert(path);
+        }
+        // Files the staged index lacks: untracked ones, and (with a temporary
+        // index from `git commit <path>`) tracked ones it leaves out.
+        let mut opts = git2::StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
+        let statuses = self
+            .repo
+            .statuses(Some(&mut opts))
+            .context("cannot read the working tree's status")?;
+        for s in statuses.iter() {
+            let Ok(path) = s.path() else {
+                return Ok(false);
+            };
+            if !staged.contains(path) && workdir.join(path).exists() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// `Name <email>` from git's configuration, when set.

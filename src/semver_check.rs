@@ -339,6 +339,13 @@ pub const RULES: &[Rule] = &[
         "#item-remove"
     ),
     rule!(
+        "public-dependency-incompatible",
+        Major,
+        false,
+        "a dependency whose items are part of the public API (re-exported, or named in public signatures) now requires an incompatible version: its types and traits are different ones for dependents that use them from their own copy",
+        ""
+    ),
+    rule!(
         "cargo-feature-removed",
         Major,
         false,
@@ -1078,6 +1085,86 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
     diff_in_view(old, new, &FeatureView::Default)
 }
 
+/// Dependencies the new version exposes (an item re-exported from it, or
+/// a public signature that names it) whose requirement moved to another
+/// SemVer-compatible series (`0.5` -> `0.6`, `1` -> `2`): the types and
+/// traits dependents get through this crate are no longer those of their
+/// own copy. One change per dependency, naming where it is exposed.
+fn public_dependency_changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
+    let series = |req: &str| -> Option<(u64, u64, u64)> {
+        let r = semver::VersionReq::parse(req).ok()?;
+        let c = r.comparators.first()?;
+        let (minor, patch) = (c.minor.unwrap_or(0), c.patch.unwrap_or(0));
+        Some(match (c.major, minor) {
+            (0, 0) => (0, 0, patch),
+            (0, m) => (0, m, 0),
+            (m, _) => (m, 0, 0),
+        })
+    };
+    let mut out = Vec::new();
+    for (dep, new_req) in &new.dep_requirements {
+        let Some(old_req) = old.dep_requirements.get(dep) else {
+            continue;
+        };
+        match (series(old_req), series(new_req)) {
+            (Some(a), Some(b)) if a != b => {}
+            _ => continue,
+        }
+        let prefix = format!("{dep}::");
+        let exposed: Vec<&ApiItem> = new
+            .items
+            .values()
+            // Items only documentation builds have (`#[cfg(docsrs)]`,
+            // `#[cfg(doc)]`: tokio's `doc` module names mio) are no API.
+            .filter(|i| {
+                !i.cfg.as_deref().is_some_and(|c| {
+                    c.split(|ch: char| !ch.is_alphanumeric() && ch != '_')
+                        .any(|w| w == "docsrs" || w == "doc")
+                })
+            })
+            .filter(|i| {
+                let sig = i.signature.replace(' ', "");
+                sig.contains(&prefix)
+                    || i.shape.replace(' ', "").contains(&prefix)
+                    || sig == format!("pubuse{dep}")
+                    || sig.starts_with(&format!("pubuse{dep}as"))
+                    || sig.starts_with(&format!("pubuse::{dep}"))
+            })
+            .collect();
+        let Some(first) = exposed.first() else {
+            continue;
+        };
+        let mut names: Vec<&str> = exposed.iter().map(|i| i.path.as_str()).collect();
+        let more = names.len().saturating_sub(3);
+        names.truncate(3);
+        let item = ApiItem {
+            key: format!("[dependency {dep}]"),
+            path: format!("{} dependency `{dep}`", new.crate_name),
+            kind: ItemKind::Feature,
+            signature: format!("{dep} = \"{new_req}\""),
+            shape: format!("{dep} = \"{new_req}\""),
+            cfg: first.cfg.clone(),
+            parent: None,
+            facts: Default::default(),
+        };
+        let mut was = item.clone();
+        was.signature = format!("{dep} = \"{old_req}\"");
+        was.shape = was.signature.clone();
+        out.push(ApiChange::new(
+            "public-dependency-incompatible",
+            &item,
+            Some(&was),
+            Some(&item),
+            format!(
+                "`{dep}` {old_req} -> {new_req} is an incompatible version, and it is part of the public API: {}{}",
+                names.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ),
+        ));
+    }
+    out
+}
+
 /// The API changes from `old` to `new` seen with the features of `view`.
 ///
 /// Every item is compared, whatever its `#[cfg]`; then each change is
@@ -1119,6 +1206,7 @@ pub fn diff_in_view(old: &ApiSurface, new: &ApiSurface, view: &FeatureView) -> V
             ));
         }
     }
+    out.extend(public_dependency_changes(old, new));
     // An optional dependency's own feature (no feature names it with
     // `dep:`): dependents may enable it by name.
     for dep in &old.optional_deps {
@@ -1317,6 +1405,21 @@ impl SameItems {
         SameItems { map }
     }
 
+    /// A new impl header with its types named as in the old version.
+    fn impl_shape(&self, s: &ImplShape) -> ImplShape {
+        ImplShape {
+            self_ty: self.rewrite(&s.self_ty),
+            trait_ref: self.rewrite(&s.trait_ref),
+            params: s.params.clone(),
+            preds: s.preds.iter().map(|p| self.rewrite(p)).collect(),
+            assoc: s
+                .assoc
+                .iter()
+                .map(|(k, v)| (k.clone(), self.rewrite(v)))
+                .collect(),
+        }
+    }
+
     fn rewrite(&self, text: &str) -> String {
         const MARK: &str = "__local::";
         if self.map.is_empty() || !text.contains(MARK) {
@@ -1351,20 +1454,6 @@ impl SameItems {
         }
         out.push_str(rest);
         out
-    }
-
-    fn impl_shape(&self, i: &ImplShape) -> ImplShape {
-        ImplShape {
-            self_ty: self.rewrite(&i.self_ty),
-            trait_ref: self.rewrite(&i.trait_ref),
-            params: i.params.clone(),
-            preds: i.preds.iter().map(|p| self.rewrite(p)).collect(),
-            assoc: i
-                .assoc
-                .iter()
-                .map(|(k, v)| (k.clone(), self.rewrite(v)))
-                .collect(),
-        }
     }
 
     fn fn_shape(&self, f: &FnShape) -> FnShape {
@@ -2350,6 +2439,62 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             }
         }
     }
+    // An impl whose key changed because it names its parameters another
+    // way (keys spell the implemented type as written: `impl for Vec<T>`)
+    // and whose header changed too (`impl<T> Tr for Vec<T>` ->
+    // `impl<X: Send> Tr for Vec<X>`): one impl, changed, when it is the
+    // only one for that type and trait on each side.
+    let mut renamed_impls: Vec<(&str, &str)> = Vec::new();
+    {
+        type Head<'a> = (Option<&'a str>, String, String);
+        let mut olds: HashMap<Head, Vec<&str>> = HashMap::new();
+        for k in removed.iter().filter(|k| !same_impl.contains(*k)) {
+            let o = &old.items[k];
+            if o.kind == ItemKind::Impl
+                && let Some(s) = &o.facts.impl_shape
+            {
+                let head = (o.parent.as_deref(), s.self_ty.clone(), s.trait_ref.clone());
+                olds.entry(head).or_default().push(k);
+            }
+        }
+        let mut news: HashMap<Head, Vec<&str>> = HashMap::new();
+        for k in added.iter().filter(|k| !same_impl.contains(*k)) {
+            let n = &new.items[k];
+            if n.kind == ItemKind::Impl
+                && let Some(s) = &n.facts.impl_shape
+            {
+                let head = (
+                    n.parent.as_deref(),
+                    same.rewrite(&s.self_ty),
+                    same.rewrite(&s.trait_ref),
+                );
+                news.entry(head).or_default().push(k);
+            }
+        }
+        for (head, ks) in &olds {
+            if let [ok] = ks[..]
+                && let Some([nk]) = news.get(head).map(Vec::as_slice)
+            {
+                renamed_impls.push((ok, nk));
+            }
+        }
+    }
+    for (ok, nk) in &renamed_impls {
+        same_impl.insert(ok.to_string());
+        same_impl.insert(nk.to_string());
+        let (o, n) = (&old.items[*ok], &new.items[*nk]);
+        if let (Some(oi), Some(ni)) = (&o.facts.impl_shape, &n.facts.impl_shape)
+            && let Some((code, detail)) = classify_impl(oi, &same.impl_shape(ni))
+        {
+            out.push(ApiChange::new(
+                code,
+                n,
+                Some(o),
+                Some(n),
+                format!("`{}` changed ({detail})", n.path),
+            ));
+        }
+    }
     let removed: BTreeSet<String> = removed.difference(&same_impl).cloned().collect();
     let added: BTreeSet<String> = added.difference(&same_impl).cloned().collect();
 
@@ -2719,8 +2864,7 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                     // Derived on one side, written out on the other: the
                     // derive's code is not compared.
                 } else if let (Some(oi), Some(ni)) = (&o.facts.impl_shape, &n.facts.impl_shape) {
-                    let ni = same.impl_shape(ni);
-                    if let Some((code, detail)) = classify_impl(oi, &ni) {
+                    if let Some((code, detail)) = classify_impl(oi, &same.impl_shape(ni)) {
                         push(code, detail, &mut out);
                     }
                 } else {

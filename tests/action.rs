@@ -40,6 +40,7 @@ struct Outcome {
 const FAKE_GH: &str = r#"#!/usr/bin/env bash
 dir=$(dirname "$0")
 printf '%s\n' "$*" >>"$dir/gh.log"
+printf '%s\n' "${GH_TOKEN:-no token}" >>"$dir/gh-token.log"
 if [[ -e $dir/gh-fails ]]; then
   echo 'gh: Resource not accessible by integration (HTTP 403)' >&2
   exit 1
@@ -79,6 +80,18 @@ impl Runner {
         let gh = dir.path().join("bin/gh");
         std::fs::write(&gh, FAKE_GH).expect("fake gh");
         make_executable(&gh);
+        // cargo, as bumpguard's children see the environment: every variable
+        // that could carry a token is logged, then the real cargo runs.
+        let cargo = dir.path().join("bin/cargo");
+        let real = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        std::fs::write(
+            &cargo,
+            format!(
+                "#!/usr/bin/env bash\nprintf 'ran %s\\n' \"$1\" >>\"$(dirname \"$0\")/cargo-env.log\"\nenv | grep -E 'TOKEN' >>\"$(dirname \"$0\")/cargo-env.log\"\nexec '{real}' \"$@\"\n"
+            ),
+        )
+        .expect("cargo wrapper");
+        make_executable(&cargo);
         Runner { dir }
     }
 
@@ -133,6 +146,7 @@ impl Runner {
             .arg("check")
             .current_dir(b.repo.path())
             .env("PATH", path)
+            .env("CARGO", self.path("bin/cargo"))
             .env("HOME", self.path("home"))
             .env("CARGO_HOME", &b.cargo_home.root)
             .env("BUMPGUARD_OFFLINE", "1")
@@ -147,7 +161,10 @@ impl Runner {
             .env("GITHUB_RUN_ID", "4242")
             .env("GITHUB_ACTION_PATH", env!("CARGO_MANIFEST_DIR"))
             .env("RUNNER_TEMP", self.path("runner-temp"))
-            .env("GH_TOKEN", "not-a-real-token")
+            .env("INPUT_GITHUB_TOKEN", "not-a-real-token")
+            // What a runner may also have in the environment.
+            .env("GITHUB_TOKEN", "another-token")
+            .env("ACTIONS_RUNTIME_TOKEN", "a-runtime-token")
             .env_remove("XDG_CACHE_HOME")
             .env_remove("NO_COLOR");
         for name in [
@@ -443,6 +460,13 @@ fn the_comment_is_created_once_then_updated_in_place() {
     ]));
     let o = r.check(&b, &[("INPUT_COMMENT", "true")]);
     assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    // Only gh gets the token; bumpguard and what it runs (cargo here, a
+    // contract or a build script elsewhere) see none.
+    let tokens = std::fs::read_to_string(r.path("bin/gh-token.log")).expect("gh ran");
+    assert!(tokens.lines().all(|l| l == "not-a-real-token"), "{tokens}");
+    let cargo_env = std::fs::read_to_string(r.path("bin/cargo-env.log")).expect("cargo ran");
+    assert!(cargo_env.starts_with("ran "), "{cargo_env}");
+    assert!(!cargo_env.contains("TOKEN"), "{cargo_env}");
     let log = r.gh_log();
     let calls: Vec<&str> = log.lines().collect();
     assert_eq!(

@@ -255,3 +255,23 @@ fn a_progress_bar_is_drawn_only_on_a_terminal() {
     assert!(report.contains("Verdict: BLOCKED"), "{report}");
     assert!(!report.contains("bumpguard: analysing"));
 }
+
+#[test]
+fn two_reports_in_one_file_are_refused_before_the_analysis() {
+    let b = bumped("comments-only");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("report.json");
+    let out = b
+        .bumpguard()
+        .args(["check", "--format", "json", "--output"])
+        .arg(&file)
+        .arg("--also")
+        .arg(format!("sarif={}/./report.json", dir.path().display()))
+        .arg("--repo")
+        .arg(b.repo.path())
+        .assert()
+        .code(2);
+    let stderr = text(&out.get_output().stderr);
+    assert!(stderr.contains("is named by two reports"), "{stderr}");
+    assert!(!file.exists(), "nothing is written");
+}
