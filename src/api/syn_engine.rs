@@ -1910,15 +1910,17 @@ impl Normalizer<'_> {
         // module names something else so (an item, an import); never a guess
         // that an external glob brought it in (`use num_conv::prelude::*;`
         // does not define `Option`).
-        if path.leading_colon.is_none()
-            && segs.len() == 1
-            && (PRIMITIVES.contains(&segs[0].as_str()) || PRELUDE_NAMES.contains(&segs[0].as_str()))
-            && self
-                .krate
-                .lookup(self.module, &segs[0], true, false, 1)
-                .is_empty()
-        {
-            return None;
+        if path.leading_colon.is_none() && segs.len() == 1 {
+            let name = segs[0].as_str();
+            let primitive = PRIMITIVES.contains(&name);
+            if primitive || PRELUDE_NAMES.contains(&name) {
+                let named = self.krate.lookup(self.module, name, true, false, 1);
+                if named.is_empty()
+                    || (primitive && !named.iter().any(|t| self.shadows_primitive(t, name)))
+                {
+                    return None;
+                }
+            }
         }
         let resolved = self.krate.resolve(self.module, &query, 0);
         let full: Vec<String> = match resolved.first()? {
@@ -1948,7 +1950,33 @@ impl Normalizer<'_> {
         if let Some((_, short)) = PRELUDE.iter().find(|(long, _)| *long == text) {
             text = short.to_string();
         }
+        // `core::primitive::u8` is the type `u8`.
+        if let Some(name) = text.strip_prefix("std::primitive::")
+            && PRIMITIVES.contains(&name)
+        {
+            text = name.to_string();
+        }
         Some(text.split("::").map(str::to_string).collect())
+    }
+
+    /// Whether `target`, what a one-segment type path `name` (a primitive's
+    /// name) finds in scope, is the type meant rather than the primitive.
+    /// Rust looks such a name up as usual, and falls back to the primitive
+    /// when it finds a module: `use std::{u8, u16};` imports std's modules
+    /// `u8` and `u16` (for `u8::MAX` in older code), and `-> u8` is still
+    /// the primitive. A type of this crate named `u8` shadows it; another
+    /// crate's item imported under that name does too, unless it is one of
+    /// the modules named after a primitive (`std::u8`, `num::f32`) or the
+    /// primitive itself (`core::primitive::u8`), which we tell by its
+    /// name: items named so are modules, types are written in CamelCase.
+    fn shadows_primitive(&self, target: &Target, name: &str) -> bool {
+        match target {
+            Target::Item(id) => {
+                decl_name(&self.krate.decls[*id].item).is_some_and(|(_, ns, _)| ns == Ns::Type)
+            }
+            Target::External(p) => p.rsplit("::").next() != Some(name),
+            Target::Module(_) | Target::Variant(..) => false,
+        }
     }
 
     /// The path declaration `id` is named by in comparison forms: its
@@ -2147,6 +2175,26 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
         }
     }
 
+    fn visit_type_path_mut(&mut self, tp: &mut syn::TypePath) {
+        match &mut tp.qself {
+            Some(q) => {
+                self.visit_type_mut(&mut q.ty);
+                self.visit_qualified_path(&mut q.position, &mut tp.path);
+            }
+            None => syn::visit_mut::visit_type_path_mut(self, tp),
+        }
+    }
+
+    fn visit_expr_path_mut(&mut self, e: &mut syn::ExprPath) {
+        match &mut e.qself {
+            Some(q) => {
+                self.visit_type_mut(&mut q.ty);
+                self.visit_qualified_path(&mut q.position, &mut e.path);
+            }
+            None => syn::visit_mut::visit_expr_path_mut(self, e),
+        }
+    }
+
     fn visit_path_mut(&mut self, path: &mut syn::Path) {
         syn::visit_mut::visit_path_mut(self, path);
         if let Some(name) = &self.self_name
@@ -2189,6 +2237,35 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
         }
         path.leading_colon = None;
         path.segments = segments;
+    }
+}
+
+impl Normalizer<'_> {
+    /// `<X as a::Tr<A>>::Name` (`position` counts the trait's segments):
+    /// the trait is a path of its own, resolved with its arguments; the
+    /// names after it are associated items, only their arguments are
+    /// normalized. (Resolving the whole as one path read `Tr::Name` as a
+    /// path and dropped the trait's arguments: `<U as TryFrom<T>>::Error`
+    /// and `<U as TryFrom<V>>::Error` compared equal.)
+    fn visit_qualified_path(&mut self, position: &mut usize, path: &mut syn::Path) {
+        use syn::visit_mut::VisitMut;
+        let mut segments: Vec<syn::PathSegment> =
+            std::mem::take(&mut path.segments).into_iter().collect();
+        let assoc = segments.split_off((*position).min(segments.len()));
+        if !segments.is_empty() {
+            let mut trait_path = syn::Path {
+                leading_colon: path.leading_colon,
+                segments: segments.into_iter().collect(),
+            };
+            self.visit_path_mut(&mut trait_path);
+            path.leading_colon = trait_path.leading_colon;
+            *position = trait_path.segments.len();
+            path.segments = trait_path.segments;
+        }
+        for mut seg in assoc {
+            self.visit_path_segment_mut(&mut seg);
+            path.segments.push(seg);
+        }
     }
 }
 
@@ -4448,6 +4525,47 @@ mod tests {
         assert_eq!(s.no_std.as_deref(), Some("not(feature = \"std\")"));
     }
 
+    /// `use std::{u8, u16};` imports std's modules: `u8` as a type is still
+    /// the primitive (http 1.1.0 -> 1.2.0 dropped such an import), and so
+    /// is `core::primitive::u8`; a type of the crate named so shadows it.
+    #[test]
+    fn primitive_names_stay_primitives_when_a_module_of_that_name_is_imported() {
+        let plain = surface(&[(
+            "src/lib.rs",
+            "pub struct U; impl U { pub fn port(&self) -> Option<u16> { None } }\nimpl TryFrom<&[u8]> for U { type Error = (); fn try_from(_: &[u8]) -> Result<U, ()> { Err(()) } }\npub fn max() -> [u8; u8::MAX as usize] { todo!() }",
+        )]);
+        let imported = surface(&[(
+            "src/lib.rs",
+            "use std::{u16, u8};\npub struct U; impl U { pub fn port(&self) -> Option<u16> { None } }\nimpl TryFrom<&[u8]> for U { type Error = (); fn try_from(_: &[u8]) -> Result<U, ()> { Err(()) } }\npub fn max() -> [u8; u8::MAX as usize] { todo!() }",
+        )]);
+        let spelled = surface(&[(
+            "src/lib.rs",
+            "pub struct U; impl U { pub fn port(&self) -> Option<core::primitive::u16> { None } }",
+        )]);
+        for key in ["U::port", "U impl TryFrom<&[u8]>"] {
+            assert!(
+                imported.items.contains_key(key),
+                "{key}: {:?}",
+                imported.items.keys()
+            );
+            assert_eq!(plain.items[key].shape, imported.items[key].shape, "{key}");
+        }
+        assert_eq!(plain.items["U::port"].shape, spelled.items["U::port"].shape);
+        // `u8::MAX` goes through the import to `std::u8::MAX`: a path, not a type.
+        assert!(
+            imported.items["max"].shape.contains("std::u8::MAX"),
+            "{}",
+            imported.items["max"].shape
+        );
+        // A type of the crate named `u8` is that type.
+        let shadowed = surface(&[(
+            "src/lib.rs",
+            "#[allow(non_camel_case_types)] pub struct u8; pub fn f() -> u8 { u8 }",
+        )]);
+        let primitive = surface(&[("src/lib.rs", "pub fn f() -> u8 { 0 }")]);
+        assert_ne!(shadowed.items["f"].shape, primitive.items["f"].shape);
+    }
+
     /// Pairs of spellings of one contract: the comparison form must agree.
     #[test]
     fn spelling_only_changes_have_equal_shapes() {
@@ -4557,6 +4675,11 @@ mod tests {
             (
                 "mod a { pub struct Foo; } mod b { pub struct Foo; } pub use a::Foo as A; pub use b::Foo as B; use a::Foo; pub fn f(_: Foo) {}",
                 "mod a { pub struct Foo; } mod b { pub struct Foo; } pub use a::Foo as A; pub use b::Foo as B; use b::Foo; pub fn f(_: Foo) {}",
+                "f",
+            ),
+            (
+                "pub fn f<T, U>(t: T) where U: TryFrom<T>, <U as TryFrom<T>>::Error: Send {}",
+                "pub fn f<T, U>(t: T) where U: TryFrom<T>, <U as TryFrom<u8>>::Error: Send {}",
                 "f",
             ),
         ];
