@@ -103,7 +103,7 @@ pub fn takes_effect(head: Option<&str>, staged: bool, explicit_config: bool) -> 
     }
     match head {
         Some(h) => Some(format!(
-            "it applies to `bumpguard check --head {h}` once bumpguard.toml is committed: check reads the configuration of the head commit, and {h} does not have this entry"
+            "it applies to `bumpguard check --head {h}` once bumpguard.toml is committed on the branch of {h}: check reads the configuration of the head commit, and {h} does not have this entry (it was written to the working tree's bumpguard.toml; when the working tree holds another branch, move the entry to {h}'s)"
         )),
         None if staged => Some(
             "stage bumpguard.toml (`git add bumpguard.toml`) so that the commit carries the entry"

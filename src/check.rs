@@ -156,6 +156,13 @@ pub fn run_check_with(
         .unwrap_or_else(|| opts.repo.clone());
     let (cfg, rules, cfg_note) = config_at_head(&repo, &head, &root, opts.config.as_deref())?;
     report.notes.extend(cfg_note);
+    if opts.config.is_none()
+        && let Some(b) = &base
+    {
+        report
+            .notes
+            .extend(config_change_note(&repo, b, &head, &cfg, &head_label));
+    }
     let sources = &with_engine_config(sources, &cfg);
     report.accept_args = opts.accept_args();
 
@@ -409,6 +416,144 @@ fn config_at_head(
         )
     };
     Ok((cfg, rules, Some(note)))
+}
+
+/// A note when the change under review also changes the gate: the head's
+/// `bumpguard.toml` or rule files differ from the base's. The head's
+/// configuration is the one applied (a pull request may legitimately add a
+/// rule or a contract), so a change that relaxes the gate for itself must at
+/// least be seen: the note names what was relaxed (policy, built-ins
+/// switched off, contracts and rules gone, acceptances added).
+fn config_change_note(
+    repo: &Repo,
+    base: &Rev,
+    head: &Rev,
+    head_cfg: &Config,
+    head_label: &str,
+) -> Option<String> {
+    let text = |rev: &Rev| -> Option<String> {
+        repo.read_file(rev, config::FILE_NAME)
+            .ok()
+            .flatten()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
+    let (old_text, new_text) = (text(base), text(head));
+    let base_cfg = old_text
+        .as_deref()
+        .map(|t| Config::parse_all(Path::new(config::FILE_NAME), t).0)
+        .unwrap_or_default();
+    let mut changed = Vec::new();
+    if old_text != new_text {
+        changed.push(config::FILE_NAME.to_string());
+    }
+    let mut dirs: Vec<String> = [&base_cfg, head_cfg]
+        .iter()
+        .flat_map(|c| match &c.rule_dirs {
+            Some(d) => d.iter().map(|(d, _)| d.clone()).collect(),
+            None => vec![config::DEFAULT_RULE_DIR.to_string()],
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        if rule_files(repo, base, &dir) != rule_files(repo, head, &dir) {
+            changed.push(format!("{dir}/"));
+        }
+    }
+    if changed.is_empty() {
+        return None;
+    }
+    let mut relaxed = Vec::new();
+    let (o, n) = (&base_cfg.policy, &head_cfg.policy);
+    if o.semver_violations == config::Gate::Block && n.semver_violations == config::Gate::Warn {
+        relaxed.push("semver violations no longer block".to_string());
+    }
+    if o.unanalysed == config::Gate::Block && n.unanalysed == config::Gate::Warn {
+        relaxed.push("crates not analysed no longer block".to_string());
+    }
+    let disabled: Vec<&str> = head_cfg
+        .disable
+        .iter()
+        .map(|(id, _)| id.as_str())
+        .filter(|id| !base_cfg.disable.iter().any(|(b, _)| b == id))
+        .collect();
+    if !disabled.is_empty() {
+        relaxed.push(format!(
+            "built-in rules switched off: {}",
+            disabled.join(", ")
+        ));
+    }
+    let gone: Vec<&str> = base_cfg
+        .rules
+        .iter()
+        .map(|r| r.id.as_str())
+        .filter(|id| !head_cfg.rules.iter().any(|r| &r.id == id))
+        .collect();
+    if !gone.is_empty() {
+        relaxed.push(format!("rules removed: {}", gone.join(", ")));
+    }
+    let same_target = |a: &ContractBinding, b: &ContractBinding| {
+        a.rule == b.rule && a.krate == b.krate && a.target == b.target
+    };
+    let contracts_gone = base_cfg
+        .contracts
+        .iter()
+        .filter(|c| !head_cfg.contracts.iter().any(|h| same_target(c, h)))
+        .count();
+    if contracts_gone > 0 {
+        relaxed.push(format!(
+            "{contracts_gone} contract binding{} removed or changed",
+            if contracts_gone == 1 { "" } else { "s" }
+        ));
+    }
+    let accepted = head_cfg
+        .accepts
+        .iter()
+        .filter(|a| !base_cfg.accepts.iter().any(|b| b.finding == a.finding))
+        .count();
+    if accepted > 0 {
+        relaxed.push(format!(
+            "{accepted} acceptance{} added",
+            if accepted == 1 { "" } else { "s" }
+        ));
+    }
+    let what = if relaxed.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", relaxed.join("; "))
+    };
+    Some(format!(
+        "this change also changes the gate ({}), and the check applies the configuration at {head_label}{what}; review those edits with the bump",
+        changed.join(", ")
+    ))
+}
+
+/// The `.toml` files of a rule folder at `rev`, by name with their text;
+/// empty when the folder is not there.
+fn rule_files(repo: &Repo, rev: &Rev, dir: &str) -> BTreeMap<String, String> {
+    let read = |folder: &Path| -> BTreeMap<String, String> {
+        crate::rules::toml_files(folder)
+            .map(|files| {
+                files
+                    .into_iter()
+                    .map(|(p, text)| {
+                        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                        (name.unwrap_or_default(), text.unwrap_or_else(|e| e))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    match rev {
+        Rev::WorkTree => repo
+            .workdir()
+            .map(|w| read(&w.join(dir)))
+            .unwrap_or_default(),
+        _ => match tempfile::tempdir() {
+            Ok(tmp) if repo.export(rev, dir, tmp.path()).is_ok() => read(tmp.path()),
+            _ => BTreeMap::new(),
+        },
+    }
 }
 
 /// `sources` with the `[engine]` section of the repository's configuration
@@ -1069,6 +1214,7 @@ fn compare_trees(
         locations(&old_model).as_ref(),
         locations(&new_model).as_ref(),
     );
+    semver_check::one_change_per_item(&mut changes);
     c.violations = semver_check::mark_violations(&mut changes, c.allows);
     c.required = Some(semver_check::required_level(&changes));
     c.changes = changes;
@@ -1347,17 +1493,35 @@ fn check_feature_names(view: &FeatureView, dirs: &[&Path], krate: &str) -> Resul
         let Ok(table) = toml::from_str::<toml::Table>(&text) else {
             continue;
         };
+        // An optional dependency is a feature of its own unless some
+        // feature names it as `dep:NAME` (then cargo makes no such feature).
+        let mut dep_named = std::collections::BTreeSet::new();
         if let Some(f) = table.get("features").and_then(|f| f.as_table()) {
             known.extend(f.keys().cloned());
-        }
-        for deps in ["dependencies", "build-dependencies"] {
-            if let Some(d) = table.get(deps).and_then(|d| d.as_table()) {
-                known.extend(
-                    d.iter()
-                        .filter(|(_, v)| v.get("optional").and_then(|o| o.as_bool()) == Some(true))
-                        .map(|(k, _)| k.clone()),
+            for list in f.values().filter_map(|v| v.as_array()) {
+                dep_named.extend(
+                    list.iter()
+                        .filter_map(|e| e.as_str()?.strip_prefix("dep:"))
+                        .map(str::to_string),
                 );
             }
+        }
+        let mut tables: Vec<&toml::Table> = Vec::new();
+        for deps in ["dependencies", "build-dependencies"] {
+            tables.extend(table.get(deps).and_then(|d| d.as_table()));
+        }
+        if let Some(targets) = table.get("target").and_then(|t| t.as_table()) {
+            for t in targets.values() {
+                tables.extend(t.get("dependencies").and_then(|d| d.as_table()));
+            }
+        }
+        for d in tables {
+            known.extend(
+                d.iter()
+                    .filter(|(_, v)| v.get("optional").and_then(|o| o.as_bool()) == Some(true))
+                    .filter(|(k, _)| !dep_named.contains(*k))
+                    .map(|(k, _)| k.clone()),
+            );
         }
     }
     let unknown: Vec<&String> = features

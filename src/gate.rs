@@ -943,7 +943,7 @@ fn suggestion(rule: &Rule, c: &CrateReport) -> Suggestion {
     let lib = snake(&c.name);
     let paths: Vec<&str> = rule.paths.iter().map(|p| p.as_str()).collect();
     let test = format!(
-        "// tests/bumpguard_contracts.rs in package `{member}`\n\
+        "// tests/bumpguard_contracts.rs in the folder of package `{member}` (next to its Cargo.toml)\n\
          // Proves what this service relies on in `{name}` ({paths}).\n\
          // Call it the way production does and assert on the outcome, not\n\
          // just that it compiles: the test must fail if the behaviour changes.\n\
@@ -962,7 +962,9 @@ fn suggestion(rule: &Rule, c: &CrateReport) -> Suggestion {
     );
     Suggestion {
         binding,
-        test_file: "tests/bumpguard_contracts.rs".to_string(),
+        test_file: format!(
+            "tests/bumpguard_contracts.rs in the folder of package `{member}`, next to its Cargo.toml"
+        ),
         test,
     }
 }

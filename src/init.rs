@@ -65,12 +65,41 @@ pub fn default_dir(dir: &Path) -> PathBuf {
         .unwrap_or_else(|| dir.to_path_buf())
 }
 
+/// When `root` holds a virtual workspace (a `Cargo.toml` with `[workspace]`
+/// and no `[package]`), what to do with the contract skeleton: cargo builds
+/// tests only inside a package.
+pub fn virtual_workspace_note(root: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("Cargo.toml")).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    if !table.contains_key("workspace") || table.contains_key("package") {
+        return None;
+    }
+    Some(format!(
+        "{} is a virtual workspace, and cargo builds tests only inside a package: move tests/bumpguard_contracts.rs into the folder of the member that uses the crates you guard (bind it with that member's `package` name)",
+        root.join("Cargo.toml").display()
+    ))
+}
+
 /// Writes [`TEMPLATES`] under `root`: each missing file, and with `force`
 /// each existing one too; without `force` existing files are kept. Returns
 /// what happened to each, in order.
 pub fn init(root: &Path, force: bool) -> Result<Vec<Written>> {
     if !root.is_dir() {
         bail!("{} is not a directory", root.display());
+    }
+    // Every file's folder must be a folder (or not exist yet) before any
+    // file is written: a half-written set-up is worse than none.
+    for t in TEMPLATES {
+        let mut dir = root.join(t.path);
+        while dir.pop() && dir != root {
+            if dir.symlink_metadata().is_ok() && !dir.is_dir() {
+                bail!(
+                    "cannot write {}: {} is not a directory (nothing was written)",
+                    root.join(t.path).display(),
+                    dir.display()
+                );
+            }
+        }
     }
     let mut done = Vec::new();
     for t in TEMPLATES {

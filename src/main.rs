@@ -740,6 +740,9 @@ fn run(cli: Cli) -> Result<u8> {
                     ),
                 }
             }
+            if !quiet && let Some(note) = bumpguard::init::virtual_workspace_note(&dir) {
+                println!("bumpguard: note: {note}");
+            }
             Ok(0)
         }
         Command::Check(a) => {

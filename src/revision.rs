@@ -70,6 +70,9 @@ impl fmt::Debug for Repo {
 impl Repo {
     /// Opens the repository containing `dir` (searching upward, like `git`).
     pub fn open(dir: &Path) -> anyhow::Result<Repo> {
+        if !dir.exists() {
+            bail!("no such directory: {}", dir.display());
+        }
         match Repository::discover(dir) {
             Ok(repo) => {
                 let index_file = index_file_from_env(&repo);

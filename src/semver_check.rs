@@ -339,6 +339,13 @@ pub const RULES: &[Rule] = &[
         "#item-remove"
     ),
     rule!(
+        "public-dependency-incompatible",
+        Major,
+        false,
+        "a dependency whose items are part of the public API (re-exported, or named in public signatures) now requires an incompatible version: its types and traits are different ones for dependents that use them from their own copy",
+        ""
+    ),
+    rule!(
         "cargo-feature-removed",
         Major,
         false,
@@ -563,6 +570,41 @@ pub const RULES: &[Rule] = &[
         "#new-lints"
     ),
 ];
+
+/// One item named by several paths (a type re-exported at the crate root
+/// and declared in a module) changes once: the same change under each of
+/// its paths (same code, signatures, file and `paths`) is kept under the
+/// first path only, which lists the others. A change under one path only
+/// (removing one of two paths) is its own change and stays.
+pub fn one_change_per_item(changes: &mut Vec<ApiChange>) {
+    // The path kept is the shortest (the crate root's re-export rather
+    // than the module that declares the item).
+    let mut best: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+    let length = |c: &ApiChange| (c.path.matches("::").count(), c.path.clone());
+    for (i, c) in changes.iter().enumerate() {
+        if c.paths.len() < 2 {
+            continue;
+        }
+        let key = (
+            c.code,
+            c.old.clone(),
+            c.new.clone(),
+            c.file.clone(),
+            c.paths.clone(),
+        );
+        let slot = best.entry(key).or_insert(i);
+        if length(c) < length(&changes[*slot]) {
+            *slot = i;
+        }
+    }
+    let keep: std::collections::HashSet<usize> = best.into_values().collect();
+    let mut i = 0;
+    changes.retain(|c| {
+        let kept = c.paths.len() < 2 || keep.contains(&i);
+        i += 1;
+        kept
+    });
+}
 
 /// The row of [`RULES`] for `code`.
 pub fn rule(code: &str) -> &'static Rule {
@@ -841,6 +883,211 @@ fn with_implicit_sized<'a>(
     (explicit(&old), explicit(&new))
 }
 
+/// std's conversion traits, each with the one it implements for every
+/// pair of types: `impl<T, U: From<T>> Into<U> for T` and
+/// `impl<T, U: TryFrom<T>> TryInto<U> for T { type Error = U::Error; }`,
+/// and the associated type that then is the other's.
+const CONVERSIONS: &[(&str, &str, Option<&str>)] = &[
+    ("From", "Into", None),
+    ("TryFrom", "TryInto", Some("Error")),
+];
+
+/// Text with the spaces that separate nothing taken out (`& '__l0 __P2`
+/// and `&'__l0 __P2`, `T : Tr` and `T: Tr` read the same): the engine's
+/// two renderings of one predicate compare equal.
+fn squash(text: &str) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '\'';
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && out.ends_with(word) && word(c) {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+    }
+    out
+}
+
+/// `X:Tr<A>` (squashed) -> (`X`, `Tr<A>`): split at the predicate's colon
+/// (not a path's `::`).
+fn split_squashed_pred(pred: &str) -> Option<(&str, &str)> {
+    let b = pred.as_bytes();
+    let mut depth = 0i32;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'<' | b'(' | b'[' => depth += 1,
+            b'>' if i > 0 && b[i - 1] == b'-' => {}
+            b'>' | b')' | b']' => depth -= 1,
+            b':' if depth == 0 => {
+                if b.get(i + 1) == Some(&b':') || (i > 0 && b[i - 1] == b':') {
+                    continue;
+                }
+                return Some((&pred[..i], &pred[i + 1..]));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `TryFrom<A>` -> `A` for `trait_name` `TryFrom` (one argument, no path).
+fn trait_arg<'a>(bound: &'a str, trait_name: &str) -> Option<&'a str> {
+    let inner = bound
+        .strip_prefix(trait_name)?
+        .strip_prefix('<')?
+        .strip_suffix('>')?;
+    let mut depth = 0i32;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '<' | '(' | '[' => depth += 1,
+            '>' if inner[..i].ends_with('-') => {}
+            '>' | ')' | ']' => depth -= 1,
+            ',' if depth == 0 => return None,
+            _ => {}
+        }
+        if depth < 0 {
+            return None;
+        }
+    }
+    (depth == 0).then_some(inner)
+}
+
+/// `X::Error` written for `<X as TryFrom<A>>::Error` where `X` is a
+/// parameter whose only bound is that trait: the qualified form, so that
+/// both spellings compare equal.
+fn qualify_projections(head: &mut String, preds: &mut [String]) {
+    let simple = |x: &str| !x.is_empty() && x.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let bounds: Vec<(String, String)> = preds
+        .iter()
+        .filter_map(|p| split_squashed_pred(p).map(|(x, b)| (x.to_string(), b.to_string())))
+        .collect();
+    for (x, bound) in &bounds {
+        if !simple(x) || bounds.iter().filter(|(y, _)| y == x).count() != 1 {
+            continue;
+        }
+        for (from, into, assoc) in CONVERSIONS {
+            let Some(assoc) = assoc else { continue };
+            if trait_arg(bound, from).is_none() && trait_arg(bound, into).is_none() {
+                continue;
+            }
+            let short = format!("{x}::{assoc}");
+            let long = format!("<{x} as {bound}>::{assoc}");
+            for text in std::iter::once(&mut *head).chain(preds.iter_mut()) {
+                *text = replace_word(text, &short, &long);
+            }
+        }
+    }
+}
+
+/// Replaces `from` in `text` where it is not part of a longer name.
+fn replace_word(text: &str, from: &str, to: &str) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(from) {
+        let before = rest[..i].chars().next_back();
+        let after = rest[i + from.len()..].chars().next();
+        let bounded = !before.is_some_and(|c| word(c) || c == ':')
+            && !after.is_some_and(|c| word(c) || c == ':');
+        out.push_str(&rest[..i]);
+        out.push_str(if bounded { to } else { from });
+        rest = &rest[i + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `U: TryFrom<T>` written as `T: TryInto<U>` (the projection
+/// `<U as TryFrom<T>>::Error` as `<T as TryInto<U>>::Error`), or
+/// `U: From<T>` as `T: Into<U>`: every type that met the old bound meets
+/// the new one through std's blanket impl, with the same associated type,
+/// so the bound is loosened (http 1.2.0's `Request::get` and the
+/// builders). The other way round tightens it. `None` when the shapes
+/// differ otherwise (beyond bounds added or removed in the same direction).
+/// With the code, the bounds rewritten (`Uri: TryFrom<T>` -> `T: TryInto<Uri>`).
+fn conversion_bounds(old: &str, new: &str) -> Option<(&'static str, String)> {
+    let ((oh, op), (nh, np)) = (split_where(old), split_where(new));
+    let mut o_head = squash(oh);
+    let mut o_preds: Vec<String> = op.iter().map(|p| squash(p)).collect();
+    qualify_projections(&mut o_head, &mut o_preds);
+    let mut head = squash(nh);
+    let mut preds: Vec<String> = np.iter().map(|p| squash(p)).collect();
+    qualify_projections(&mut head, &mut preds);
+    let o_set: BTreeSet<&str> = o_preds.iter().map(String::as_str).collect();
+    let (mut loosened, mut tightened) = (false, false);
+    // (new text, old text) of each rewritten bound and projection.
+    let mut rewrites: Vec<(String, String)> = Vec::new();
+    let mut written: Vec<String> = Vec::new();
+    for pred in &preds {
+        if o_set.contains(pred.as_str()) {
+            continue;
+        }
+        let Some((lhs, bound)) = split_squashed_pred(pred) else {
+            continue;
+        };
+        for (from, into, assoc) in CONVERSIONS {
+            // new `X: Into<Y>` for old `Y: From<X>`, and the other way.
+            for (new_trait, old_trait, loosens) in [(into, from, true), (from, into, false)] {
+                let Some(arg) = trait_arg(bound, new_trait) else {
+                    continue;
+                };
+                let was = format!("{arg}:{old_trait}<{lhs}>");
+                if !o_set.contains(was.as_str()) {
+                    continue;
+                }
+                rewrites.push((pred.clone(), was));
+                written.push(format!(
+                    "`{arg}: {old_trait}<{lhs}>` -> `{lhs}: {new_trait}<{arg}>`"
+                ));
+                if let Some(assoc) = assoc {
+                    rewrites.push((
+                        format!("<{lhs} as {new_trait}<{arg}>>::{assoc}"),
+                        format!("<{arg} as {old_trait}<{lhs}>>::{assoc}"),
+                    ));
+                }
+                if loosens {
+                    loosened = true;
+                } else {
+                    tightened = true;
+                }
+            }
+        }
+    }
+    if rewrites.is_empty() {
+        return None;
+    }
+    for (now, was) in &rewrites {
+        head = head.replace(now, was);
+        for p in preds.iter_mut() {
+            *p = p.replace(now, was);
+        }
+    }
+    if head != o_head {
+        return None;
+    }
+    let n_set: BTreeSet<&str> = preds.iter().map(String::as_str).collect();
+    if n_set != o_set {
+        if n_set.is_subset(&o_set) {
+            loosened = true;
+        } else if n_set.is_superset(&o_set) {
+            tightened = true;
+        } else {
+            return None;
+        }
+    }
+    let code = match (loosened, tightened) {
+        (true, false) => "generic-bounds-loosened",
+        (false, true) => "generic-bounds-tightened",
+        _ => return None,
+    };
+    Some((code, written.join(", ")))
+}
+
 /// The code for a shape change that only adds or only removes bounds.
 fn bounds_code(old: &str, new: &str) -> Option<&'static str> {
     let ((oh, op), (nh, np)) = (split_where(old), split_where(new));
@@ -912,6 +1159,86 @@ pub fn diff(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
     diff_in_view(old, new, &FeatureView::Default)
 }
 
+/// Dependencies the new version exposes (an item re-exported from it, or
+/// a public signature that names it) whose requirement moved to another
+/// SemVer-compatible series (`0.5` -> `0.6`, `1` -> `2`): the types and
+/// traits dependents get through this crate are no longer those of their
+/// own copy. One change per dependency, naming where it is exposed.
+fn public_dependency_changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
+    let series = |req: &str| -> Option<(u64, u64, u64)> {
+        let r = semver::VersionReq::parse(req).ok()?;
+        let c = r.comparators.first()?;
+        let (minor, patch) = (c.minor.unwrap_or(0), c.patch.unwrap_or(0));
+        Some(match (c.major, minor) {
+            (0, 0) => (0, 0, patch),
+            (0, m) => (0, m, 0),
+            (m, _) => (m, 0, 0),
+        })
+    };
+    let mut out = Vec::new();
+    for (dep, new_req) in &new.dep_requirements {
+        let Some(old_req) = old.dep_requirements.get(dep) else {
+            continue;
+        };
+        match (series(old_req), series(new_req)) {
+            (Some(a), Some(b)) if a != b => {}
+            _ => continue,
+        }
+        let prefix = format!("{dep}::");
+        let exposed: Vec<&ApiItem> = new
+            .items
+            .values()
+            // Items only documentation builds have (`#[cfg(docsrs)]`,
+            // `#[cfg(doc)]`: tokio's `doc` module names mio) are no API.
+            .filter(|i| {
+                !i.cfg.as_deref().is_some_and(|c| {
+                    c.split(|ch: char| !ch.is_alphanumeric() && ch != '_')
+                        .any(|w| w == "docsrs" || w == "doc")
+                })
+            })
+            .filter(|i| {
+                let sig = i.signature.replace(' ', "");
+                sig.contains(&prefix)
+                    || i.shape.replace(' ', "").contains(&prefix)
+                    || sig == format!("pubuse{dep}")
+                    || sig.starts_with(&format!("pubuse{dep}as"))
+                    || sig.starts_with(&format!("pubuse::{dep}"))
+            })
+            .collect();
+        let Some(first) = exposed.first() else {
+            continue;
+        };
+        let mut names: Vec<&str> = exposed.iter().map(|i| i.path.as_str()).collect();
+        let more = names.len().saturating_sub(3);
+        names.truncate(3);
+        let item = ApiItem {
+            key: format!("[dependency {dep}]"),
+            path: format!("{} dependency `{dep}`", new.crate_name),
+            kind: ItemKind::Feature,
+            signature: format!("{dep} = \"{new_req}\""),
+            shape: format!("{dep} = \"{new_req}\""),
+            cfg: first.cfg.clone(),
+            parent: None,
+            facts: Default::default(),
+        };
+        let mut was = item.clone();
+        was.signature = format!("{dep} = \"{old_req}\"");
+        was.shape = was.signature.clone();
+        out.push(ApiChange::new(
+            "public-dependency-incompatible",
+            &item,
+            Some(&was),
+            Some(&item),
+            format!(
+                "`{dep}` {old_req} -> {new_req} is an incompatible version, and it is part of the public API: {}{}",
+                names.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ),
+        ));
+    }
+    out
+}
+
 /// The API changes from `old` to `new` seen with the features of `view`.
 ///
 /// Every item is compared, whatever its `#[cfg]`; then each change is
@@ -953,6 +1280,7 @@ pub fn diff_in_view(old: &ApiSurface, new: &ApiSurface, view: &FeatureView) -> V
             ));
         }
     }
+    out.extend(public_dependency_changes(old, new));
     // An optional dependency's own feature (no feature names it with
     // `dep:`): dependents may enable it by name.
     for dep in &old.optional_deps {
@@ -1149,6 +1477,21 @@ impl SameItems {
             }
         }
         SameItems { map }
+    }
+
+    /// A new impl header with its types named as in the old version.
+    fn impl_shape(&self, s: &ImplShape) -> ImplShape {
+        ImplShape {
+            self_ty: self.rewrite(&s.self_ty),
+            trait_ref: self.rewrite(&s.trait_ref),
+            params: s.params.clone(),
+            preds: s.preds.iter().map(|p| self.rewrite(p)).collect(),
+            assoc: s
+                .assoc
+                .iter()
+                .map(|(k, v)| (k.clone(), self.rewrite(v)))
+                .collect(),
+        }
     }
 
     fn rewrite(&self, text: &str) -> String {
@@ -1720,6 +2063,47 @@ fn rest_without(rest: &str, names: &[String]) -> String {
     }
 }
 
+/// Bounds std's default hasher meets (`HashMap<K, V>` is
+/// `HashMap<K, V, RandomState>`), squashed.
+const KNOWN_BOUNDS: &[&str] = &[
+    "std::collections::hash_map::RandomState:std::hash::BuildHasher",
+    "std::collections::hash_map::RandomState:Clone",
+    "std::collections::hash_map::RandomState:Default",
+    "std::collections::hash_map::RandomState:std::fmt::Debug",
+    "std::collections::hash_map::RandomState:Send",
+    "std::collections::hash_map::RandomState:Sync",
+];
+
+/// Whether impl `general` covers every type `specific` is for: its header,
+/// with some choice of its parameters, is the specific one's; its bounds
+/// so instantiated are among the specific one's or known to hold; and its
+/// associated types are the same.
+fn impl_covers(general: &ImplShape, specific: &ImplShape) -> bool {
+    let parse = |s: &ImplShape| -> Option<syn::Type> {
+        syn::parse_str(&format!("({}, {})", s.self_ty, s.trait_ref)).ok()
+    };
+    let (Some(g), Some(s)) = (parse(general), parse(specific)) else {
+        return false;
+    };
+    let vars: BTreeSet<String> = general.params.iter().cloned().collect();
+    let mut chosen = HashMap::new();
+    if !unify(&g, &s, &vars, &mut chosen) {
+        return false;
+    }
+    let have: BTreeSet<String> = specific.preds.iter().map(|p| squash(p)).collect();
+    let bounds_hold = general.preds.iter().all(|p| {
+        let p = squash(&substitute(p, &chosen));
+        have.contains(&p) || KNOWN_BOUNDS.contains(&p.as_str())
+    });
+    bounds_hold
+        && general.assoc.len() == specific.assoc.len()
+        && general
+            .assoc
+            .iter()
+            .zip(&specific.assoc)
+            .all(|((a, x), (b, y))| a == b && squash(&substitute(x, &chosen)) == squash(y))
+}
+
 /// Classifies a change of a trait impl's canonical header.
 fn classify_impl(o: &ImplShape, n: &ImplShape) -> Option<(&'static str, String)> {
     if o == n {
@@ -1751,6 +2135,10 @@ fn classify_impl(o: &ImplShape, n: &ImplShape) -> Option<(&'static str, String)>
         }
         if np.is_subset(&op) {
             return Some(("generic-bounds-loosened", "the impl's bounds".to_string()));
+        }
+        let where_of = |preds: &[String]| format!("impl where {}", preds.join(", "));
+        if let Some((code, written)) = conversion_bounds(&where_of(&o.preds), &where_of(&n.preds)) {
+            return Some((code, format!("the impl's bounds: {written}")));
         }
         return Some((
             "trait-impl-changed",
@@ -1954,8 +2342,164 @@ fn maybe_from_macro(old: &ApiSurface, n: &ApiItem, code: &str) -> Option<String>
     }
 }
 
+/// std types with more than one path (where they are defined, where they
+/// are re-exported) -> the one comparison forms use.
+const STD_SAME: &[(&str, &str)] = &[
+    (
+        "std::collections::hash_map::HashMap",
+        "std::collections::HashMap",
+    ),
+    (
+        "std::collections::hash::map::HashMap",
+        "std::collections::HashMap",
+    ),
+    (
+        "std::collections::hash_set::HashSet",
+        "std::collections::HashSet",
+    ),
+    (
+        "std::collections::hash::set::HashSet",
+        "std::collections::HashSet",
+    ),
+    (
+        "std::hash::RandomState",
+        "std::collections::hash_map::RandomState",
+    ),
+    (
+        "std::hash::random::RandomState",
+        "std::collections::hash_map::RandomState",
+    ),
+];
+
+/// std types whose last type parameters have a default that stable code
+/// can name (allocator parameters cannot be): the type, how many type
+/// arguments a use must give, and the defaults of the others.
+const STD_DEFAULTS: &[(&str, usize, &[&str])] = &[
+    (
+        "std::collections::HashMap",
+        2,
+        &["std::collections::hash_map::RandomState"],
+    ),
+    (
+        "std::collections::HashSet",
+        1,
+        &["std::collections::hash_map::RandomState"],
+    ),
+];
+
+/// A comparison form with the std types of [`STD_SAME`] named one way and
+/// the defaulted parameters of [`STD_DEFAULTS`] written out:
+/// `HashMap<K, V>` is `HashMap<K, V, RandomState>`, so a use that spells
+/// the default and one that leaves it out read the same, and an impl for
+/// `HashMap<K, V, S>` is seen to cover the one for `HashMap<K, V>`. Done
+/// here, on the text both engines write, rather than in one engine.
+fn std_spelling(text: &str) -> String {
+    if !text.contains("std::collections::Hash")
+        && !text.contains("RandomState")
+        && !text.contains("std::collections::hash")
+    {
+        return text.to_string();
+    }
+    let mut text = text.to_string();
+    for (other, one) in STD_SAME {
+        text = replace_word(&text, other, one);
+    }
+    for (ty, required, defaults) in STD_DEFAULTS {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        let open = format!("{ty}<");
+        while let Some(i) = rest.find(&open) {
+            let before = rest[..i].chars().next_back();
+            out.push_str(&rest[..i + open.len()]);
+            rest = &rest[i + open.len()..];
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            // The arguments, up to the matching `>`.
+            let (mut depth, mut args, mut end) = (0i32, 1usize, None);
+            let b = rest.as_bytes();
+            for (j, &c) in b.iter().enumerate() {
+                match c {
+                    b'<' | b'(' | b'[' => depth += 1,
+                    b'>' if j > 0 && b[j - 1] == b'-' => {}
+                    b'>' if depth == 0 => {
+                        end = Some(j);
+                        break;
+                    }
+                    b'>' | b')' | b']' => depth -= 1,
+                    b',' if depth == 0 => args += 1,
+                    _ => {}
+                }
+            }
+            let Some(end) = end else {
+                continue;
+            };
+            let given = rest[..end].trim_end().trim_end_matches(',');
+            // Lifetimes: none of these types has one.
+            if args >= *required && args < required + defaults.len() && !given.contains('\'') {
+                out.push_str(given);
+                for d in &defaults[args - required..] {
+                    out.push_str(", ");
+                    out.push_str(d);
+                }
+                rest = &rest[end..];
+            }
+        }
+        out.push_str(rest);
+        text = out;
+    }
+    text
+}
+
+/// `surface` with every comparison form read through [`std_spelling`]
+/// (a copy only when one needs it). Re-exports of other crates' items keep
+/// the path they name: `reexport-path-changed` is about that path.
+fn std_spelled(surface: &ApiSurface) -> std::borrow::Cow<'_, ApiSurface> {
+    let needs =
+        |i: &ApiItem| i.kind != ItemKind::ExternalReexport && std_spelling(&i.shape) != i.shape;
+    if !surface.items.values().any(needs) {
+        return std::borrow::Cow::Borrowed(surface);
+    }
+    let mut s = surface.clone();
+    let all = |v: &mut Vec<String>| {
+        for t in v.iter_mut() {
+            *t = std_spelling(t);
+        }
+    };
+    for item in s.items.values_mut() {
+        if !needs(item) {
+            continue;
+        }
+        item.shape = std_spelling(&item.shape);
+        if let Some(f) = item.facts.fn_sig.as_deref_mut() {
+            f.head = std_spelling(&f.head);
+            all(&mut f.params);
+            all(&mut f.inputs);
+            f.output = std_spelling(&f.output);
+            all(&mut f.preds);
+        }
+        if let Some(g) = item.facts.generics.as_deref_mut() {
+            for p in g.params.iter_mut() {
+                p.1 = std_spelling(&p.1);
+                p.2 = p.2.as_deref().map(std_spelling);
+            }
+            g.rest = std_spelling(&g.rest);
+        }
+        if let Some(i) = item.facts.impl_shape.as_deref_mut() {
+            i.self_ty = std_spelling(&i.self_ty);
+            i.trait_ref = std_spelling(&i.trait_ref);
+            all(&mut i.preds);
+            for a in i.assoc.iter_mut() {
+                a.1 = std_spelling(&a.1);
+            }
+        }
+    }
+    std::borrow::Cow::Owned(s)
+}
+
 /// Every change between the two surfaces, whatever the features.
 fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
+    let (old, new) = (&std_spelled(old), &std_spelled(new));
     let same = SameItems::new(old, new);
     let mut out = Vec::new();
     // Removed or added containers (modules and items with members): report
@@ -1996,8 +2540,118 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             }
         }
     }
+    // An impl whose key changed because it names its parameters another
+    // way (keys spell the implemented type as written: `impl for Vec<T>`)
+    // and whose header changed too (`impl<T> Tr for Vec<T>` ->
+    // `impl<X: Send> Tr for Vec<X>`): one impl, changed, when it is the
+    // only one for that type and trait on each side.
+    let mut renamed_impls: Vec<(&str, &str)> = Vec::new();
+    {
+        type Head<'a> = (Option<&'a str>, String, String);
+        let mut olds: HashMap<Head, Vec<&str>> = HashMap::new();
+        for k in removed.iter().filter(|k| !same_impl.contains(*k)) {
+            let o = &old.items[k];
+            if o.kind == ItemKind::Impl
+                && let Some(s) = &o.facts.impl_shape
+            {
+                let head = (o.parent.as_deref(), s.self_ty.clone(), s.trait_ref.clone());
+                olds.entry(head).or_default().push(k);
+            }
+        }
+        let mut news: HashMap<Head, Vec<&str>> = HashMap::new();
+        for k in added.iter().filter(|k| !same_impl.contains(*k)) {
+            let n = &new.items[k];
+            if n.kind == ItemKind::Impl
+                && let Some(s) = &n.facts.impl_shape
+            {
+                let head = (
+                    n.parent.as_deref(),
+                    same.rewrite(&s.self_ty),
+                    same.rewrite(&s.trait_ref),
+                );
+                news.entry(head).or_default().push(k);
+            }
+        }
+        for (head, ks) in &olds {
+            if let [ok] = ks[..]
+                && let Some([nk]) = news.get(head).map(Vec::as_slice)
+            {
+                renamed_impls.push((ok, nk));
+            }
+        }
+    }
+    for (ok, nk) in &renamed_impls {
+        same_impl.insert(ok.to_string());
+        same_impl.insert(nk.to_string());
+        let (o, n) = (&old.items[*ok], &new.items[*nk]);
+        if let (Some(oi), Some(ni)) = (&o.facts.impl_shape, &n.facts.impl_shape)
+            && let Some((code, detail)) = classify_impl(oi, &same.impl_shape(ni))
+        {
+            out.push(ApiChange::new(
+                code,
+                n,
+                Some(o),
+                Some(n),
+                format!("`{}` changed ({detail})", n.path),
+            ));
+        }
+    }
     let removed: BTreeSet<String> = removed.difference(&same_impl).cloned().collect();
     let added: BTreeSet<String> = added.difference(&same_impl).cloned().collect();
+
+    // An impl whose key changed because its header now covers more or
+    // fewer types (`TryFrom<&HashMap<K, V>>` -> `TryFrom<&HashMap<K, V,
+    // S>>`, http 1.2.0): one widened or narrowed impl, not a removal and
+    // an addition.
+    let mut paired: BTreeSet<String> = BTreeSet::new();
+    for k in &removed {
+        let o = &old.items[k];
+        let Some(oi) = o.facts.impl_shape.as_deref() else {
+            continue;
+        };
+        if o.kind != ItemKind::Impl {
+            continue;
+        }
+        for nk in &added {
+            let n = &new.items[nk];
+            if n.kind != ItemKind::Impl || n.parent != o.parent || paired.contains(nk) {
+                continue;
+            }
+            let Some(ni) = n.facts.impl_shape.as_deref() else {
+                continue;
+            };
+            let ni = same.impl_shape(ni);
+            let code = match (impl_covers(&ni, oi), impl_covers(oi, &ni)) {
+                (true, false) => "trait-impl-widened",
+                (false, true) => "trait-impl-narrowed",
+                _ => continue,
+            };
+            let header = |key: &str| {
+                key.rsplit_once(" impl ")
+                    .map_or(key, |(_, t)| t)
+                    .to_string()
+            };
+            out.push(ApiChange::new(
+                code,
+                n,
+                Some(o),
+                Some(n),
+                format!(
+                    "`{}`: `impl {}` -> `impl {}`",
+                    n.path
+                        .rsplit_once(" impl ")
+                        .map_or(n.path.as_str(), |(t, _)| t),
+                    header(k),
+                    header(nk)
+                ),
+            ));
+            paired.insert(k.clone());
+            paired.insert(nk.clone());
+            break;
+        }
+    }
+    let removed: BTreeSet<String> = removed.difference(&paired).cloned().collect();
+    let added: BTreeSet<String> = added.difference(&paired).cloned().collect();
 
     // A path that names another kind of item: its old members are not
     // reported one by one.
@@ -2199,7 +2853,9 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
             {
                 let nf = same.fn_shape(nf);
                 let verdict = blanket_generalization(&o.shape, &n_shape)
-                    .map(|c| FnVerdict::Code(c, String::new()))
+                    .map(|c| (c, String::new()))
+                    .or_else(|| conversion_bounds(&o.shape, &n_shape))
+                    .map(|(c, detail)| FnVerdict::Code(c, detail))
                     .unwrap_or_else(|| classify_fn(of, &nf));
                 if let FnVerdict::Code(code, detail) = verdict {
                     push(code, detail, &mut out);
@@ -2233,7 +2889,9 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                     rest_without(&same.rewrite(&ng.rest), &new_only),
                 );
                 if o_rest != n_rest {
-                    let code = bounds_code(&o_rest, &n_rest).unwrap_or("item-signature-changed");
+                    let code = bounds_code(&o_rest, &n_rest)
+                        .or_else(|| conversion_bounds(&o_rest, &n_rest).map(|(c, _)| c))
+                        .unwrap_or("item-signature-changed");
                     let mut c =
                         ApiChange::new(code, n, Some(o), Some(n), format!("`{}` changed", n.path));
                     if o.signature == n.signature {
@@ -2266,7 +2924,8 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                     fn_like
                         .then(|| blanket_generalization(&o.shape, &n_shape))
                         .flatten()
-                });
+                })
+                .or_else(|| conversion_bounds(&o.shape, &n_shape).map(|(c, _)| c));
                 // A field or variant whose new type is a new defaulted
                 // parameter standing for its old type.
                 let generalized = matches!(n.kind, ItemKind::Field | ItemKind::Variant)
@@ -2306,18 +2965,7 @@ fn changes(old: &ApiSurface, new: &ApiSurface) -> Vec<ApiChange> {
                     // Derived on one side, written out on the other: the
                     // derive's code is not compared.
                 } else if let (Some(oi), Some(ni)) = (&o.facts.impl_shape, &n.facts.impl_shape) {
-                    let ni = ImplShape {
-                        self_ty: same.rewrite(&ni.self_ty),
-                        trait_ref: same.rewrite(&ni.trait_ref),
-                        params: ni.params.clone(),
-                        preds: ni.preds.iter().map(|p| same.rewrite(p)).collect(),
-                        assoc: ni
-                            .assoc
-                            .iter()
-                            .map(|(k, v)| (k.clone(), same.rewrite(v)))
-                            .collect(),
-                    };
-                    if let Some((code, detail)) = classify_impl(oi, &ni) {
+                    if let Some((code, detail)) = classify_impl(oi, &same.impl_shape(ni)) {
                         push(code, detail, &mut out);
                     }
                 } else {
@@ -2829,6 +3477,77 @@ mod tests {
         assert_eq!(blanket_generalization(old, other), None);
         // The other way round narrows.
         assert_eq!(blanket_generalization(new, old), None);
+    }
+
+    #[test]
+    fn try_from_written_as_try_into_is_a_loosened_bound() {
+        // http 1.1.0 -> 1.2.0, `Request::get`.
+        let old = "pub fn get<__G0>(_: __G0) -> __local::request::Builder where <__local::Uri as TryFrom<__G0>>::Error: Into<__local::Error>, __local::Uri: TryFrom<__G0>,";
+        let new = "pub fn get<__G0>(_: __G0) -> __local::request::Builder where <__G0 as TryInto<__local::Uri>>::Error: Into<__local::Error>, __G0: TryInto<__local::Uri>,";
+        assert_eq!(
+            conversion_bounds(old, new).map(|c| c.0),
+            Some("generic-bounds-loosened")
+        );
+        assert_eq!(
+            conversion_bounds(new, old).map(|c| c.0),
+            Some("generic-bounds-tightened")
+        );
+        // Two parameters at once (`Builder::header`), the projection in the
+        // return type, `X::Error` for the qualified form.
+        let old = "pub fn h<__G0, __G1>(_: __G0, _: __G1) -> Result<(), <__local::N as TryFrom<__G0>>::Error> where __local::N: TryFrom<__G0>, __local::V: TryFrom<__G1>,";
+        let new = "pub fn h<__G0, __G1>(_: __G0, _: __G1) -> Result<(), __G0::Error> where __G0: TryInto<__local::N>, __G1: TryInto<__local::V>,";
+        assert_eq!(
+            conversion_bounds(old, new).map(|c| c.0),
+            Some("generic-bounds-loosened")
+        );
+        // From -> Into, and a bound dropped next to it: still loosened.
+        let old = "pub fn f<__G0>(_: __G0) where __G0: Send, String: From<__G0>,";
+        let new = "pub fn f<__G0>(_: __G0) where __G0: Into<String>,";
+        assert_eq!(
+            conversion_bounds(old, new).map(|c| c.0),
+            Some("generic-bounds-loosened")
+        );
+        // Loosened here, tightened there: not decided here.
+        let new = "pub fn f<__G0>(_: __G0) where __G0: Into<String>, __G0: Sync, __G0: Send,";
+        assert_eq!(conversion_bounds(old, new), None);
+        // Another type: not the same conversion.
+        let new = "pub fn f<__G0>(_: __G0) where __G0: Send, __G0: Into<Vec<u8>>,";
+        assert_eq!(conversion_bounds(old, new), None);
+        // The impl form's spacing (`T : Tr`) reads the same.
+        assert_eq!(
+            conversion_bounds(
+                "impl where __local::Uri : TryFrom<& '__l0 __P1>",
+                "impl where & '__l0 __P1 : TryInto<__local::Uri>"
+            )
+            .map(|c| c.0),
+            Some("generic-bounds-loosened")
+        );
+    }
+
+    #[test]
+    fn std_types_are_compared_with_their_defaults_written_out() {
+        assert_eq!(
+            std_spelling("pub fn f(_: std::collections::HashMap<u8, Vec<u8>>)"),
+            "pub fn f(_: std::collections::HashMap<u8, Vec<u8>, std::collections::hash_map::RandomState>)"
+        );
+        assert_eq!(
+            std_spelling(
+                "pub fn f(_: std::collections::hash_set::HashSet<u8, std::hash::RandomState>)"
+            ),
+            std_spelling("pub fn f(_: std::collections::HashSet<u8>)")
+        );
+        assert_eq!(
+            std_spelling("impl TryFrom<&'__l0 std::collections::HashMap<__P1, __P2>> for X"),
+            "impl TryFrom<&'__l0 std::collections::HashMap<__P1, __P2, std::collections::hash_map::RandomState>> for X"
+        );
+        // Given, or not the std type: unchanged.
+        for t in [
+            "pub fn f<__G0>(_: std::collections::HashMap<u8, u8, __G0>)",
+            "pub fn f(_: my::collections::HashMap<u8>)",
+            "pub fn f(_: __local::HashMap<u8, u8>)",
+        ] {
+            assert_eq!(std_spelling(t), t);
+        }
     }
 
     #[test]

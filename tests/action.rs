@@ -463,10 +463,7 @@ fn the_comment_is_created_once_then_updated_in_place() {
     // Only gh gets the token; bumpguard and what it runs (cargo here, a
     // contract or a build script elsewhere) see none.
     let tokens = std::fs::read_to_string(r.path("bin/gh-token.log")).expect("gh ran");
-    assert!(
-        tokens.lines().all(|l| l == "not-a-real-token"),
-        "{tokens}"
-    );
+    assert!(tokens.lines().all(|l| l == "not-a-real-token"), "{tokens}");
     let cargo_env = std::fs::read_to_string(r.path("bin/cargo-env.log")).expect("cargo ran");
     assert!(cargo_env.starts_with("ran "), "{cargo_env}");
     assert!(!cargo_env.contains("TOKEN"), "{cargo_env}");

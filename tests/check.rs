@@ -386,6 +386,10 @@ fn bad_input_gets_clear_errors() {
     let out = env.cmd(plain.path()).assert().code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("not a git repository"), "{err}");
+    // A folder that does not exist is said to be missing.
+    let out = env.cmd(&plain.path().join("nope")).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("no such directory"), "{err}");
 
     // Unknown revision.
     let repo = app_repo(&app_lock("0.1.4", "00"));
@@ -1234,4 +1238,57 @@ fn staged_checks_run_contracts_and_read_the_configuration_from_what_is_staged() 
     let report = env.json(repo.path(), &["--staged"], 1);
     let hit = &report["crates"][0]["rules"][0];
     assert_eq!(hit["contracts"][0]["status"], "failed", "{report}");
+}
+
+#[test]
+fn a_change_that_relaxes_the_gate_for_itself_is_named() {
+    let env = Env::new();
+    let (old_sum, new_sum) = acme_archives(&env);
+    let repo = app_repo(&app_lock("0.1.4", &old_sum));
+    repo.write(
+        "bumpguard.toml",
+        "[rule.acme]\ncrate = \"acme-opts\"\npaths = [\"tls::**\"]\nreason = \"certificates\"\n\n[[contract]]\nrule = \"acme\"\ncommand = [\"false\"]\n",
+    );
+    let base = repo.commit("a rule and its contract");
+    // The bump, with the gate relaxed in the same commit.
+    repo.write("Cargo.lock", &app_lock("0.1.10", &new_sum));
+    repo.write(
+        "bumpguard.toml",
+        "[policy]\nsemver-violations = \"warn\"\n\n[rules]\ndisable = [\"url-parsing\"]\n",
+    );
+    let head = repo.commit("bump acme-opts");
+    let report = env.json(repo.path(), &["--base", &base, "--head", &head], 0);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("this change also changes the gate (bumpguard.toml)"),
+        "{notes}"
+    );
+    for says in [
+        "semver violations no longer block",
+        "built-in rules switched off: url-parsing",
+        "rules removed: acme",
+        "1 contract binding removed or changed",
+    ] {
+        assert!(notes.contains(says), "{says}: {notes}");
+    }
+
+    // A rule file added in the rule folder is a change of the gate too; an
+    // unchanged configuration says nothing.
+    repo.write(
+        ".bumpguard/rules/mine.toml",
+        "crate = \"acme-opts\"\npaths = [\"nothing::**\"]\nreason = \"mine\"\n",
+    );
+    let later = repo.commit("a rule of our own");
+    let report = env.json(repo.path(), &["--base", &head, "--head", &later], 0);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("this change also changes the gate (.bumpguard/rules/)"),
+        "{notes}"
+    );
+    assert!(!notes.contains("no longer block"), "{notes}");
+    let report = env.json(repo.path(), &["--base", &later, "--head", &later], 0);
+    assert!(
+        !report["notes"].to_string().contains("changes the gate"),
+        "{report}"
+    );
 }

@@ -233,3 +233,36 @@ fn an_unknown_feature_is_refused_not_ignored() {
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["crates"][0]["violations"], 1);
 }
+
+#[test]
+fn an_optional_dependency_named_with_dep_is_no_feature() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for side in ["old", "new"] {
+        let dir = tmp.path().join(side);
+        std::fs::create_dir_all(dir.join("src")).expect("mkdir");
+        std::fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"fx\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[dependencies]\nflate2 = { version = \"1\", optional = true }\nhex = { version = \"0.4\", optional = true }\n\n[features]\ngz = [\"dep:flate2\"]\n",
+        )
+        .expect("manifest");
+        std::fs::write(dir.join("src/lib.rs"), "pub fn f() {}\n").expect("lib");
+    }
+    let run = |feature: &str| {
+        bumpguard()
+            .args(["diff", "--features", feature, "--old"])
+            .arg(tmp.path().join("old"))
+            .arg("--new")
+            .arg(tmp.path().join("new"))
+            .output()
+            .expect("run")
+    };
+    let out = run("flate2");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("has no feature `flate2` in either version (features: gz, hex)"),
+        "{err}"
+    );
+    // An optional dependency no feature names with `dep:` is a feature.
+    assert_eq!(run("hex").status.code(), Some(0));
+}

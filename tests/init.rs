@@ -151,6 +151,40 @@ fn a_plain_directory_works_and_a_missing_one_is_an_error() {
     assert!(stderr.contains("is not a directory"), "{stderr}");
 }
 
+#[test]
+fn a_virtual_workspace_is_told_where_the_contract_tests_go() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        tmp.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"crates/svc\"]\nresolver = \"2\"\n",
+    )
+    .expect("manifest");
+    let out = bumpguard()
+        .args(["init", "--dir"])
+        .arg(tmp.path())
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(
+        stdout.contains("is a virtual workspace, and cargo builds tests only inside a package"),
+        "{stdout}"
+    );
+    // A package at the root needs no such note.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        tmp.path().join("Cargo.toml"),
+        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[workspace]\n",
+    )
+    .expect("manifest");
+    let out = bumpguard()
+        .args(["init", "--dir"])
+        .arg(tmp.path())
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(!stdout.contains("virtual workspace"), "{stdout}");
+}
+
 /// `key` is documented in docs/rules.md (as `key` in a table or example).
 fn assert_documented(key: &str, docs: &str) {
     assert!(
@@ -342,4 +376,22 @@ fn the_readme_shows_the_example_workflow() {
         + "```yaml\n".len();
     let end = start + readme[start..].find("```\n").expect("end of block");
     assert_eq!(&readme[start..end], body);
+}
+
+#[test]
+fn a_file_where_a_folder_goes_stops_init_before_it_writes_anything() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join(".github"), "not a folder").expect("file");
+    let out = bumpguard()
+        .args(["init", "--dir"])
+        .arg(tmp.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains(".github is not a directory (nothing was written)"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("bumpguard.toml").exists());
+    assert!(!tmp.path().join("tests").exists());
 }

@@ -31,6 +31,7 @@
 //! Paths are resolved afterwards by the engine's normalizer, which leaves
 //! the names made here alone.
 
+use super::FnShape;
 use std::collections::{HashMap, HashSet};
 use syn::punctuated::Punctuated;
 use syn::visit::Visit;
@@ -688,6 +689,69 @@ pub(crate) fn canon_fn(sig: &Signature, outer: &Outer<'_>) -> CanonFn {
         explicit,
         self_ty,
     }
+}
+
+/// The comparison form of a canonical, normalized signature and its parts
+/// ([`FnShape`]); `for_ty`, for an inherent method, the implemented type
+/// (normalized), written first (`[for S<__P0>] pub fn new(..)`).
+pub(crate) fn fn_parts(
+    vis: &syn::Visibility,
+    sig: &Signature,
+    explicit: Vec<String>,
+    for_ty: Option<&Type>,
+) -> (String, FnShape) {
+    use crate::api::render;
+    use crate::api::syn_engine::unraw_text;
+    let for_ty = for_ty
+        .map(|st| format!("[for {}] ", render::ty(st)))
+        .unwrap_or_default();
+    let shape = format!("{for_ty}{}", render::signature_shape(vis, sig));
+    let head = {
+        let mut h = sig.clone();
+        h.generics = syn::Generics::default();
+        h.inputs = Punctuated::new();
+        h.variadic = None;
+        h.output = syn::ReturnType::Default;
+        format!("{for_ty}{}", render::signature_shape(vis, &h))
+    };
+    let inputs = sig
+        .inputs
+        .iter()
+        .map(|a| match a {
+            FnArg::Receiver(r) => unraw_text(&render::tokens(r)),
+            FnArg::Typed(pt) => unraw_text(&render::ty(&pt.ty)),
+        })
+        .collect();
+    let output = match &sig.output {
+        syn::ReturnType::Default => "()".to_string(),
+        syn::ReturnType::Type(_, t) => unraw_text(&render::ty(t)),
+    };
+    let preds = sig
+        .generics
+        .where_clause
+        .as_ref()
+        .map(|w| {
+            w.predicates
+                .iter()
+                .map(|p| unraw_text(&render::tokens(p)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let params = sig
+        .generics
+        .params
+        .iter()
+        .map(|p| unraw_text(&render::tokens(p)))
+        .collect();
+    let parts = FnShape {
+        head: unraw_text(&head),
+        explicit,
+        params,
+        inputs,
+        output,
+        preds,
+    };
+    (shape, parts)
 }
 
 /// `__G3` -> 3 (names made elsewhere sort last).

@@ -173,8 +173,11 @@ pub fn diff_trees(
         new.features = syn_new.features.clone();
         old.optional_deps = syn_old.optional_deps.clone();
         new.optional_deps = syn_new.optional_deps.clone();
+        old.dep_requirements = syn_old.dep_requirements.clone();
+        new.dep_requirements = syn_new.dep_requirements.clone();
         old.no_std = syn_old.no_std.clone();
         new.no_std = syn_new.no_std.clone();
+        rustdoc_engine::pair_instance_impls(&mut old, &mut new);
         let mut notes = new.notes.clone();
         for n in &old.notes {
             if !notes.contains(n) {

@@ -12,6 +12,7 @@ mod canon;
 pub mod engines;
 pub mod features;
 pub mod render;
+mod rustdoc_canon;
 pub mod rustdoc_engine;
 pub mod syn_engine;
 
@@ -159,11 +160,12 @@ pub struct Facts {
     pub compiler_checked: bool,
     /// Functions and methods: the parts of the canonical signature, for
     /// telling a generalization, a new bound or a new turbofish apart from
-    /// other changes (syn engine).
+    /// other changes (both engines; the rustdoc engine leaves it out when
+    /// a signature does not parse as Rust).
     #[serde(skip)]
     pub fn_sig: Option<Box<FnShape>>,
-    /// Types, traits and aliases: their type and const parameters (syn
-    /// engine).
+    /// Types, traits and aliases: their type and const parameters (both
+    /// engines).
     #[serde(skip)]
     pub generics: Option<Box<GenericsShape>>,
     /// Trait impls: the canonical header (syn engine; derived impls have none).
@@ -287,6 +289,10 @@ pub struct ApiSurface {
     /// Optional dependencies (by the name features use), from `Cargo.toml`.
     #[serde(skip)]
     pub optional_deps: std::collections::BTreeSet<String>,
+    /// Version requirements of the normal dependencies (any target), by the
+    /// name code uses (the rename when there is one), from `Cargo.toml`.
+    #[serde(skip)]
+    pub dep_requirements: BTreeMap<String, String>,
     /// `#![no_std]`: `Some("")` always, `Some(cond)` for
     /// `#![cfg_attr(cond, no_std)]`, `None` when the crate needs std.
     #[serde(skip)]

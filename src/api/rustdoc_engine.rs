@@ -20,11 +20,14 @@
 //! JSON that was built is cached by the crate's tree hash, the features and
 //! the toolchain.
 
+use super::canon::Renames;
 use super::features::FeatureView;
+use super::rustdoc_canon::{self, Around};
 use super::{ApiItem, ApiSurface, Facts, ItemKind};
+use super::{FnShape, GenericsShape};
 use rustdoc_types as rd;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -428,7 +431,8 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions, use_cache: bool) -> Result<Buil
     let copy = work.path().join("crate");
     let tree_hash = copy_tree(dir, &copy)
         .map_err(|e| not_analysed(format!("cannot copy {}: {e}", dir.display())))?;
-    std::fs::write(copy.join("Cargo.toml"), isolated_manifest(table.clone()))
+    let rewritten = isolated_manifest(table.clone());
+    std::fs::write(copy.join("Cargo.toml"), &rewritten)
         .map_err(|e| not_analysed(format!("cannot write the copied manifest: {e}")))?;
     // The part of the consumer's lockfile this version's dependencies span
     // replaces a lockfile of the crate's own.
@@ -483,13 +487,16 @@ fn json_for_dir(dir: &Path, opts: &BuildOptions, use_cache: bool) -> Result<Buil
         opts,
     )
     .map_err(|e| match e {
-        // The temporary paths mean nothing once they are gone.
-        RustdocError::NotAnalysed(m) => {
-            RustdocError::NotAnalysed(without_paths(&m, &copy, work.path(), &label))
-        }
-        RustdocError::BuildFailed(m) => {
-            RustdocError::BuildFailed(without_paths(&m, &copy, work.path(), &label))
-        }
+        // The temporary paths mean nothing once they are gone, nor do line
+        // numbers of the rewritten manifest.
+        RustdocError::NotAnalysed(m) => RustdocError::NotAnalysed(in_rewritten_manifest(
+            &without_paths(&m, &copy, work.path(), &label),
+            &rewritten,
+        )),
+        RustdocError::BuildFailed(m) => RustdocError::BuildFailed(in_rewritten_manifest(
+            &without_paths(&m, &copy, work.path(), &label),
+            &rewritten,
+        )),
         other => other,
     })?;
     // Best effort: a cache that cannot be written only costs time.
@@ -576,22 +583,41 @@ fn minimal_lockfile(lock: &str, name: &str, version: &str) -> Option<String> {
 /// workspace around it), and nothing a library build does not need:
 /// dev-dependencies (cargo would resolve them, and offline that fails for
 /// crates it has never fetched), and test, bench and example targets
-/// (their files are often not shipped).
+/// (their files are often not shipped). Feature entries that name a
+/// dropped dev-dependency (`dep/feat`, `dep?/feat`, `dep:dep`) go too, as
+/// cargo refuses a feature naming what is not a dependency (syn 2.0.60:
+/// `test = ["syn-test-suite/all-features"]`), unless the name is still a
+/// normal or build dependency.
 fn isolated_manifest(mut table: toml::Table) -> String {
-    for key in [
-        "dev-dependencies",
-        "dev_dependencies",
-        "test",
-        "bench",
-        "example",
-    ] {
-        table.remove(key);
-    }
+    let mut dev_deps: BTreeSet<String> = BTreeSet::new();
+    let mut take_dev = |t: &mut toml::Table| {
+        for key in ["dev-dependencies", "dev_dependencies"] {
+            if let Some(toml::Value::Table(deps)) = t.remove(key) {
+                dev_deps.extend(deps.into_iter().map(|(name, _)| name));
+            }
+        }
+    };
+    take_dev(&mut table);
     if let Some(targets) = table.get_mut("target").and_then(|t| t.as_table_mut()) {
         for (_, t) in targets.iter_mut() {
             if let Some(t) = t.as_table_mut() {
-                t.remove("dev-dependencies");
-                t.remove("dev_dependencies");
+                take_dev(t);
+            }
+        }
+    }
+    for key in ["test", "bench", "example"] {
+        table.remove(key);
+    }
+    let kept = dependency_names(&table);
+    dev_deps.retain(|d| !kept.contains(d));
+    if let Some(features) = table.get_mut("features").and_then(|f| f.as_table_mut()) {
+        for (_, list) in features.iter_mut() {
+            if let Some(list) = list.as_array_mut() {
+                list.retain(|e| {
+                    e.as_str()
+                        .and_then(feature_dependency)
+                        .is_none_or(|d| !dev_deps.contains(d))
+                });
             }
         }
     }
@@ -604,6 +630,17 @@ fn isolated_manifest(mut table: toml::Table) -> String {
         .entry("workspace")
         .or_insert_with(|| toml::Value::Table(toml::Table::new()));
     toml::to_string(&table).unwrap_or_default()
+}
+
+/// The dependency a feature entry names: `d` in `dep:d`, `d/feat` and
+/// `d?/feat`.
+fn feature_dependency(entry: &str) -> Option<&str> {
+    match entry.strip_prefix("dep:") {
+        Some(d) => Some(d),
+        None => entry
+            .split_once('/')
+            .map(|(d, _)| d.strip_suffix('?').unwrap_or(d)),
+    }
 }
 
 /// The programs that build the JSON: a configured rustup toolchain (run
@@ -921,6 +958,33 @@ fn without_paths(text: &str, copy: &Path, work: &Path, label: &str) -> String {
         .replace(&work, "<build dir>")
 }
 
+/// cargo's `--> Cargo.toml:23:8` points into the copy's manifest, which
+/// [`isolated_manifest`] rewrote: the user's file has other line numbers.
+/// Said so, with the text of the line it points at.
+fn in_rewritten_manifest(text: &str, rewritten: &str) -> String {
+    const AT: &str = "--> Cargo.toml:";
+    let Some(i) = text.find(AT) else {
+        return text.to_string();
+    };
+    let rest = &text[i + AT.len()..];
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == ':'))
+        .unwrap_or(rest.len());
+    let at = &rest[..end];
+    let line = at
+        .split(':')
+        .next()
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| rewritten.lines().nth(n.checked_sub(1)?))
+        .map(|l| format!(", which reads `{}`", l.trim()))
+        .unwrap_or_default();
+    format!(
+        "{}--> Cargo.toml:{at} of bumpguard's rewritten copy of the manifest (dev-dependencies and test, bench and example targets left out; its lines are not the crate's){line}{}",
+        &text[..i],
+        &rest[end..]
+    )
+}
+
 fn shorten(text: String, max: usize) -> String {
     if text.len() > max {
         let cut = (0..=max)
@@ -1025,6 +1089,11 @@ struct Mode<'a> {
     /// ([`Facts::is_unsafe`]), so that becoming safe is told apart from
     /// becoming unsafe (as the syn engine does).
     drop_unsafe: bool,
+    /// Written as Rust the syn engine's canonical forms start from
+    /// ([`rustdoc_canon`]): as displayed, but with paths resolved
+    /// (`__local::` and the shortest public path for this crate's types)
+    /// and parameter names `_`.
+    resolve: bool,
 }
 
 const DISPLAY: Mode<'static> = Mode {
@@ -1032,12 +1101,19 @@ const DISPLAY: Mode<'static> = Mode {
     self_name: None,
     erase_static: false,
     drop_unsafe: false,
+    resolve: false,
 };
 const SHAPE: Mode<'static> = Mode {
     shape: true,
     self_name: None,
     erase_static: false,
     drop_unsafe: false,
+    resolve: false,
+};
+/// See [`Mode::resolve`].
+const RESOLVED: Mode<'static> = Mode {
+    resolve: true,
+    ..DISPLAY
 };
 
 /// Prelude types that `core::`/`alloc::`/`std::` paths name (as the syn engine).
@@ -1083,6 +1159,24 @@ struct Reader<'a> {
     /// The crate's sources, when known: for the `#[repr]` inside a
     /// `#[cfg_attr]` whose condition rustdoc's configuration does not meet.
     sources: Option<Sources>,
+    /// Every public path (key) of each type, trait and alias of this
+    /// crate, from a first walk: signatures name this crate's types by
+    /// them (as the syn engine does).
+    public_paths: HashMap<rd::Id, Vec<String>>,
+    /// The keys recorded in this walk, by declaration.
+    seen_paths: HashMap<rd::Id, Vec<String>>,
+    /// While a declaration's members are read: the positional names of its
+    /// parameters and lifetimes (`T` -> `__P0`), for their comparison forms
+    /// ([`Reader::member_ty`]).
+    member_params: Option<Renames>,
+    /// While a trait's items are read: its generics as resolved Rust.
+    trait_generics: Option<String>,
+    /// The first walk, which only finds public paths: canonical forms,
+    /// which it does not need, are skipped.
+    collect_only: bool,
+    /// Hidden members that still bind users (see
+    /// [`ApiSurface::hidden_items`]).
+    hidden_items: BTreeMap<String, ApiItem>,
 }
 
 /// A crate's source files, parsed on demand.
@@ -1236,6 +1330,12 @@ impl<'a> Reader<'a> {
             traits: Vec::new(),
             impl_traits: Vec::new(),
             sources: None,
+            public_paths: HashMap::new(),
+            seen_paths: HashMap::new(),
+            member_params: None,
+            trait_generics: None,
+            collect_only: false,
+            hidden_items: BTreeMap::new(),
         }
     }
 
@@ -1258,6 +1358,13 @@ impl<'a> Reader<'a> {
 
     fn surface(mut self) -> ApiSurface {
         let root = self.k.root;
+        // A first walk finds the public paths of the crate's types, which
+        // the comparison forms of signatures name them by.
+        let mut first = Reader::new(self.k);
+        first.collect_only = true;
+        first.module(root, &[], &mut Vec::new());
+        self.public_paths = first.seen_paths;
+        let local_paths = self.local_paths();
         let mut stack = Vec::new();
         self.module(root, &[], &mut stack);
         self.mark_sealed();
@@ -1272,8 +1379,73 @@ impl<'a> Reader<'a> {
             // Filled from the manifest by the caller (the syn engine reads it).
             features: BTreeMap::new(),
             hidden: self.hidden,
+            local_paths,
+            hidden_items: self.hidden_items,
             ..ApiSurface::default()
         }
+    }
+
+    /// [`ApiSurface::local_paths`]: each type by its shortest public path,
+    /// with all of them. As in the syn engine, an alias that passes its
+    /// parameters through (`pub type Duration = TimeDelta;`) shares its
+    /// paths with its target, both ways, so that a type renamed with an
+    /// alias keeping the old name is paired with itself.
+    fn local_paths(&self) -> BTreeMap<String, Vec<String>> {
+        let mut extra: HashMap<rd::Id, Vec<String>> = HashMap::new();
+        for (id, paths) in &self.public_paths {
+            let Some(target) = self.alias_target(id) else {
+                continue;
+            };
+            extra
+                .entry(target)
+                .or_default()
+                .extend(paths.iter().cloned());
+            let target_paths = self.public_paths.get(&target).cloned().unwrap_or_default();
+            extra.entry(*id).or_default().extend(target_paths);
+        }
+        let mut out = BTreeMap::new();
+        for (id, paths) in &self.public_paths {
+            if let Some(best) = super::syn_engine::best_path(paths) {
+                let mut all = paths.clone();
+                all.extend(extra.get(id).into_iter().flatten().cloned());
+                out.insert(best.clone(), all);
+            }
+        }
+        out
+    }
+
+    /// The local type an alias names, when the alias passes its parameters
+    /// through unchanged, in order (`type A<T> = B<T>;`).
+    fn alias_target(&self, id: &rd::Id) -> Option<rd::Id> {
+        let rd::ItemEnum::TypeAlias(t) = &self.get(id)?.inner else {
+            return None;
+        };
+        let rd::Type::ResolvedPath(p) = &t.type_ else {
+            return None;
+        };
+        if p.id == *id || self.get(&p.id).is_none_or(|i| i.crate_id != 0) {
+            return None;
+        }
+        let params: Vec<&str> = t.generics.params.iter().map(|g| g.name.as_str()).collect();
+        let args: Vec<&str> = match p.args.as_deref() {
+            None => Vec::new(),
+            Some(rd::GenericArgs::AngleBracketed { args, constraints })
+                if constraints.is_empty() =>
+            {
+                let mut out = Vec::new();
+                for a in args {
+                    out.push(match a {
+                        rd::GenericArg::Lifetime(l) => l.as_str(),
+                        rd::GenericArg::Type(rd::Type::Generic(g)) => g.as_str(),
+                        rd::GenericArg::Const(c) => c.expr.as_str(),
+                        _ => return None,
+                    });
+                }
+                out
+            }
+            _ => return None,
+        };
+        (args == params).then_some(p.id)
     }
 
     /// A trait whose supertrait is a trait of this crate that outside code
@@ -1395,6 +1567,32 @@ impl<'a> Reader<'a> {
         Some(key)
     }
 
+    /// A `#[doc(hidden)]` field, variant or trait item: not API, but kept in
+    /// `hidden_items` for the rules it still binds users by (a struct
+    /// literal names every field, an exhaustive match covers every
+    /// variant, an implementation writes every required item).
+    fn hide_member(
+        &mut self,
+        key: String,
+        kind: ItemKind,
+        (signature, shape): (String, String),
+        parent: &str,
+        facts: Facts,
+    ) {
+        self.hidden.insert(key.clone());
+        let item = ApiItem {
+            path: self.display(&key),
+            key: key.clone(),
+            kind,
+            signature,
+            shape,
+            cfg: None,
+            parent: Some(parent.to_string()),
+            facts,
+        };
+        self.hidden_items.insert(key, item);
+    }
+
     /// Records what module `m` exports under `prefix`.
     fn module(&mut self, m: rd::Id, prefix: &[String], stack: &mut Vec<rd::Id>) {
         if stack.contains(&m) || stack.len() > 32 {
@@ -1455,6 +1653,19 @@ impl<'a> Reader<'a> {
                             }
                         }
                         stack.pop();
+                    } else if let rd::ItemEnum::Enum(e) = &target.inner {
+                        // `pub use Enum::*`: every variant, where no name
+                        // declared here shadows it.
+                        for id in &e.variants {
+                            let Some(variant) = self.get(id) else {
+                                continue;
+                            };
+                            if let Some(name) = &variant.name
+                                && !self.out.contains_key(&join(prefix, name))
+                            {
+                                self.export(variant, name, prefix, stack);
+                            }
+                        }
                     }
                 }
                 None => {
@@ -1497,6 +1708,18 @@ impl<'a> Reader<'a> {
             return;
         }
         match target {
+            // `pub use __m as m;` of a hidden `#[macro_export]` macro: the
+            // re-export is the name the crate gives it (as syn).
+            Some(target)
+                if target.crate_id == 0
+                    && matches!(target.inner, rd::ItemEnum::Macro(_))
+                    && is_hidden(target)
+                    && target.name.as_deref() != Some(u.name.as_str()) =>
+            {
+                self.reachable.insert(target.id);
+                self.visible.insert(target.id);
+                self.macro_rules(target, &u.name, prefix);
+            }
             Some(target) if target.crate_id == 0 => self.export(target, &u.name, prefix, stack),
             _ => {
                 let last = u.source.rsplit("::").next().unwrap_or(&u.source);
@@ -1547,7 +1770,23 @@ impl<'a> Reader<'a> {
         }
         self.reachable.insert(item.id);
         self.visible.insert(item.id);
+        // Members read below are this item's, not an earlier one's.
+        self.member_params = None;
+        self.trait_generics = None;
         let key = join(prefix, name);
+        if matches!(
+            item.inner,
+            rd::ItemEnum::Struct(_)
+                | rd::ItemEnum::Enum(_)
+                | rd::ItemEnum::Union(_)
+                | rd::ItemEnum::Trait(_)
+                | rd::ItemEnum::TypeAlias(_)
+        ) {
+            self.seen_paths
+                .entry(item.id)
+                .or_default()
+                .push(key.clone());
+        }
         let plain = |s: String| (s.clone(), s);
         match &item.inner {
             rd::ItemEnum::Module(_) => {
@@ -1578,7 +1817,7 @@ impl<'a> Reader<'a> {
             }
             rd::ItemEnum::Function(f) => {
                 let sig = self.fn_sig("pub ", name, f, DISPLAY);
-                let shape = self.fn_sig(
+                let mut shape = self.fn_sig(
                     "pub ",
                     name,
                     f,
@@ -1587,9 +1826,14 @@ impl<'a> Reader<'a> {
                         ..SHAPE
                     },
                 );
+                let fn_sig = self.fn_canon("pub ", name, f, true, &Around::Free);
+                if let Some((canonical, _)) = &fn_sig {
+                    shape = canonical.clone();
+                }
                 let facts = Facts {
                     is_const: Some(f.header.is_const),
                     is_unsafe: Some(f.header.is_unsafe),
+                    fn_sig: fn_sig.map(|(_, parts)| Box::new(parts)),
                     ..Facts::default()
                 };
                 let k = self.add(key, ItemKind::Function, (sig, shape), None, facts);
@@ -1633,6 +1877,10 @@ impl<'a> Reader<'a> {
                 // to an alias either.
                 let k = self.add(key, ItemKind::TypeAlias, (s, sh), None, Facts::default());
                 self.mark(&k, item);
+                let target = self.ty(&t.type_, RESOLVED);
+                self.canon_item_header(&k, &format!("pub type {name}"), &t.generics, |r| {
+                    Some(format!(" = {}", rustdoc_canon::ty(&target, r)?))
+                });
             }
             rd::ItemEnum::Struct(s) => {
                 let non_exhaustive = has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive));
@@ -1679,10 +1927,16 @@ impl<'a> Reader<'a> {
                     non_exhaustive,
                     repr: repr(item, self.cfg_attr_repr(item, name)),
                     defaulted_params,
+                    field_order: self.public_field_names(&fields),
                     ..Facts::default()
                 };
                 let k = self.add(key.clone(), ItemKind::Struct, (sig, shape), None, facts);
                 self.mark(&k, item);
+                let shape_tail = if opaque { " { .. }" } else { tail };
+                self.member_params =
+                    self.canon_item_header(&k, &format!("pub struct {name}"), &s.generics, |_| {
+                        Some(shape_tail.to_string())
+                    });
                 if k.is_some() {
                     self.fields(&key, &fields);
                     self.impls(&key, name, &s.generics, &s.impls);
@@ -1691,15 +1945,20 @@ impl<'a> Reader<'a> {
             rd::ItemEnum::Union(u) => {
                 let (sig, shape, defaulted_params) =
                     self.header(&format!("pub union {name}"), &u.generics, "");
+                let fields: Vec<Option<rd::Id>> = u.fields.iter().map(|f| Some(*f)).collect();
                 let facts = Facts {
                     repr: repr(item, self.cfg_attr_repr(item, name)),
                     defaulted_params,
+                    field_order: self.public_field_names(&fields),
                     ..Facts::default()
                 };
                 let k = self.add(key.clone(), ItemKind::Union, (sig, shape), None, facts);
                 self.mark(&k, item);
+                self.member_params =
+                    self.canon_item_header(&k, &format!("pub union {name}"), &u.generics, |_| {
+                        Some(String::new())
+                    });
                 if k.is_some() {
-                    let fields: Vec<Option<rd::Id>> = u.fields.iter().map(|f| Some(*f)).collect();
                     self.fields(&key, &fields);
                     self.impls(&key, name, &u.generics, &u.impls);
                 }
@@ -1708,17 +1967,42 @@ impl<'a> Reader<'a> {
                 let non_exhaustive = has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive));
                 let (sig, shape, defaulted_params) =
                     self.header(&format!("pub enum {name}"), &e.generics, "");
+                let fieldless = e.variants.iter().all(|id| {
+                    matches!(
+                        self.get(id).map(|i| &i.inner),
+                        Some(rd::ItemEnum::Variant(rd::Variant {
+                            kind: rd::VariantKind::Plain,
+                            ..
+                        }))
+                    )
+                });
                 let facts = Facts {
                     non_exhaustive,
                     repr: repr(item, self.cfg_attr_repr(item, name)),
                     defaulted_params,
+                    fieldless,
                     ..Facts::default()
                 };
                 let k = self.add(key.clone(), ItemKind::Enum, (sig, shape), None, facts);
                 self.mark(&k, item);
+                self.member_params =
+                    self.canon_item_header(&k, &format!("pub enum {name}"), &e.generics, |_| {
+                        Some(String::new())
+                    });
                 if k.is_some() {
+                    // Implicit discriminants are the previous one plus one;
+                    // the compiler gives the value of every explicit one.
+                    let mut next: Option<i128> = Some(0);
                     for vid in &e.variants {
-                        self.variant(&key, vid);
+                        let value = match self.get(vid).map(|i| &i.inner) {
+                            Some(rd::ItemEnum::Variant(rd::Variant {
+                                discriminant: Some(d),
+                                ..
+                            })) => d.value.parse::<i128>().ok(),
+                            _ => next,
+                        };
+                        next = value.and_then(|x| x.checked_add(1));
+                        self.variant(&key, vid, value);
                     }
                     self.impls(&key, name, &e.generics, &e.impls);
                 }
@@ -1742,6 +2026,15 @@ impl<'a> Reader<'a> {
                 };
                 let k = self.add(key.clone(), ItemKind::Trait, (sig, shape), None, facts);
                 self.mark(&k, item);
+                let supers = self.bounds(&t.bounds, RESOLVED);
+                self.member_params = self.canon_item_header(&k, &head, &t.generics, |r| {
+                    if t.bounds.is_empty() {
+                        Some(String::new())
+                    } else {
+                        Some(format!(": {}", rustdoc_canon::bounds(&supers, r)?))
+                    }
+                });
+                self.trait_generics = Some(self.generics_text(&t.generics));
                 if k.is_some() {
                     self.traits.push((item.id, key.clone()));
                     for id in &t.items {
@@ -1760,12 +2053,26 @@ impl<'a> Reader<'a> {
                         }
                         let self_shape = self.ty(&imp.for_, SHAPE);
                         let sig = self.impl_sig(imp);
+                        // Its header with the parameters renamed, as the
+                        // syn engine's: the key names the parameters as
+                        // written (`impl for (T0,)`), the diff pairs a key
+                        // that changed only by them through this shape.
+                        let (shape, parts) = match &imp.trait_ {
+                            Some(t) => {
+                                let (shape, parts) = self.impl_shape(imp, &self.trait_name(t));
+                                (shape, Some(Box::new(parts)))
+                            }
+                            None => (String::new(), None),
+                        };
                         self.add(
                             format!("{key} impl for {self_shape}"),
                             ItemKind::Impl,
-                            (sig, String::new()),
+                            (sig, shape),
                             Some(&key),
-                            Facts::default(),
+                            Facts {
+                                impl_shape: parts,
+                                ..Facts::default()
+                            },
                         );
                     }
                 }
@@ -1784,17 +2091,7 @@ impl<'a> Reader<'a> {
                 let k = self.add(key, ItemKind::Trait, (s, sh), None, Facts::default());
                 self.mark(&k, item);
             }
-            rd::ItemEnum::Macro(_) => {
-                let s = format!("macro_rules! {name}");
-                let k = self.add(
-                    self.export_key(item, name, prefix),
-                    ItemKind::Macro,
-                    plain(s),
-                    None,
-                    Facts::default(),
-                );
-                self.mark(&k, item);
-            }
+            rd::ItemEnum::Macro(_) => self.macro_rules(item, name, prefix),
             rd::ItemEnum::ProcMacro(pm) => {
                 let s = match pm.kind {
                     rd::MacroKind::Bang => format!("#[proc_macro] {name}!(..)"),
@@ -1819,9 +2116,29 @@ impl<'a> Reader<'a> {
                 );
                 self.mark(&k, item);
             }
+            // A variant re-exported on its own (`pub use Color::Red;`,
+            // `pub use Color::*;`): a path users name it by (as syn).
+            rd::ItemEnum::Variant(v) => {
+                let s = format!("{name}{}", self.variant_fields(v, DISPLAY));
+                let sh = format!("{name}{}", self.variant_fields(v, SHAPE));
+                self.add(key, ItemKind::Variant, (s, sh), None, Facts::default());
+            }
             // Primitives, keywords, extern types: not items a crate's users name.
             _ => {}
         }
+    }
+
+    /// A `macro_rules!` macro exported as `prefix::name!`.
+    fn macro_rules(&mut self, item: &rd::Item, name: &str, prefix: &[String]) {
+        let s = format!("macro_rules! {name}");
+        let k = self.add(
+            self.export_key(item, name, prefix),
+            ItemKind::Macro,
+            (s.clone(), s),
+            None,
+            Facts::default(),
+        );
+        self.mark(&k, item);
     }
 
     fn is_local_type(&self, t: &rd::Type) -> bool {
@@ -1888,6 +2205,19 @@ impl<'a> Reader<'a> {
         (display, shape, defaulted)
     }
 
+    /// The names of the public fields, in declaration order (a tuple
+    /// field's is its index), hidden ones included.
+    fn public_field_names(&self, fields: &[Option<rd::Id>]) -> Vec<String> {
+        fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let item = self.get(f.as_ref()?)?;
+                is_public(item).then(|| item.name.clone().unwrap_or_else(|| i.to_string()))
+            })
+            .collect()
+    }
+
     fn fields(&mut self, parent: &str, fields: &[Option<rd::Id>]) {
         for (i, f) in fields.iter().enumerate() {
             let Some(item) = f.as_ref().and_then(|id| self.get(id)) else {
@@ -1901,12 +2231,12 @@ impl<'a> Reader<'a> {
             };
             let name = item.name.clone().unwrap_or_else(|| i.to_string());
             let key = format!("{parent}.{name}");
+            let s = format!("pub {name}: {}", self.ty(ty, DISPLAY));
+            let sh = format!("pub {name}: {}", self.member_ty(ty));
             if is_hidden(item) {
-                self.hidden.insert(key);
+                self.hide_member(key, ItemKind::Field, (s, sh), parent, Facts::default());
                 continue;
             }
-            let s = format!("pub {name}: {}", self.ty(ty, DISPLAY));
-            let sh = format!("pub {name}: {}", self.ty(ty, SHAPE));
             let k = self.add(
                 key,
                 ItemKind::Field,
@@ -1918,52 +2248,28 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn variant(&mut self, parent: &str, id: &rd::Id) {
+    /// A variant of the enum at `parent`; `value`: its discriminant's
+    /// value, explicit or implicit.
+    fn variant(&mut self, parent: &str, id: &rd::Id, value: Option<i128>) {
         let Some(item) = self.get(id) else { return };
         let (Some(name), rd::ItemEnum::Variant(v)) = (&item.name, &item.inner) else {
             return;
         };
-        if is_hidden(item) {
-            self.hidden.insert(format!("{parent}::{name}"));
-            return;
-        }
-        let field_ty = |fid: &Option<rd::Id>, mode| -> Option<(Option<String>, String)> {
-            let f = self.get(fid.as_ref()?)?;
-            match &f.inner {
-                rd::ItemEnum::StructField(t) => Some((f.name.clone(), self.ty(t, mode))),
-                _ => None,
-            }
-        };
-        let fields = |mode| match &v.kind {
-            rd::VariantKind::Plain => String::new(),
-            rd::VariantKind::Tuple(fs) => {
-                let parts: Vec<String> = fs
-                    .iter()
-                    .map(|f| {
-                        field_ty(f, mode)
-                            .map(|(_, t)| t)
-                            .unwrap_or_else(|| "_".into())
-                    })
-                    .collect();
-                format!("({})", parts.join(", "))
-            }
-            rd::VariantKind::Struct { fields, .. } => {
-                let parts: Vec<String> = fields
-                    .iter()
-                    .filter_map(|f| field_ty(&Some(*f), mode))
-                    .map(|(n, t)| format!("{}: {t}", n.unwrap_or_default()))
-                    .collect();
-                format!(" {{ {} }}", parts.join(", "))
-            }
-        };
-        let s = format!("{name}{}", fields(DISPLAY));
-        let sh = format!("{name}{}", fields(SHAPE));
+        let s = format!("{name}{}", self.variant_fields(v, DISPLAY));
+        let sh = format!("{name}{}", self.variant_fields(v, SHAPE));
         let facts = Facts {
             non_exhaustive: has_attr(item, |a| matches!(a, rd::Attribute::NonExhaustive)),
             // As written (`1 << 3`, `0x10`), like the syn engine.
             discriminant: v.discriminant.as_ref().map(|d| d.expr.clone()),
+            discriminant_value: value,
             ..Facts::default()
         };
+        if is_hidden(item) {
+            // Not API, but exhaustive matches must still cover it.
+            let key = format!("{parent}::{name}");
+            self.hide_member(key, ItemKind::Variant, (s, sh), parent, facts);
+            return;
+        }
         let k = self.add(
             format!("{parent}::{name}"),
             ItemKind::Variant,
@@ -1974,61 +2280,124 @@ impl<'a> Reader<'a> {
         self.mark(&k, item);
     }
 
+    /// A variant's fields: ` { a: T }`, `(T, U)` or nothing.
+    fn variant_fields(&self, v: &rd::Variant, mode: Mode) -> String {
+        let field_ty = |fid: &Option<rd::Id>| -> Option<(Option<String>, String)> {
+            let f = self.get(fid.as_ref()?)?;
+            match &f.inner {
+                // In comparison forms, as the syn engine writes a member.
+                rd::ItemEnum::StructField(t) if mode.shape => {
+                    Some((f.name.clone(), self.member_ty(t)))
+                }
+                rd::ItemEnum::StructField(t) => Some((f.name.clone(), self.ty(t, mode))),
+                _ => None,
+            }
+        };
+        match &v.kind {
+            rd::VariantKind::Plain => String::new(),
+            rd::VariantKind::Tuple(fs) => {
+                let parts: Vec<String> = fs
+                    .iter()
+                    .map(|f| field_ty(f).map(|(_, t)| t).unwrap_or_else(|| "_".into()))
+                    .collect();
+                format!("({})", parts.join(", "))
+            }
+            rd::VariantKind::Struct { fields, .. } => {
+                let parts: Vec<String> = fields
+                    .iter()
+                    .filter_map(|f| field_ty(&Some(*f)))
+                    .map(|(n, t)| format!("{}: {t}", n.unwrap_or_default()))
+                    .collect();
+                format!(" {{ {} }}", parts.join(", "))
+            }
+        }
+    }
+
     fn trait_item(&mut self, parent: &str, id: &rd::Id) {
         let Some(item) = self.get(id) else { return };
         let Some(name) = &item.name else { return };
-        if is_hidden(item) {
-            self.hidden.insert(format!("{parent}::{name}"));
-            return;
-        }
+        let mut fn_sig = None;
         let (kind, sig, shape, has_default) = match &item.inner {
-            rd::ItemEnum::Function(f) => (
-                ItemKind::TraitMethod,
-                self.fn_sig("", name, f, DISPLAY),
-                self.fn_sig("", name, f, SHAPE),
-                f.has_body,
-            ),
+            rd::ItemEnum::Function(f) => {
+                let mut shape = self.fn_sig("", name, f, SHAPE);
+                let generics = self.trait_generics.clone().unwrap_or_default();
+                fn_sig = self.fn_canon(
+                    "",
+                    name,
+                    f,
+                    false,
+                    &Around::Trait {
+                        generics: &generics,
+                    },
+                );
+                if let Some((canonical, _)) = &fn_sig {
+                    shape = canonical.clone();
+                }
+                (
+                    ItemKind::TraitMethod,
+                    self.fn_sig("", name, f, DISPLAY),
+                    shape,
+                    f.has_body,
+                )
+            }
             rd::ItemEnum::AssocType {
                 generics,
                 bounds,
                 type_,
             } => {
-                let text = |mode| {
-                    let b = if bounds.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {}", self.bounds(bounds, mode))
+                let text = |shape: bool| {
+                    let b = match (bounds.is_empty(), shape) {
+                        (true, _) => String::new(),
+                        (false, true) => format!(": {}", self.member_bounds(bounds)),
+                        (false, false) => format!(": {}", self.bounds(bounds, DISPLAY)),
                     };
                     let d = type_
                         .as_ref()
-                        .map(|t| format!(" = {}", self.ty(t, mode)))
+                        .map(|t| {
+                            let t = if shape {
+                                self.member_ty(t)
+                            } else {
+                                self.ty(t, DISPLAY)
+                            };
+                            format!(" = {t}")
+                        })
                         .unwrap_or_default();
+                    let mode = if shape { SHAPE } else { DISPLAY };
                     format!("type {name}{}{b}{d}", self.generics(generics, mode))
                 };
                 (
                     ItemKind::TraitType,
-                    text(DISPLAY),
-                    text(SHAPE),
+                    text(false),
+                    text(true),
                     type_.is_some(),
                 )
             }
             rd::ItemEnum::AssocConst { type_, value } => (
                 ItemKind::TraitConst,
                 format!("const {name}: {}", self.ty(type_, DISPLAY)),
-                format!("const {name}: {}", self.ty(type_, SHAPE)),
+                format!("const {name}: {}", self.member_ty(type_)),
                 value.is_some(),
             ),
             _ => return,
         };
+        let facts = Facts {
+            has_default: Some(has_default),
+            fn_sig: fn_sig.map(|(_, parts)| Box::new(parts)),
+            ..Facts::default()
+        };
+        if is_hidden(item) {
+            // Not API, but a required one must still be written by every
+            // implementation.
+            let key = format!("{parent}::{name}");
+            self.hide_member(key, kind, (sig, shape), parent, facts);
+            return;
+        }
         let k = self.add(
             format!("{parent}::{name}"),
             kind,
             (sig, shape),
             Some(parent),
-            Facts {
-                has_default: Some(has_default),
-                ..Facts::default()
-            },
+            facts,
         );
         self.mark(&k, item);
     }
@@ -2036,6 +2405,22 @@ impl<'a> Reader<'a> {
     /// Inherent items, trait impls (derived and written), and the auto
     /// traits the compiler found, attached to the type at `owner`.
     fn impls(&mut self, owner: &str, type_name: &str, own: &rd::Generics, impls: &[rd::Id]) {
+        // How many impls of each trait the type has (for itself, not for a
+        // reference to it): one is keyed by the trait alone, as in the syn
+        // engine, several for instances of the type are keyed apart.
+        let mut per_trait: BTreeMap<String, usize> = BTreeMap::new();
+        for id in impls {
+            if let Some(item) = self.get(id)
+                && let rd::ItemEnum::Impl(imp) = &item.inner
+                && !is_hidden(item)
+                && let Some(t) = &imp.trait_
+                && imp.blanket_impl.is_none()
+                && !imp.is_negative
+                && !matches!(imp.for_, rd::Type::BorrowedRef { .. })
+            {
+                *per_trait.entry(self.trait_name(t)).or_default() += 1;
+            }
+        }
         for id in impls {
             let Some(item) = self.get(id) else { continue };
             let rd::ItemEnum::Impl(imp) = &item.inner else {
@@ -2060,22 +2445,25 @@ impl<'a> Reader<'a> {
             }
             let auto = AUTO_TRAITS.contains(&bare);
             // `impl Tr for &X`, and impls for one instance of a generic type
-            // (`impl Tr for X<u8>` next to `impl Tr for X<u16>`): keyed by
-            // the type too, so that they do not collapse into one.
-            let key =
-                if matches!(imp.for_, rd::Type::BorrowedRef { .. }) || !self.for_own_params(imp) {
-                    format!(
-                        "{owner} impl {trait_name} for {}",
-                        self.ty(&imp.for_, SHAPE)
-                    )
-                } else {
-                    format!("{owner} impl {trait_name}")
-                };
+            // next to others of the same trait (`impl Tr for X<u8>` and
+            // `impl Tr for X<u16>`): keyed by the type too, so that they do
+            // not collapse into one (see [`pair_instance_impls`]).
+            let several = per_trait.get(&trait_name).is_some_and(|n| *n > 1);
+            let key = if matches!(imp.for_, rd::Type::BorrowedRef { .. })
+                || (several && !self.for_own_params(imp))
+            {
+                format!(
+                    "{owner} impl {trait_name} for {}",
+                    self.ty(&imp.for_, SHAPE)
+                )
+            } else {
+                format!("{owner} impl {trait_name}")
+            };
             let derived = has_attr(item, |a| matches!(a, rd::Attribute::AutomaticallyDerived));
             // Auto-trait impls hold under conditions (`where T: Send`) that
             // follow the fields: their where list is compared, so that
             // tightened conditions are told apart from loosened ones.
-            let conditions = if auto {
+            let mut conditions = if auto {
                 self.impl_conditions(imp, own, &trait_name)
             } else {
                 String::new()
@@ -2093,9 +2481,19 @@ impl<'a> Reader<'a> {
                 )
             } else if derived {
                 (format!("impl {trait_name} (derived)"), Facts::default())
-            } else {
+            } else if auto {
                 let facts = Facts {
-                    compiler_checked: auto,
+                    compiler_checked: true,
+                    ..Facts::default()
+                };
+                (self.impl_sig(imp), facts)
+            } else {
+                // A written impl: its header is compared in parts, as the
+                // syn engine's (narrowed, widened, bounds, associated types).
+                let (shape, parts) = self.impl_shape(imp, &trait_name);
+                conditions = shape;
+                let facts = Facts {
+                    impl_shape: Some(Box::new(parts)),
                     ..Facts::default()
                 };
                 (self.impl_sig(imp), facts)
@@ -2127,6 +2525,92 @@ impl<'a> Reader<'a> {
             rd::GenericArg::Const(c) => params.contains(&c.expr.as_str()),
             rd::GenericArg::Type(_) => false,
         })
+    }
+
+    /// A written trait impl's header in comparison form (`impl<__P0> Tr for
+    /// S<__P0> where __P0: Send; type Item = u8`) and in parts, as the syn
+    /// engine builds them: the impl's type and const parameters renamed
+    /// `__P0`, `__P1`, .. by first use in the implemented type, then in the
+    /// trait's arguments, then in the bounds (so that the names an author
+    /// chose do not count); one bound per predicate, sorted; associated
+    /// types sorted by name, with `Self` read as the implemented type.
+    fn impl_shape(&self, imp: &rd::Impl, trait_name: &str) -> (String, super::ImplShape) {
+        let self_ty = self.ty(&imp.for_, SHAPE);
+        let preds: Vec<String> = self
+            .where_clause(&imp.generics, SHAPE)
+            .strip_prefix(" where ")
+            .map(split_top_level_commas)
+            .unwrap_or_default();
+        let mut assoc: Vec<(String, String)> = imp
+            .items
+            .iter()
+            .filter_map(|id| self.get(id))
+            .filter_map(|i| match (&i.name, &i.inner) {
+                (Some(n), rd::ItemEnum::AssocType { type_: Some(t), .. }) => {
+                    Some((n.clone(), self.ty(t, SHAPE)))
+                }
+                _ => None,
+            })
+            .collect();
+        assoc.sort();
+        let names: Vec<&str> = imp
+            .generics
+            .params
+            .iter()
+            .filter(|p| !matches!(p.kind, rd::GenericParamDefKind::Lifetime { .. }))
+            .map(|p| p.name.as_str())
+            .collect();
+        let mut order: Vec<&str> = Vec::new();
+        for text in [self_ty.as_str(), trait_name]
+            .into_iter()
+            .chain(preds.iter().map(String::as_str))
+        {
+            for word in idents(text) {
+                if let Some(n) = names.iter().find(|n| **n == word)
+                    && !order.contains(n)
+                {
+                    order.push(n);
+                }
+            }
+        }
+        for n in &names {
+            if !order.contains(n) {
+                order.push(n);
+            }
+        }
+        let mut renames: BTreeMap<String, String> = order
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_string(), format!("__P{i}")))
+            .collect();
+        let self_ty = rename_idents(&self_ty, &renames);
+        renames.insert("Self".to_string(), self_ty.clone());
+        let trait_ref = rename_idents(trait_name, &renames);
+        let mut preds: Vec<String> = preds.iter().map(|p| rename_idents(p, &renames)).collect();
+        preds.sort();
+        preds.dedup();
+        let assoc: Vec<(String, String)> = assoc
+            .into_iter()
+            .map(|(n, t)| (n, rename_idents(&t, &renames)))
+            .collect();
+        let params: Vec<String> = (0..order.len()).map(|i| format!("__P{i}")).collect();
+        let mut shape = format!("impl<{}> {trait_ref} for {self_ty}", params.join(", "));
+        if !preds.is_empty() {
+            shape.push_str(&format!(" where {}", preds.join(", ")));
+        }
+        for (name, t) in &assoc {
+            shape.push_str(&format!("; type {name} = {t}"));
+        }
+        (
+            shape,
+            super::ImplShape {
+                self_ty,
+                trait_ref,
+                params,
+                preds,
+                assoc,
+            },
+        )
     }
 
     /// The comparison form of an auto-trait impl's conditions:
@@ -2162,6 +2646,12 @@ impl<'a> Reader<'a> {
             drop_unsafe: true,
             ..SHAPE
         };
+        let impl_generics = self.generics_text(&imp.generics);
+        let self_ty = self.ty(&imp.for_, RESOLVED);
+        let around = Around::Inherent {
+            self_ty: &self_ty,
+            generics: &impl_generics,
+        };
         for id in &imp.items {
             let Some(item) = self.get(id) else { continue };
             let Some(name) = &item.name else { continue };
@@ -2181,7 +2671,11 @@ impl<'a> Reader<'a> {
             let k = match &item.inner {
                 rd::ItemEnum::Function(f) => {
                     let sig = self.fn_sig("pub ", name, f, DISPLAY);
-                    let shape = self.fn_sig("pub ", name, f, mode);
+                    let mut shape = self.fn_sig("pub ", name, f, mode);
+                    let fn_sig = self.fn_canon("pub ", name, f, true, &around);
+                    if let Some((canonical, _)) = &fn_sig {
+                        shape = canonical.clone();
+                    }
                     self.add(
                         key,
                         ItemKind::Method,
@@ -2190,6 +2684,7 @@ impl<'a> Reader<'a> {
                         Facts {
                             is_const: Some(f.header.is_const),
                             is_unsafe: Some(f.header.is_unsafe),
+                            fn_sig: fn_sig.map(|(_, parts)| Box::new(parts)),
                             ..Facts::default()
                         },
                     )
@@ -2252,7 +2747,7 @@ impl<'a> Reader<'a> {
         if h.is_async {
             quals.push_str("async ");
         }
-        if h.is_unsafe && !(mode.shape && mode.drop_unsafe) {
+        if h.is_unsafe && !((mode.shape || mode.resolve) && mode.drop_unsafe) {
             quals.push_str("unsafe ");
         }
         if let Some(abi) = abi(&h.abi) {
@@ -2294,7 +2789,11 @@ impl<'a> Reader<'a> {
                 });
                 continue;
             }
-            let name = if mode.shape { "_" } else { name.as_str() };
+            let name = if mode.shape || mode.resolve {
+                "_"
+            } else {
+                name.as_str()
+            };
             parts.push(format!("{name}: {}", self.ty(ty, mode)));
         }
         if sig.is_c_variadic {
@@ -2521,7 +3020,9 @@ impl<'a> Reader<'a> {
     /// (shape): this crate's items by their name, other crates' by their
     /// full path, `core::`/`alloc::` read as `std::`, prelude types short.
     fn path(&self, p: &rd::Path, mode: Mode) -> String {
-        let base = if mode.shape {
+        let base = if mode.resolve {
+            self.resolved(p)
+        } else if mode.shape {
             self.canonical(p)
         } else {
             match p.path.strip_prefix("$crate::") {
@@ -2530,6 +3031,135 @@ impl<'a> Reader<'a> {
             }
         };
         format!("{base}{}", self.args(p.args.as_deref(), mode))
+    }
+
+    /// A path as [`Mode::resolve`] writes it: this crate's types by
+    /// `__local::` and their shortest public path (`__private::` and where
+    /// they are declared when they have none), std's by the short name of
+    /// a prelude type or `std::` and where they are defined.
+    fn resolved(&self, p: &rd::Path) -> String {
+        let local = self.get(&p.id).is_some_and(|i| i.crate_id == 0);
+        let Some(summary) = self.k.paths.get(&p.id) else {
+            return p.path.trim_start_matches("$crate::").to_string();
+        };
+        if local || summary.crate_id == 0 {
+            if let Some(best) = self
+                .public_paths
+                .get(&p.id)
+                .and_then(|paths| super::syn_engine::best_path(paths))
+            {
+                return format!("__local::{best}");
+            }
+            let mut parts = vec!["__private".to_string()];
+            parts.extend(summary.path.iter().skip(1).cloned());
+            return parts.join("::");
+        }
+        let std = matches!(
+            summary.path.first().map(String::as_str),
+            Some("std" | "core" | "alloc")
+        );
+        if std && let Some(last) = summary.path.last() {
+            let short = super::syn_engine::PRELUDE
+                .iter()
+                .find(|(_, s)| s == last)
+                .map(|(_, s)| s.to_string());
+            if let Some(short) = short {
+                return short;
+            }
+        }
+        let mut text = summary.path.join("::");
+        for prefix in ["core::", "alloc::"] {
+            if let Some(rest) = text.strip_prefix(prefix) {
+                text = format!("std::{rest}");
+            }
+        }
+        rustdoc_canon::std_public_path(&text)
+    }
+
+    /// A function's comparison form and canonical parts, as the syn engine
+    /// computes them ([`rustdoc_canon::fn_shape`]); `None` when its
+    /// resolved text does not parse.
+    fn fn_canon(
+        &self,
+        vis: &str,
+        name: &str,
+        f: &rd::Function,
+        drop_unsafe: bool,
+        around: &Around<'_>,
+    ) -> Option<(String, FnShape)> {
+        if self.collect_only {
+            return None;
+        }
+        let mode = Mode {
+            drop_unsafe,
+            ..RESOLVED
+        };
+        rustdoc_canon::fn_shape(&self.fn_sig(vis, name, f, mode), around)
+    }
+
+    /// `<T: Clone = u8> where ..` as resolved Rust.
+    fn generics_text(&self, g: &rd::Generics) -> String {
+        format!(
+            "{}{}",
+            self.generics(g, RESOLVED),
+            self.where_clause(g, RESOLVED)
+        )
+    }
+
+    /// The comparison form of a member's type (a field's, a variant's, a
+    /// trait's associated const or type default), as the syn engine writes
+    /// it: resolved, the declaration's parameters by position. Without
+    /// those (the header did not parse), the earlier form.
+    fn member_ty(&self, t: &rd::Type) -> String {
+        self.member_params
+            .as_ref()
+            .and_then(|r| rustdoc_canon::ty(&self.ty(t, RESOLVED), r))
+            .unwrap_or_else(|| self.ty(t, SHAPE))
+    }
+
+    /// [`Self::member_ty`] for the bounds of a trait's associated type.
+    fn member_bounds(&self, b: &[rd::GenericBound]) -> String {
+        self.member_params
+            .as_ref()
+            .and_then(|r| rustdoc_canon::bounds(&self.bounds(b, RESOLVED), r))
+            .unwrap_or_else(|| self.bounds(b, SHAPE))
+    }
+
+    /// A declaration's comparison form and generics, as the syn engine
+    /// computes them ([`rustdoc_canon::header`]), and the positional names
+    /// of its parameters (for its members). `tail` gives the part after
+    /// the parameters in comparison form, from those names.
+    /// Gives the item at `key` the syn engine's comparison form of its
+    /// header and its generics ([`Facts::generics`]), and returns the
+    /// positional names of its parameters, for its members.
+    fn canon_item_header(
+        &mut self,
+        key: &Option<String>,
+        head: &str,
+        g: &rd::Generics,
+        tail: impl FnOnce(&Renames) -> Option<String>,
+    ) -> Option<Renames> {
+        let (shape, generics, params) = self.canon_header(head, g, tail)?;
+        if let Some(i) = key.as_ref().and_then(|k| self.out.get_mut(k)) {
+            i.shape = shape;
+            i.facts.generics = Some(Box::new(generics));
+        }
+        Some(params)
+    }
+
+    fn canon_header(
+        &self,
+        head: &str,
+        g: &rd::Generics,
+        tail: impl FnOnce(&Renames) -> Option<String>,
+    ) -> Option<(String, GenericsShape, Renames)> {
+        if self.collect_only {
+            return None;
+        }
+        let (parsed, renames) = rustdoc_canon::positional(&self.generics_text(g))?;
+        let tail = tail(&renames)?;
+        let (shape, generics) = rustdoc_canon::header(head, &parsed, &tail);
+        Some((shape, generics, renames))
     }
 
     fn canonical(&self, p: &rd::Path) -> String {
@@ -2722,6 +3352,116 @@ fn abi(a: &rd::Abi) -> Option<String> {
     })
 }
 
+/// Lines up the keys of impls for instances of a generic type between two
+/// versions read by this engine.
+///
+/// A type with one impl of a trait has it under `S impl Tr` whatever the
+/// impl is for (`S<u8>` or `S<T>`), as in the syn engine, so that a changed
+/// header is a changed impl (narrowed, widened, changed); a type with
+/// several impls of one trait for instances of it has each under its
+/// instance (`S impl Tr for S<u8>`). When one version has one such impl and
+/// the other several, the single one takes the key of the impl for the same
+/// instance in the other version: the impl that stayed is not reported as
+/// removed and added.
+pub fn pair_instance_impls(old: &mut ApiSurface, new: &mut ApiSurface) {
+    rekey_single_impls(old, new);
+    rekey_single_impls(new, old);
+}
+
+/// [`pair_instance_impls`] one way: impls of `single` keyed by their trait
+/// alone that `other` has under their instance.
+fn rekey_single_impls(single: &mut ApiSurface, other: &ApiSurface) {
+    let mut moves: Vec<(String, String)> = Vec::new();
+    for item in single.items.values() {
+        let Some(shape) = &item.facts.impl_shape else {
+            continue;
+        };
+        if item.kind != ItemKind::Impl || other.items.contains_key(&item.key) {
+            continue;
+        }
+        let prefix = format!("{} for ", item.key);
+        let same = other
+            .items
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .find(|(k, o)| {
+                !single.items.contains_key(*k)
+                    && o.facts.impl_shape.as_ref().is_some_and(|s| {
+                        s.self_ty == shape.self_ty && s.trait_ref == shape.trait_ref
+                    })
+            });
+        if let Some((k, _)) = same {
+            moves.push((item.key.clone(), k.clone()));
+        }
+    }
+    for (from, to) in moves {
+        if let Some(mut item) = single.items.remove(&from) {
+            if let Some(stem) = item.path.strip_suffix(&from) {
+                item.path = format!("{stem}{to}");
+            }
+            item.key = to.clone();
+            single.items.insert(to, item);
+        }
+    }
+}
+
+/// The identifiers of `text` that are not the later segments of a path
+/// (`T` and `Item` in `T: Iterator<Item = u8>`, not `b` in `a::b`).
+fn idents(text: &str) -> Vec<&str> {
+    ident_spans(text)
+        .into_iter()
+        .map(|(start, end)| &text[start..end])
+        .collect()
+}
+
+/// Byte ranges of the identifiers [`idents`] returns.
+fn ident_spans(text: &str) -> Vec<(usize, usize)> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut prev = ' ';
+    for (i, ch) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (start, is_ident(ch)) {
+            (None, true) => {
+                // A number (`8` in `[u8; 8]`) or a lifetime is no name.
+                if !ch.is_ascii_digit() && prev != '\'' {
+                    start = Some(i);
+                } else {
+                    start = Some(usize::MAX);
+                }
+            }
+            (Some(s), false) => {
+                if s != usize::MAX && !text[..s].ends_with("::") {
+                    out.push((s, i));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+        prev = ch;
+    }
+    out
+}
+
+/// `text` with the identifiers `renames` names replaced (path segments
+/// after `::` left alone).
+fn rename_idents(text: &str, renames: &BTreeMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, end) in ident_spans(text) {
+        if let Some(new) = renames.get(&text[start..end]) {
+            out.push_str(&text[last..start]);
+            out.push_str(new);
+            last = end;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
 /// `A: X<B, C>, D: Y` -> [`A: X<B, C>`, `D: Y`]: commas outside brackets.
 fn split_top_level_commas(text: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -2816,6 +3556,18 @@ mod tests {
     }
 
     #[test]
+    fn a_location_in_the_rewritten_manifest_says_so() {
+        let rewritten = "[package]\nname = \"m\"\n\n[features]\ntest = [\"suite/all\"]\n";
+        let msg = "`cargo rustdoc` failed: error: feature `test` includes `suite/all`, but `suite` is not a dependency --> Cargo.toml:5:8";
+        assert_eq!(
+            in_rewritten_manifest(msg, rewritten),
+            "`cargo rustdoc` failed: error: feature `test` includes `suite/all`, but `suite` is not a dependency --> Cargo.toml:5:8 of bumpguard's rewritten copy of the manifest (dev-dependencies and test, bench and example targets left out; its lines are not the crate's), which reads `test = [\"suite/all\"]`"
+        );
+        let other = "error: failed to compile --> src/lib.rs:1:1";
+        assert_eq!(in_rewritten_manifest(other, rewritten), other);
+    }
+
+    #[test]
     fn offline_failures_are_recognised() {
         for stderr in [
             "error: failed to download `smallvec v1.6.1`\n\nCaused by:\n  attempting to make an HTTP request, but --offline was specified",
@@ -2901,6 +3653,24 @@ dependencies = ["bytes 1.10.0", "mio"]
     }
 
     #[test]
+    fn feature_entries_naming_only_a_dev_dependency_are_dropped_with_it() {
+        let table: toml::Table = toml::from_str(
+            "[package]\nname = \"m\"\nversion = \"1.0.0\"\n[dependencies]\nlibc = { version = \"0.2\", optional = true }\n[target.'cfg(unix)'.build-dependencies]\ncc = \"1\"\n[dev-dependencies]\nsuite = \"1\"\nlibc = \"0.2\"\ncc = \"1\"\n[target.'cfg(unix)'.dev-dependencies]\nnix = \"0.1\"\n[features]\ntest = [\"suite/all-features\", \"nix?/fs\", \"dep:nix\", \"libc/extra_traits\", \"cc/parallel\", \"std\"]\nstd = []\n",
+        )
+        .expect("toml");
+        let out: toml::Table = toml::from_str(&isolated_manifest(table)).expect("written toml");
+        let test: Vec<&str> = out["features"]["test"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|e| e.as_str())
+            .collect();
+        // `libc` and `cc` are still dependencies (normal; build, for one
+        // target): their entries stay.
+        assert_eq!(test, ["libc/extra_traits", "cc/parallel", "std"]);
+    }
+
+    #[test]
     fn features_a_version_does_not_declare_are_left_out() {
         let manifest: toml::Table = toml::from_str(
             "[features]\nstd = []\nuse_serde = [\"dep:serde\"]\n[dependencies]\nserde = { version = \"1\", optional = true }\nlog = { version = \"0.4\", optional = true }\n",
@@ -2978,5 +3748,69 @@ dependencies = ["bytes 1.10.0", "mio"]
                 "{a}"
             );
         }
+    }
+
+    #[test]
+    fn impl_parameters_are_renamed_where_they_are_names() {
+        assert_eq!(
+            idents("T: Iterator<Item = <U as a::Tr>::Out>, [u8; 8], &'a V"),
+            ["T", "Iterator", "Item", "U", "as", "a", "u8", "V"]
+        );
+        let renames: BTreeMap<String, String> = [("T", "__P0"), ("Self", "S<__P0>")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        assert_eq!(
+            rename_idents("Option<T::Item>, m::T, Self, Tx", &renames),
+            "Option<__P0::Item>, m::T, S<__P0>, Tx"
+        );
+    }
+
+    #[test]
+    fn a_single_instance_impl_takes_the_key_of_the_same_instance() {
+        let imp = |key: &str, self_ty: &str| ApiItem {
+            key: key.to_string(),
+            path: format!("c::{key}"),
+            kind: ItemKind::Impl,
+            signature: String::new(),
+            shape: format!("impl<> Tr for {self_ty}"),
+            cfg: None,
+            parent: Some("S".to_string()),
+            facts: Facts {
+                impl_shape: Some(Box::new(super::super::ImplShape {
+                    self_ty: self_ty.to_string(),
+                    trait_ref: "Tr".to_string(),
+                    ..Default::default()
+                })),
+                ..Facts::default()
+            },
+        };
+        let surface = |items: Vec<ApiItem>| ApiSurface {
+            crate_name: "c".to_string(),
+            items: items.into_iter().map(|i| (i.key.clone(), i)).collect(),
+            ..ApiSurface::default()
+        };
+        let mut old = surface(vec![
+            imp("S impl Tr for S<u8>", "S<u8>"),
+            imp("S impl Tr for S<u16>", "S<u16>"),
+        ]);
+        let mut new = surface(vec![imp("S impl Tr", "S<u8>")]);
+        pair_instance_impls(&mut old, &mut new);
+        let keys: Vec<&String> = new.items.keys().collect();
+        assert_eq!(keys, ["S impl Tr for S<u8>"]);
+        assert_eq!(
+            new.items["S impl Tr for S<u8>"].path,
+            "c::S impl Tr for S<u8>"
+        );
+        assert_eq!(old.items.len(), 2);
+
+        // The other way, and no pairing with another instance.
+        let mut old = surface(vec![imp("S impl Tr", "S<u32>")]);
+        let mut new = surface(vec![
+            imp("S impl Tr for S<u8>", "S<u8>"),
+            imp("S impl Tr for S<u16>", "S<u16>"),
+        ]);
+        pair_instance_impls(&mut old, &mut new);
+        assert!(old.items.contains_key("S impl Tr"));
     }
 }

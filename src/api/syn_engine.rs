@@ -107,6 +107,7 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
         version,
         features,
         optional_deps: optional_dependencies(&manifest),
+        dep_requirements: dependency_requirements(&manifest),
         ..ApiSurface::default()
     };
     let root_file = dir.join(lib_path);
@@ -240,6 +241,36 @@ pub fn read_crate(dir: &Path) -> Result<(ApiSurface, Option<CrateModel>)> {
             public,
         }),
     ))
+}
+
+/// Version requirements of the normal dependencies, in `[dependencies]`
+/// and every `[target.*.dependencies]`, by the name code uses. A
+/// dependency without a version (path or git only) is left out.
+fn dependency_requirements(manifest: &toml::Table) -> std::collections::BTreeMap<String, String> {
+    let mut tables: Vec<&toml::Table> = Vec::new();
+    tables.extend(manifest.get("dependencies").and_then(|t| t.as_table()));
+    if let Some(targets) = manifest.get("target").and_then(|t| t.as_table()) {
+        for t in targets.values().filter_map(|t| t.as_table()) {
+            tables.extend(t.get("dependencies").and_then(|d| d.as_table()));
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for t in tables {
+        for (name, spec) in t {
+            let req = match spec {
+                toml::Value::String(v) => Some(v.clone()),
+                toml::Value::Table(t) => t
+                    .get("version")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+                _ => None,
+            };
+            if let Some(req) = req {
+                out.entry(name.replace('-', "_")).or_insert(req);
+            }
+        }
+    }
+    out
 }
 
 /// Names of the optional dependencies in every dependency table (the
@@ -378,6 +409,11 @@ pub(crate) struct Crate {
     exported_macros: HashMap<String, Vec<ItemId>>,
     /// The crate is 2015 edition: `use` paths start at the crate root.
     edition_2015: bool,
+    /// The conditions this crate's wrapper macros put on the items they
+    /// wrap (`macro_rules! cfg_rt { ($($item:item)*) => { $( #[cfg(feature
+    /// = "rt")] $item )* } }` -> `feature = "rt"`), by macro name, as the
+    /// definitions are met (a macro is used after its definition).
+    wrapper_cfgs: HashMap<String, Vec<proc_macro2::TokenStream>>,
     /// The files being loaded, outermost first (canonical paths): a module
     /// file already here includes itself (`#[path = "lib.rs"] mod again;`).
     file_stack: Vec<PathBuf>,
@@ -579,6 +615,7 @@ impl Crate {
             problems: Vec::new(),
             notes: Vec::new(),
             unexpanded_macros: 0,
+            wrapper_cfgs: HashMap::new(),
             unread: Vec::new(),
             exported_macros: HashMap::new(),
             edition_2015: false,
@@ -821,6 +858,14 @@ impl Crate {
                         (Some(ident), true) => {
                             let exported = has_attr(&mac.attrs, "macro_export");
                             let name = ident.to_string();
+                            match wrapper_conditions(&mac.mac.tokens) {
+                                Some(conds) => {
+                                    self.wrapper_cfgs.insert(name.clone(), conds);
+                                }
+                                None => {
+                                    self.wrapper_cfgs.remove(&name);
+                                }
+                            }
                             let id = self.push_decl(item, m, file, cfg, hidden);
                             self.modules[m].entries.push(Entry {
                                 name,
@@ -871,7 +916,33 @@ impl Crate {
                                 continue;
                             }
                             match items_in_macro(&mac.mac) {
-                                Some(inner) => self.load_items(m, inner, file, mod_rs, inline),
+                                Some(mut inner) => {
+                                    // The invocation's own conditions (a wrapper
+                                    // inside another: `cfg_rt! { cfg_unstable! { .. } }`)
+                                    // and those this crate's wrapper macro adds
+                                    // hold for what it wraps.
+                                    let mut extra: Vec<Attribute> = mac
+                                        .attrs
+                                        .iter()
+                                        .filter(|a| a.path().is_ident("cfg"))
+                                        .cloned()
+                                        .collect();
+                                    let name =
+                                        mac.mac.path.segments.last().map(|s| s.ident.to_string());
+                                    if let Some(conds) =
+                                        name.and_then(|n| self.wrapper_cfgs.get(&n))
+                                    {
+                                        extra.extend(conds.iter().map(|t| -> Attribute {
+                                            syn::parse_quote!(#[cfg(#t)])
+                                        }));
+                                    }
+                                    for item in inner.iter_mut() {
+                                        if let Some(attrs) = item_attrs_mut(item) {
+                                            attrs.extend(extra.iter().cloned());
+                                        }
+                                    }
+                                    self.load_items(m, inner, file, mod_rs, inline)
+                                }
                                 None => {
                                     self.unexpanded_macros += 1;
                                     self.unread_macro(m, &mac.mac, None);
@@ -1053,6 +1124,92 @@ fn items_in_macro(mac: &syn::Macro) -> Option<Vec<Item>> {
         }
     }
     Some(items)
+}
+
+/// The `#[cfg(..)]` conditions a wrapper macro puts on every item it is
+/// given: its rule taking items (`($($name:item)*)`) expands to a
+/// repetition `$( #[cfg(..)] .. $name )*`. `None` for any other macro.
+fn wrapper_conditions(body: &proc_macro2::TokenStream) -> Option<Vec<proc_macro2::TokenStream>> {
+    use proc_macro2::{Delimiter, TokenTree};
+    let tokens: Vec<TokenTree> = body.clone().into_iter().collect();
+    // `(pattern) => { expansion }` rules, separated by `;`.
+    let mut i = 0;
+    while i + 2 < tokens.len() {
+        let (TokenTree::Group(pat), TokenTree::Punct(eq), TokenTree::Punct(gt)) =
+            (&tokens[i], &tokens[i + 1], &tokens[i + 2])
+        else {
+            i += 1;
+            continue;
+        };
+        if eq.as_char() != '=' || gt.as_char() != '>' {
+            i += 1;
+            continue;
+        }
+        let Some(TokenTree::Group(exp)) = tokens.get(i + 3) else {
+            return None;
+        };
+        i += 4;
+        // The pattern: `$( $name:item )*`, nothing else.
+        let pat: Vec<TokenTree> = pat.stream().into_iter().collect();
+        let name = match pat.as_slice() {
+            [
+                TokenTree::Punct(d),
+                TokenTree::Group(g),
+                TokenTree::Punct(star),
+            ] if d.as_char() == '$' && star.as_char() == '*' => {
+                let inner: Vec<TokenTree> = g.stream().into_iter().collect();
+                match inner.as_slice() {
+                    [
+                        TokenTree::Punct(d),
+                        TokenTree::Ident(n),
+                        TokenTree::Punct(c),
+                        TokenTree::Ident(k),
+                    ] if d.as_char() == '$' && c.as_char() == ':' && k == "item" => n.to_string(),
+                    _ => continue,
+                }
+            }
+            _ => continue,
+        };
+        // The expansion: `$( attributes $name )*`.
+        let exp: Vec<TokenTree> = exp.stream().into_iter().collect();
+        let [
+            TokenTree::Punct(d),
+            TokenTree::Group(rep),
+            TokenTree::Punct(star),
+        ] = exp.as_slice()
+        else {
+            continue;
+        };
+        if d.as_char() != '$' || star.as_char() != '*' {
+            continue;
+        }
+        let rep: Vec<TokenTree> = rep.stream().into_iter().collect();
+        let mut conds = Vec::new();
+        let mut j = 0;
+        while j < rep.len() {
+            match (&rep[j], rep.get(j + 1)) {
+                (TokenTree::Punct(hash), Some(TokenTree::Group(attr)))
+                    if hash.as_char() == '#' && attr.delimiter() == Delimiter::Bracket =>
+                {
+                    let a: Vec<TokenTree> = attr.stream().into_iter().collect();
+                    if let [TokenTree::Ident(cfg), TokenTree::Group(args)] = a.as_slice()
+                        && cfg == "cfg"
+                        && args.delimiter() == Delimiter::Parenthesis
+                    {
+                        conds.push(args.stream());
+                    }
+                    j += 2;
+                }
+                (TokenTree::Punct(d), Some(TokenTree::Ident(n)))
+                    if d.as_char() == '$' && *n == name && j + 2 == rep.len() =>
+                {
+                    return (!conds.is_empty()).then_some(conds);
+                }
+                _ => break,
+            }
+        }
+    }
+    None
 }
 
 /// The file of an item-level `include!("file.rs")`, relative to the file
@@ -1640,7 +1797,7 @@ fn make_ident(name: &str, span: proc_macro2::Span) -> syn::Ident {
 
 /// `fn r#gen(&self)` -> `fn gen(&self)`: raw identifiers written plain
 /// (raw strings, `r#"..."#`, are left alone).
-fn unraw_text(text: &str) -> String {
+pub(crate) fn unraw_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find("r#") {
@@ -1773,7 +1930,7 @@ const PRELUDE_NAMES: &[&str] = &[
 ];
 
 /// Prelude types that `core::`/`alloc::`/`std::` paths name.
-const PRELUDE: &[(&str, &str)] = &[
+pub(crate) const PRELUDE: &[(&str, &str)] = &[
     ("std::vec::Vec", "Vec"),
     ("std::string::String", "String"),
     ("std::option::Option", "Option"),
@@ -1823,15 +1980,17 @@ impl Normalizer<'_> {
         // module names something else so (an item, an import); never a guess
         // that an external glob brought it in (`use num_conv::prelude::*;`
         // does not define `Option`).
-        if path.leading_colon.is_none()
-            && segs.len() == 1
-            && (PRIMITIVES.contains(&segs[0].as_str()) || PRELUDE_NAMES.contains(&segs[0].as_str()))
-            && self
-                .krate
-                .lookup(self.module, &segs[0], true, false, 1)
-                .is_empty()
-        {
-            return None;
+        if path.leading_colon.is_none() && segs.len() == 1 {
+            let name = segs[0].as_str();
+            let primitive = PRIMITIVES.contains(&name);
+            if primitive || PRELUDE_NAMES.contains(&name) {
+                let named = self.krate.lookup(self.module, name, true, false, 1);
+                if named.is_empty()
+                    || (primitive && !named.iter().any(|t| self.shadows_primitive(t, name)))
+                {
+                    return None;
+                }
+            }
         }
         let resolved = self.krate.resolve(self.module, &query, 0);
         // Several declarations under `#[cfg]`s (libc's `::mode_t`, one per
@@ -1872,13 +2031,33 @@ impl Normalizer<'_> {
         if let Some((_, short)) = PRELUDE.iter().find(|(long, _)| *long == text) {
             text = short.to_string();
         }
-        // `core::primitive::usize` is `usize`, whatever shadows the name.
-        if let Some(prim) = text.strip_prefix("std::primitive::")
-            && PRIMITIVES.contains(&prim)
+        // `core::primitive::u8` is the type `u8`.
+        if let Some(name) = text.strip_prefix("std::primitive::")
+            && PRIMITIVES.contains(&name)
         {
-            text = prim.to_string();
+            text = name.to_string();
         }
         Some(text.split("::").map(str::to_string).collect())
+    }
+
+    /// Whether `target`, what a one-segment type path `name` (a primitive's
+    /// name) finds in scope, is the type meant rather than the primitive.
+    /// Rust looks such a name up as usual, and falls back to the primitive
+    /// when it finds a module: `use std::{u8, u16};` imports std's modules
+    /// `u8` and `u16` (for `u8::MAX` in older code), and `-> u8` is still
+    /// the primitive. A type of this crate named `u8` shadows it; another
+    /// crate's item imported under that name does too, unless it is one of
+    /// the modules named after a primitive (`std::u8`, `num::f32`) or the
+    /// primitive itself (`core::primitive::u8`), which we tell by its
+    /// name: items named so are modules, types are written in CamelCase.
+    fn shadows_primitive(&self, target: &Target, name: &str) -> bool {
+        match target {
+            Target::Item(id) => {
+                decl_name(&self.krate.decls[*id].item).is_some_and(|(_, ns, _)| ns == Ns::Type)
+            }
+            Target::External(p) => p.rsplit("::").next() != Some(name),
+            Target::Module(_) | Target::Variant(..) => false,
+        }
     }
 
     /// The path declaration `id` is named by in comparison forms: its
@@ -1933,14 +2112,16 @@ fn passes_parameters_through(tp: &syn::TypePath, g: &syn::Generics) -> bool {
 }
 
 /// The shortest of `paths`, the first in order among equals.
-fn best_path(paths: &[String]) -> Option<&String> {
+pub(crate) fn best_path(paths: &[String]) -> Option<&String> {
     paths
         .iter()
         .min_by_key(|p| (p.matches("::").count(), p.as_str()))
 }
 
 /// Sorts `A + B` by the text of each bound.
-fn sort_bounds<P: Default>(bounds: &mut syn::punctuated::Punctuated<syn::TypeParamBound, P>) {
+pub(crate) fn sort_bounds<P: Default>(
+    bounds: &mut syn::punctuated::Punctuated<syn::TypeParamBound, P>,
+) {
     let mut v: Vec<(String, syn::TypeParamBound)> = std::mem::take(bounds)
         .into_iter()
         .map(|b| (render::tokens(&b), b))
@@ -1964,65 +2145,42 @@ fn drop_unit_return(output: &mut syn::ReturnType) {
     }
 }
 
-impl syn::visit_mut::VisitMut for Normalizer<'_> {
-    fn visit_type_path_mut(&mut self, tp: &mut syn::TypePath) {
-        // `<T as std::convert::TryFrom<i64>>::Error`: the trait is a path of
-        // its own (resolved like any other), the rest is the associated item.
-        if let Some(q) = &mut tp.qself
-            && q.position > 0
-            && q.position < tp.path.segments.len()
-        {
-            self.visit_type_mut(&mut q.ty);
-            let mut segments = std::mem::take(&mut tp.path.segments).into_iter();
-            let mut trait_path = syn::Path {
-                leading_colon: tp.path.leading_colon.take(),
-                segments: segments.by_ref().take(q.position).collect(),
-            };
-            self.visit_path_mut(&mut trait_path);
-            q.position = trait_path.segments.len();
-            tp.path.leading_colon = trait_path.leading_colon;
-            tp.path.segments = trait_path.segments;
-            for mut seg in segments {
-                self.visit_path_segment_mut(&mut seg);
-                tp.path.segments.push(seg);
-            }
-            return;
-        }
-        syn::visit_mut::visit_type_path_mut(self, tp);
-        // `Box<dyn Error + 'static>` is `Box<dyn Error>`: the default
-        // lifetime of a trait object in `Box`, `Rc` and `Arc` is `'static`.
-        let names: Vec<String> = tp
-            .path
-            .segments
+/// `Box<dyn Error + 'static>` is `Box<dyn Error>`: the default lifetime of
+/// a trait object in `Box`, `Rc` and `Arc` is `'static`.
+fn drop_default_object_lifetime(tp: &mut syn::TypePath) {
+    let names: Vec<String> = tp
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    let owning = matches!(
+        names
             .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
-        let owning = matches!(
-            names
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .as_slice(),
-            ["Box"] | ["std", "rc", "Rc"] | ["std", "sync", "Arc"]
-        );
-        if tp.qself.is_none()
-            && owning
-            && let Some(syn::PathArguments::AngleBracketed(args)) =
-                tp.path.segments.last_mut().map(|s| &mut s.arguments)
-        {
-            for arg in args.args.iter_mut() {
-                if let syn::GenericArgument::Type(syn::Type::TraitObject(t)) = arg {
-                    t.bounds = std::mem::take(&mut t.bounds)
-                        .into_iter()
-                        .filter(|b| {
-                            !matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "static")
-                        })
-                        .collect();
-                }
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        ["Box"] | ["std", "rc", "Rc"] | ["std", "sync", "Arc"]
+    );
+    if tp.qself.is_none()
+        && owning
+        && let Some(syn::PathArguments::AngleBracketed(args)) =
+            tp.path.segments.last_mut().map(|s| &mut s.arguments)
+    {
+        for arg in args.args.iter_mut() {
+            if let syn::GenericArgument::Type(syn::Type::TraitObject(t)) = arg {
+                t.bounds = std::mem::take(&mut t.bounds)
+                    .into_iter()
+                    .filter(
+                        |b| !matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "static"),
+                    )
+                    .collect();
             }
         }
     }
+}
 
+impl syn::visit_mut::VisitMut for Normalizer<'_> {
     fn visit_parenthesized_generic_arguments_mut(
         &mut self,
         args: &mut syn::ParenthesizedGenericArguments,
@@ -2155,6 +2313,29 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
         }
     }
 
+    fn visit_type_path_mut(&mut self, tp: &mut syn::TypePath) {
+        match &mut tp.qself {
+            Some(q) => {
+                self.visit_type_mut(&mut q.ty);
+                self.visit_qualified_path(&mut q.position, &mut tp.path);
+            }
+            None => {
+                syn::visit_mut::visit_type_path_mut(self, tp);
+                drop_default_object_lifetime(tp);
+            }
+        }
+    }
+
+    fn visit_expr_path_mut(&mut self, e: &mut syn::ExprPath) {
+        match &mut e.qself {
+            Some(q) => {
+                self.visit_type_mut(&mut q.ty);
+                self.visit_qualified_path(&mut q.position, &mut e.path);
+            }
+            None => syn::visit_mut::visit_expr_path_mut(self, e),
+        }
+    }
+
     fn visit_path_mut(&mut self, path: &mut syn::Path) {
         syn::visit_mut::visit_path_mut(self, path);
         if let Some(name) = &self.self_name
@@ -2197,6 +2378,35 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
         }
         path.leading_colon = None;
         path.segments = segments;
+    }
+}
+
+impl Normalizer<'_> {
+    /// `<X as a::Tr<A>>::Name` (`position` counts the trait's segments):
+    /// the trait is a path of its own, resolved with its arguments; the
+    /// names after it are associated items, only their arguments are
+    /// normalized. (Resolving the whole as one path read `Tr::Name` as a
+    /// path and dropped the trait's arguments: `<U as TryFrom<T>>::Error`
+    /// and `<U as TryFrom<V>>::Error` compared equal.)
+    fn visit_qualified_path(&mut self, position: &mut usize, path: &mut syn::Path) {
+        use syn::visit_mut::VisitMut;
+        let mut segments: Vec<syn::PathSegment> =
+            std::mem::take(&mut path.segments).into_iter().collect();
+        let assoc = segments.split_off((*position).min(segments.len()));
+        if !segments.is_empty() {
+            let mut trait_path = syn::Path {
+                leading_colon: path.leading_colon,
+                segments: segments.into_iter().collect(),
+            };
+            self.visit_path_mut(&mut trait_path);
+            path.leading_colon = trait_path.leading_colon;
+            *position = trait_path.segments.len();
+            path.segments = trait_path.segments;
+        }
+        for mut seg in assoc {
+            self.visit_path_segment_mut(&mut seg);
+            path.segments.push(seg);
+        }
     }
 }
 
@@ -2398,59 +2608,11 @@ impl<'a> Walker<'a> {
         let mut n = self.normalizer(module);
         n.self_name = self_name.map(str::to_string);
         n.visit_signature_mut(&mut sig);
-        let mut shape = render::signature_shape(vis, &sig);
-        let mut for_ty = String::new();
-        if let Some(mut st) = c.self_ty {
+        let for_ty = c.self_ty.map(|mut st| {
             n.visit_type_mut(&mut st);
-            for_ty = format!("[for {}] ", render::ty(&st));
-            shape = format!("{for_ty}{shape}");
-        }
-        let head = {
-            let mut h = sig.clone();
-            h.generics = syn::Generics::default();
-            h.inputs = syn::punctuated::Punctuated::new();
-            h.variadic = None;
-            h.output = syn::ReturnType::Default;
-            format!("{for_ty}{}", render::signature_shape(vis, &h))
-        };
-        let inputs = sig
-            .inputs
-            .iter()
-            .map(|a| match a {
-                syn::FnArg::Receiver(r) => unraw_text(&render::tokens(r)),
-                syn::FnArg::Typed(pt) => unraw_text(&render::ty(&pt.ty)),
-            })
-            .collect();
-        let output = match &sig.output {
-            syn::ReturnType::Default => "()".to_string(),
-            syn::ReturnType::Type(_, t) => unraw_text(&render::ty(t)),
-        };
-        let preds = sig
-            .generics
-            .where_clause
-            .as_ref()
-            .map(|w| {
-                w.predicates
-                    .iter()
-                    .map(|p| unraw_text(&render::tokens(p)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let params = sig
-            .generics
-            .params
-            .iter()
-            .map(|p| unraw_text(&render::tokens(p)))
-            .collect();
-        let parts = FnShape {
-            head: unraw_text(&head),
-            explicit: c.explicit,
-            params,
-            inputs,
-            output,
-            preds,
-        };
-        (shape, parts)
+            st
+        });
+        canon::fn_parts(vis, &sig, c.explicit, for_ty.as_ref())
     }
 
     /// A type or trait declaration's display and comparison forms:
@@ -3514,14 +3676,22 @@ impl<'a> Walker<'a> {
                 _ => continue,
             };
             let here = self.module_path(self.krate.decls[*id].module);
-            for trait_name in derives(attrs) {
+            // `#[derive(..)]`, and `#[cfg_attr(COND, derive(..))]` under COND.
+            let derived = derives(attrs).into_iter().map(|t| (t, None)).chain(
+                conditional_derives(attrs)
+                    .into_iter()
+                    .map(|(t, c)| (t, Some(c))),
+            );
+            for (trait_name, cond) in derived {
                 for (p, cfg) in paths {
                     let s = format!("impl {trait_name} (derived)");
+                    let mut cfg = cfg.clone();
+                    cfg.extend(cond.clone());
                     self.add(
                         format!("{p} impl {trait_name}"),
                         ItemKind::Impl,
                         (s, String::new()),
-                        cfg,
+                        &cfg,
                         Some(p),
                         Facts {
                             decl_module: here.clone(),
@@ -4119,7 +4289,7 @@ fn object_safe(t: &syn::ItemTrait) -> bool {
 }
 
 /// `g` with its parameters renamed by `renames` (their own names too).
-fn rename_generics(renames: &canon::Renames, g: &syn::Generics) -> syn::Generics {
+pub(crate) fn rename_generics(renames: &canon::Renames, g: &syn::Generics) -> syn::Generics {
     use syn::visit_mut::VisitMut;
     let mut g = g.clone();
     let mut r = renames.clone();
@@ -4170,6 +4340,42 @@ pub(crate) fn derives(attrs: &[Attribute]) -> Vec<String> {
             }
             Ok(())
         });
+    }
+    out
+}
+
+/// Trait names derived under a condition, `#[cfg_attr(COND, derive(..))]`
+/// (as `serde`'s `#[cfg_attr(feature = "serde", derive(Serialize))]`), each
+/// with COND written as `#[cfg]` conditions are.
+pub(crate) fn conditional_derives(attrs: &[Attribute]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for a in attrs.iter().filter(|a| a.path().is_ident("cfg_attr")) {
+        let metas = syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
+        let Ok(metas) = a.parse_args_with(metas) else {
+            continue;
+        };
+        let mut it = metas.iter();
+        let Some(cond) = it.next() else {
+            continue;
+        };
+        let cond = render::tokens(cond);
+        for m in it {
+            let syn::Meta::List(list) = m else {
+                continue;
+            };
+            if !list.path.is_ident("derive") {
+                continue;
+            }
+            let paths = syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated;
+            if let Ok(paths) = list.parse_args_with(paths) {
+                out.extend(
+                    paths
+                        .iter()
+                        .filter_map(|p| p.segments.last())
+                        .map(|s| (s.ident.to_string(), cond.clone())),
+                );
+            }
+        }
     }
     out
 }
@@ -4274,6 +4480,54 @@ mod tests {
         );
         assert_eq!(all_args("all(a), b(c)"), None);
         assert_eq!(all_args("any(a, b)"), None);
+    }
+
+    #[test]
+    fn a_wrapper_macro_says_which_conditions_it_adds() {
+        let conds = |body: &str| {
+            wrapper_conditions(&body.parse().expect("tokens"))
+                .map(|c| c.iter().map(|t| t.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            conds(
+                "($($item:item)*) => { $( #[cfg(feature = \"rt\")] #[cfg_attr(docsrs, doc(cfg(feature = \"rt\")))] $item )* }"
+            ),
+            Some(vec!["feature = \"rt\"".to_string()])
+        );
+        // Another rule first, two conditions, `;` after the rule.
+        assert_eq!(
+            conds(
+                "(@inner $x:expr) => { $x }; ($($i:item)*) => { $( #[cfg(unix)] #[cfg(not(loom))] $i )* };"
+            ),
+            Some(vec!["unix".to_string(), "not (loom)".to_string()])
+        );
+        // No condition, or not a wrapper of items: nothing to add.
+        assert_eq!(conds("($($item:item)*) => { $( $item )* }"), None);
+        assert_eq!(conds("($e:expr) => { #[cfg(unix)] fn f() {} }"), None);
+        assert_eq!(
+            conds("($($item:item)*) => { $( #[cfg(unix)] $item pub fn extra() {} )* }"),
+            None
+        );
+    }
+
+    #[test]
+    fn items_of_a_wrapper_macro_carry_its_condition() {
+        let s = surface(&[(
+            "src/lib.rs",
+            "macro_rules! cfg_rt { ($($item:item)*) => { $( #[cfg(feature = \"rt\")] $item )* } }\ncfg_rt! { pub fn spawn() {} }\npub fn always() {}\n",
+        )]);
+        assert_eq!(s.items["spawn"].cfg.as_deref(), Some("feature = \"rt\""));
+        assert_eq!(s.items["always"].cfg, None);
+        // One wrapper inside another: both conditions.
+        let s = surface(&[(
+            "src/lib.rs",
+            "macro_rules! cfg_rt { ($($item:item)*) => { $( #[cfg(feature = \"rt\")] $item )* } }\nmacro_rules! cfg_unstable { ($($item:item)*) => { $( #[cfg(tokio_unstable)] $item )* } }\ncfg_rt! { cfg_unstable! { pub fn budget() {} } }\n",
+        )]);
+        let cfg = s.items["budget"].cfg.clone().expect("a condition");
+        assert!(
+            cfg.contains("feature = \"rt\"") && cfg.contains("tokio_unstable"),
+            "{cfg}"
+        );
     }
 
     #[test]
@@ -4412,6 +4666,47 @@ mod tests {
         assert_eq!(s.no_std.as_deref(), Some("not(feature = \"std\")"));
     }
 
+    /// `use std::{u8, u16};` imports std's modules: `u8` as a type is still
+    /// the primitive (http 1.1.0 -> 1.2.0 dropped such an import), and so
+    /// is `core::primitive::u8`; a type of the crate named so shadows it.
+    #[test]
+    fn primitive_names_stay_primitives_when_a_module_of_that_name_is_imported() {
+        let plain = surface(&[(
+            "src/lib.rs",
+            "pub struct U; impl U { pub fn port(&self) -> Option<u16> { None } }\nimpl TryFrom<&[u8]> for U { type Error = (); fn try_from(_: &[u8]) -> Result<U, ()> { Err(()) } }\npub fn max() -> [u8; u8::MAX as usize] { todo!() }",
+        )]);
+        let imported = surface(&[(
+            "src/lib.rs",
+            "use std::{u16, u8};\npub struct U; impl U { pub fn port(&self) -> Option<u16> { None } }\nimpl TryFrom<&[u8]> for U { type Error = (); fn try_from(_: &[u8]) -> Result<U, ()> { Err(()) } }\npub fn max() -> [u8; u8::MAX as usize] { todo!() }",
+        )]);
+        let spelled = surface(&[(
+            "src/lib.rs",
+            "pub struct U; impl U { pub fn port(&self) -> Option<core::primitive::u16> { None } }",
+        )]);
+        for key in ["U::port", "U impl TryFrom<&[u8]>"] {
+            assert!(
+                imported.items.contains_key(key),
+                "{key}: {:?}",
+                imported.items.keys()
+            );
+            assert_eq!(plain.items[key].shape, imported.items[key].shape, "{key}");
+        }
+        assert_eq!(plain.items["U::port"].shape, spelled.items["U::port"].shape);
+        // `u8::MAX` goes through the import to `std::u8::MAX`: a path, not a type.
+        assert!(
+            imported.items["max"].shape.contains("std::u8::MAX"),
+            "{}",
+            imported.items["max"].shape
+        );
+        // A type of the crate named `u8` is that type.
+        let shadowed = surface(&[(
+            "src/lib.rs",
+            "#[allow(non_camel_case_types)] pub struct u8; pub fn f() -> u8 { u8 }",
+        )]);
+        let primitive = surface(&[("src/lib.rs", "pub fn f() -> u8 { 0 }")]);
+        assert_ne!(shadowed.items["f"].shape, primitive.items["f"].shape);
+    }
+
     /// Pairs of spellings of one contract: the comparison form must agree.
     #[test]
     fn spelling_only_changes_have_equal_shapes() {
@@ -4521,6 +4816,11 @@ mod tests {
             (
                 "mod a { pub struct Foo; } mod b { pub struct Foo; } pub use a::Foo as A; pub use b::Foo as B; use a::Foo; pub fn f(_: Foo) {}",
                 "mod a { pub struct Foo; } mod b { pub struct Foo; } pub use a::Foo as A; pub use b::Foo as B; use b::Foo; pub fn f(_: Foo) {}",
+                "f",
+            ),
+            (
+                "pub fn f<T, U>(t: T) where U: TryFrom<T>, <U as TryFrom<T>>::Error: Send {}",
+                "pub fn f<T, U>(t: T) where U: TryFrom<T>, <U as TryFrom<u8>>::Error: Send {}",
                 "f",
             ),
         ];
