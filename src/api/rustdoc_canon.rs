@@ -35,6 +35,11 @@ fn drop_elided_bounds<P: Default>(
 }
 
 impl VisitMut for Tidy {
+    fn visit_type_path_mut(&mut self, tp: &mut syn::TypePath) {
+        syn::visit_mut::visit_type_path_mut(self, tp);
+        crate::api::syn_engine::drop_default_object_lifetime(tp);
+    }
+
     fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
         syn::visit_mut::visit_type_reference_mut(self, r);
         if r.lifetime.as_ref().is_some_and(is_elided) {

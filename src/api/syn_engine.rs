@@ -2147,7 +2147,7 @@ fn drop_unit_return(output: &mut syn::ReturnType) {
 
 /// `Box<dyn Error + 'static>` is `Box<dyn Error>`: the default lifetime of
 /// a trait object in `Box`, `Rc` and `Arc` is `'static`.
-fn drop_default_object_lifetime(tp: &mut syn::TypePath) {
+pub(crate) fn drop_default_object_lifetime(tp: &mut syn::TypePath) {
     let names: Vec<String> = tp
         .path
         .segments
