@@ -652,7 +652,16 @@ fn gate_check(
             }
         }
     }
-    if let Some(Ok(p)) = place.get()
+    // The export is also where call sites are searched; the note is about
+    // contracts, so only a run that ran some says it.
+    let ran = report.crates.iter().flat_map(|c| &c.rules).any(|h| {
+        h.contracts
+            .iter()
+            .any(|o| o.status != ContractState::NotRun)
+    });
+    if matches!(opts.contracts, ContractsMode::Run)
+        && ran
+        && let Some(Ok(p)) = place.get()
         && let Some(note) = &p.note
     {
         report.notes.push(note.clone());

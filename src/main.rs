@@ -512,7 +512,7 @@ impl OutputArgs {
         for (_, _, path) in &files {
             if !seen.insert(same_file_key(path)) {
                 bail!(
-                    "{} is named by two reports (--output and --also): give each report a file of its own",
+                    "{} is named by two reports: give each report a file of its own",
                     path.display()
                 );
             }

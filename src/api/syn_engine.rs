@@ -4363,6 +4363,16 @@ pub(crate) fn conditional_derives(attrs: &[Attribute]) -> Vec<(String, String)> 
             let syn::Meta::List(list) = m else {
                 continue;
             };
+            // `cfg_attr(a, cfg_attr(b, derive(..)))`: under all(a, b).
+            if list.path.is_ident("cfg_attr") {
+                let inner: Attribute = syn::parse_quote!(#[#list]);
+                out.extend(
+                    conditional_derives(std::slice::from_ref(&inner))
+                        .into_iter()
+                        .map(|(t, c)| (t, format!("all({cond}, {c})"))),
+                );
+                continue;
+            }
             if !list.path.is_ident("derive") {
                 continue;
             }
@@ -4480,6 +4490,24 @@ mod tests {
         );
         assert_eq!(all_args("all(a), b(c)"), None);
         assert_eq!(all_args("any(a, b)"), None);
+    }
+
+    #[test]
+    fn derives_under_cfg_attr_keep_their_conditions() {
+        let item: syn::ItemStruct = syn::parse_quote! {
+            #[cfg_attr(feature = "x", derive(Debug, Clone))]
+            #[cfg_attr(feature = "x", cfg_attr(unix, derive(Copy)))]
+            #[cfg_attr(feature = "x", path = "ignored")]
+            pub struct S;
+        };
+        assert_eq!(
+            conditional_derives(&item.attrs),
+            vec![
+                ("Debug".to_string(), "feature = \"x\"".to_string()),
+                ("Clone".to_string(), "feature = \"x\"".to_string()),
+                ("Copy".to_string(), "all(feature = \"x\", unix)".to_string()),
+            ]
+        );
     }
 
     #[test]
