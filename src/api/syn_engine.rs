@@ -1569,8 +1569,18 @@ impl Crate {
                     }
                     for t in self.resolve_use(m, path, depth + 1) {
                         match t {
+                            // A glob of an enclosing module (`use super::*;`)
+                            // brings in its private names too: they are
+                            // visible here.
                             Target::Module(gm) if gm != m => {
-                                out.extend(self.lookup(gm, name, false, external_globs, depth + 1));
+                                let visible = self.encloses(gm, m);
+                                out.extend(self.lookup(
+                                    gm,
+                                    name,
+                                    visible,
+                                    external_globs,
+                                    depth + 1,
+                                ));
                             }
                             // `use Color::*;`
                             Target::Item(id) => out.extend(self.variant(id, name)),
@@ -1593,6 +1603,19 @@ impl Crate {
             }
         }
         dedup(out)
+    }
+
+    /// Whether module `outer` is `inner` or one of its ancestors (whose
+    /// private items `inner` can name).
+    fn encloses(&self, outer: ModId, inner: ModId) -> bool {
+        let mut at = Some(inner);
+        while let Some(m) = at {
+            if m == outer {
+                return true;
+            }
+            at = self.modules[m].parent;
+        }
+        false
     }
 
     /// Variant `name` of enum `id`, when there is one that is not test-only.
