@@ -2535,7 +2535,22 @@ impl<'a> Reader<'a> {
     /// chose do not count); one bound per predicate, sorted; associated
     /// types sorted by name, with `Self` read as the implemented type.
     fn impl_shape(&self, imp: &rd::Impl, trait_name: &str) -> (String, super::ImplShape) {
-        let self_ty = self.ty(&imp.for_, SHAPE);
+        // This crate's type by its shortest public path, as the syn engine
+        // compares it: a type renamed behind a re-export (memchr 2.6's
+        // `pub use PrefilterConfig as Prefilter`) is the same type.
+        let self_ty = match &imp.for_ {
+            rd::Type::ResolvedPath(p) if self.get(&p.id).is_some_and(|i| i.crate_id == 0) => {
+                match self
+                    .public_paths
+                    .get(&p.id)
+                    .and_then(|paths| super::syn_engine::best_path(paths))
+                {
+                    Some(best) => format!("__local::{best}{}", self.args(p.args.as_deref(), SHAPE)),
+                    None => self.ty(&imp.for_, SHAPE),
+                }
+            }
+            _ => self.ty(&imp.for_, SHAPE),
+        };
         let preds: Vec<String> = self
             .where_clause(&imp.generics, SHAPE)
             .strip_prefix(" where ")
