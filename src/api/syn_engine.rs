@@ -2203,6 +2203,71 @@ pub(crate) fn drop_default_object_lifetime(tp: &mut syn::TypePath) {
     }
 }
 
+/// Bounds written on generic parameters moved into one where list, one
+/// bound per predicate, sorted and without duplicates (`T: A + B` and
+/// `where T: A, T: B` compare equal); elided lifetimes left out, and
+/// lifetime bounds kept only with `keep_lifetimes`. Shared by both engines'
+/// comparison forms.
+pub(crate) fn bounds_into_where(g: &mut syn::Generics, keep_lifetimes: bool) {
+    let keep =
+        |b: &syn::TypeParamBound| !matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "_");
+    let mut preds: Vec<syn::WherePredicate> = Vec::new();
+    let mut params = syn::punctuated::Punctuated::new();
+    for p in std::mem::take(&mut g.params) {
+        match p {
+            syn::GenericParam::Lifetime(lp) => {
+                if keep_lifetimes && lp.lifetime.ident != "_" {
+                    let l = &lp.lifetime;
+                    for b in lp.bounds.iter().filter(|b| b.ident != "_") {
+                        preds.push(syn::parse_quote!(#l: #b));
+                    }
+                }
+            }
+            syn::GenericParam::Type(mut tp) => {
+                let ident = tp.ident.clone();
+                for b in std::mem::take(&mut tp.bounds).into_iter().filter(keep) {
+                    preds.push(syn::parse_quote!(#ident: #b));
+                }
+                tp.colon_token = None;
+                params.push(syn::GenericParam::Type(tp));
+            }
+            other => params.push(other),
+        }
+    }
+    if let Some(w) = g.where_clause.take() {
+        for pred in w.predicates {
+            match pred {
+                syn::WherePredicate::Type(pt) => {
+                    let (lt, ty) = (&pt.lifetimes, &pt.bounded_ty);
+                    for b in pt.bounds.iter().filter(|b| keep(b)) {
+                        preds.push(syn::parse_quote!(#lt #ty: #b));
+                    }
+                }
+                syn::WherePredicate::Lifetime(lp) => {
+                    if keep_lifetimes && lp.lifetime.ident != "_" {
+                        let l = &lp.lifetime;
+                        for b in lp.bounds.iter().filter(|b| b.ident != "_") {
+                            preds.push(syn::parse_quote!(#l: #b));
+                        }
+                    }
+                }
+                other => preds.push(other),
+            }
+        }
+    }
+    let mut texts: Vec<(String, syn::WherePredicate)> =
+        preds.into_iter().map(|p| (render::tokens(&p), p)).collect();
+    texts.sort_by(|a, b| a.0.cmp(&b.0));
+    texts.dedup_by(|a, b| a.0 == b.0);
+    g.params = params;
+    if !texts.is_empty() {
+        g.where_clause = Some(syn::WhereClause {
+            where_token: Default::default(),
+            predicates: texts.into_iter().map(|(_, p)| p).collect(),
+        });
+    }
+}
+
 impl syn::visit_mut::VisitMut for Normalizer<'_> {
     fn visit_parenthesized_generic_arguments_mut(
         &mut self,
@@ -2278,62 +2343,7 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
 
     fn visit_generics_mut(&mut self, g: &mut syn::Generics) {
         syn::visit_mut::visit_generics_mut(self, g);
-        let keep = |b: &syn::TypeParamBound| !matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "_");
-        let mut preds: Vec<syn::WherePredicate> = Vec::new();
-        let mut params = syn::punctuated::Punctuated::new();
-        for p in std::mem::take(&mut g.params) {
-            match p {
-                syn::GenericParam::Lifetime(lp) => {
-                    if self.keep_lifetimes && lp.lifetime.ident != "_" {
-                        let l = &lp.lifetime;
-                        for b in lp.bounds.iter().filter(|b| b.ident != "_") {
-                            preds.push(syn::parse_quote!(#l: #b));
-                        }
-                    }
-                }
-                syn::GenericParam::Type(mut tp) => {
-                    let ident = tp.ident.clone();
-                    for b in std::mem::take(&mut tp.bounds).into_iter().filter(keep) {
-                        preds.push(syn::parse_quote!(#ident: #b));
-                    }
-                    tp.colon_token = None;
-                    params.push(syn::GenericParam::Type(tp));
-                }
-                other => params.push(other),
-            }
-        }
-        if let Some(w) = g.where_clause.take() {
-            for pred in w.predicates {
-                match pred {
-                    syn::WherePredicate::Type(pt) => {
-                        let (lt, ty) = (&pt.lifetimes, &pt.bounded_ty);
-                        for b in pt.bounds.iter().filter(|b| keep(b)) {
-                            preds.push(syn::parse_quote!(#lt #ty: #b));
-                        }
-                    }
-                    syn::WherePredicate::Lifetime(lp) => {
-                        if self.keep_lifetimes && lp.lifetime.ident != "_" {
-                            let l = &lp.lifetime;
-                            for b in lp.bounds.iter().filter(|b| b.ident != "_") {
-                                preds.push(syn::parse_quote!(#l: #b));
-                            }
-                        }
-                    }
-                    other => preds.push(other),
-                }
-            }
-        }
-        let mut texts: Vec<(String, syn::WherePredicate)> =
-            preds.into_iter().map(|p| (render::tokens(&p), p)).collect();
-        texts.sort_by(|a, b| a.0.cmp(&b.0));
-        texts.dedup_by(|a, b| a.0 == b.0);
-        g.params = params;
-        if !texts.is_empty() {
-            g.where_clause = Some(syn::WhereClause {
-                where_token: Default::default(),
-                predicates: texts.into_iter().map(|(_, p)| p).collect(),
-            });
-        }
+        bounds_into_where(g, self.keep_lifetimes);
     }
 
     fn visit_type_path_mut(&mut self, tp: &mut syn::TypePath) {
