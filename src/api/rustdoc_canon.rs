@@ -12,7 +12,7 @@
 //! on paths that need no resolving.
 
 use super::canon::{self, Outer, Renames};
-use super::syn_engine::{PRELUDE, rename_generics, sort_bounds, unraw_text};
+use super::syn_engine::{PRELUDE, rename_generics, sort_bounds};
 use super::{FnShape, GenericsShape, render};
 use syn::visit_mut::VisitMut;
 
@@ -269,44 +269,7 @@ pub(crate) fn header(head: &str, g: &syn::Generics, tail: &str) -> (String, Gene
     let renames = canon::positional(g);
     let mut normalized = rename_generics(&renames, g);
     Tidy.visit_generics_mut(&mut normalized);
-    let mut params = Vec::new();
-    for p in normalized.params.iter_mut() {
-        match p {
-            syn::GenericParam::Type(tp) => {
-                let d = tp.default.take().map(|(_, t)| render::ty(&t));
-                params.push((tp.ident.to_string(), "type".to_string(), d));
-            }
-            syn::GenericParam::Const(cp) => {
-                let d = cp.default.take().map(|(_, e)| render::tokens(&e));
-                params.push((
-                    cp.ident.to_string(),
-                    format!("const: {}", render::ty(&cp.ty)),
-                    d,
-                ));
-            }
-            syn::GenericParam::Lifetime(_) => {}
-        }
-    }
-    let lifetimes = match g.lifetimes().count() {
-        0 => String::new(),
-        n => format!("[{n} lifetime(s)]"),
-    };
-    let shape = format!(
-        "{head}{lifetimes}{}{tail}{}",
-        render::generics(&normalized),
-        render::where_clause(&normalized)
-    );
-    let rest = format!(
-        "{head}{lifetimes}{tail}{}",
-        render::where_clause(&normalized)
-    );
-    (
-        shape,
-        GenericsShape {
-            params,
-            rest: unraw_text(&rest),
-        },
-    )
+    crate::api::syn_engine::header_shape(head, g, normalized, tail)
 }
 
 #[cfg(test)]

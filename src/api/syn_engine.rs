@@ -2203,6 +2203,56 @@ pub(crate) fn drop_default_object_lifetime(tp: &mut syn::TypePath) {
     }
 }
 
+/// The comparison form `{head}{lifetimes}<params>{tail} where ..` of a
+/// declaration, and its [`GenericsShape`], from its generics as written
+/// (`g`, for the lifetime count) and as renamed by position and normalized
+/// (`normalized`). Shared by both engines.
+pub(crate) fn header_shape(
+    head: &str,
+    g: &syn::Generics,
+    mut normalized: syn::Generics,
+    tail: &str,
+) -> (String, GenericsShape) {
+    let mut params = Vec::new();
+    for p in normalized.params.iter_mut() {
+        match p {
+            syn::GenericParam::Type(tp) => {
+                let d = tp.default.take().map(|(_, t)| render::ty(&t));
+                params.push((tp.ident.to_string(), "type".to_string(), d));
+            }
+            syn::GenericParam::Const(cp) => {
+                let d = cp.default.take().map(|(_, e)| render::tokens(&e));
+                params.push((
+                    cp.ident.to_string(),
+                    format!("const: {}", render::ty(&cp.ty)),
+                    d,
+                ));
+            }
+            syn::GenericParam::Lifetime(_) => {}
+        }
+    }
+    let lifetimes = match g.lifetimes().count() {
+        0 => String::new(),
+        n => format!("[{n} lifetime(s)]"),
+    };
+    let shape = format!(
+        "{head}{lifetimes}{}{tail}{}",
+        render::generics(&normalized),
+        render::where_clause(&normalized)
+    );
+    let rest = format!(
+        "{head}{lifetimes}{tail}{}",
+        render::where_clause(&normalized)
+    );
+    (
+        shape,
+        GenericsShape {
+            params,
+            rest: unraw_text(&rest),
+        },
+    )
+}
+
 /// Bounds written on generic parameters moved into one where list, one
 /// bound per predicate, sorted and without duplicates (`T: A + B` and
 /// `where T: A, T: B` compare equal); elided lifetimes left out, and
@@ -2687,48 +2737,8 @@ impl<'a> Walker<'a> {
         let renames = canon::positional(g);
         let mut normalized = rename_generics(&renames, g);
         self.normalizer(module).visit_generics_mut(&mut normalized);
-        let mut params = Vec::new();
-        for p in normalized.params.iter_mut() {
-            match p {
-                syn::GenericParam::Type(tp) => {
-                    let d = tp.default.take().map(|(_, t)| render::ty(&t));
-                    params.push((tp.ident.to_string(), "type".to_string(), d));
-                }
-                syn::GenericParam::Const(cp) => {
-                    let d = cp.default.take().map(|(_, e)| render::tokens(&e));
-                    params.push((
-                        cp.ident.to_string(),
-                        format!("const: {}", render::ty(&cp.ty)),
-                        d,
-                    ));
-                }
-                syn::GenericParam::Lifetime(_) => {}
-            }
-        }
-        let lifetimes = match g.lifetimes().count() {
-            0 => String::new(),
-            n => format!("[{n} lifetime(s)]"),
-        };
-        let shape = format!(
-            "{head}{lifetimes}{}{}{}",
-            render::generics(&normalized),
-            tail.1,
-            render::where_clause(&normalized)
-        );
-        let rest = format!(
-            "{head}{lifetimes}{}{}",
-            tail.1,
-            render::where_clause(&normalized)
-        );
-        (
-            display,
-            shape,
-            defaulted,
-            GenericsShape {
-                params,
-                rest: unraw_text(&rest),
-            },
-        )
+        let (shape, generics) = header_shape(head, g, normalized, tail.1);
+        (display, shape, defaulted, generics)
     }
 
     /// Facts and notes that come from an item's attributes (`helpers`:
