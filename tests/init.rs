@@ -153,35 +153,24 @@ fn a_plain_directory_works_and_a_missing_one_is_an_error() {
 
 #[test]
 fn a_virtual_workspace_is_told_where_the_contract_tests_go() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        tmp.path().join("Cargo.toml"),
-        "[workspace]\nmembers = [\"crates/svc\"]\nresolver = \"2\"\n",
-    )
-    .expect("manifest");
-    let out = bumpguard()
-        .args(["init", "--dir"])
-        .arg(tmp.path())
-        .assert()
-        .code(0);
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    // What `init` prints in a folder whose Cargo.toml is `manifest`.
+    let init_with = |manifest: &str| {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(tmp.path().join("Cargo.toml"), manifest).expect("manifest");
+        let out = bumpguard()
+            .args(["init", "--dir"])
+            .arg(tmp.path())
+            .assert()
+            .code(0);
+        String::from_utf8_lossy(&out.get_output().stdout).to_string()
+    };
+    let stdout = init_with("[workspace]\nmembers = [\"crates/svc\"]\nresolver = \"2\"\n");
     assert!(
         stdout.contains("is a virtual workspace, and cargo builds tests only inside a package"),
         "{stdout}"
     );
     // A package at the root needs no such note.
-    let tmp = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        tmp.path().join("Cargo.toml"),
-        "[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[workspace]\n",
-    )
-    .expect("manifest");
-    let out = bumpguard()
-        .args(["init", "--dir"])
-        .arg(tmp.path())
-        .assert()
-        .code(0);
-    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let stdout = init_with("[package]\nname = \"svc\"\nversion = \"0.1.0\"\n\n[workspace]\n");
     assert!(!stdout.contains("virtual workspace"), "{stdout}");
 }
 

@@ -12,7 +12,9 @@
 //! on paths that need no resolving.
 
 use super::canon::{self, Outer, Renames};
-use super::syn_engine::{PRELUDE, rename_generics, sort_bounds};
+use super::syn_engine::{
+    PRELUDE, drop_elided_bounds, drop_elided_lifetime_args, rename_generics, sort_bounds,
+};
 use super::{FnShape, GenericsShape, render};
 use syn::visit_mut::VisitMut;
 
@@ -23,15 +25,6 @@ pub(crate) struct Tidy;
 
 fn is_elided(l: &syn::Lifetime) -> bool {
     l.ident == "_"
-}
-
-fn drop_elided_bounds<P: Default>(
-    bounds: &mut syn::punctuated::Punctuated<syn::TypeParamBound, P>,
-) {
-    *bounds = std::mem::take(bounds)
-        .into_iter()
-        .filter(|b| !matches!(b, syn::TypeParamBound::Lifetime(l) if is_elided(l)))
-        .collect();
 }
 
 impl VisitMut for Tidy {
@@ -76,15 +69,7 @@ impl VisitMut for Tidy {
 
     fn visit_path_segment_mut(&mut self, seg: &mut syn::PathSegment) {
         syn::visit_mut::visit_path_segment_mut(self, seg);
-        if let syn::PathArguments::AngleBracketed(args) = &mut seg.arguments {
-            args.args = std::mem::take(&mut args.args)
-                .into_iter()
-                .filter(|a| !matches!(a, syn::GenericArgument::Lifetime(l) if is_elided(l)))
-                .collect();
-            if args.args.is_empty() {
-                seg.arguments = syn::PathArguments::None;
-            }
-        }
+        drop_elided_lifetime_args(seg);
     }
 
     fn visit_generics_mut(&mut self, g: &mut syn::Generics) {

@@ -2253,6 +2253,29 @@ pub(crate) fn header_shape(
     )
 }
 
+/// `'_` bounds left out (`dyn Tr + '_` is `dyn Tr`).
+pub(crate) fn drop_elided_bounds<P: Default>(
+    bounds: &mut syn::punctuated::Punctuated<syn::TypeParamBound, P>,
+) {
+    *bounds = std::mem::take(bounds)
+        .into_iter()
+        .filter(|b| !matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "_"))
+        .collect();
+}
+
+/// `'_` arguments left out (`Reader<'_>` is `Reader`), before elision.
+pub(crate) fn drop_elided_lifetime_args(seg: &mut syn::PathSegment) {
+    if let syn::PathArguments::AngleBracketed(args) = &mut seg.arguments {
+        args.args = std::mem::take(&mut args.args)
+            .into_iter()
+            .filter(|a| !matches!(a, syn::GenericArgument::Lifetime(l) if l.ident == "_"))
+            .collect();
+        if args.args.is_empty() {
+            seg.arguments = syn::PathArguments::None;
+        }
+    }
+}
+
 /// Bounds written on generic parameters moved into one where list, one
 /// bound per predicate, sorted and without duplicates (`T: A + B` and
 /// `where T: A, T: B` compare equal); elided lifetimes left out, and
@@ -2371,24 +2394,13 @@ impl syn::visit_mut::VisitMut for Normalizer<'_> {
 
     fn visit_type_trait_object_mut(&mut self, t: &mut syn::TypeTraitObject) {
         syn::visit_mut::visit_type_trait_object_mut(self, t);
-        t.bounds = std::mem::take(&mut t.bounds)
-            .into_iter()
-            .filter(|b| !matches!(b, syn::TypeParamBound::Lifetime(l) if l.ident == "_"))
-            .collect();
+        drop_elided_bounds(&mut t.bounds);
         sort_bounds(&mut t.bounds);
     }
 
     fn visit_path_segment_mut(&mut self, seg: &mut syn::PathSegment) {
         syn::visit_mut::visit_path_segment_mut(self, seg);
-        if let syn::PathArguments::AngleBracketed(args) = &mut seg.arguments {
-            args.args = std::mem::take(&mut args.args)
-                .into_iter()
-                .filter(|a| !matches!(a, syn::GenericArgument::Lifetime(l) if l.ident == "_"))
-                .collect();
-            if args.args.is_empty() {
-                seg.arguments = syn::PathArguments::None;
-            }
-        }
+        drop_elided_lifetime_args(seg);
     }
 
     fn visit_generics_mut(&mut self, g: &mut syn::Generics) {
